@@ -1,0 +1,26 @@
+"""magbell: entangling spin qubits through a magnetic medium.
+
+Exact two-qubit Lindblad dynamics, steady states and entanglement measures for the model of
+J. Zou, S. Zhang, Y. Tserkovnyak, Phys. Rev. B 106, L180406 (2022). Conventions: ħ = 1, basis
+|↑↑>, |↑↓>, |↓↑>, |↓↓>, σz|↑> = +|↑>, σ± = (σx ± iσy)/2, dissipator D_J[ρ] = J†Jρ + ρJ†J − 2JρJ†.
+"""
+
+from .dynamics import EvolveResult as EvolveResult
+from .dynamics import evolve as evolve
+from .errors import InvalidParameterError as InvalidParameterError
+from .errors import InvalidStateError as InvalidStateError
+from .errors import MagbellError as MagbellError
+from .errors import NonUniqueSteadyStateError as NonUniqueSteadyStateError
+from .measures import bell_fidelities as bell_fidelities
+from .measures import bell_fidelity as bell_fidelity
+from .measures import concurrence as concurrence
+from .measures import entanglement_of_formation as entanglement_of_formation
+from .measures import log_negativity as log_negativity
+from .measures import negativity as negativity
+from .measures import populations as populations
+from .measures import purity as purity
+from .model import Model as Model
+from .states import density_matrix as density_matrix
+from .states import ket as ket
+
+__version__ = "0.1.0"

@@ -1,0 +1,112 @@
+"""Named two-qubit states and validation of user-given initial states.
+
+Names (basis ``|↑↑>, |↑↓>, |↓↑>, |↓↓>``)::
+
+    uu, ud, du, dd                 product states
+    singlet = psi-                  (|↑↓> − |↓↑>)/√2   (the paper's |00>)
+    triplet0 = psi+                 (|↑↓> + |↓↑>)/√2
+    phi+, phi-                      (|↑↑> ± |↓↓>)/√2
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import InvalidStateError
+
+__all__ = ["STATE_NAMES", "ket", "density_matrix", "as_density_matrices", "BELL_STATES"]
+
+_S = 1 / np.sqrt(2)
+_KETS = {
+    "uu": np.array([1, 0, 0, 0], dtype=complex),
+    "ud": np.array([0, 1, 0, 0], dtype=complex),
+    "du": np.array([0, 0, 1, 0], dtype=complex),
+    "dd": np.array([0, 0, 0, 1], dtype=complex),
+    "psi-": np.array([0, _S, -_S, 0], dtype=complex),
+    "psi+": np.array([0, _S, _S, 0], dtype=complex),
+    "phi+": np.array([_S, 0, 0, _S], dtype=complex),
+    "phi-": np.array([_S, 0, 0, -_S], dtype=complex),
+}
+_KETS["singlet"] = _KETS["psi-"]
+_KETS["triplet0"] = _KETS["psi+"]
+
+STATE_NAMES = ("uu", "ud", "du", "dd", "singlet", "triplet0", "phi+", "phi-", "psi+", "psi-")
+
+#: The four Bell states, in the order used by :func:`magbell.bell_fidelities`.
+BELL_STATES = ("phi+", "phi-", "psi+", "psi-")
+
+# Tolerance for Hermiticity, trace and positivity of a user-given density matrix.
+STATE_ATOL = 1e-10
+
+
+def ket(name: str) -> np.ndarray:
+    """The ket of a named state (see module docstring)."""
+    try:
+        return _KETS[name].copy()
+    except (KeyError, TypeError):
+        raise InvalidStateError(
+            f"unknown initial state {name!r}; known names: {', '.join(STATE_NAMES)}"
+        ) from None
+
+
+def density_matrix(state) -> np.ndarray:
+    """One initial state as a validated 4×4 density matrix.
+
+    Accepts a name, a ket (length-4 vector, normalised), a 4×4 density matrix or a QuTiP ``Qobj``.
+    A density matrix must be Hermitian, have unit trace and be positive semidefinite (within 1e-10).
+    """
+    if isinstance(state, str):
+        k = ket(state)
+        return np.outer(k, k.conj())
+    if hasattr(state, "full") and hasattr(state, "dims"):  # QuTiP Qobj, without importing qutip
+        state = state.full()
+        if state.shape[1] == 1:
+            state = state[:, 0]
+    arr = np.asarray(state)
+    if arr.dtype.kind not in "biufc":
+        raise InvalidStateError(f"initial state must be a name, a ket or a density matrix, got {state!r}")
+    arr = arr.astype(complex)
+    if not np.all(np.isfinite(arr)):
+        raise InvalidStateError("initial state contains NaN or inf")
+    if arr.shape == (4,) or arr.shape == (4, 1):
+        k = arr.reshape(4)
+        norm = np.vdot(k, k).real
+        if abs(norm - 1) > STATE_ATOL:
+            raise InvalidStateError(f"initial ket must be normalised, but <ψ|ψ> = {norm:.6g}")
+        return np.outer(k, k.conj())
+    if arr.shape != (4, 4):
+        raise InvalidStateError(
+            f"initial state must be a length-4 ket or a 4×4 density matrix, got an array of shape {arr.shape}"
+        )
+    herm = np.max(np.abs(arr - arr.conj().T))
+    if herm > STATE_ATOL:
+        raise InvalidStateError(f"initial density matrix is not Hermitian: max|ρ − ρ†| = {herm:.3g}")
+    tr = np.trace(arr).real
+    if abs(tr - 1) > STATE_ATOL:
+        raise InvalidStateError(f"initial density matrix must have trace 1, but tr ρ = {tr:.12g}")
+    arr = (arr + arr.conj().T) / 2
+    lam = np.linalg.eigvalsh(arr).min()
+    if lam < -STATE_ATOL:
+        raise InvalidStateError(
+            f"initial density matrix is not positive semidefinite: smallest eigenvalue {lam:.3g}"
+        )
+    return arr
+
+
+def as_density_matrices(initial) -> tuple[np.ndarray, bool]:
+    """Initial state(s) → (array of shape (n_init, 4, 4), several?).
+
+    A single state (name, ket, density matrix, Qobj) gives ``several=False``; a list/tuple of states or
+    a 3-D array of density matrices gives ``several=True``.
+    """
+    if isinstance(initial, (list, tuple)):
+        if len(initial) == 0:
+            raise InvalidStateError("initial is an empty list of states")
+        return np.stack([density_matrix(s) for s in initial]), True
+    if not isinstance(initial, str) and not hasattr(initial, "dims"):
+        arr = np.asarray(initial)
+        if arr.ndim == 3:
+            return np.stack([density_matrix(s) for s in arr]), True
+        if arr.ndim == 2 and arr.shape[1] == 4 and arr.shape[0] != 4:
+            return np.stack([density_matrix(s) for s in arr]), True
+    return density_matrix(initial)[None], False
