@@ -8,6 +8,7 @@ import numpy as np
 
 from . import measures as _measures
 from .errors import InvalidParameterError
+from .kernel import block0_projector, svd_kernel_projector
 from .model import Model
 from .propagate import is_uniform, propagate
 from .states import as_density_matrices
@@ -16,6 +17,8 @@ from .superop import sector_basis
 __all__ = ["evolve", "EvolveResult", "validate_times"]
 
 DEFAULT_MEASURES = ("concurrence", "populations")
+#: relative singular-value threshold for the kernel used to deflate long-time propagators
+DEFAULT_TOL = 1e-9
 # Size (bytes) of the real state coordinates held at once per chunk of parameter points.
 _CHUNK_BYTES = 16 * 2**20
 
@@ -80,6 +83,19 @@ class EvolveResult:
             ")",
         ]
         return "\n".join(lines)
+
+
+def _projector(q: int, L: np.ndarray):
+    """Lazy kernel projector of the real block L (P, n, n) for deflated long-time exponentials."""
+
+    def make():
+        scale = np.abs(L).sum(axis=-2).max(axis=-1)
+        tol_abs = DEFAULT_TOL * np.where(scale > 0, scale, 1.0)
+        if q == 0:
+            return block0_projector(L, tol_abs)[0]
+        return svd_kernel_projector(L, tol_abs)[0]
+
+    return make
 
 
 def _coords_to_rho(r: np.ndarray, sb) -> np.ndarray:
@@ -184,7 +200,7 @@ def evolve(
             b = blocks[q]
             n = b.shape[-1]
             L = (c @ b.reshape(b.shape[0], n * n)).reshape(p, n, n)
-            x = propagate(L, r0[:, sb.blocks[q]], tt, uniform=uniform)
+            x = propagate(L, r0[:, sb.blocks[q]], tt, uniform=uniform, projector=_projector(q, L))
             rb[q] = x if inv is None else x[..., inv]
         values = _chunk_measures(rb, sb, measures, x_only, need_rho=store_states)
         rho = values.pop("__rho__", None)

@@ -68,14 +68,31 @@ def _pade(A: np.ndarray, m: int) -> np.ndarray:
     return np.linalg.solve(V - U, V + U)
 
 
-def expm(A: np.ndarray) -> np.ndarray:
-    """exp(A) for a stack of square matrices ``A`` of shape ``(..., n, n)`` (real or complex)."""
+def squarings(A: np.ndarray) -> int:
+    """Number of squarings the scaling step needs for the largest matrix of the stack."""
+    A = np.asarray(A)
+    if A.size == 0:
+        return 0
+    nmax = float(np.abs(A).sum(axis=-2).max())
+    return 0 if nmax <= _THETA13 else int(np.ceil(np.log2(nmax / _THETA13)))
+
+
+def expm(A: np.ndarray, projector: np.ndarray | None = None) -> np.ndarray:
+    """exp(A) for a stack of square matrices ``A`` of shape ``(..., n, n)`` (real or complex).
+
+    ``projector``: the spectral projector P0 onto the eigenvalue-0 space of ``A`` (same shape). When
+    given, ``exp(A) = P0 + (exp(A/2^s) − P0)^(2^s)`` is squared instead of ``exp(A/2^s)``: rounding in
+    the eigenvalue-1 part of the scaled exponential no longer grows like 2^s·eps (for a Liouvillian
+    times a long time t, 2^s ≈ ‖L‖t, so this is what keeps ``exp(L·10⁶)`` exact to ~1e-15).
+    """
     A = np.asarray(A)
     if A.dtype.kind not in "fc":
         A = A.astype(float)
     batch = A.shape[:-2]
     n = A.shape[-1]
     A = A.reshape(-1, n, n)
+    if projector is not None:
+        projector = np.broadcast_to(projector, batch + (n, n)).reshape(-1, n, n)
     if A.shape[0] == 0:
         return A.reshape(*batch, n, n).copy()
     norms = np.abs(A).sum(axis=-2).max(axis=-1)  # 1-norm of each matrix
@@ -88,6 +105,8 @@ def expm(A: np.ndarray) -> np.ndarray:
     s = np.where(norms > 0, s, 0)
     scaled = A / (2.0 ** s)[:, None, None]
     R = _pade(scaled, 13)
+    if projector is not None:
+        R = R - projector
     smax = int(s.max())
     if smax:
         all_same = bool(np.all(s == smax))
@@ -97,4 +116,6 @@ def expm(A: np.ndarray) -> np.ndarray:
             else:
                 idx = np.flatnonzero(s > k)
                 R[idx] = R[idx] @ R[idx]
+    if projector is not None:
+        R = R + projector
     return R.reshape(*batch, n, n)

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .expm import expm
+from .expm import expm, squarings
 
 __all__ = ["is_uniform", "propagate"]
+
+#: Deflate the kernel (see :func:`magbell.expm.expm`) when the scaling needs more squarings than this.
+DEFLATE_AFTER_SQUARINGS = 5
 
 
 def is_uniform(times: np.ndarray) -> bool:
@@ -31,7 +34,13 @@ def is_uniform(times: np.ndarray) -> bool:
     return bool(np.all(np.abs(grid - times) <= 8 * np.finfo(float).eps * np.maximum(np.abs(times), dt)))
 
 
-def propagate(L: np.ndarray, r0: np.ndarray, times: np.ndarray, uniform: bool | None = None) -> np.ndarray:
+def propagate(
+    L: np.ndarray,
+    r0: np.ndarray,
+    times: np.ndarray,
+    uniform: bool | None = None,
+    projector=None,
+) -> np.ndarray:
     """States ``exp(L t) r0`` for a stack of generators.
 
     Parameters
@@ -39,6 +48,8 @@ def propagate(L: np.ndarray, r0: np.ndarray, times: np.ndarray, uniform: bool | 
     L : (P, n, n) real or complex generators.
     r0 : (S, n) initial vectors (shared by all P generators).
     times : (T,) non-negative times.
+    projector : callable returning the kernel projectors (P, n, n) of L; called only when a step is long
+        enough (many squarings) for the deflated exponential to matter.
 
     Returns
     -------
@@ -47,17 +58,28 @@ def propagate(L: np.ndarray, r0: np.ndarray, times: np.ndarray, uniform: bool | 
     times = np.asarray(times, dtype=float)
     if uniform is None:
         uniform = is_uniform(times)
+    cache = {}
+
+    def exp_lt(A):
+        """exp(A) for A = L·t (stack over L's leading axis, maybe with a time axis)."""
+        if projector is not None and squarings(A) > DEFLATE_AFTER_SQUARINGS:
+            if "P0" not in cache:
+                cache["P0"] = projector()
+            P0 = cache["P0"] if A.ndim == 3 else cache["P0"][:, None]
+            return expm(A, projector=P0)
+        return expm(A)
+
     if uniform and len(times) >= 2:
-        return _propagate_uniform(L, r0, times)
-    return _propagate_direct(L, r0, times)
+        return _propagate_uniform(L, r0, times, exp_lt)
+    return _propagate_direct(L, r0, times, exp_lt)
 
 
-def _propagate_direct(L, r0, times):
-    E = expm(L[:, None, :, :] * times[None, :, None, None])  # (P, T, n, n)
+def _propagate_direct(L, r0, times, exp_lt):
+    E = exp_lt(L[:, None, :, :] * times[None, :, None, None])  # (P, T, n, n)
     return np.einsum("ptij,sj->psit", E, r0)
 
 
-def _propagate_uniform(L, r0, times):
+def _propagate_uniform(L, r0, times, exp_lt):
     """t_k = t0 + k dt with k = i*J + j (J = 2^b ≈ √T small steps, B big steps of J dt)."""
     P, n, _ = L.shape
     T = len(times)
@@ -67,7 +89,7 @@ def _propagate_uniform(L, r0, times):
     b = max(0, int(np.ceil(0.5 * np.log2(T))))
     J = 2**b
     B = -(-T // J)
-    P1 = expm(L * dt)
+    P1 = exp_lt(L * dt)
     PJ = P1
     for _ in range(b):
         PJ = PJ @ PJ
@@ -79,7 +101,7 @@ def _propagate_uniform(L, r0, times):
     dtype = np.result_type(L, r0)
     start = np.broadcast_to(r0.astype(dtype)[None, :, :, None], (P, S, n, 1))
     if t0 != 0:
-        start = expm(L * t0)[:, None] @ start
+        start = exp_lt(L * t0)[:, None] @ start
     out = np.empty((P, S, n, T), dtype=dtype)
     for s in range(S):
         x = start[:, s]  # (P, n, 1)

@@ -1,0 +1,308 @@
+"""Stationary states, conserved quantities and the Liouvillian spectrum.
+
+The t→∞ limit of ``exp(L t) ρ0`` is the projection of ρ0 onto ker L along the range of L (0 is a
+semisimple eigenvalue of any Lindbladian). When ker L has more than one dimension — e.g. ``|A| = a``
+makes the singlet dark (paper Eq. 10) — the limit depends on ρ0 through the conserved quantities
+(the left null vectors of L). When L also has purely imaginary eigenvalues, the limit does not exist
+and the projection is the time-averaged state; the result says so (``converges``).
+
+Kernel dimensions are decided with singular values: σ < ``tol`` · max σ (default 1e-9). A point whose
+slowest decay rate is below that threshold (e.g. ``a − |A| = 1e-12 a``) is treated as degenerate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import measures as _measures
+from .errors import InvalidParameterError, NonUniqueSteadyStateError, describe_bad_points
+from .kernel import TRACE_FUNCTIONAL, block0_projector, structural_zeros, svd_kernel_projector
+from .model import Model, basis_blocks
+from .states import as_density_matrices
+from .superop import sector_basis
+
+__all__ = ["steady_state", "SteadyStateResult", "spectrum", "Spectrum", "dark_states", "conserved_quantities"]
+
+DEFAULT_TOL = 1e-9
+
+
+def _blocks(model: Model) -> list:
+    c = model.coefficients().reshape(model.size, -1)
+    out = []
+    for b in basis_blocks():
+        n = b.shape[-1]
+        out.append((c @ b.reshape(b.shape[0], n * n)).reshape(model.size, n, n))
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class SteadyStateResult:
+    """Result of :func:`steady_state`; arrays have shape ``model.shape`` (plus an initial-state axis).
+
+    rho : the t→∞ state (the time-averaged state where ``converges`` is False).
+    unique : True where the Liouvillian has exactly one stationary state.
+    n_stationary : dimension of ker L (number of independent stationary operators).
+    converges : False where purely imaginary eigenvalues make ρ(t) oscillate forever.
+    measures : concurrence etc. of ``rho``.
+    """
+
+    rho: np.ndarray
+    unique: np.ndarray
+    n_stationary: np.ndarray
+    converges: np.ndarray
+    measures: dict
+    model: Model
+    initial: np.ndarray | None
+    info: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        m = self.__dict__.get("measures", {})
+        if name in m:
+            return m[name]
+        raise AttributeError(f"SteadyStateResult has no attribute {name!r}; measures: {', '.join(m)}")
+
+    def dark_states(self, index=()) -> np.ndarray:
+        """Dark states (pure stationary states) of the model at grid point ``index``; see :func:`dark_states`."""
+        return dark_states(self.model[index] if self.model.shape else self.model)
+
+    def conserved_quantities(self, index=()) -> np.ndarray:
+        """Conserved operators C_k (tr C_k ρ(t) constant) at grid point ``index``."""
+        return conserved_quantities(self.model[index] if self.model.shape else self.model, tol=self.info["tol"])
+
+    def __repr__(self) -> str:
+        u = np.asarray(self.unique)
+        return (
+            f"SteadyStateResult(shape={u.shape}, unique at {int(u.sum())}/{u.size} points, "
+            f"measures={list(self.measures)}, tol={self.info.get('tol')})"
+        )
+
+
+def steady_state(
+    model: Model,
+    initial=None,
+    *,
+    measures=("concurrence", "populations"),
+    tol: float = DEFAULT_TOL,
+) -> SteadyStateResult:
+    """The t→∞ state of the master equation, from ``initial`` when given.
+
+    Without ``initial``, every grid point must have a unique stationary state, else
+    :class:`~magbell.errors.NonUniqueSteadyStateError` says which points do not and why.
+    With ``initial`` the answer is the initial-state-dependent limit (exact projection onto ker L).
+
+    >>> import magbell
+    >>> s = magbell.steady_state(magbell.Model(a=1.0, A=1.0), "ud")
+    >>> bool(s.unique), int(s.n_stationary), round(float(s.concurrence), 12)
+    (False, 4, 0.5)
+    """
+    if not isinstance(model, Model):
+        raise InvalidParameterError(f"model must be a magbell.Model, got {type(model).__name__}")
+    if not (isinstance(tol, float | int) and 0 < tol < 1):
+        raise InvalidParameterError(f"tol must be a number with 0 < tol < 1, got {tol!r}")
+    if isinstance(measures, str):
+        measures = (measures,)
+    unknown = [m for m in measures if m not in _measures.MEASURES]
+    if unknown:
+        raise InvalidParameterError(f"unknown measure(s) {unknown}; known: {', '.join(_measures.MEASURES)}")
+    sb = sector_basis(2)
+    P = model.size
+    Ls = _blocks(model)
+    scale = np.max(np.stack([np.abs(L).sum(axis=-2).max(axis=-1) for L in Ls]), axis=0)  # ‖L‖₁
+    tol_abs = tol * np.where(scale > 0, scale, 1.0)
+
+    L0 = Ls[0]
+    P0_0, dims0, cand0 = block0_projector(L0, tol_abs)
+    dims = [dims0]
+    # Stationary coherences (|q| ≥ 1 kernels) and purely imaginary eigenvalues both need a degenerate
+    # block 0 (see docs/numerics.md), so the |q| ≥ 1 blocks are only examined at the candidates.
+    cand = cand0[dims[0][cand0] >= 2] if cand0.size else cand0
+    for q in range(1, len(Ls)):
+        d = np.zeros(P, dtype=int)
+        if cand.size:
+            s = np.linalg.svd(Ls[q][cand], compute_uv=False)
+            d[cand] = np.sum(s < tol_abs[cand, None], axis=1)
+        dims.append(d)
+    n_stat = sum(dims)
+    unique = n_stat == 1
+    converges = np.ones(P, dtype=bool)
+
+    if initial is None:
+        if not np.all(unique):
+            badmask = (~unique).reshape(model.shape)
+            raise NonUniqueSteadyStateError(
+                "the stationary state is not unique (ker L has dimension > 1: dark states or conserved "
+                "quantities), so the t→∞ limit depends on the initial state; pass initial=... . Non-unique at "
+                + describe_bad_points(badmask, {"n_stationary": n_stat.reshape(model.shape)})
+            )
+        rho0 = None
+        several = False
+        r0 = np.zeros((1, 16))
+        r0[0, sb.blocks[0][:4]] = 0.25
+    else:
+        rho0, several = as_density_matrices(initial)
+        r0 = sb.real_coordinates(rho0)  # (S, 16)
+    S = r0.shape[0]
+    rb = {}
+    for q, idx in enumerate(sb.blocks):
+        x = r0[:, idx]
+        if q and not np.any(x != 0):
+            continue
+        if q == 0:
+            rb[0] = structural_zeros(L0, np.einsum("pij,sj->psi", P0_0, x))
+        elif cand.size:
+            out = np.zeros((P, S, idx.size))
+            out[cand] = np.einsum("pij,sj->psi", svd_kernel_projector(Ls[q][cand], tol_abs[cand])[0], x)
+            rb[q] = out
+    if cand.size and initial is not None:  # purely imaginary non-zero eigenvalues → no pointwise limit
+        for q in rb:
+            ev = np.linalg.eigvals(Ls[q][cand])
+            t = tol_abs[cand, None]
+            osc = np.any((np.abs(ev.real) < t) & (np.abs(ev.imag) >= t), axis=1)
+            converges[cand] &= ~osc
+    r = np.zeros((P, S, 16))
+    for q, x in rb.items():
+        r[..., sb.blocks[q]] = x
+    rho = sb.density_matrix(r)
+    rho = (rho + np.conj(np.swapaxes(rho, -1, -2))) / 2
+    vals = {name: _measures.MEASURES[name](rho) for name in measures}
+
+    shape = model.shape
+
+    def _shape(a, per_state=True):
+        a = a.reshape(shape + a.shape[1:])
+        if per_state and not several:
+            a = a.reshape(shape + a.shape[len(shape) + 1 :])
+        return a
+
+    info = {
+        "method": "projection onto ker L along range L: exp(L T→∞) on the real |q|=0 block, SVD fallback",
+        "tol": tol,
+        "blocks": tuple(rb),
+    }
+    return SteadyStateResult(
+        rho=_shape(rho),
+        unique=unique.reshape(shape),
+        n_stationary=n_stat.reshape(shape),
+        converges=converges.reshape(shape),
+        measures={k: _shape(v) for k, v in vals.items()},
+        model=model,
+        initial=None if rho0 is None else (rho0 if several else rho0[0]),
+        info=info,
+    )
+
+
+def conserved_quantities(model: Model, tol: float = DEFAULT_TOL) -> np.ndarray:
+    """Operators C_k with d/dt tr(C_k ρ) = 0 for a single model: shape (n_stationary, 4, 4).
+
+    They span the left null space of L (the identity, whose conserved value is tr ρ = 1, is always among
+    their combinations). For ``|A| = a`` at zero temperature they include the singlet weight <S|ρ|S>.
+    """
+    if model.shape != ():
+        raise InvalidParameterError("conserved_quantities() needs a single model; index the grid first")
+    sb = sector_basis(2)
+    Ls = _blocks(model)
+    smax = max(np.linalg.svd(x[0], compute_uv=False)[0] for x in Ls)
+    tol_abs = tol * (smax if smax > 0 else 1.0)
+    out = []
+    for q, Lq in enumerate(Ls):
+        U, s, _ = np.linalg.svd(Lq[0])
+        for k in np.flatnonzero(s < tol_abs):
+            u = np.zeros(16)
+            u[sb.blocks[q]] = U[:, k]
+            M = (u @ sb.to_real).reshape(4, 4)  # functional f(ρ) = Σ M_ab ρ_ab = tr(Mᵀ ρ)
+            out.append(M.T)
+    return np.array(out).reshape(-1, 4, 4)
+
+
+def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
+    """Dark states of a single model: kets |ψ> with J_k|ψ> = 0 for every jump and H|ψ> = E|ψ>.
+
+    Each gives a pure stationary state |ψ><ψ| (the singlet for ``|A| = a``, paper Eq. 10). Returns an
+    array of shape (n_dark, 4) (orthonormal kets, eigenvectors of H within the dark subspace).
+    """
+    if model.shape != ():
+        raise InvalidParameterError("dark_states() needs a single model; index the grid first")
+    J = model.jump_operators().reshape(-1, 4)
+    H = model.hamiltonian()
+    scale = max(np.abs(J).max(initial=0), np.abs(H).max(initial=0), 1e-300)
+    _, s, Vh = np.linalg.svd(J)
+    K = Vh[np.sum(s > tol * scale) :].conj().T  # (4, k): common kernel of all jumps
+    for _ in range(4):
+        if K.shape[1] == 0:
+            break
+        # keep the part of K that H maps back into K
+        HK = H @ K
+        resid = HK - K @ (K.conj().T @ HK)
+        _, s2, Vh2 = np.linalg.svd(resid)
+        keep = Vh2[np.sum(s2 > tol * scale) :].conj().T
+        if keep.shape[1] == K.shape[1]:
+            break
+        K = K @ keep
+    if K.shape[1] == 0:
+        return np.zeros((0, 4), dtype=complex)
+    Hk = K.conj().T @ H @ K
+    _, W = np.linalg.eigh((Hk + Hk.conj().T) / 2)
+    return (K @ W).T
+
+
+@dataclass(frozen=True, eq=False)
+class Spectrum:
+    """Liouvillian spectrum of a model grid.
+
+    eigenvalues : (*shape, 16) complex, sorted by decreasing real part (0 first).
+    slowest_rate : smallest non-zero decay rate −Re λ over all blocks.
+    entanglement_rate : smallest non-zero decay rate in the |q|=0 block (populations and ρ_{↑↓,↓↑}),
+        which sets the long-time decay of the concurrence from X states; ``entanglement_lifetime`` is its
+        inverse (the paper's τ = 1/(2(a − κ0)) at zero temperature; ∞ where |A| = a makes C(∞) > 0).
+    regime : 'underdamped' | 'critical' | 'overdamped' (Eqs. 8–9): from the slowest |q|=0 modes — a
+        complex pair is underdamped, real is overdamped; 'critical' where the pair is degenerate to ``tol``.
+    """
+
+    eigenvalues: np.ndarray
+    slowest_rate: np.ndarray
+    entanglement_rate: np.ndarray
+    entanglement_lifetime: np.ndarray
+    regime: np.ndarray
+    info: dict = field(default_factory=dict)
+
+
+def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
+    """Eigenvalues of the Liouvillian and derived rates (batched). Eigenvalues near exceptional points
+    have the usual sqrt(ε) sensitivity; use :func:`magbell.evolve` for exact dynamics there."""
+    Ls = _blocks(model)
+    ev_blocks = [np.linalg.eigvals(L) for L in Ls]
+    scale = np.max(np.concatenate([np.abs(e) for e in ev_blocks], axis=1), axis=1)
+    scale = np.where(scale > 0, scale, 1.0)
+    ev = np.concatenate(ev_blocks, axis=1)
+    order = np.argsort(-ev.real, axis=1, kind="stable")
+    ev = np.take_along_axis(ev, order, axis=1)
+
+    def slowest(e):
+        rate = -e.real
+        rate = np.where(rate > tol * scale[:, None], rate, np.inf)
+        return rate.min(axis=1)
+
+    slow = slowest(ev)
+    e0 = ev_blocks[0]
+    ent = slowest(e0)
+    with np.errstate(divide="ignore"):
+        life = 1.0 / ent
+    # modes of block 0 at the slowest rate: complex pair → underdamped
+    rate0 = -e0.real
+    near = np.abs(rate0 - ent[:, None]) <= np.sqrt(tol) * scale[:, None]
+    osc = np.any(near & (np.abs(e0.imag) > np.sqrt(tol) * scale[:, None]), axis=1)
+    # critical: two real modes of block 0 coalescing at the slowest rate (defective pair)
+    n_near = np.sum(near & (np.abs(e0.imag) <= np.sqrt(tol) * scale[:, None]), axis=1)
+    regime = np.where(osc, "underdamped", np.where(n_near >= 2, "critical", "overdamped"))
+    regime = np.where(np.isinf(ent), "steady", regime)
+    shape = model.shape
+    return Spectrum(
+        eigenvalues=ev.reshape(shape + (16,)),
+        slowest_rate=slow.reshape(shape),
+        entanglement_rate=ent.reshape(shape),
+        entanglement_lifetime=life.reshape(shape),
+        regime=regime.reshape(shape),
+        info={"tol": tol},
+    )
