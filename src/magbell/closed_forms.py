@@ -62,6 +62,7 @@ __all__ = [
     "steady_state_zero_temperature",
     "steady_state_dark_singlet",
     "steady_concurrence_dark_singlet",
+    "dark_point_asymptotic_state",
     "steady_concurrence_finite_temperature",
     "steady_state_thermal_product",
     # measures
@@ -426,6 +427,33 @@ def steady_state_dark_singlet(r, w=0.5, A=1.0) -> np.ndarray:
     rho[..., 0, 0] += (1 - w) / n
     rho[..., 3, 3] += (1 - w) * r * r / n
     return rho
+
+
+def dark_point_asymptotic_state(rho0, r=0.0, A=1.0, Delta=0.0, t=0.0) -> np.ndarray:
+    """Long-time state at the dark point a = |A|, ã = |Ã| = r a, δ = 0 from an arbitrary ρ0 — derived here.
+
+    w = <S|ρ0|S> is conserved (|S> = (|↑↓> − e^{iφ}|↓↑>)/√2 is annihilated by J1, J3 and by H_S − E),
+    * r > 0: ρ(t) → :func:`steady_state_dark_singlet` (r, w) (unique given w; all coherences decay);
+    * r = 0: ρ(t) → w|S><S| + (1 − w)|↑↑><↑↑| + (c e^{−iΔt}|S><↑↑| + h.c.), c = <S|ρ0|↑↑>. The
+      |S>–|↑↑> coherence is undamped (J3|S> = J3|↑↑> = 0, J3†|S> = 0) and rotates at the mean splitting
+      Δ (E_S − E_↑↑ = Δ), so for Δ ≠ 0 there is no stationary limit; the concurrence is nevertheless
+      constant, C = w for every c (ρρ̃ is rank one with eigenvalue w²).
+    ``t`` is the (large) time at which the r = 0 asymptote is evaluated. Batched over leading axes of
+    ``rho0`` (shape (..., 4, 4)) broadcasting with r, A, Delta, t.
+    """
+    rho0 = np.asarray(rho0, dtype=complex)
+    r, Delta, t = (_f(x) for x in (r, Delta, t))
+    A = np.asarray(A, dtype=complex)
+    shape = np.broadcast_shapes(rho0.shape[:-2], r.shape, A.shape, Delta.shape, t.shape)
+    S, _ = _singlet_triplet(np.broadcast_to(A, shape))
+    rho0 = np.broadcast_to(rho0, shape + (4, 4))
+    w = np.real(np.einsum("...i,...ij,...j->...", np.conj(S), rho0, S))
+    c = np.einsum("...i,...i->...", np.conj(S), rho0[..., :, 0])  # <S|ρ0|↑↑>
+    r = np.broadcast_to(r, shape)
+    out = steady_state_dark_singlet(r, w, np.broadcast_to(A, shape))
+    ct = np.where(r == 0, c * np.exp(-1j * np.broadcast_to(Delta * t, shape)), 0.0)
+    coh = ct[..., None, None] * S[..., :, None] * np.eye(4)[0][None, :]  # c(t)|S><↑↑|
+    return out + coh + np.conj(np.swapaxes(coh, -1, -2))
 
 
 def steady_concurrence_dark_singlet(r, w=0.5) -> np.ndarray:

@@ -79,6 +79,20 @@ def _propagate_direct(L, r0, times, exp_lt):
     return np.einsum("ptij,sj->psit", E, r0)
 
 
+def _powers_times(squares: list, X: np.ndarray, count: int) -> np.ndarray:
+    """[X, M X, M² X, ..., M^(count-1) X] side by side, by doubling: ``squares[m] = M^(2^m)``.
+
+    ``X`` is (P, n, k); the result is (P, n, count*k) with column block i holding ``M^i X``. Each block
+    is reached with at most log2(count) products, so rounding does not accumulate over ``count`` steps.
+    """
+    out = X
+    m = 0
+    while out.shape[-1] < count * X.shape[-1]:
+        out = np.concatenate([out, squares[m] @ out], axis=-1)
+        m += 1
+    return out[..., : count * X.shape[-1]]
+
+
 def _propagate_uniform(L, r0, times, exp_lt):
     """t_k = t0 + k dt with k = i*J + j (J = 2^b ≈ √T small steps, B big steps of J dt)."""
     P, n, _ = L.shape
@@ -89,27 +103,25 @@ def _propagate_uniform(L, r0, times, exp_lt):
     b = max(0, int(np.ceil(0.5 * np.log2(T))))
     J = 2**b
     B = -(-T // J)
-    P1 = exp_lt(L * dt)
-    PJ = P1
+    small = [exp_lt(L * dt)]  # P1^(2^m)
     for _ in range(b):
-        PJ = PJ @ PJ
-    # big-step powers PJ^i, i < B, laid out as (P, n_k, B, n_m) so that out[k, i, j] is time-ordered
-    pw = [np.broadcast_to(np.eye(n, dtype=P1.dtype), (P, n, n))]
-    for _ in range(1, B):
-        pw.append(pw[-1] @ PJ)
-    Q = np.stack(pw, axis=2).reshape(P, n * B, n)
+        small.append(small[-1] @ small[-1])
+    PJ = small[-1]
+    big = [PJ]  # PJ^(2^m)
+    while 2 ** len(big) < B:
+        big.append(big[-1] @ big[-1])
     dtype = np.result_type(L, r0)
-    start = np.broadcast_to(r0.astype(dtype)[None, :, :, None], (P, S, n, 1))
+    # Q[p, k, i*n + m] = (PJ^i)[k, m]: big-step powers side by side
+    Q = _powers_times(big, np.broadcast_to(np.eye(n, dtype=PJ.dtype), (P, n, n)), B)
+    Q = Q.reshape(P, n * B, n)
+    start = np.broadcast_to(r0.T.astype(dtype), (P, n, S))
     if t0 != 0:
-        start = exp_lt(L * t0)[:, None] @ start
+        start = exp_lt(L * t0) @ start
     out = np.empty((P, S, n, T), dtype=dtype)
     for s in range(S):
-        x = start[:, s]  # (P, n, 1)
-        anchors = np.empty((P, n, J), dtype=dtype)  # small-step states P1^j x, j < J
-        anchors[:, :, 0:1] = x
-        for j in range(1, J):
-            x = P1 @ x
-            anchors[:, :, j : j + 1] = x
-        full = (Q @ anchors).reshape(P, n, B * J)
+        anchors = _powers_times(small, start[:, :, s : s + 1], J)  # (P, n, J): P1^j x
+        full = (Q @ anchors).reshape(P, n, B * J)  # [k, i*J + j] = (PJ^i P1^j x)[k]
+        if S == 1:
+            return full[:, None, :, :T]
         out[:, s] = full[:, :, :T]
     return out

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Set up magbell in a local virtual environment and run its main job or its tests.
+
+    python3 dev.py reproduce     # set up, then reproduce the paper's results (the main job)
+    python3 dev.py test          # set up, then run the whole test suite
+    python3 dev.py bench         # set up (with QuTiP and dynamiqs), then run the benchmarks
+
+Needs nothing but Python ≥ 3.11 (standard library only). The environment lives in ``.venv/`` and is
+re-installed only when ``pyproject.toml`` changes. Extra arguments are passed on, e.g.
+``python3 dev.py test -k steady`` or ``python3 dev.py reproduce --json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+EXTRAS = {"reproduce": "plot", "test": "test,plot", "bench": "bench,test,plot"}
+
+
+def _python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _run(cmd: list, **kw) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT, **kw)
+
+
+def setup(extras: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"magbell needs Python >= 3.11, this is {sys.version.split()[0]}")
+    if not _python().exists():
+        print(f"creating virtual environment in {VENV}", flush=True)
+        try:
+            venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+        except Exception as exc:  # e.g. Debian's python3 without python3-venv
+            sys.exit(f"could not create a virtual environment ({exc}); install Python's venv module")
+    stamp = VENV / f".magbell-installed-{extras.replace(',', '-')}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    py = _python()
+    rc = _run([py, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--upgrade", "pip"])
+    rc = rc or _run([py, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", f".[{extras}]"])
+    if rc:
+        sys.exit(f"installing magbell[{extras}] failed (pip exit code {rc})")
+    stamp.write_text(digest)
+
+
+def main(argv: list) -> int:
+    if not argv or argv[0] not in EXTRAS:
+        print(__doc__)
+        return 2
+    task, rest = argv[0], argv[1:]
+    setup(EXTRAS[task])
+    py = _python()
+    if task == "reproduce":
+        return _run([py, "-m", "magbell", "reproduce", *rest])
+    if task == "test":
+        rc = _run([py, "-m", "pytest", "tests", "src/magbell", "--doctest-modules", "-q", *rest])
+        return rc
+    if task == "bench":
+        return _run([py, "benchmarks/bench_core.py", *rest])
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
