@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["svd_kernel_projector", "structural_zeros", "block0_projector", "TRACE_FUNCTIONAL"]
+__all__ = ["svd_kernel_projector", "structural_zeros", "block0_projector", "reachable", "TRACE_FUNCTIONAL"]
 
 #: ℓ with ℓ·r = tr ρ for the |q|=0 block coordinates (ρ00, ρ11, ρ22, ρ33, Re ρ12, Im ρ12)
 TRACE_FUNCTIONAL = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0])
@@ -55,6 +55,21 @@ def structural_zeros(L: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.where(zero[:, None, :], 0.0, x)
 
 
+def reachable(L: np.ndarray) -> np.ndarray:
+    """Sparsity pattern of exp(L t) for t > 0: ``R[i, j]`` is True iff j reaches i in the graph of L.
+
+    Entries of exp(L t) (and of the kernel projector, its t→∞ limit) outside this pattern are zero
+    identically; rounding in a dense algorithm (the LU solve of a Padé approximant, an SVD) leaves
+    ~1e-17 there, which the square roots of the concurrence would amplify to ~1e-9. Multiplying by the
+    pattern restores the exact zeros.
+    """
+    n = L.shape[-1]
+    R = ((L != 0) | np.eye(n, dtype=bool)).astype(float)
+    for _ in range(int(np.ceil(np.log2(max(n, 2))))):
+        R = np.minimum(R @ R, 1.0)
+    return R > 0
+
+
 def block0_projector(L0: np.ndarray, tol_abs: np.ndarray):
     """Kernel projector of the |q|=0 blocks ``L0`` (P, 6, 6), exact structural zeros included.
 
@@ -87,6 +102,6 @@ def block0_projector(L0: np.ndarray, tol_abs: np.ndarray):
     cand = np.flatnonzero(cand)
     if cand.size:
         Pc, mask, _, _ = svd_kernel_projector(L0[cand], tol_abs[cand])
-        P0[cand] = Pc
+        P0[cand] = Pc * reachable(L0[cand])
         dims[cand] = mask.sum(axis=1)
     return P0, dims, cand

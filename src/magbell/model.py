@@ -419,15 +419,16 @@ class Model:
         return cls(a=a_arr, A=A_arr, a_tilde=r * a_arr, A_tilde=r * A_arr, **others)
 
     # ------------------------------------------------------------------ validation
-    def _validate(self) -> None:
+    def _violations(self) -> list:
+        """[(mask, message)] for every violated condition; the message names parameter and condition."""
+        out = []
         for name in _RATE_FIELDS:
             v = getattr(self, name)
             if v is None:
                 continue
-            if np.any(v < 0):
-                raise InvalidParameterError(
-                    f"{name} is a rate and must be >= 0, violated at " + describe_bad_points(v < 0, {name: v})
-                )
+            bad = np.broadcast_to(v < 0, self._shape)
+            if np.any(bad):
+                out.append((bad, f"{name} is a rate and must be >= 0", {name: v}))
         checks = (
             ("a", "a2", "A", "a >= |A|", "thermodynamic-stability bound (Suppl. S42, S47)"),
             ("a_tilde", "a_tilde2", "A_tilde", "a_tilde >= |A_tilde|", "thermodynamic-stability bound (Suppl. S42, S47)"),
@@ -439,19 +440,60 @@ class Model:
             c = np.abs(getattr(self, cross))
             if getattr(self, loc2) is None:
                 bad = c > x1 * (1 + _BOUND_RTOL)
-                if np.any(bad):
-                    raise InvalidParameterError(
-                        f"{cond} violated: the {why} requires h to be positive semidefinite; at "
-                        + describe_bad_points(bad, {loc1: x1, f"|{cross}|": c})
-                    )
+                msg = f"{cond} violated: the {why} requires h to be positive semidefinite"
+                vals = {loc1: x1, f"|{cross}|": c}
             else:
                 bad = c * c > x1 * x2 * (1 + 2 * _BOUND_RTOL)
-                if np.any(bad):
-                    raise InvalidParameterError(
-                        f"{loc1}*{loc2} >= |{cross}|^2 violated: the {why}, generalised to unequal local rates, "
-                        "requires h to be positive semidefinite; at "
-                        + describe_bad_points(bad, {loc1: x1, loc2: x2, f"|{cross}|": c})
-                    )
+                msg = (
+                    f"{loc1}*{loc2} >= |{cross}|^2 violated: the {why}, generalised to unequal local rates, "
+                    "requires h to be positive semidefinite"
+                )
+                vals = {loc1: x1, loc2: x2, f"|{cross}|": c}
+            bad = np.broadcast_to(bad, self._shape)
+            if np.any(bad):
+                out.append((bad, msg, vals))
+        return out
+
+    def _validate(self) -> None:
+        for bad, msg, vals in self._violations():
+            raise InvalidParameterError(f"{msg}; at " + describe_bad_points(bad, vals))
+
+    @classmethod
+    def check(cls, **params) -> tuple:
+        """Validate a parameter grid point by point without raising for physically invalid points.
+
+        Returns ``(ok, reasons)``: a boolean array of the grid's shape and an object array with the
+        violated condition(s) at each bad point ('' where ok). Build the model from the good points,
+        e.g. by replacing bad values, so that one bad point does not cost the rest of a sweep.
+        Malformed input (non-numbers, NaN, shapes that do not broadcast) still raises.
+
+        >>> ok, why = Model.check(a=1.0, A=[0.5, 1.5])
+        >>> ok.tolist(), why[1]
+        ([True, False], 'a >= |A| violated: the thermodynamic-stability bound (Suppl. S42, S47) requires h to be positive semidefinite')
+        """
+        self = object.__new__(cls)
+        given = dict(params)
+        if "a" not in given:
+            raise InvalidParameterError("a (the local relaxation rate) is required")
+        names = [f.name for f in dataclasses.fields(cls)]
+        unknown = set(given) - set(names)
+        if unknown:
+            raise InvalidParameterError(f"unknown parameter(s) {sorted(unknown)}; known: {names}")
+        for name in names:
+            value = given.get(name, None if name in ("a2", "a_tilde2", "d2") else 0.0)
+            object.__setattr__(self, name, None if value is None else _as_array(name, value, name in _COMPLEX_FIELDS))
+        arrays = [getattr(self, n) for n in names if getattr(self, n) is not None]
+        try:
+            shape = np.broadcast_shapes(*(x.shape for x in arrays))
+        except ValueError:
+            raise InvalidParameterError("parameter arrays do not broadcast together") from None
+        object.__setattr__(self, "_shape", shape)
+        ok = np.ones(shape, dtype=bool)
+        reasons = np.full(shape, "", dtype=object)
+        for bad, msg, _ in self._violations():
+            ok &= ~bad
+            reasons = np.where(bad, np.where(reasons == "", msg, reasons + "; " + msg), reasons)
+        return ok, reasons
 
     # ------------------------------------------------------------------ matrices
     def coefficients(self) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .expm import expm, squarings
+from .kernel import reachable
 
 __all__ = ["is_uniform", "propagate"]
 
@@ -59,15 +60,17 @@ def propagate(
     if uniform is None:
         uniform = is_uniform(times)
     cache = {}
+    pattern = reachable(L)  # exact zeros of exp(L t)
 
     def exp_lt(A):
         """exp(A) for A = L·t (stack over L's leading axis, maybe with a time axis)."""
+        mask = pattern if A.ndim == 3 else pattern[:, None]
         if projector is not None and squarings(A) > DEFLATE_AFTER_SQUARINGS:
             if "P0" not in cache:
                 cache["P0"] = projector()
             P0 = cache["P0"] if A.ndim == 3 else cache["P0"][:, None]
-            return expm(A, projector=P0)
-        return expm(A)
+            return expm(A, projector=P0) * mask
+        return expm(A) * mask
 
     if uniform and len(times) >= 2:
         return _propagate_uniform(L, r0, times, exp_lt)

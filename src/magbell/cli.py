@@ -1,0 +1,739 @@
+"""Command-line interface: ``magbell evolve | steady | spectrum | reproduce``.
+
+Every model option uses the paper's symbols (Zou, Zhang & Tserkovnyak, PRB 106, L180406, Eqs. 1–6,
+S38); see ``magbell <command> --help``. Exit status: 0 on success, 2 on bad input (argparse usage
+errors, and magbell's validation errors, which are printed as ONE line ``magbell: error: <message>``
+on stderr, never as a traceback).
+
+JSON output (``--json``) is exactly one JSON object on stdout. Numbers are plain floats; complex
+numbers are ``{"re": x, "im": y}`` (matrices ``{"re": [[...]], "im": [[...]]}``); quantities that are
+infinite (e.g. an entanglement lifetime where the entanglement never decays) are ``null``; NaN never
+appears.
+
+The ``reproduce`` command is built from small data functions (:func:`fig2_data`,
+:func:`figS1a_data`, collected in :data:`REPRODUCE_JOBS`) that return plain dicts, including the
+full curves as NumPy arrays under ``"curves"``, so that writing figures can be added on top of
+:func:`reproduce` without recomputing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+from . import __version__
+from .dynamics import evolve as _evolve
+from .errors import InvalidParameterError, MagbellError, NonUniqueSteadyStateError
+from .measures import MEASURES
+from .model import Model
+from .states import BELL_STATES, STATE_NAMES, ket
+from .steady import spectrum as _spectrum
+from .steady import steady_state as _steady_state
+
+__all__ = [
+    "main",
+    "build_parser",
+    "model_from_args",
+    "reproduce",
+    "fig2_data",
+    "figS1a_data",
+    "REPRODUCE_JOBS",
+]
+
+PROG = "magbell"
+#: most time points ``evolve`` accepts (memory guard)
+MAX_POINTS = 1_000_000
+#: measures ``evolve``/``steady`` always report
+BASE_MEASURES = ("concurrence", "populations")
+POPULATION_LABELS = ("p_uu", "p_ud", "p_du", "p_dd")
+_COMPLEX_FIELDS = ("A", "A_tilde", "D_deph")
+_FIELD_ORDER = (
+    "a", "A", "a_tilde", "A_tilde", "delta", "Delta", "d", "D_deph", "Jz", "Jperp", "D_dm", "a2", "a_tilde2", "d2",
+)
+# Entanglement counted as persisting forever (lifetime = inf) when C(inf) exceeds this.
+_STEADY_C_ATOL = 1e-9
+
+
+# ----------------------------------------------------------------------------- helpers
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog):
+        super().__init__(prog, max_help_position=30, width=100)
+
+
+def _fail(message: str) -> InvalidParameterError:
+    return InvalidParameterError(message)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+def _finite_or_none(x):
+    x = float(x) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return x if math.isfinite(x) else None
+
+
+def _jsonable(obj):
+    """NumPy arrays/scalars → plain Python; complex → {"re", "im"}; inf/NaN → None."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        if np.iscomplexobj(obj):
+            return {"re": _jsonable(obj.real.tolist()), "im": _jsonable(obj.imag.tolist())}
+        if obj.dtype.kind in "US":
+            return obj.tolist()
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (complex, np.complexfloating)):
+        return {"re": _finite_or_none(obj.real), "im": _finite_or_none(obj.imag)}
+    if isinstance(obj, (float, np.floating)):
+        return _finite_or_none(obj)
+    if isinstance(obj, np.str_):
+        return str(obj)
+    return obj
+
+
+def _dump_json(obj) -> None:
+    sys.stdout.write(json.dumps(_jsonable(obj), allow_nan=False) + "\n")
+
+
+def _fmt(x, width: int = 12, prec: int = 7) -> str:
+    """Right-aligned number in ``width`` characters, always with at least one leading space."""
+    x = float(x) + 0.0
+    if math.isinf(x):
+        return f"{'inf' if x > 0 else '-inf':>{width}}"
+    return " " + f"{x:>{width - 1}.{prec}g}"
+
+
+# ----------------------------------------------------------------------------- model options
+def _model_parent() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    g = p.add_argument_group(
+        "model parameters (paper's symbols, one common unit of rate/energy, hbar = 1; Eqs. 1-6, S38)"
+    )
+    g.add_argument("--a", dest="a", type=float, required=True, metavar="a",
+                   help="local relaxation a (jump sigma+, towards |up>); qubit 1's if --a2 is given (required)")
+    g.add_argument("--A", dest="A", type=float, default=0.0, metavar="A",
+                   help="dissipative coupling A (|A| when --A-phase is given); needs a >= |A| (default 0)")
+    g.add_argument("--A-phase", dest="A_phase", type=float, default=None, metavar="PHI",
+                   help="phase phi of A in radians: A = |A| e^{i phi}; an explicit --At gets the same phase "
+                        "(A~ = |A~| e^{i phi}), and so does A~ = r A under --ratio/--temperature (default 0)")
+    g.add_argument("--at", dest="a_tilde", type=float, default=None, metavar="a~",
+                   help="reverse local process a~ (jump sigma-) (default 0, i.e. zero temperature)")
+    g.add_argument("--At", dest="A_tilde", type=float, default=None, metavar="A~",
+                   help="reverse dissipative coupling A~; needs a~ >= |A~| (default 0)")
+    g.add_argument("--delta", dest="delta", type=float, default=0.0, metavar="delta",
+                   help="local-field asymmetry delta = (Delta1 - Delta2)/2 (default 0)")
+    g.add_argument("--Delta", dest="Delta", type=float, default=0.0, metavar="Delta",
+                   help="mean splitting Delta = (Delta1 + Delta2)/2 (only adds phases to coherences; default 0)")
+    g.add_argument("--Jz", dest="Jz", type=float, default=0.0, metavar="Jz",
+                   help="coherent Ising coupling Jz sigma1z sigma2z (default 0)")
+    g.add_argument("--Jperp", dest="Jperp", type=float, default=0.0, metavar="Jperp",
+                   help="coherent XY coupling Jperp (sigma1x sigma2x + sigma1y sigma2y) (default 0)")
+    g.add_argument("--D", dest="D_dm", type=float, default=0.0, metavar="D",
+                   help="Dzyaloshinskii-Moriya coupling D z.(sigma1 x sigma2) (default 0)")
+    g.add_argument("--d", dest="d", type=float, default=0.0, metavar="d",
+                   help="local pure dephasing d; qubit 1's if --d2 is given (default 0)")
+    g.add_argument("--D-deph", dest="D_deph", type=float, default=0.0, metavar="DEPH",
+                   help="nonlocal dephasing (fraktur D), needs d >= |D-deph| (default 0)")
+    g.add_argument("--a2", dest="a2", type=float, default=None, metavar="a2",
+                   help="qubit 2's local relaxation when it differs from --a (then a*a2 >= |A|^2)")
+    g.add_argument("--at2", dest="a_tilde2", type=float, default=None, metavar="a~2",
+                   help="qubit 2's a~ when it differs from --at")
+    g.add_argument("--d2", dest="d2", type=float, default=None, metavar="d2",
+                   help="qubit 2's local dephasing when it differs from --d")
+    t = p.add_argument_group(
+        "detailed balance (instead of --at/--At): a~ = r a, A~ = r A (and a~2 = r a2), r = exp(-beta Delta)"
+    )
+    t.add_argument("--ratio", dest="ratio", type=float, default=None, metavar="r",
+                   help="Boltzmann ratio r = exp(-beta Delta), 0 <= r <= 1")
+    t.add_argument("--temperature", dest="temperature", type=float, default=None, metavar="T_K",
+                   help="temperature in kelvin; needs --Delta-GHz (beta Delta = h f / k_B T)")
+    t.add_argument("--Delta-GHz", dest="Delta_GHz", type=float, default=None, metavar="f",
+                   help="mean qubit splitting as a frequency in GHz, for --temperature only "
+                        "(does not set --Delta, whose unit is the model's own)")
+    return p
+
+
+def _check_finite(name: str, flag: str, value) -> None:
+    if value is not None and not math.isfinite(value):
+        raise _fail(f"{name} ({flag}) must be finite (no NaN or inf), got {value!r}")
+
+
+def thermal_ratio(ratio=None, temperature=None, Delta_GHz=None) -> float:
+    """r = e^{-βΔ} from ``ratio`` or from ``temperature`` [K] and ``Delta_GHz``, validated by
+    :meth:`magbell.Model.detailed_balance` (its formula and its error messages)."""
+    m = Model.detailed_balance(a=1.0, ratio=ratio, temperature=temperature, Delta_GHz=Delta_GHz)
+    return float(m.a_tilde)
+
+
+def model_from_args(args) -> tuple[Model, dict]:
+    """The :class:`Model` described by the parsed model options, and a dict of how it was built
+    (``A_phase`` and the detailed-balance inputs, for the ``params`` of the output)."""
+    _check_finite("A_phase", "--A-phase", args.A_phase)
+    phase = 1.0 if args.A_phase is None else complex(np.exp(1j * args.A_phase))
+    thermal = args.ratio is not None or args.temperature is not None
+    extra: dict = {"A_phase": args.A_phase if args.A_phase is not None else 0.0, "detailed_balance": None}
+    if args.Delta_GHz is not None and args.temperature is None:
+        raise _fail("--Delta-GHz is only used together with --temperature")
+    if args.temperature is not None and args.Delta_GHz is None:
+        raise _fail("--temperature needs --Delta-GHz (the mean qubit splitting in GHz, beta Delta = h f / k_B T)")
+    if thermal:
+        if args.ratio is not None and args.temperature is not None:
+            raise _fail("give either --ratio or --temperature (with --Delta-GHz), not both")
+        given = [f for f, v in (("--at", args.a_tilde), ("--At", args.A_tilde), ("--at2", args.a_tilde2)) if v is not None]
+        if given:
+            how = "--ratio" if args.ratio is not None else "--temperature"
+            raise _fail(
+                f"{', '.join(given)} cannot be combined with {how}: detailed balance fixes a~ = r a and A~ = r A"
+            )
+        r = thermal_ratio(args.ratio, args.temperature, args.Delta_GHz)
+        extra["detailed_balance"] = {
+            "ratio": r,
+            "temperature_K": args.temperature,
+            "Delta_GHz": args.Delta_GHz,
+        }
+        a_tilde = r * args.a
+        A_tilde_abs = r * args.A
+        a_tilde2 = None if args.a2 is None else r * args.a2
+    else:
+        a_tilde = 0.0 if args.a_tilde is None else args.a_tilde
+        A_tilde_abs = 0.0 if args.A_tilde is None else args.A_tilde
+        a_tilde2 = args.a_tilde2
+    A = args.A * phase
+    A_tilde = A_tilde_abs * phase
+    model = Model(
+        a=args.a,
+        A=A,
+        a_tilde=a_tilde,
+        A_tilde=A_tilde,
+        delta=args.delta,
+        Delta=args.Delta,
+        d=args.d,
+        D_deph=args.D_deph,
+        Jz=args.Jz,
+        Jperp=args.Jperp,
+        D_dm=args.D_dm,
+        a2=args.a2,
+        a_tilde2=a_tilde2,
+        d2=args.d2,
+    )
+    return model, extra
+
+
+def model_params(model: Model, extra: dict | None = None) -> dict:
+    """JSON-ready parameters of a single model: real fields as floats, ``A``, ``A_tilde``, ``D_deph``
+    always as ``{"re", "im"}``; ``a2``/``a_tilde2``/``d2`` only when set; then ``extra``."""
+    out = {}
+    for name in _FIELD_ORDER:
+        v = getattr(model, name)
+        if v is None:
+            continue
+        v = complex(v) if name in _COMPLEX_FIELDS else float(v)
+        out[name] = {"re": v.real, "im": v.imag} if name in _COMPLEX_FIELDS else v
+    if extra:
+        out.update(extra)
+    return out
+
+
+def describe_model(model: Model, extra: dict | None = None) -> str:
+    """One-line description: the non-zero parameters (``a`` always), e.g. ``a=1, A=1, delta=0.3``."""
+    parts = []
+    for name, v in model_params(model).items():
+        if isinstance(v, dict):
+            z = complex(v["re"], v["im"])
+            if z == 0:
+                continue
+            parts.append(f"{name}={z.real:g}" if z.imag == 0 else f"{name}={z.real:g}{z.imag:+g}j")
+        elif v != 0 or name == "a":
+            parts.append(f"{name}={v:g}")
+    s = "model: " + ", ".join(parts)
+    db = (extra or {}).get("detailed_balance")
+    if db:
+        if db.get("temperature_K") is not None:
+            s += f" [detailed balance: T = {db['temperature_K']:g} K, f = {db['Delta_GHz']:g} GHz, r = {db['ratio']:.6g}]"
+        else:
+            s += f" [detailed balance: r = {db['ratio']:.6g}]"
+    return s
+
+
+def _parse_measures(text: str | None) -> list[str]:
+    if not text:
+        return []
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    if names == ["all"]:
+        return [m for m in MEASURES if m not in BASE_MEASURES]
+    unknown = [m for m in names if m not in MEASURES]
+    if unknown:
+        raise _fail(f"unknown measure {unknown[0]!r} in --measures; known: {', '.join(MEASURES)} (or 'all')")
+    out = []
+    for m in names:
+        if m not in BASE_MEASURES and m not in out:
+            out.append(m)
+    return out
+
+
+def _check_initial(name: str) -> str:
+    ket(name)  # raises InvalidStateError naming the state and the known names
+    return name
+
+
+def _measure_columns(name: str, values: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Table columns of one measure: (header, values over time)."""
+    if values.ndim == 2:
+        labels = [f"F_{b}" for b in BELL_STATES] if name == "bell_fidelities" else [f"{name}[{i}]" for i in range(values.shape[1])]
+        return [(lab, values[:, i]) for i, lab in enumerate(labels)]
+    short = {"entanglement_of_formation": "EoF", "log_negativity": "logneg"}.get(name, name)
+    return [(short, values)]
+
+
+# ----------------------------------------------------------------------------- evolve
+def _times_from_args(args) -> np.ndarray:
+    _check_finite("t_min", "--t-min", args.t_min)
+    _check_finite("t_max", "--t-max", args.t_max)
+    if args.t_min < 0:
+        raise _fail(f"t_min (--t-min) must be >= 0, got {args.t_min:g}")
+    if args.t_max < 0:
+        raise _fail(f"t_max (--t-max) must be >= 0, got {args.t_max:g}")
+    if args.points < 1:
+        raise _fail(f"points (--points) must be >= 1, got {args.points}")
+    if args.points > MAX_POINTS:
+        raise _fail(f"points (--points) must be <= {MAX_POINTS}, got {args.points}")
+    if args.t_max < args.t_min or (args.points > 1 and args.t_max == args.t_min):
+        raise _fail(
+            f"t_max (--t-max) = {args.t_max:g} must be greater than t_min (--t-min) = {args.t_min:g}"
+        )
+    return np.linspace(args.t_min, args.t_max, args.points)
+
+
+def cmd_evolve(args) -> int:
+    model, extra = model_from_args(args)
+    measures = _parse_measures(args.measures)
+    initial = _check_initial(args.initial)
+    times = _times_from_args(args)
+    res = _evolve(model, initial, times, measures=list(BASE_MEASURES) + measures)
+    params = model_params(model, extra)
+    params.update(t_min=float(args.t_min), t_max=float(args.t_max), points=int(args.points), initial=initial)
+    if args.json:
+        out = {
+            "times": res.times,
+            "concurrence": res.measures["concurrence"],
+            "populations": res.measures["populations"],
+        }
+        for m in measures:
+            out[m] = res.measures[m]
+        out["params"] = params
+        _dump_json(out)
+        return 0
+    cols = [("t", res.times), ("C", res.measures["concurrence"])]
+    pops = res.measures["populations"]
+    cols += [(lab, pops[:, i]) for i, lab in enumerate(POPULATION_LABELS)]
+    for m in measures:
+        cols += _measure_columns(m, res.measures[m])
+    w = max(12, max(len(h) for h, _ in cols) + 1)
+    print(f"# magbell evolve: {describe_model(model, extra)}")
+    print(f"# initial |{initial}>, t from {args.t_min:g} to {args.t_max:g}, {args.points} points")
+    print("".join(f"{h:>{w}}" for h, _ in cols))
+    for k in range(len(res.times)):
+        print("".join(_fmt(v[k], w) for _, v in cols))
+    return 0
+
+
+# ----------------------------------------------------------------------------- steady
+def cmd_steady(args) -> int:
+    model, extra = model_from_args(args)
+    measures = _parse_measures(args.measures)
+    initial = None if args.initial.lower() == "none" else _check_initial(args.initial)
+    try:
+        res = _steady_state(model, initial, measures=list(BASE_MEASURES) + measures)
+    except NonUniqueSteadyStateError as e:
+        raise NonUniqueSteadyStateError(f"{_one_line(e)} (command line: give --initial STATE)") from None
+    rho = np.asarray(res.rho)
+    params = model_params(model, extra)
+    params["initial"] = initial
+    out = {
+        "concurrence": float(res.measures["concurrence"]),
+        "unique": bool(res.unique),
+        "n_stationary": int(res.n_stationary),
+        "converges": bool(res.converges),
+        "rho": {"re": rho.real, "im": rho.imag},
+        "populations": res.measures["populations"],
+    }
+    for m in measures:
+        out[m] = res.measures[m]
+    out["params"] = params
+    if args.json:
+        _dump_json(out)
+        return 0
+    print(f"# magbell steady: {describe_model(model, extra)}")
+    print(f"# initial {'none (unique steady state)' if initial is None else '|' + initial + '>'}")
+    print(f"concurrence C(inf) : {out['concurrence']:.12g}")
+    print(f"unique             : {'yes' if out['unique'] else 'no'} ({out['n_stationary']} independent stationary state(s))")
+    conv = "yes" if out["converges"] else "no (purely imaginary eigenvalues: rho is the time-averaged state)"
+    print(f"converges          : {conv}")
+    pops = res.measures["populations"]
+    print("populations        : " + "  ".join(f"{lab}={float(p):.10g}" for lab, p in zip(POPULATION_LABELS, pops)))
+    for m in measures:
+        v = np.asarray(res.measures[m])
+        if v.ndim:
+            labels = [f"F_{b}" for b in BELL_STATES] if m == "bell_fidelities" else [str(i) for i in range(v.size)]
+            print(f"{m:<19}: " + "  ".join(f"{lab}={float(x):.10g}" for lab, x in zip(labels, v)))
+        else:
+            print(f"{m:<19}: {float(v):.12g}")
+    print("rho (real part), basis |uu>, |ud>, |du>, |dd>:")
+    for row in rho.real:
+        print("  " + "".join(_fmt(x, 14, 8) for x in row))
+    if np.any(rho.imag != 0):
+        print("rho (imaginary part):")
+        for row in rho.imag:
+            print("  " + "".join(_fmt(x, 14, 8) for x in row))
+    return 0
+
+
+# ----------------------------------------------------------------------------- spectrum
+def cmd_spectrum(args) -> int:
+    model, extra = model_from_args(args)
+    sp = _spectrum(model)
+    ev = np.asarray(sp.eigenvalues)
+    out = {
+        "eigenvalues": {"re": ev.real, "im": ev.imag},
+        "slowest_rate": float(sp.slowest_rate),
+        "entanglement_rate": float(sp.entanglement_rate),
+        "entanglement_lifetime": float(_spectrum_lifetime(sp)),
+        "regime": str(sp.regime),
+        "params": model_params(model, extra),
+    }
+    if args.json:
+        _dump_json(out)
+        return 0
+    print(f"# magbell spectrum: {describe_model(model, extra)}")
+    print("Liouvillian eigenvalues (by decreasing real part):")
+    print(f"{'#':>4}{'Re':>18}{'Im':>18}")
+    for k, lam in enumerate(ev):
+        print(f"{k:>4}{lam.real:>18.10g}{lam.imag:>18.10g}")
+    def rate(x):
+        return f"{x:.10g}" if math.isfinite(x) else "none (no decaying mode)"
+
+    print(f"slowest decay rate    : {rate(out['slowest_rate'])}")
+    print(f"entanglement rate     : {rate(out['entanglement_rate'])}  (slowest |q|=0 decay rate)")
+    print(f"entanglement lifetime : {out['entanglement_lifetime']:.10g}")
+    print(f"regime                : {out['regime']}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- reproduce
+#: Fig. 2 curves: (colour, delta, whether the paper states this delta)
+FIG2_CURVES = (("black", 2.0, False), ("orange", 1.0, True), ("cyan", 0.3, True), ("red", 0.0, True))
+FIG2_SAMPLE_TIMES = (0.25, 0.5, 1.0, 2.0, 5.0)
+FIG2_NOTE = (
+    "the paper does not state delta for the black (underdamped) curve; delta = 2.0 is our choice "
+    "(any delta > |A| = 1 is underdamped)"
+)
+FIGS1A_A = (20.0, 25.0, 27.0, 28.0, 29.0, 30.0)
+
+
+def _spectrum_lifetime(sp) -> np.ndarray:
+    """``sp.entanglement_lifetime``, but inf where no |q|=0 mode decays (entanglement_rate = inf)."""
+    rate = np.asarray(sp.entanglement_rate, dtype=float)
+    return np.where(np.isfinite(rate), np.asarray(sp.entanglement_lifetime, dtype=float), np.inf)
+
+
+def paper_regime(delta: float, A_abs: float) -> str:
+    """Regime of the zero-temperature dynamics by the paper's criterion (Eqs. 8-9): delta vs |A|."""
+    if math.isclose(delta, A_abs, rel_tol=1e-12, abs_tol=0.0):
+        return "critical"
+    return "underdamped" if delta > A_abs else "overdamped"
+
+
+def _lifetimes(sp, c_inf):
+    """(entanglement lifetime, relaxation time): the lifetime is inf where C(inf) > 0 (the
+    entanglement never decays, paper: tau -> inf for |A| = a), else the spectrum's 1/rate;
+    the relaxation time is always the spectrum's entanglement_lifetime."""
+    relax = _spectrum_lifetime(sp)
+    life = np.where(np.asarray(c_inf) > _STEADY_C_ATOL, np.inf, relax)
+    return life, relax
+
+
+def fig2_data(t_max: float = 5.0, points: int = 2001) -> dict:
+    """Fig. 2: a = |A| = 1, a~ = A~ = 0, initial |ud>, the four delta of FIG2_CURVES."""
+    deltas = np.array([c[1] for c in FIG2_CURVES])
+    model = Model(a=1.0, A=1.0, delta=deltas)
+    times = np.linspace(0.0, t_max, points)
+    c = _evolve(model, "ud", times).concurrence  # (4, points)
+    samples = _evolve(model, "ud", np.array(FIG2_SAMPLE_TIMES)).concurrence
+    st = _steady_state(model, "ud")
+    sp = _spectrum(model)
+    life, relax = _lifetimes(sp, st.concurrence)
+    rows = []
+    for i, (color, delta, stated) in enumerate(FIG2_CURVES):
+        k = int(np.argmax(c[i]))
+        rows.append(
+            {
+                "color": color,
+                "delta": delta,
+                "delta_stated_in_paper": stated,
+                "regime": paper_regime(delta, 1.0),
+                "spectrum_regime": str(sp.regime[i]),
+                "C_samples": samples[i],
+                "C_max": float(c[i, k]),
+                "t_at_C_max": float(times[k]),
+                "C_inf": float(st.concurrence[i]),
+                "unique": bool(st.unique[i]),
+                "lifetime": float(life[i]),
+                "relaxation_time": float(relax[i]),
+            }
+        )
+    return {
+        "title": "Fig. 2: concurrence from |ud> at zero temperature",
+        "params": {"a": 1.0, "A": 1.0, "a_tilde": 0.0, "A_tilde": 0.0, "initial": "ud",
+                   "t_min": 0.0, "t_max": float(t_max), "points": int(points)},
+        "note": FIG2_NOTE,
+        "sample_times": list(FIG2_SAMPLE_TIMES),
+        "rows": rows,
+        "curves": {"times": times, "concurrence": c, "labels": [r["color"] for r in rows]},
+    }
+
+
+def figS1a_data() -> dict:
+    """Fig. S1(a): a = 30, a~ = 3, |A| in FIGS1A_A, A~ = |A|/10, delta = 0, initial |ud>."""
+    A = np.array(FIGS1A_A)
+    model = Model(a=30.0, A=A, a_tilde=3.0, A_tilde=A / 10, delta=0.0)
+    st = _steady_state(model, "ud")
+    sp = _spectrum(model)
+    life, relax = _lifetimes(sp, st.concurrence)
+    rows = [
+        {
+            "A": float(A[i]),
+            "A_tilde": float(A[i] / 10),
+            "C_inf": float(st.concurrence[i]),
+            "unique": bool(st.unique[i]),
+            "lifetime": float(life[i]),
+            "relaxation_time": float(relax[i]),
+        }
+        for i in range(len(A))
+    ]
+    return {
+        "title": "Fig. S1(a): steady concurrence at finite temperature",
+        "params": {"a": 30.0, "a_tilde": 3.0, "delta": 0.0, "A_tilde/A": 0.1, "initial": "ud"},
+        "note": "C(inf) = 0 except at |A| = a = 30, |A~| = a~ = 3, where it is (1-r)^2/(2(1+r+r^2)) = 0.3649 (r = 0.1)",
+        "rows": rows,
+    }
+
+
+#: name → function returning that job's data dict (extend to add figures/tables)
+REPRODUCE_JOBS = {"fig2": fig2_data, "figS1a": figS1a_data}
+
+
+def reproduce(jobs=None) -> dict:
+    """Run the reproduction jobs (all by default); returns ``{name: data}``."""
+    names = list(REPRODUCE_JOBS) if jobs is None else list(jobs)
+    return {name: REPRODUCE_JOBS[name]() for name in names}
+
+
+def _strip_curves(data: dict) -> dict:
+    return {name: {k: v for k, v in d.items() if k != "curves"} for name, d in data.items()}
+
+
+def _life_str(x: float, w: int = 10) -> str:
+    return f"{'inf':>{w}}" if math.isinf(x) else _fmt(x, w, 6)
+
+
+def print_fig2(d: dict) -> None:
+    p = d["params"]
+    print(f"{d['title']}  (a = |A| = {p['a']:g}, a~ = A~ = 0, t in [0, {p['t_max']:g}], {p['points']} points)")
+    print(f"note: {d['note']}")
+    head = f"{'curve':<8}{'delta':>6}  {'regime':<12}"
+    head += "".join(f"{'C(' + format(t, 'g') + ')':>10}" for t in d["sample_times"])
+    head += f"{'C_max':>10}{'t(C_max)':>10}{'C(inf)':>10}{'unique':>8}{'lifetime':>10}"
+    print(head)
+    for r in d["rows"]:
+        line = f"{r['color']:<8}{r['delta']:>6g}  {r['regime']:<12}"
+        line += "".join(_fmt(c, 10, 5) for c in r["C_samples"])
+        line += _fmt(r["C_max"], 10, 5) + _fmt(r["t_at_C_max"], 10, 4) + _fmt(r["C_inf"], 10, 5)
+        line += f"{'yes' if r['unique'] else 'no':>8}" + _life_str(r["lifetime"])
+        print(line)
+    print("regime: paper's criterion (Eqs. 8-9), delta vs |A|; lifetime: 1/(slowest |q|=0 decay rate) from "
+          "magbell.spectrum, inf where C(inf) > 0")
+
+
+def print_figS1a(d: dict) -> None:
+    p = d["params"]
+    print(f"{d['title']}  (a = {p['a']:g}, a~ = {p['a_tilde']:g}, A~ = |A|/10, delta = 0, initial |ud>)")
+    print(f"note: {d['note']}")
+    print(f"{'|A|':>6}{'|A~|':>8}{'C(inf)':>12}{'unique':>8}{'lifetime':>12}")
+    for r in d["rows"]:
+        print(f"{r['A']:>6g}{r['A_tilde']:>8g}" + _fmt(r["C_inf"], 12, 6)
+              + f"{'yes' if r['unique'] else 'no':>8}" + _life_str(r["lifetime"], 12))
+
+
+_PRINTERS = {"fig2": print_fig2, "figS1a": print_figS1a}
+
+
+def cmd_reproduce(args) -> int:
+    data = reproduce()
+    if args.json:
+        _dump_json(_strip_curves(data))
+        return 0
+    print("# magbell reproduce: Zou, Zhang & Tserkovnyak, PRB 106, L180406 (2022)")
+    for i, (name, d) in enumerate(data.items()):
+        if i:
+            print()
+        _PRINTERS[name](d)
+    return 0
+
+
+# ----------------------------------------------------------------------------- parser
+_EVOLVE_EPILOG = """\
+examples:
+  magbell evolve --a 1 --A 1 --delta 0.3 --t-max 5 --points 51
+  magbell evolve --a 1 --A 1 --delta 0.3 --t-max 5 --points 51 --initial ud --json
+  magbell evolve --a 30 --A 30 --ratio 0.1 --t-max 0.5 --measures negativity,purity
+
+JSON keys: times, concurrence, populations ([p_uu, p_ud, p_du, p_dd] per time), one key per extra
+measure (bell_fidelities: [F_phi+, F_phi-, F_psi+, F_psi-] per time), params.
+"""
+
+_STEADY_EPILOG = """\
+examples:
+  magbell steady --a 1 --A 1 --at 0.1 --At 0.1
+  magbell steady --a 1 --A 1 --ratio 0.1 --initial ud --json
+  magbell steady --a 1 --A 0.5 --initial none
+
+JSON keys: concurrence, unique, n_stationary, converges, rho ({"re": 4x4, "im": 4x4}), populations,
+one key per extra measure, params.
+"""
+
+_SPECTRUM_EPILOG = """\
+examples:
+  magbell spectrum --a 1 --A 1 --delta 0.3
+  magbell spectrum --a 30 --A 29 --temperature 0.05 --Delta-GHz 2.87 --json
+
+JSON keys: eigenvalues ({"re": [16], "im": [16]}), slowest_rate, entanglement_rate,
+entanglement_lifetime (null = infinite), regime, params.
+"""
+
+_REPRODUCE_EPILOG = """\
+examples:
+  magbell reproduce
+  magbell reproduce --json
+
+Fig. 2: a = |A| = 1, a~ = A~ = 0, initial |ud>, delta = 2.0 (black; not stated in the paper),
+1.0 (orange, critical), 0.3 (cyan), 0.0 (red). Fig. S1(a): a = 30, a~ = 3, |A| in
+{20, 25, 27, 28, 29, 30}, A~ = |A|/10, delta = 0. JSON: {"fig2": {...}, "figS1a": {...}};
+lifetimes that are infinite are null.
+"""
+
+_MAIN_EPILOG = """\
+examples:
+  magbell evolve --a 1 --A 1 --delta 0.3 --t-max 5 --points 51 --json
+  magbell steady --a 1 --A 1 --at 0.1 --At 0.1
+  magbell spectrum --a 1 --A 1 --delta 0.3
+  magbell reproduce
+
+Bad input exits with status 2 and one line 'magbell: error: <message>' on stderr.
+"""
+
+
+def _add_measures(p) -> None:
+    p.add_argument("--measures", default=None, metavar="LIST",
+                   help="comma-separated extra measures: " + ", ".join(m for m in MEASURES if m not in BASE_MEASURES)
+                        + " (or 'all'); concurrence and populations are always reported")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Two spin qubits entangled through a magnetic medium: exact Lindblad dynamics, steady "
+                    "states and spectra (Zou, Zhang & Tserkovnyak, PRB 106, L180406 (2022)).",
+        epilog=_MAIN_EPILOG,
+        formatter_class=_Formatter,
+        allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parent = _model_parent()
+    states = ", ".join(STATE_NAMES)
+
+    p = sub.add_parser("evolve", parents=[parent], formatter_class=_Formatter, allow_abbrev=False,
+                       help="time evolution: concurrence and populations on a time grid",
+                       description="Exact time evolution rho(t) = exp(L t) rho(0) (paper Eq. 2) on a uniform time grid.",
+                       epilog=_EVOLVE_EPILOG)
+    p.add_argument("--t-min", dest="t_min", type=float, default=0.0, metavar="T", help="first time (default 0)")
+    p.add_argument("--t-max", dest="t_max", type=float, default=5.0, metavar="T", help="last time (default 5)")
+    p.add_argument("--points", type=int, default=101, metavar="N", help="number of times (default 101)")
+    p.add_argument("--initial", default="ud", metavar="STATE", help=f"initial state: {states} (default ud)")
+    _add_measures(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.set_defaults(func=cmd_evolve)
+
+    p = sub.add_parser("steady", parents=[parent], formatter_class=_Formatter, allow_abbrev=False,
+                       help="t -> infinity state from an initial state (or the unique steady state)",
+                       description="The t -> infinity limit of rho(t): the projection of rho(0) onto the stationary "
+                                   "states (initial-state dependent when they are not unique, e.g. |A| = a).",
+                       epilog=_STEADY_EPILOG)
+    p.add_argument("--initial", default="ud", metavar="STATE",
+                   help=f"initial state: {states}, or 'none' for the unique steady state (error if not unique) "
+                        "(default ud)")
+    _add_measures(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    p.set_defaults(func=cmd_steady)
+
+    p = sub.add_parser("spectrum", parents=[parent], formatter_class=_Formatter, allow_abbrev=False,
+                       help="Liouvillian eigenvalues, slowest rate, entanglement lifetime, regime",
+                       description="Eigenvalues of the Liouvillian and the derived rates and regime (magbell.spectrum).",
+                       epilog=_SPECTRUM_EPILOG)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.set_defaults(func=cmd_spectrum)
+
+    p = sub.add_parser("reproduce", formatter_class=_Formatter, allow_abbrev=False,
+                       help="reproduce the paper's Fig. 2 and Fig. S1(a) numbers",
+                       description="Tables of the paper's Fig. 2 (zero temperature) and Fig. S1(a) (finite temperature).",
+                       epilog=_REPRODUCE_EPILOG)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.set_defaults(func=cmd_reproduce)
+    return parser
+
+
+def _ensure_printable(stream) -> None:
+    enc = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    if enc != "utf8" and hasattr(stream, "reconfigure"):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):  # pragma: no cover
+            pass
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``magbell`` command; returns the exit status."""
+    _ensure_printable(sys.stdout)
+    _ensure_printable(sys.stderr)
+    parser = build_parser()
+    args = parser.parse_args(argv)  # usage errors: argparse prints usage + error, exits 2
+    try:
+        return args.func(args)
+    except (MagbellError, ValueError) as e:
+        sys.stderr.write(f"{PROG}: error: {_one_line(e)}\n")
+        return 2
+    except BrokenPipeError:  # e.g. `magbell evolve ... | head`: stop quietly
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # no second error when stdout is flushed at exit
+        except (OSError, ValueError, AttributeError):  # pragma: no cover
+            pass
+        return 141
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
