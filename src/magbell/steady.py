@@ -252,12 +252,15 @@ class Spectrum:
     """Liouvillian spectrum of a model grid.
 
     eigenvalues : (*shape, 16) complex, sorted by decreasing real part (0 first).
-    slowest_rate : smallest non-zero decay rate −Re λ over all blocks.
-    entanglement_rate : smallest non-zero decay rate in the |q|=0 block (populations and ρ_{↑↓,↓↑}),
-        which sets the long-time decay of the concurrence from X states; ``entanglement_lifetime`` is its
-        inverse (the paper's τ = 1/(2(a − κ0)) at zero temperature; ∞ where |A| = a makes C(∞) > 0).
-    regime : 'underdamped' | 'critical' | 'overdamped' (Eqs. 8–9): from the slowest |q|=0 modes — a
-        complex pair is underdamped, real is overdamped; 'critical' where the pair is degenerate to ``tol``.
+    slowest_rate : smallest non-zero decay rate −Re λ over all blocks (the spectral gap; ∞ if none).
+    entanglement_rate : the slowest decay rate of the |q|=0 block (populations and ρ_{↑↓,↓↑}) after
+        removing the one stationary mode that carries tr ρ = 1. It sets the long-time decay of the
+        concurrence from X states: the paper's 2(a − κ0) at zero temperature (S64). It is 0 where a
+        second stationary state exists — at |A| = a the dark singlet keeps C(∞) > 0 (Eq. 10).
+    entanglement_lifetime : 1/entanglement_rate (∞ where that rate is 0).
+    regime : 'underdamped' | 'critical' | 'overdamped' (Eqs. 8–9), read off the slowest |q|=0 modes:
+        a complex pair is underdamped, one real mode overdamped, several coalescing real modes (the
+        defective point δ = |A|) critical, all to the relative tolerance sqrt(tol).
     """
 
     eigenvalues: np.ndarray
@@ -269,8 +272,20 @@ class Spectrum:
 
 
 def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
-    """Eigenvalues of the Liouvillian and derived rates (batched). Eigenvalues near exceptional points
-    have the usual sqrt(ε) sensitivity; use :func:`magbell.evolve` for exact dynamics there."""
+    """Eigenvalues of the Liouvillian and derived rates (batched).
+
+    Eigenvalues near exceptional points have the usual sqrt(eps) sensitivity (they are only used for
+    rates and the regime here); use :func:`magbell.evolve` for exact dynamics there.
+
+    >>> import magbell
+    >>> sp = magbell.spectrum(magbell.Model(a=1.0, A=0.8, delta=[0.0, 0.8, 1.5]))
+    >>> sp.regime.tolist()
+    ['overdamped', 'critical', 'underdamped']
+    >>> round(float(sp.entanglement_lifetime[0]), 12)   # 1/(2(a − |A|)) at δ = 0
+    2.5
+    """
+    if not isinstance(model, Model):
+        raise InvalidParameterError(f"model must be a magbell.Model, got {type(model).__name__}")
     Ls = _blocks(model)
     ev_blocks = [np.linalg.eigvals(L) for L in Ls]
     scale = np.max(np.concatenate([np.abs(e) for e in ev_blocks], axis=1), axis=1)
@@ -279,24 +294,21 @@ def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
     order = np.argsort(-ev.real, axis=1, kind="stable")
     ev = np.take_along_axis(ev, order, axis=1)
 
-    def slowest(e):
-        rate = -e.real
-        rate = np.where(rate > tol * scale[:, None], rate, np.inf)
-        return rate.min(axis=1)
-
-    slow = slowest(ev)
+    rate = -ev.real
+    slow = np.where(rate > tol * scale[:, None], rate, np.inf).min(axis=1)
+    # block 0: drop the slowest mode (the stationary state carrying the trace), keep the rest
     e0 = ev_blocks[0]
-    ent = slowest(e0)
+    o0 = np.argsort(-e0.real, axis=1, kind="stable")
+    e0 = np.take_along_axis(e0, o0, axis=1)[:, 1:]
+    r0 = np.maximum(-e0.real, 0.0)
+    ent = np.where(r0[:, 0] > tol * scale, r0[:, 0], 0.0)
     with np.errstate(divide="ignore"):
         life = 1.0 / ent
-    # modes of block 0 at the slowest rate: complex pair → underdamped
-    rate0 = -e0.real
-    near = np.abs(rate0 - ent[:, None]) <= np.sqrt(tol) * scale[:, None]
-    osc = np.any(near & (np.abs(e0.imag) > np.sqrt(tol) * scale[:, None]), axis=1)
-    # critical: two real modes of block 0 coalescing at the slowest rate (defective pair)
-    n_near = np.sum(near & (np.abs(e0.imag) <= np.sqrt(tol) * scale[:, None]), axis=1)
-    regime = np.where(osc, "underdamped", np.where(n_near >= 2, "critical", "overdamped"))
-    regime = np.where(np.isinf(ent), "steady", regime)
+    eps = np.sqrt(tol) * scale[:, None]
+    near = np.abs(r0 - r0[:, :1]) <= eps
+    osc = np.any(near & (np.abs(e0.imag) > eps), axis=1)
+    n_real = np.sum(near & (np.abs(e0.imag) <= eps), axis=1)
+    regime = np.where(osc, "underdamped", np.where(n_real >= 2, "critical", "overdamped"))
     shape = model.shape
     return Spectrum(
         eigenvalues=ev.reshape(shape + (16,)),
