@@ -18,7 +18,7 @@ import numpy as np
 
 from . import measures as _measures
 from .errors import InvalidParameterError, NonUniqueSteadyStateError, describe_bad_points
-from .kernel import TRACE_FUNCTIONAL, block0_projector, structural_zeros, svd_kernel_projector
+from .kernel import block0_projector, structural_zeros, svd_kernel_projector
 from .model import Model, basis_blocks
 from .states import as_density_matrices
 from .superop import sector_basis
@@ -301,11 +301,13 @@ def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
     o0 = np.argsort(-e0.real, axis=1, kind="stable")
     e0 = np.take_along_axis(e0, o0, axis=1)[:, 1:]
     r0 = np.maximum(-e0.real, 0.0)
-    ent = np.where(r0[:, 0] > tol * scale, r0[:, 0], 0.0)
-    with np.errstate(divide="ignore"):
-        life = 1.0 / ent
     eps = np.sqrt(tol) * scale[:, None]
     near = np.abs(r0 - r0[:, :1]) <= eps
+    # a defective cluster (δ = |A|: a Jordan block) splits by ~eps^(1/k); its mean rate is exact
+    ent = np.sum(r0 * near, axis=1) / np.sum(near, axis=1)
+    ent = np.where(ent > tol * scale, ent, 0.0)
+    with np.errstate(divide="ignore"):
+        life = 1.0 / ent
     osc = np.any(near & (np.abs(e0.imag) > eps), axis=1)
     n_real = np.sum(near & (np.abs(e0.imag) <= eps), axis=1)
     regime = np.where(osc, "underdamped", np.where(n_real >= 2, "critical", "overdamped"))
