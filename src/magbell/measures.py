@@ -75,10 +75,23 @@ def x_state_concurrence(rho) -> np.ndarray:
     return 2 * np.maximum(0.0, np.maximum(c1, c2))
 
 
+#: eigenvalues of ρ below this (relative to its largest) are rounding of exact zeros: see _wootters
+EIGENVALUE_FLOOR = 8 * np.finfo(float).eps
+
+
 def _wootters(rho: np.ndarray) -> np.ndarray:
+    """λ_i as singular values of τ = Wᵀ(σy⊗σy)W, ρ = WW†.
+
+    Eigenvalues of ρ below 8·eps of the largest are set to zero before the square root: a rank-
+    deficient ρ (a dark-state mixture, a pure state) computed in floating point carries ~1e-20
+    eigenvalues in its null space, whose square roots (1e-10) would enter the λ_i at first order. A
+    genuine eigenvalue that small changes C by at most ~2·sqrt(8 eps) ≈ 1e-7 — the same amount any
+    rounding of ρ's entries does, so no accuracy that the input supports is lost.
+    """
     herm = (rho + np.conj(np.swapaxes(rho, -1, -2))) / 2
     p, V = np.linalg.eigh(herm)
-    W = V * np.sqrt(np.maximum(p, 0.0))[..., None, :]
+    p = np.where(p > EIGENVALUE_FLOOR * p[..., -1:], p, 0.0)
+    W = V * np.sqrt(p)[..., None, :]
     tau = np.swapaxes(W, -1, -2) @ _YY @ W
     lam = np.linalg.svd(tau, compute_uv=False)  # descending
     return np.maximum(0.0, lam[..., 0] - lam[..., 1] - lam[..., 2] - lam[..., 3])
@@ -109,14 +122,15 @@ def eof_from_concurrence(c) -> np.ndarray:
     """Entanglement of formation from concurrence (Suppl. S50), in ebits.
 
     ``E = h((1 + sqrt(1−C²))/2)`` with the binary entropy h; ``1 − x`` is evaluated as
-    ``C²/(2(1+sqrt(1−C²)))`` so small C keeps full relative accuracy.
+    ``y = C²/(2(1+sqrt(1−C²)))`` and ``log2 x`` as ``log1p(−y)/ln 2``, so small C keeps full relative
+    accuracy.
     """
     c = np.clip(np.asarray(c, dtype=float), 0.0, 1.0)
     s = np.sqrt(1 - c * c)
     x = (1 + s) / 2
     y = c * c / (2 * (1 + s))  # = 1 - x without cancellation
     with np.errstate(divide="ignore", invalid="ignore"):
-        hx = np.where(x > 0, -x * np.log2(x), 0.0)
+        hx = -x * np.log1p(-y) / np.log(2)  # log2(x) = log2(1 − y), accurate for tiny y
         hy = np.where(y > 0, -y * np.log2(y), 0.0)
     return hx + hy
 

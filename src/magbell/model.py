@@ -273,6 +273,11 @@ class Model:
         )
         for name, value in given.items():
             if value is None:
+                if name not in ("a2", "a_tilde2", "d2"):
+                    raise InvalidParameterError(
+                        f"{name} must be a number or an array of numbers, got None "
+                        "(only a2, a_tilde2, d2 may be None, meaning 'equal to qubit 1's')"
+                    )
                 object.__setattr__(self, name, None)
             else:
                 object.__setattr__(self, name, _as_array(name, value, name in _COMPLEX_FIELDS))
@@ -596,8 +601,11 @@ def _block_jumps(h11, h22, h12, op1, op2):
     g = (h11 - h22) / 2
     r = np.hypot(g, np.abs(h12))
     lam_p = m + r
-    # λ- >= 0 by validation up to rounding (a few ulps): rounding-level negatives are zero rates.
-    lam_m = np.maximum(m - r, 0.0)
+    # λ- >= 0 by validation up to rounding: m - r is computed with an absolute error of a few ulps of
+    # m + r, so values below that are zero rates (|A| = a with complex A gives ~1e-16, whose square root
+    # would be a spurious 1e-8 jump and hide the dark state).
+    lam_m = m - r
+    lam_m = np.where(lam_m <= 8 * np.finfo(float).eps * lam_p, 0.0, lam_m)
     # eigenvector of λ+: (r+g, h12*) if g >= 0 else (h12, r-g); (1,1)/√2 in the fully degenerate case
     v0 = np.where(g >= 0, r + g, h12)
     v1 = np.where(g >= 0, np.conj(h12), r - g)

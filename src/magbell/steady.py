@@ -18,8 +18,8 @@ import numpy as np
 
 from . import measures as _measures
 from .errors import InvalidParameterError, NonUniqueSteadyStateError, describe_bad_points
-from .kernel import block0_projector, structural_zeros, svd_kernel_projector
-from .model import Model, basis_blocks
+from .kernel import block0_projector, reachable, structural_zeros, svd_kernel_projector
+from .model import COEFFICIENT_NAMES, Model, basis_blocks
 from .states import as_density_matrices
 from .superop import sector_basis
 
@@ -29,7 +29,7 @@ DEFAULT_TOL = 1e-9
 
 
 def _blocks(model: Model) -> list:
-    c = model.coefficients().reshape(model.size, -1)
+    c = model.coefficients().reshape(model.size, len(COEFFICIENT_NAMES))
     out = []
     for b in basis_blocks():
         n = b.shape[-1]
@@ -106,61 +106,45 @@ def steady_state(
     unknown = [m for m in measures if m not in _measures.MEASURES]
     if unknown:
         raise InvalidParameterError(f"unknown measure(s) {unknown}; known: {', '.join(_measures.MEASURES)}")
+    if model.size == 0:
+        one = steady_state(Model(a=1.0), initial, measures=measures, tol=tol)
+        return _empty_result(one, model)
     sb = sector_basis(2)
     P = model.size
     Ls = _blocks(model)
     scale = np.max(np.stack([np.abs(L).sum(axis=-2).max(axis=-1) for L in Ls]), axis=0)  # ‖L‖₁
     tol_abs = tol * np.where(scale > 0, scale, 1.0)
 
-    L0 = Ls[0]
-    P0_0, dims0, cand0 = block0_projector(L0, tol_abs)
-    dims = [dims0]
-    # Stationary coherences (|q| ≥ 1 kernels) and purely imaginary eigenvalues both need a degenerate
-    # block 0 (see docs/numerics.md), so the |q| ≥ 1 blocks are only examined at the candidates.
-    cand = cand0[dims[0][cand0] >= 2] if cand0.size else cand0
-    for q in range(1, len(Ls)):
-        d = np.zeros(P, dtype=int)
-        if cand.size:
-            s = np.linalg.svd(Ls[q][cand], compute_uv=False)
-            d[cand] = np.sum(s < tol_abs[cand, None], axis=1)
-        dims.append(d)
-    n_stat = sum(dims)
-    unique = n_stat == 1
-    converges = np.ones(P, dtype=bool)
-
     if initial is None:
-        if not np.all(unique):
-            badmask = (~unique).reshape(model.shape)
-            raise NonUniqueSteadyStateError(
-                "the stationary state is not unique (ker L has dimension > 1: dark states or conserved "
-                "quantities), so the t→∞ limit depends on the initial state; pass initial=... . Non-unique at "
-                + describe_bad_points(badmask, {"n_stationary": n_stat.reshape(model.shape)})
-            )
-        rho0 = None
-        several = False
+        rho0, several = None, False
         r0 = np.zeros((1, 16))
         r0[0, sb.blocks[0][:4]] = 0.25
     else:
         rho0, several = as_density_matrices(initial)
         r0 = sb.real_coordinates(rho0)  # (S, 16)
+    rb, n_stat, converges = _stationary(Ls, r0, tol_abs, sb)
+    # A tolerance that falls inside a cluster of slow non-normal modes can give a projector that does
+    # not map states to states; tighten the tolerance at those points until it does.
+    for _ in range(4):
+        bad = _not_states(rb, r0, sb)
+        if not bad.size:
+            break
+        tol_abs[bad] *= 1e-3
+        rb_b, n_b, c_b = _stationary([L[bad] for L in Ls], r0, tol_abs[bad], sb)
+        for q in rb_b:
+            if q not in rb:
+                rb[q] = np.zeros((P,) + rb_b[q].shape[1:])
+            rb[q][bad] = rb_b[q]
+        n_stat[bad], converges[bad] = n_b, c_b
+    unique = n_stat == 1
+    if initial is None and not np.all(unique):
+        badmask = (~unique).reshape(model.shape)
+        raise NonUniqueSteadyStateError(
+            "the stationary state is not unique (ker L has dimension > 1: dark states or conserved "
+            "quantities), so the t→∞ limit depends on the initial state; pass initial=... . Non-unique at "
+            + describe_bad_points(badmask, {"n_stationary": n_stat.reshape(model.shape)})
+        )
     S = r0.shape[0]
-    rb = {}
-    for q, idx in enumerate(sb.blocks):
-        x = r0[:, idx]
-        if q and not np.any(x != 0):
-            continue
-        if q == 0:
-            rb[0] = structural_zeros(L0, np.einsum("pij,sj->psi", P0_0, x))
-        elif cand.size:
-            out = np.zeros((P, S, idx.size))
-            out[cand] = np.einsum("pij,sj->psi", svd_kernel_projector(Ls[q][cand], tol_abs[cand])[0], x)
-            rb[q] = out
-    if cand.size and initial is not None:  # purely imaginary non-zero eigenvalues → no pointwise limit
-        for q in rb:
-            ev = np.linalg.eigvals(Ls[q][cand])
-            t = tol_abs[cand, None]
-            osc = np.any((np.abs(ev.real) < t) & (np.abs(ev.imag) >= t), axis=1)
-            converges[cand] &= ~osc
     r = np.zeros((P, S, 16))
     for q, x in rb.items():
         r[..., sb.blocks[q]] = x
@@ -185,11 +169,81 @@ def steady_state(
         rho=_shape(rho),
         unique=unique.reshape(shape),
         n_stationary=n_stat.reshape(shape),
-        converges=converges.reshape(shape),
+        converges=_shape(converges),
         measures={k: _shape(v) for k, v in vals.items()},
         model=model,
         initial=None if rho0 is None else (rho0 if several else rho0[0]),
         info=info,
+    )
+
+
+def _stationary(Ls: list, r0: np.ndarray, tol_abs: np.ndarray, sb):
+    """Projected block coordinates {q: (P, S, n_q)}, kernel dimensions (P,), converges (P, S)."""
+    P = Ls[0].shape[0]
+    S = r0.shape[0]
+    L0 = Ls[0]
+    P0_0, dims0, cand0 = block0_projector(L0, tol_abs)
+    dims = dims0.copy()
+    # Stationary coherences (|q| ≥ 1 kernels) and purely imaginary eigenvalues both need a degenerate
+    # block 0 (see docs/numerics.md), so the |q| ≥ 1 blocks are only examined at those points.
+    cand = cand0[dims0[cand0] >= 2] if cand0.size else cand0
+    for q in range(1, len(Ls)):
+        if cand.size:
+            sv = np.linalg.svd(Ls[q][cand], compute_uv=False)
+            dims[cand] += np.sum(sv < tol_abs[cand, None], axis=1)
+    rb = {}
+    converges = np.ones((P, S), dtype=bool)
+    for q, idx in enumerate(sb.blocks):
+        x = r0[:, idx]
+        if q and not np.any(x != 0):
+            continue
+        if q == 0:
+            rb[0] = structural_zeros(L0, np.einsum("pij,sj->psi", P0_0, x), tol_abs)
+        else:
+            out = np.zeros((P, S, idx.size))
+            if cand.size:
+                Pq = svd_kernel_projector(Ls[q][cand], tol_abs[cand])[0] * reachable(Ls[q][cand])
+                out[cand] = np.einsum("pij,sj->psi", Pq, x)
+            rb[q] = out
+        if cand.size:  # purely imaginary non-zero eigenvalues that the initial state populates
+            ev, VR = np.linalg.eig(Ls[q][cand])
+            t = tol_abs[cand, None]
+            osc = (np.abs(ev.real) < t) & (np.abs(ev.imag) >= t)  # (Pc, n)
+            if np.any(osc):
+                c = np.linalg.solve(VR, np.broadcast_to(x.T.astype(complex), (cand.size,) + x.T.shape))
+                weight = np.sum(np.abs(c) * osc[:, :, None], axis=1)  # (Pc, S)
+                converges[cand] &= ~(weight > 1e-9 * (1 + np.abs(x).sum(axis=1))[None, :])
+    return rb, dims, converges
+
+
+def _not_states(rb: dict, r0: np.ndarray, sb) -> np.ndarray:
+    """Indices of points whose projected state is not a density matrix of the initial trace."""
+    P, S = next(iter(rb.values())).shape[:2]
+    r = np.zeros((P, S, 16))
+    for q, x in rb.items():
+        r[..., sb.blocks[q]] = x
+    rho = sb.density_matrix(r)
+    tr0 = r0[:, sb.blocks[0][:4]].sum(axis=1)
+    tr = np.real(np.trace(rho, axis1=-2, axis2=-1))
+    lam = np.linalg.eigvalsh((rho + np.conj(np.swapaxes(rho, -1, -2))) / 2)[..., 0]
+    bad = (np.abs(tr - tr0) > 1e-8) | (lam < -1e-8)
+    return np.flatnonzero(np.any(bad, axis=1))
+
+
+def _empty_result(one: "SteadyStateResult", model: Model) -> "SteadyStateResult":
+    def e(a):
+        a = np.asarray(a)
+        return np.zeros(model.shape + a.shape, dtype=a.dtype)
+
+    return SteadyStateResult(
+        rho=e(one.rho),
+        unique=e(one.unique),
+        n_stationary=e(one.n_stationary),
+        converges=e(one.converges),
+        measures={k: e(v) for k, v in one.measures.items()},
+        model=model,
+        initial=one.initial,
+        info=one.info,
     )
 
 
@@ -286,6 +340,11 @@ def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
     """
     if not isinstance(model, Model):
         raise InvalidParameterError(f"model must be a magbell.Model, got {type(model).__name__}")
+    if model.size == 0:
+        one = spectrum(Model(a=1.0), tol=tol)
+        z = {k: np.zeros(model.shape + np.shape(getattr(one, k)), dtype=np.asarray(getattr(one, k)).dtype)
+             for k in ("eigenvalues", "slowest_rate", "entanglement_rate", "entanglement_lifetime", "regime")}
+        return Spectrum(**z, info=one.info)
     Ls = _blocks(model)
     ev_blocks = [np.linalg.eigvals(L) for L in Ls]
     scale = np.max(np.concatenate([np.abs(e) for e in ev_blocks], axis=1), axis=1)
