@@ -1,0 +1,145 @@
+"""magbell.expm.expm (batched Padé scaling and squaring) against scipy.linalg.expm and exact exponentials.
+
+Tolerances: Padé scaling-and-squaring has backward error ~eps * ||A||, so for the stable (bounded)
+exponentials used here the relative error is ~eps * max(1, ||A||): 1e-15 * max(1, ||A||_1) with a factor
+10-100 of head room, stated per test.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+import systems as S
+from scipy.linalg import expm as scipy_expm
+
+import magbell
+from magbell.expm import expm, squarings
+
+EPS = np.finfo(float).eps
+
+
+def _stable(rng, n, norm, complex_=False):
+    """A random n x n matrix with spectrum in Re < 0 and 1-norm ``norm`` (so exp(A) is O(1))."""
+    a = rng.normal(size=(n, n))
+    if complex_:
+        a = a + 1j * rng.normal(size=(n, n))
+    a = a - (np.max(np.linalg.eigvals(a).real) + 0.5) * np.eye(n)
+    return a * norm / np.abs(a).sum(axis=0).max()
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+def test_stack_with_very_different_norms_matches_scipy(rng, complex_):
+    norms = np.array([0.0, 1e-8, 1e-3, 0.1, 1.0, 5.0, 30.0, 300.0, 3000.0])
+    A = np.array([_stable(rng, 6, s, complex_) for s in norms])
+    E = expm(A)
+    assert E.shape == A.shape and E.dtype == A.dtype
+    for k, s in enumerate(norms):
+        ref = scipy_expm(A[k])
+        err = np.abs(E[k] - ref).max() / np.abs(ref).max()
+        assert err <= 100 * EPS * max(1.0, s), (s, err)
+        # batching does not change the answer: each matrix gets its own number of squarings
+        single = expm(A[k])
+        assert np.abs(single - E[k]).max() <= 10 * EPS * max(1.0, np.abs(ref).max())
+
+
+def test_random_stacks_match_scipy(rng):
+    """General (not necessarily stable) matrices of moderate norm, batched with extra leading axes."""
+    A = rng.normal(size=(3, 4, 5, 5)) * rng.uniform(0.01, 3, size=(3, 4, 1, 1))
+    E = expm(A)
+    assert E.shape == (3, 4, 5, 5)
+    for i in range(3):
+        for j in range(4):
+            ref = scipy_expm(A[i, j])
+            assert np.abs(E[i, j] - ref).max() <= 1e-13 * np.abs(ref).max()
+
+
+def test_skew_hermitian_large_norm_is_unitary(rng):
+    h = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+    h = h + h.conj().T
+    for t in (1.0, 100.0, 1e4):
+        U = expm(-1j * h * t)
+        assert np.abs(U @ U.conj().T - np.eye(4)).max() <= 100 * EPS * np.abs(h).sum(axis=0).max() * t
+        assert np.abs(U - scipy_expm(-1j * h * t)).max() <= 1e-15 * np.abs(h).sum(axis=0).max() * t * 100
+
+
+@pytest.mark.parametrize("t", [0.5, 3.0, 30.0, 300.0])
+def test_jordan_block_exact(t):
+    """Defective J = -I + N (4x4 Jordan block): exp(J t) = e^{-t} sum_k (N t)^k / k!, exactly."""
+    J = -np.eye(4) + np.diag(np.ones(3), 1)
+    exact = np.exp(-t) * np.array([[1, t, t**2 / 2, t**3 / 6], [0, 1, t, t**2 / 2], [0, 0, 1, t], [0, 0, 0, 1]])
+    err = np.abs(expm(J * t) - exact).max() / np.abs(exact).max()
+    assert err <= 10 * EPS * max(1.0, 4 * t), err
+
+
+def test_similar_to_jordan_block_exact():
+    """A non-triangular defective matrix S J S^-1 (integer S with det 1, exact inverse): exact exponential
+    S exp(J t) S^-1 evaluated in mpmath."""
+    Smat = np.array([[1, 2, 0, 1], [0, 1, 3, 0], [1, 2, 1, 1], [0, 0, 1, 1]], dtype=float)
+    assert round(np.linalg.det(Smat)) == 1
+    Sinv = np.round(np.linalg.inv(Smat))
+    np.testing.assert_array_equal(Smat @ Sinv, np.eye(4))
+    J = -0.7 * np.eye(4) + np.diag(np.ones(3), 1)
+    A = Smat @ J @ Sinv  # exact in floating point: small integers and -0.7 * integers
+    for t in (1.0, 10.0):
+        with mpmath.workdps(40):
+            Em = mpmath.expm(mpmath.matrix(A.tolist()) * t)
+            exact = np.array([[float(Em[i, j]) for j in range(4)] for i in range(4)])
+        err = np.abs(expm(A * t) - exact).max() / np.abs(exact).max()
+        assert err <= 1e-13, err
+
+
+def _liouvillian_q0(params):
+    """The |q| = 0 block of model.liouvillian() (complex coordinates rho00..rho33, rho12, rho21), its exact
+    stationary state (mpmath), and the kernel projector P0 = x l (l = trace functional)."""
+    L = magbell.Model(**params).liouvillian()
+    idx = list(S.Q0_INDICES)
+    Lq = L[np.ix_(idx, idx)]
+    with mpmath.workdps(30):
+        M = S.mp_liouvillian_q0(**params)
+        for j in range(6):
+            M[0, j] = 1 if j < 4 else 0
+        x = mpmath.lu_solve(M, mpmath.matrix([1, 0, 0, 0, 0, 0]))
+        xs = np.array([complex(v) for v in x])
+    return Lq, np.outer(xs, [1, 1, 1, 1, 0, 0])
+
+
+def test_deflated_exponential_at_large_t():
+    """exp(L t) at t up to 1e9 with the kernel projector: exactly P0 (the stationary limit), while the plain
+    scaled squaring (and scipy) accumulate 2^s eps in the eigenvalue-1 part (~1e-11 at t = 1e6)."""
+    Lq, P0 = _liouvillian_q0(dict(a=1.0, A=0.5, a_tilde=0.2, A_tilde=0.1, delta=0.3))
+    plain_errs = []
+    for t in (1e2, 1e4, 1e6, 1e9):
+        assert squarings(Lq * t) >= 8
+        Ed = expm(Lq * t, projector=P0)
+        assert np.abs(Ed - P0).max() <= 1e-14, t
+        plain_errs.append(np.abs(expm(Lq * t) - P0).max())
+    assert plain_errs[2] > 1e-13  # at t = 1e6 the undeflated result is measurably off
+
+
+def test_deflated_equals_plain_at_moderate_t(rng):
+    """Deflation changes nothing but rounding: at t where exp(L t) is not yet converged both agree."""
+    Lq, P0 = _liouvillian_q0(dict(a=0.6, A=0.3 + 0.2j, a_tilde=0.1, d=0.2, delta=0.4, Jperp=0.3))
+    for t in (0.3, 2.0, 10.0, 40.0):
+        np.testing.assert_allclose(expm(Lq * t, projector=P0), expm(Lq * t), rtol=0, atol=1e-13)
+        np.testing.assert_allclose(expm(Lq * t), scipy_expm(Lq * t), rtol=0, atol=1e-13)
+
+
+def test_deflated_batched_projector_broadcast():
+    params = [dict(a=1.0, A=0.5, delta=0.3), dict(a=2.0, A=1.0 + 0.5j, a_tilde=0.3)]
+    pairs = [_liouvillian_q0(p) for p in params]
+    L = np.array([p[0] for p in pairs])
+    P0 = np.array([p[1] for p in pairs])
+    E = expm(L * 1e7, projector=P0)
+    np.testing.assert_allclose(E, P0, rtol=0, atol=1e-14)
+
+
+def test_edge_cases():
+    np.testing.assert_array_equal(expm(np.zeros((3, 3))), np.eye(3))
+    assert expm(np.zeros((0, 2, 2))).shape == (0, 2, 2)
+    np.testing.assert_allclose(expm(np.array([[2.0]])), [[np.exp(2.0)]], rtol=1e-15)
+    e = expm(np.array([[0, 1], [0, 0]]))  # integer input is promoted
+    assert e.dtype == float
+    np.testing.assert_array_equal(e, [[1, 1], [0, 1]])
+    assert squarings(np.zeros((2, 2))) == 0 and squarings(np.eye(2) * 100) == 5
+    assert squarings(np.zeros((0, 2, 2))) == 0
