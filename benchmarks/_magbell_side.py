@@ -41,7 +41,7 @@ def magbell_model(params: dict):
 
 def magbell_concurrence_curves(params: dict, times) -> np.ndarray:
     """W1/W2 timed unit: concurrence curves from |ud>, shape (*grid, len(times))."""
-    r = magbell.evolve(magbell_model(params), "ud", np.asarray(times))
+    r = magbell.evolve(magbell_model(params), "ud", np.asarray(times), measures=("concurrence",))
     return np.asarray(r.concurrence)
 
 

@@ -28,13 +28,22 @@ __all__ = ["steady_state", "SteadyStateResult", "spectrum", "Spectrum", "dark_st
 DEFAULT_TOL = 1e-9
 
 
+def _block(c: np.ndarray, q: int) -> np.ndarray:
+    """Real |q| block of the generator for coefficient rows c (P, K): (P, n_q, n_q)."""
+    b = basis_blocks()[q]
+    n = b.shape[-1]
+    return (c @ b.reshape(b.shape[0], n * n)).reshape(c.shape[0], n, n)
+
+
 def _blocks(model: Model) -> list:
     c = model.coefficients().reshape(model.size, len(COEFFICIENT_NAMES))
-    out = []
-    for b in basis_blocks():
-        n = b.shape[-1]
-        out.append((c @ b.reshape(b.shape[0], n * n)).reshape(model.size, n, n))
-    return out
+    return [_block(c, q) for q in range(len(basis_blocks()))]
+
+
+def _norm_bound(c: np.ndarray) -> np.ndarray:
+    """Upper bound Σ_k |c_k| ‖S_k‖₁ on the 1-norm of the generator (within a small factor of it)."""
+    norms = np.max([np.abs(b).sum(axis=-2).max(axis=-1) for b in basis_blocks()], axis=0)
+    return np.abs(c) @ norms
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,8 +120,8 @@ def steady_state(
         return _empty_result(one, model)
     sb = sector_basis(2)
     P = model.size
-    Ls = _blocks(model)
-    scale = np.max(np.stack([np.abs(L).sum(axis=-2).max(axis=-1) for L in Ls]), axis=0)  # ‖L‖₁
+    c = model.coefficients().reshape(P, len(COEFFICIENT_NAMES))
+    scale = _norm_bound(c)
     tol_abs = tol * np.where(scale > 0, scale, 1.0)
 
     if initial is None:
@@ -122,20 +131,22 @@ def steady_state(
     else:
         rho0, several = as_density_matrices(initial)
         r0 = sb.real_coordinates(rho0)  # (S, 16)
-    rb, n_stat, converges = _stationary(Ls, r0, tol_abs, sb)
+    rb, n_stat, converges, check = _stationary(c, r0, tol_abs, sb)
     # A tolerance that falls inside a cluster of slow non-normal modes can give a projector that does
-    # not map states to states; tighten the tolerance at those points until it does.
+    # not map states to states; tighten the tolerance at those points until it does. (The bordered
+    # solve used at all other points returns a state by construction.)
     for _ in range(4):
-        bad = _not_states(rb, r0, sb)
+        bad = check[_not_states({q: x[check] for q, x in rb.items()}, r0, sb)]
         if not bad.size:
             break
         tol_abs[bad] *= 1e-3
-        rb_b, n_b, c_b = _stationary([L[bad] for L in Ls], r0, tol_abs[bad], sb)
+        rb_b, n_b, c_b, _ = _stationary(c[bad], r0, tol_abs[bad], sb)
         for q in rb_b:
             if q not in rb:
                 rb[q] = np.zeros((P,) + rb_b[q].shape[1:])
             rb[q][bad] = rb_b[q]
         n_stat[bad], converges[bad] = n_b, c_b
+        check = bad
     unique = n_stat == 1
     if initial is None and not np.all(unique):
         badmask = (~unique).reshape(model.shape)
@@ -177,19 +188,22 @@ def steady_state(
     )
 
 
-def _stationary(Ls: list, r0: np.ndarray, tol_abs: np.ndarray, sb):
-    """Projected block coordinates {q: (P, S, n_q)}, kernel dimensions (P,), converges (P, S)."""
-    P = Ls[0].shape[0]
+def _stationary(c: np.ndarray, r0: np.ndarray, tol_abs: np.ndarray, sb):
+    """Projected block coordinates {q: (P, S, n_q)}, kernel dimensions (P,), converges (P, S), and the
+    indices of the points that took the SVD path (whose results are worth checking)."""
+    P = c.shape[0]
     S = r0.shape[0]
-    L0 = Ls[0]
+    L0 = _block(c, 0)
     P0_0, dims0, cand0 = block0_projector(L0, tol_abs)
     dims = dims0.copy()
     # Stationary coherences (|q| ≥ 1 kernels) and purely imaginary eigenvalues both need a degenerate
-    # block 0 (see docs/numerics.md), so the |q| ≥ 1 blocks are only examined at those points.
+    # block 0 (see docs/numerics.md), so the |q| ≥ 1 blocks are only built and examined at those points.
     cand = cand0[dims0[cand0] >= 2] if cand0.size else cand0
-    for q in range(1, len(Ls)):
+    Lq = {0: L0[cand]}
+    for q in range(1, len(sb.blocks)):
         if cand.size:
-            sv = np.linalg.svd(Ls[q][cand], compute_uv=False)
+            Lq[q] = _block(c[cand], q)
+            sv = np.linalg.svd(Lq[q], compute_uv=False)
             dims[cand] += np.sum(sv < tol_abs[cand, None], axis=1)
     rb = {}
     converges = np.ones((P, S), dtype=bool)
@@ -198,27 +212,31 @@ def _stationary(Ls: list, r0: np.ndarray, tol_abs: np.ndarray, sb):
         if q and not np.any(x != 0):
             continue
         if q == 0:
-            rb[0] = structural_zeros(L0, np.einsum("pij,sj->psi", P0_0, x), tol_abs)
+            rb[0] = np.einsum("pij,sj->psi", P0_0, x)  # unique points: x has exact zeros already
+            if cand0.size:
+                rb[0][cand0] = structural_zeros(L0[cand0], rb[0][cand0], tol_abs[cand0])
         else:
             out = np.zeros((P, S, idx.size))
             if cand.size:
-                Pq = svd_kernel_projector(Ls[q][cand], tol_abs[cand])[0] * reachable(Ls[q][cand])
+                Pq = svd_kernel_projector(Lq[q], tol_abs[cand])[0] * reachable(Lq[q])
                 out[cand] = np.einsum("pij,sj->psi", Pq, x)
             rb[q] = out
         if cand.size:  # purely imaginary non-zero eigenvalues that the initial state populates
-            ev, VR = np.linalg.eig(Ls[q][cand])
+            ev, VR = np.linalg.eig(Lq[q])
             t = tol_abs[cand, None]
             osc = (np.abs(ev.real) < t) & (np.abs(ev.imag) >= t)  # (Pc, n)
             if np.any(osc):
-                c = np.linalg.solve(VR, np.broadcast_to(x.T.astype(complex), (cand.size,) + x.T.shape))
-                weight = np.sum(np.abs(c) * osc[:, :, None], axis=1)  # (Pc, S)
+                coef = np.linalg.solve(VR, np.broadcast_to(x.T.astype(complex), (cand.size,) + x.T.shape))
+                weight = np.sum(np.abs(coef) * osc[:, :, None], axis=1)  # (Pc, S)
                 converges[cand] &= ~(weight > 1e-9 * (1 + np.abs(x).sum(axis=1))[None, :])
-    return rb, dims, converges
+    return rb, dims, converges, cand0
 
 
 def _not_states(rb: dict, r0: np.ndarray, sb) -> np.ndarray:
     """Indices of points whose projected state is not a density matrix of the initial trace."""
     P, S = next(iter(rb.values())).shape[:2]
+    if P == 0:
+        return np.zeros(0, dtype=int)
     r = np.zeros((P, S, 16))
     for q, x in rb.items():
         r[..., sb.blocks[q]] = x
