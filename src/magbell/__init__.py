@@ -24,8 +24,8 @@ from .states import density_matrix as density_matrix
 from .states import ket as ket
 
 __version__ = "0.1.0"
-from .steady import SteadyStateResult as SteadyStateResult
 from .steady import Spectrum as Spectrum
+from .steady import SteadyStateResult as SteadyStateResult
 from .steady import conserved_quantities as conserved_quantities
 from .steady import dark_states as dark_states
 from .steady import spectrum as spectrum

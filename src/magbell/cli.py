@@ -30,8 +30,8 @@ from . import __version__
 from .dynamics import evolve as _evolve
 from .errors import InvalidParameterError, MagbellError, NonUniqueSteadyStateError
 from .measures import MEASURES
-from .paper import PRINTERS, REPRODUCE_JOBS, fig2_data, figS1a_data, reproduce
 from .model import Model
+from .paper import PRINTERS, REPRODUCE_JOBS, fig2_data, figS1a_data, reproduce
 from .states import BELL_STATES, STATE_NAMES, ket
 from .steady import spectrum as _spectrum
 from .steady import steady_state as _steady_state

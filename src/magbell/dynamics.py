@@ -11,6 +11,7 @@ from .errors import InvalidParameterError
 from .kernel import deflation_projector
 from .model import COEFFICIENT_NAMES, Model, basis_blocks
 from .propagate import is_uniform, propagate
+from .results import MeasureAccess
 from .states import as_density_matrices
 from .superop import sector_basis
 
@@ -41,7 +42,7 @@ def validate_times(times) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class EvolveResult:
+class EvolveResult(MeasureAccess):
     """Result of :func:`evolve`.
 
     Shapes: ``(*model.shape, n_times)`` for scalar measures, with a trailing axis for vector measures
@@ -56,14 +57,7 @@ class EvolveResult:
     states: np.ndarray | None
     info: dict = field(default_factory=dict)
 
-    def __getattr__(self, name):
-        m = self.__dict__.get("measures", {})
-        if name in m:
-            return m[name]
-        raise AttributeError(
-            f"EvolveResult has no attribute {name!r}; computed measures: {', '.join(m) or 'none'} "
-            f"(ask for more with evolve(..., measures=[...]))"
-        )
+    _HOW_TO_ASK = "evolve(..., measures=[...])"
 
     @property
     def shape(self) -> tuple:

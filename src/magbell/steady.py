@@ -17,9 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import measures as _measures
-from .errors import InvalidParameterError, NonUniqueSteadyStateError, describe_bad_points
+from .errors import (
+    InvalidParameterError,
+    NonUniqueSteadyStateError,
+    describe_bad_points,
+)
 from .kernel import block0_projector, reachable, structural_zeros, svd_kernel_projector
 from .model import COEFFICIENT_NAMES, Model, basis_blocks
+from .results import MeasureAccess
 from .states import as_density_matrices
 from .superop import sector_basis
 
@@ -47,7 +52,7 @@ def _norm_bound(c: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class SteadyStateResult:
+class SteadyStateResult(MeasureAccess):
     """Result of :func:`steady_state`; arrays have shape ``model.shape`` (plus an initial-state axis).
 
     rho : the t→∞ state (the time-averaged state where ``converges`` is False).
@@ -66,11 +71,7 @@ class SteadyStateResult:
     initial: np.ndarray | None
     info: dict = field(default_factory=dict)
 
-    def __getattr__(self, name):
-        m = self.__dict__.get("measures", {})
-        if name in m:
-            return m[name]
-        raise AttributeError(f"SteadyStateResult has no attribute {name!r}; measures: {', '.join(m)}")
+    _HOW_TO_ASK = "steady_state(..., measures=[...])"
 
     def dark_states(self, index=()) -> np.ndarray:
         """Dark states (pure stationary states) of the model at grid point ``index``; see :func:`dark_states`."""
