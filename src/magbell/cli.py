@@ -19,6 +19,7 @@ full curves as NumPy arrays under ``"curves"``, so that writing figures can be a
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -47,6 +48,10 @@ __all__ = [
 ]
 
 PROG = "magbell"
+#: modules that add subcommands: each has ``register(subparsers, parent, formatter)`` which adds its
+#: parsers (``parents=[parent]`` gives the shared model options) with ``set_defaults(func=...)``; the
+#: function returns the exit status and raises magbell's ValueError subclasses on bad input.
+SUBCOMMAND_MODULES: tuple = ()
 #: most time points ``evolve`` accepts (memory guard)
 MAX_POINTS = 1_000_000
 #: measures ``evolve``/``steady`` always report
@@ -558,6 +563,9 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=_REPRODUCE_EPILOG)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.set_defaults(func=cmd_reproduce)
+
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(sub, parent=parent, formatter=_Formatter)
     return parser
 
 
