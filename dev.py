@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up magbell in a local virtual environment and run its main job or its tests.
 
-    python3 dev.py reproduce     # set up, then reproduce the paper's results (the main job)
+    python3 dev.py reproduce     # set up, then reproduce the paper's results into results/ (the main job)
     python3 dev.py test          # set up, then run the whole test suite
     python3 dev.py bench         # set up (with QuTiP and dynamiqs), then run the benchmarks
 
@@ -62,10 +62,15 @@ def main(argv: list) -> int:
     setup(EXTRAS[task])
     py = _python()
     if task == "reproduce":
+        if not rest:  # the README's first command: everything into results/
+            rest = ["--out", "results"]
         return _run([py, "-m", "magbell", "reproduce", *rest])
     if task == "test":
-        rc = _run([py, "-m", "pytest", "tests", "src/magbell", "--doctest-modules", "-q", *rest])
-        return rc
+        # the report test opens report.html in Debian's headless Chromium (installed here if missing)
+        if _run([sys.executable, "scripts/ensure_chromium.py", "--quiet"]):
+            print("warning: no Chromium; the browser checks of tests/test_report.py are skipped (they fail under CI)")
+        # tests/test_docs.py also runs every module's docstring examples
+        return _run([py, "-m", "pytest", "tests", "-q", *rest])
     if task == "bench":
         return _run([py, "benchmarks/bench_core.py", *rest])
     return 2

@@ -438,16 +438,42 @@ def cmd_spectrum(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
-    data = reproduce()
-    if args.json:
-        _dump_json(_strip_curves(data))
+    if args.out is None:
+        if args.only is not None:
+            raise InvalidParameterError("--only selects figures to write and needs --out DIR")
+        data = reproduce()
+        if args.json:
+            _dump_json(_strip_curves(data))
+            return 0
+        print("# magbell reproduce: Zou, Zhang & Tserkovnyak, PRB 106, L180406 (2022)")
+        for i, (name, d) in enumerate(data.items()):
+            if i:
+                print()
+            PRINTERS[name](d)
         return 0
-    print("# magbell reproduce: Zou, Zhang & Tserkovnyak, PRB 106, L180406 (2022)")
-    for i, (name, d) in enumerate(data.items()):
-        if i:
-            print()
-        PRINTERS[name](d)
-    return 0
+    from .report import reproduce_to  # imports matplotlib: only when figures are written
+
+    only = None
+    if args.only is not None:
+        only = [x.strip() for x in args.only.split(",") if x.strip()]
+        if not only:
+            raise InvalidParameterError("--only needs a comma-separated list of figure names")
+    manifest = reproduce_to(args.out, only=only, progress=not args.quiet)
+    s = manifest["claims"]["summary"]
+    if args.json:
+        _dump_json(manifest)
+        return 0 if s.get("FAILED", 0) == 0 else 1
+    print(f"# magbell reproduce: wrote {args.out} in {manifest['seconds_total']:.1f} s")
+    for f in manifest["figures"]:
+        names = ", ".join(os.path.basename(p) for p in f["files"].values())
+        print(f"{f['title']:<12} {names}")
+    print(f"{'claims':<12} claims.md, claims.csv, claims.json: " + ", ".join(
+        f"{n} {v}" for v, n in s.items() if n or v != "FAILED") + f" ({sum(s.values())} claims)")
+    if manifest.get("report"):
+        print(f"{'report':<12} {manifest['report']}")
+    if manifest["pending_figures"]:
+        print("not yet reproduced: " + ", ".join(manifest["pending_figures"]))
+    return 0 if s.get("FAILED", 0) == 0 else 1
 
 
 def _strip_curves(data: dict) -> dict:
@@ -486,13 +512,21 @@ entanglement_lifetime (null = infinite), regime, params.
 
 _REPRODUCE_EPILOG = """\
 examples:
-  magbell reproduce
+  magbell reproduce                      # tables of Fig. 2 and Fig. S1(a) on stdout
   magbell reproduce --json
+  magbell reproduce --out results        # every figure (PNG, PDF, CSV), claims.md, report.html
+  magbell reproduce --out results --only fig2,figS2 --quiet --json
 
-Fig. 2: a = |A| = 1, a~ = A~ = 0, initial |ud>, delta = 2.0 (black; not stated in the paper),
-1.0 (orange, critical), 0.3 (cyan), 0.0 (red). Fig. S1(a): a = 30, a~ = 3, |A| in
+Without --out: Fig. 2: a = |A| = 1, a~ = A~ = 0, initial |ud>, delta = 2.0 (black; not stated in
+the paper), 1.0 (orange, critical), 0.3 (cyan), 0.0 (red). Fig. S1(a): a = 30, a~ = 3, |A| in
 {20, 25, 27, 28, 29, 30}, A~ = |A|/10, delta = 0. JSON: {"fig2": {...}, "figS1a": {...}};
 lifetimes that are infinite are null.
+
+With --out DIR: writes DIR/<figure>.png, .pdf and .csv for fig2, figS1a, figS1b, figS2 and
+lifetime_map (beyond the paper: lifetime over delta/|A| and |A|/a), DIR/claims.md (+ .csv, .json:
+every claim of the paper checked against magbell), DIR/report.html (one self-contained page) and
+DIR/reproduce.json (the manifest; printed with --json). A progress bar goes to stderr unless
+--quiet. Exit status 1 if any claim check FAILED.
 """
 
 _MAIN_EPILOG = """\
@@ -558,10 +592,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_spectrum)
 
     p = sub.add_parser("reproduce", formatter_class=_Formatter, allow_abbrev=False,
-                       help="reproduce the paper's Fig. 2 and Fig. S1(a) numbers",
-                       description="Tables of the paper's Fig. 2 (zero temperature) and Fig. S1(a) (finite temperature).",
+                       help="reproduce the paper: figures, claims table, report (--out DIR) or tables",
+                       description="Reproduce Zou, Zhang & Tserkovnyak (2022) from scratch. With --out DIR: every "
+                                   "figure as PNG, PDF and CSV, the claims table and a self-contained HTML report. "
+                                   "Without it: tables of the paper's Fig. 2 and Fig. S1(a) numbers.",
                        epilog=_REPRODUCE_EPILOG)
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write figures, claims.md and report.html into DIR (created if missing)")
+    p.add_argument("--only", default=None, metavar="LIST",
+                   help="with --out: comma-separated names of the figures to write, e.g. fig2,figS2 (default: all)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object (the tables' data; with --out, the manifest) instead of text")
     p.set_defaults(func=cmd_reproduce)
 
     for name in SUBCOMMAND_MODULES:

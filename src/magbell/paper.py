@@ -1,8 +1,23 @@
 """The paper's figures and numbers, reproduced: the data behind ``magbell reproduce``.
 
-Each job is a function returning a plain dict (tables as ``rows``; full curves as NumPy arrays under
-``"curves"``), collected in :data:`REPRODUCE_JOBS`, so that figures, CSV files and reports can be
-built on top of :func:`reproduce` without recomputing anything.
+Each job is a function returning a plain dict (tables as ``rows``; full curves or grids as NumPy
+arrays under ``"curves"``/``"grid"``), so that figures, CSV files and reports can be built on top of
+the data without recomputing anything.
+
+* :data:`REPRODUCE_JOBS` — the jobs behind the tables of plain ``magbell reproduce`` (Fig. 2 and
+  Fig. S1(a) numbers; also ``--json``). Unchanged by ``--out``.
+* :data:`FIGURE_DATA` — the data of every figure ``magbell reproduce --out DIR`` draws
+  (:mod:`magbell.figures` turns each into PNG, PDF and CSV): Fig. 2, Fig. S1(a), Fig. S1(b), Fig. S2
+  and the beyond-the-paper lifetime map. Add a job here (and a plotter in
+  :data:`magbell.figures.FIGURES`) to add a figure.
+
+Every curve is computed with :func:`magbell.evolve` / :func:`magbell.steady_state` /
+:func:`magbell.spectrum` on one batched :class:`~magbell.Model` grid per figure (no Python loops over
+parameters).
+
+>>> d = figS1b_data(points=11)
+>>> d["curves"]["concurrence"].shape        # 7 values of δ × 11 times
+(7, 11)
 """
 
 from __future__ import annotations
@@ -16,7 +31,10 @@ from .model import Model
 from .steady import spectrum as _spectrum
 from .steady import steady_state as _steady_state
 
-__all__ = ["REPRODUCE_JOBS", "reproduce", "fig2_data", "figS1a_data", "paper_regime", "PRINTERS"]
+__all__ = [
+    "REPRODUCE_JOBS", "FIGURE_DATA", "reproduce", "fig2_data", "figS1a_data", "figS1b_data", "figS2_data",
+    "lifetime_map_data", "paper_regime", "PRINTERS",
+]
 
 def _fmt(x, width: int = 12, prec: int = 7) -> str:
     """Right-aligned number in ``width`` characters, always with at least one leading space."""
@@ -92,13 +110,24 @@ def fig2_data(t_max: float = 5.0, points: int = 2001) -> dict:
     }
 
 
-def figS1a_data() -> dict:
+def _death_times(times: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Last sampled time with C > 0 per curve (inf if C > 0 at the last time; 0 if never entangled)."""
+    pos = c > 0
+    last = np.where(pos.any(axis=-1), c.shape[-1] - 1 - np.argmax(pos[..., ::-1], axis=-1), -1)
+    out = np.where(last >= 0, times[np.maximum(last, 0)], 0.0)
+    return np.where(pos[..., -1], np.inf, out)
+
+
+def figS1a_data(t_max: float = 0.6, points: int = 1201) -> dict:
     """Fig. S1(a): a = 30, a~ = 3, |A| in FIGS1A_A, A~ = |A|/10, delta = 0, initial |ud>."""
     A = np.array(FIGS1A_A)
     model = Model(a=30.0, A=A, a_tilde=3.0, A_tilde=A / 10, delta=0.0)
     st = _steady_state(model, "ud")
     sp = _spectrum(model)
     life, relax = _lifetimes(sp, st.concurrence)
+    times = np.linspace(0.0, t_max, points)
+    c = _evolve(model, "ud", times).concurrence  # (6, points)
+    death = _death_times(times, c)
     rows = [
         {
             "A": float(A[i]),
@@ -107,19 +136,150 @@ def figS1a_data() -> dict:
             "unique": bool(st.unique[i]),
             "lifetime": float(life[i]),
             "relaxation_time": float(relax[i]),
+            "C_max": float(c[i].max()),
+            "last_entangled_time": float(death[i]),
         }
         for i in range(len(A))
     ]
     return {
         "title": "Fig. S1(a): steady concurrence at finite temperature",
-        "params": {"a": 30.0, "a_tilde": 3.0, "delta": 0.0, "A_tilde/A": 0.1, "initial": "ud"},
+        "params": {"a": 30.0, "a_tilde": 3.0, "delta": 0.0, "A_tilde/A": 0.1, "initial": "ud",
+                   "t_min": 0.0, "t_max": float(t_max), "points": int(points)},
         "note": "C(inf) = 0 except at |A| = a = 30, |A~| = a~ = 3, where it is (1-r)^2/(2(1+r+r^2)) = 0.3649 (r = 0.1)",
         "rows": rows,
+        "curves": {"times": times, "concurrence": c, "labels": [f"|A|={a:g}" for a in A]},
+    }
+
+
+#: Fig. S1(b): the detunings δ of the curves
+FIGS1B_DELTA = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 16.0)
+
+
+def figS1b_data(t_max: float = 1.5, points: int = 1501) -> dict:
+    """Fig. S1(b): a = |A| = 10, a~ = |A~| = 1, delta in FIGS1B_DELTA, initial |ud>.
+
+    Rows: the steady concurrence, the entanglement lifetime 1/(slowest |q|=0 decay rate) from
+    :func:`magbell.spectrum` and the last time at which C(t) > 0 on the grid (at finite temperature
+    the entanglement dies in finite time: C = 2 max(0, |ρ12| − sqrt(ρ00 ρ33)) and ρ00ρ33 > 0).
+    """
+    d = np.array(FIGS1B_DELTA)
+    model = Model(a=10.0, A=10.0, a_tilde=1.0, A_tilde=1.0, delta=d)
+    st = _steady_state(model, "ud")
+    sp = _spectrum(model)
+    life, relax = _lifetimes(sp, st.concurrence)
+    times = np.linspace(0.0, t_max, points)
+    c = _evolve(model, "ud", times).concurrence  # (7, points)
+    death = _death_times(times, c)
+    rows = [
+        {
+            "delta": float(d[i]),
+            "regime": str(sp.regime[i]),
+            "C_inf": float(st.concurrence[i]),
+            "unique": bool(st.unique[i]),
+            "lifetime": float(life[i]),
+            "relaxation_time": float(relax[i]),
+            "C_max": float(c[i].max()),
+            "last_entangled_time": float(death[i]),
+        }
+        for i in range(len(d))
+    ]
+    return {
+        "title": "Fig. S1(b): concurrence at finite temperature for several detunings",
+        "params": {"a": 10.0, "A": 10.0, "a_tilde": 1.0, "A_tilde": 1.0, "initial": "ud",
+                   "t_min": 0.0, "t_max": float(t_max), "points": int(points)},
+        "note": "only delta = 0 keeps steady entanglement (dark singlet); for delta > 0 the singlet is no "
+                "longer dark and C reaches 0 in finite time",
+        "rows": rows,
+        "curves": {"times": times, "concurrence": c, "labels": [f"delta={x:g}" for x in d]},
+    }
+
+
+def figS2_data(n: int = 81, A_max: float = 10.0) -> dict:
+    """Fig. S2: steady concurrence over (|A|, |A~|) with a = |A|, a~ = |A~|, delta = 0, initial |ud>.
+
+    An ``n × n`` grid |A|, |A~| ∈ [A_max/n, A_max] × [0, A_max]; points with |A~| > |A| are unphysical
+    (the paper: "|Ã| > |A| is unphysical") and are NaN in ``grid["C_inf"]``. All physical points are
+    one batched :func:`magbell.steady_state` call. Closed form (derived in docs/errata.md, item 8):
+    C(∞) = (1 − r)²/(2(1 + r + r²)), r = |A~|/|A|.
+    """
+    from .closed_forms import steady_concurrence_finite_temperature
+
+    A = np.linspace(A_max / n, A_max, n)
+    At = np.linspace(0.0, A_max, n)
+    AA, TT = np.meshgrid(A, At)  # rows: |A~|, columns: |A|
+    phys = TT <= AA
+    Tc = np.where(phys, TT, 0.0)
+    model = Model(a=AA, A=AA, a_tilde=Tc, A_tilde=Tc, delta=0.0)
+    st = _steady_state(model, "ud")
+    C = np.where(phys, st.concurrence, np.nan)
+    r = np.where(phys, TT / AA, np.nan)
+    with np.errstate(invalid="ignore"):
+        closed = steady_concurrence_finite_temperature(r)
+    dev = float(np.nanmax(np.abs(C - closed)))
+    return {
+        "title": "Fig. S2: steady concurrence over the dissipative couplings",
+        "params": {"a": "|A|", "a_tilde": "|A~|", "delta": 0.0, "initial": "ud", "n": int(n), "A_max": float(A_max)},
+        "note": f"closed form (1-r)^2/(2(1+r+r^2)), r = |A~|/|A|; max |magbell - closed form| = {dev:.1e}",
+        "max_deviation_from_closed_form": dev,
+        "rows": [
+            {"r": float(x), "C_inf": float(steady_concurrence_finite_temperature(x))}
+            for x in (0.0, 0.1, 0.25, 0.5, 0.75, 1.0)
+        ],
+        "grid": {"A": A, "A_tilde": At, "C_inf": C, "r": r, "closed_form": closed,
+                 "n_stationary": np.asarray(st.n_stationary)},
+    }
+
+
+def lifetime_map_data(nx: int = 201, ny: int = 121, x_max: float = 2.0) -> dict:
+    """Beyond the paper (a): entanglement lifetime τ over (δ/|A|, |A|/a) at zero temperature.
+
+    τ = 1/(slowest decay rate of the |q| = 0 block) from :func:`magbell.spectrum` on one
+    ``ny × nx`` grid (a = 1, ã = Ã = 0), compared with the closed form 1/τ = 2(a − Re κ0) (S64 and
+    main text; :func:`magbell.closed_forms.entanglement_lifetime`). The critical line δ = |A|
+    (x = 1) separates the overdamped (x < 1) and underdamped (x > 1) regimes; τ diverges at
+    |A| = a, δ = 0 (the dark singlet, Eq. 10).
+    """
+    from .closed_forms import entanglement_lifetime
+
+    x = np.linspace(0.0, x_max, nx)  # δ/|A|
+    y = np.linspace(0.0, 1.0, ny)  # |A|/a
+    X, Y = np.meshgrid(x, y)
+    model = Model(a=1.0, A=Y, delta=X * Y)
+    sp = _spectrum(model)
+    tau = np.asarray(sp.entanglement_lifetime, dtype=float)
+    tau_cf = entanglement_lifetime(1.0, Y, X * Y)
+    fin = np.isfinite(tau) & np.isfinite(tau_cf)
+    rel = float(np.max(np.abs(tau[fin] / tau_cf[fin] - 1))) if np.any(fin) else 0.0
+    same_inf = bool(np.all(np.isfinite(tau) == np.isfinite(tau_cf)))
+    # points away from the critical line (|δ − |A|| > 1e-2 |A|): the spectrum is well conditioned there
+    away = fin & (np.abs(X - 1) > 1e-2)
+    rel_away = float(np.max(np.abs(tau[away] / tau_cf[away] - 1))) if np.any(away) else 0.0
+    return {
+        "title": "Beyond the paper (a): entanglement lifetime over (delta/|A|, |A|/a)",
+        "params": {"a": 1.0, "a_tilde": 0.0, "A_tilde": 0.0, "nx": int(nx), "ny": int(ny), "x_max": float(x_max)},
+        "note": (f"max relative deviation from the closed form 1/tau = 2(a - Re kappa0): {rel:.1e} "
+                 f"({rel_away:.1e} away from the critical line); infinite lifetimes agree: {same_inf}"),
+        "max_rel_deviation": rel,
+        "max_rel_deviation_off_critical": rel_away,
+        "infinite_points_agree": same_inf,
+        "rows": [],
+        "grid": {"delta_over_A": x, "A_over_a": y, "tau": tau, "tau_closed_form": tau_cf,
+                 "regime": np.asarray(sp.regime)},
     }
 
 
 #: name → function returning that job's data dict (extend to add figures/tables)
 REPRODUCE_JOBS = {"fig2": fig2_data, "figS1a": figS1a_data}
+
+#: name → function returning the data of one figure of ``magbell reproduce --out DIR``
+#: (plotted by :data:`magbell.figures.FIGURES`; the lead adds fig3 / PT diagram / τ_m / separation)
+FIGURE_DATA = {
+    "fig2": fig2_data,
+    "figS1a": figS1a_data,
+    "figS1b": figS1b_data,
+    "figS2": figS2_data,
+    "lifetime_map": lifetime_map_data,
+}
 
 
 def reproduce(jobs=None) -> dict:

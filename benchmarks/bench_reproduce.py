@@ -1,0 +1,90 @@
+#!/usr/bin/env python
+"""End-to-end benchmark of `magbell reproduce --out DIR` (the README's first command).
+
+    .venv/bin/python benchmarks/bench_reproduce.py [--repeat N] [--cores 2] [--json FILE]
+
+Each repetition runs the real command in a fresh interpreter, `python -m magbell reproduce --out DIR
+--quiet --json`, into a new empty directory, and measures its wall-clock time from outside (process
+start, imports, every figure as PNG + PDF + CSV, the claims table, report.html). The first repetition
+also starts with an empty matplotlib cache (MPLCONFIGDIR), as on a fresh clone; it is reported
+separately ("cold"). `--cores N` pins the child to N CPUs (Linux, os.sched_setaffinity) to measure the
+issue's 2-core target on a bigger machine. The per-step times come from the manifest the command writes.
+
+Target (issue 5): under 60 s on a 2-core machine. Exit status 1 if any run misses it or fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_S = 60.0
+
+
+def run_once(out: Path, cores: int | None, mplconfig: Path | None) -> tuple:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    if mplconfig is not None:
+        env["MPLCONFIGDIR"] = str(mplconfig)
+    cmd = [sys.executable, "-m", "magbell", "reproduce", "--out", str(out), "--quiet", "--json"]
+    preexec = None
+    if cores and hasattr(os, "sched_setaffinity"):
+        cpus = sorted(os.sched_getaffinity(0))[:cores]
+        preexec = lambda: os.sched_setaffinity(0, cpus)  # noqa: E731
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, preexec_fn=preexec, timeout=600)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise SystemExit(f"magbell reproduce failed (exit {p.returncode}):\n{p.stderr}")
+    return wall, json.loads(p.stdout)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--repeat", type=int, default=3, help="number of runs (default 3; the first is cold)")
+    ap.add_argument("--cores", type=int, default=2, help="CPUs the command may use (default 2; 0 = all)")
+    ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    args = ap.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="magbell-bench-reproduce-"))
+    rows = []
+    try:
+        for k in range(args.repeat):
+            mpl = tmp / "mplconfig-cold" if k == 0 else None
+            wall, man = run_once(tmp / f"run{k}", args.cores or None, mpl)
+            rows.append({"run": k, "cold": k == 0, "wall_s": round(wall, 3),
+                         "inside_s": man["seconds_total"],
+                         "steps": {f["name"]: f["seconds"] for f in man["figures"]}
+                         | {"claims": man["claims"]["seconds"]},
+                         "files": sum(1 for _ in (tmp / f"run{k}").iterdir())})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"magbell reproduce --out DIR: {args.repeat} run(s), child pinned to "
+          f"{args.cores or 'all'} of {cpus} CPU(s); {platform.processor() or platform.machine()}, "
+          f"Python {platform.python_version()}")
+    print(f"{'run':>4} {'cold':>5} {'wall s':>8} {'inside s':>9} {'files':>6}  steps (s)")
+    for r in rows:
+        steps = "  ".join(f"{k} {v:.2f}" for k, v in r["steps"].items())
+        print(f"{r['run']:>4} {'yes' if r['cold'] else 'no':>5} {r['wall_s']:>8.2f} {r['inside_s']:>9.2f} "
+              f"{r['files']:>6}  {steps}")
+    walls = [r["wall_s"] for r in rows]
+    warm = walls[1:] or walls
+    print(f"cold {walls[0]:.2f} s; warm median {statistics.median(warm):.2f} s; target < {TARGET_S:.0f} s: "
+          f"{'PASS' if max(walls) < TARGET_S else 'FAIL'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "target_s": TARGET_S, "cores": args.cores}, indent=1))
+    return 0 if max(walls) < TARGET_S else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
