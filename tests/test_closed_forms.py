@@ -420,11 +420,12 @@ def test_zero_temperature_xyh_printed_S61_overdamped():
 @given(
     a=st.floats(0.05, 20.0, allow_subnormal=False),
     ratio=st.floats(0.0, 1.0, allow_subnormal=False),
-    delta_rel=st.floats(0.0, 4.0, allow_subnormal=False),
+    # δ = delta_rel·1e-3·a must stay a normal float (scipy's expm reference overflows on subnormals)
+    delta_rel=st.one_of(st.just(0.0), st.floats(1e-12, 4.0)),
     phase=st.floats(-math.pi, math.pi, allow_subnormal=False),
     t_rel=st.floats(0.0, 6.0, allow_subnormal=False),
 )
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 def test_zero_temperature_random(a, ratio, delta_rel, phase, t_rel):
     """Random points; δ/|A| ∈ [0, 4] covers all regimes; t up to 6 lifetimes (capped at 40/a).
     Subnormal floats are excluded: scipy.linalg.expm overflows internally on subnormal matrix entries
@@ -842,7 +843,7 @@ _RATE = st.floats(0, 6, allow_subnormal=False)
 
 
 @given(a=_RATE, A=_RATE, at=_RATE, At=_RATE, phi=st.floats(-3, 3, allow_subnormal=False))
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 def test_is_physical_equals_h_psd(a, A, at, At, phi):
     h = ref_h(a, A * np.exp(1j * phi), at, At * np.exp(-1j * phi))
     lam_min = np.linalg.eigvalsh(h).min()
