@@ -19,6 +19,7 @@ from .measures import log_negativity as log_negativity
 from .measures import negativity as negativity
 from .measures import populations as populations
 from .measures import purity as purity
+from . import medium as medium
 from .model import Model as Model
 from .states import density_matrix as density_matrix
 from .states import ket as ket

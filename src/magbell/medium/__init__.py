@@ -1,0 +1,44 @@
+"""magbell.medium: from a magnetic medium's spin correlations to the two-qubit Lindblad parameters.
+
+Zou, Zhang & Tserkovnyak, PRB 106, L180406 (2022), main text after Eq. (9) and Supplement (S9), (S29)–(S33),
+(S39)–(S47). Derivations and normalisations: ``docs/medium.md``.
+
+* :mod:`~magbell.medium.greens` — general machinery: :class:`SpinCorrelations` (spectral functions or
+  retarded susceptibilities between the two qubit sites, callables or tabulated) → :func:`couplings` →
+  :class:`MediumCouplings` → :meth:`MediumCouplings.model` (a :class:`magbell.Model`).
+* :mod:`~magbell.medium.magnon` — closed forms for isotropic ferromagnets in 1, 2, 3 dimensions
+  (:class:`MagnonMedium`) and the Markov-validity report.
+* :mod:`~magbell.medium.units` — unit parsing (``"200nm"``, ``"4K"``, ``"2.87GHz"``, ``"50mT"``) and constants.
+* :mod:`~magbell.medium.presets` — NV centre and YIG presets, :class:`PhysicalSetup` (physical units in,
+  rates in 1/s and couplings in rad/s out).
+"""
+
+from .greens import IntegrationAccuracyWarning as IntegrationAccuracyWarning
+from .greens import InvalidMediumError as InvalidMediumError
+from .greens import MarkovWarning as MarkovWarning
+from .greens import MediumCouplings as MediumCouplings
+from .greens import SpinCorrelations as SpinCorrelations
+from .greens import Tabulated as Tabulated
+from .greens import bose as bose
+from .greens import couplings as couplings
+from .greens import greater as greater
+from .greens import kramers_kronig as kramers_kronig
+from .greens import lamb_shift as lamb_shift
+from .greens import lesser as lesser
+from .greens import principal_value as principal_value
+from .magnon import DIMENSION_NAMES as DIMENSION_NAMES
+from .magnon import MagnonMedium as MagnonMedium
+from .magnon import MarkovReport as MarkovReport
+from .magnon import helmholtz_green as helmholtz_green
+from .magnon import helmholtz_green_imag0 as helmholtz_green_imag0
+from .magnon import markov_report as markov_report
+from .magnon import on_shell_profiles as on_shell_profiles
+from .magnon import wavenumber as wavenumber
+from .presets import NV as NV
+from .presets import SPIN_HALF as SPIN_HALF
+from .presets import YIG as YIG
+from .presets import MagnetMaterial as MagnetMaterial
+from .presets import PhysicalSetup as PhysicalSetup
+from .presets import QubitSpecies as QubitSpecies
+from .units import parse_quantity as parse_quantity
+from .units import parse_values as parse_values
