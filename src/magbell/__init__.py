@@ -5,6 +5,8 @@ J. Zou, S. Zhang, Y. Tserkovnyak, Phys. Rev. B 106, L180406 (2022). Conventions:
 |↑↑>, |↑↓>, |↓↑>, |↓↓>, σz|↑> = +|↑>, σ± = (σx ± iσy)/2, dissipator D_J[ρ] = J†Jρ + ρJ†J − 2JρJ†.
 """
 
+__version__ = "0.1.0"
+
 from .dynamics import EvolveResult as EvolveResult
 from .dynamics import evolve as evolve
 from .errors import InvalidParameterError as InvalidParameterError
@@ -19,15 +21,17 @@ from .measures import log_negativity as log_negativity
 from .measures import negativity as negativity
 from .measures import populations as populations
 from .measures import purity as purity
-from . import medium as medium
 from .model import Model as Model
 from .states import density_matrix as density_matrix
 from .states import ket as ket
 
-__version__ = "0.1.0"
 from .steady import Spectrum as Spectrum
 from .steady import SteadyStateResult as SteadyStateResult
 from .steady import conserved_quantities as conserved_quantities
 from .steady import dark_states as dark_states
 from .steady import spectrum as spectrum
 from .steady import steady_state as steady_state
+
+# subpackages (imported last: they use the names above)
+from . import medium as medium  # noqa: E402
+from . import sweep as sweep  # noqa: E402

@@ -1,0 +1,49 @@
+"""Parameter sweeps at scale: labelled results (xarray), chunked checkpoints (zarr), dask clusters.
+
+>>> import numpy as np
+>>> from magbell import sweep
+>>> ds = sweep.run("steady_state", sweep.Grid(delta=[0.0, 0.5], A=[0.5, 1.0]), fixed={"a": 1.0}, initial="ud")
+>>> ds.concurrence.dims, [round(float(c), 12) for c in ds.concurrence.sel(delta=0.0).values]
+(('delta', 'A'), [0.0, 0.5])
+
+``run(func, grid, *, fixed, store, resume, scheduler, ...)`` computes ``func`` (``evolve``,
+``steady_state``, ``spectrum``, ``postselect`` or your own :class:`Function`) over a :class:`Grid`
+in chunks: in this process by default, or on a dask.distributed cluster (``scheduler=...``), writing
+finished chunks to a zarr ``store`` that an interrupted sweep resumes from. See ``docs/sweeps.md``.
+
+xarray (and, for stores and clusters, zarr and dask.distributed) are optional dependencies:
+``pip install 'magbell[sweep]'``. This module imports them only when a sweep runs.
+"""
+
+from ._dataset import reasons, summary
+from ._engine import STATUS
+from ._grid import Axis, Grid
+from ._params import DERIVED_PARAMS, MODEL_PARAMS
+from ._run import SweepIncompleteWarning, open_store, run, store_progress
+from ._tasks import Evolve, Function, Spectrum, SteadyState
+
+__all__ = [
+    "run",
+    "Grid",
+    "Axis",
+    "Evolve",
+    "SteadyState",
+    "Spectrum",
+    "Function",
+    "open_store",
+    "store_progress",
+    "reasons",
+    "summary",
+    "STATUS",
+    "MODEL_PARAMS",
+    "DERIVED_PARAMS",
+    "SweepIncompleteWarning",
+]
+
+
+def __getattr__(name):
+    if name == "Postselect":  # only when magbell.postselect exists
+        from ._tasks import _postselect_task
+
+        return _postselect_task()
+    raise AttributeError(f"module 'magbell.sweep' has no attribute {name!r}")

@@ -1,0 +1,222 @@
+"""``magbell.sweep.run``: the driver that ties spec, store, executor and progress together."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+import warnings
+
+import numpy as np
+
+from ..errors import InvalidParameterError
+from ._dataset import _require_xarray, template
+from ._engine import Kernel, Spec, make_plan
+from ._executors import executor_for
+from ._grid import Layout
+from ._progress import Progress
+from ._store import Store
+from ._tasks import task_from
+
+__all__ = ["run", "open_store", "store_progress", "SweepIncompleteWarning"]
+
+
+class SweepIncompleteWarning(RuntimeWarning):
+    """Some chunks could not be computed (their points have status ``not_computed``)."""
+
+
+def _describe_difference(stored: dict, now: dict) -> str:
+    parts = []
+    for key in ("task", "axes", "fixed", "unit"):
+        if stored.get(key) != now.get(key):
+            parts.append(f"{key}: stored {json.dumps(stored.get(key), sort_keys=True)[:300]}, "
+                         f"now {json.dumps(now.get(key), sort_keys=True)[:300]}")
+    return "; ".join(parts) or "the fingerprints differ"
+
+
+def _open_existing(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_points):
+    """(store, layout, table) of the sweep already in ``path``, or None when a new store is to be made
+    there (after ``overwrite`` removed an old one). Raises when the store cannot be used."""
+    if not os.path.exists(path):
+        return None
+    if not Store.is_store(path):
+        raise InvalidParameterError(f"store {path!r} exists and is not a magbell sweep store")
+    st = Store(path)
+    if overwrite:
+        st.remove()
+        return None
+    if not resume:
+        raise InvalidParameterError(
+            f"store {path!r} already exists: pass resume=True (--resume) to continue it, or "
+            "overwrite=True (--overwrite) to start again"
+        )
+    attrs = st.attrs()
+    if attrs.get("magbell_fingerprint") != spec.fingerprint():
+        stored = json.loads(attrs.get("magbell_sweep", "{}"))
+        raise InvalidParameterError(
+            f"store {path!r} holds a different sweep, so it cannot be resumed with this one ("
+            + _describe_difference(stored, spec.describe()) + ")"
+        )
+    lj = json.loads(attrs["magbell_layout"])
+    layout = Layout(tuple(lj["dims"]), tuple(lj["shape"]), tuple(lj["chunks"]))
+    if chunk_points is not None and spec.layout(chunk_points) != layout:
+        warnings.warn(f"resuming {path!r} with its own chunks {layout.chunks}, not chunk_points={chunk_points}",
+                      stacklevel=3)
+    with open(os.path.join(path, "reason", ".zattrs")) as f:
+        table = tuple(json.loads(json.load(f)["meanings"]))
+    return st, layout, table
+
+
+def _dask_full(shape, dtype, fill, chunks):
+    import dask.array as da
+
+    return da.full(shape, fill, dtype=dtype, chunks=chunks)
+
+
+def _np_full(shape, dtype, fill, chunks):
+    return np.full(shape, fill, dtype=dtype)
+
+
+def run(
+    func,
+    grid,
+    *,
+    fixed=None,
+    store=None,
+    resume: bool = False,
+    overwrite: bool = False,
+    scheduler=None,
+    chunk_points: int | None = None,
+    progress: bool = False,
+    unit: str | None = None,
+    medium=None,
+    **options,
+):
+    """Run ``func`` over every point of ``grid`` and return the results as an ``xarray.Dataset``.
+
+    Parameters
+    ----------
+    func : ``"evolve"``, ``"steady_state"``, ``"spectrum"``, ``"postselect"`` (or the magbell function
+        itself), with its run options as keywords (``times=``, ``initial=``, ``measures=``, ``tol=``,
+        ...); or a task object (:class:`Evolve`, :class:`SteadyState`, :class:`Spectrum`,
+        :class:`Function`).
+    grid : :class:`Grid` — model parameters (paper's symbols or the derived ``ratio``, ``temperature``
+        + ``Delta_GHz``, ``A_over_a``, ``A_phase``) and run options (``t``, ``initial``, ``tol``) as axes.
+    fixed : parameters held fixed, ``{"a": 1.0, ...}`` (complex allowed for A, A_tilde, D_deph).
+    store : directory of a zarr checkpoint store. Finished chunks are written there as they complete,
+        and the returned Dataset reads from it. Without a store, results are kept in memory only.
+    resume : continue the sweep in ``store`` (chunks already there are not computed again). A
+        missing store is created.
+    overwrite : delete an existing sweep store first.
+    scheduler : ``None`` (in this process), ``"local"``/``"local:N"`` (a dask LocalCluster started
+        for this call), a dask scheduler address or scheduler file, or a ``distributed.Client``.
+    chunk_points : grid points per chunk (default: about 64 MB of work per chunk, at most 65,536).
+    progress : draw a progress bar on stderr.
+    unit : name of the rate/energy unit, for the ``units`` attributes (times get ``1/unit``).
+    medium : a :class:`magbell.medium.PhysicalSetup`: the grid then sweeps the medium's ``separation``
+        [m] and ``temperature`` [K]; the model at each point is the medium's couplings (rates in 1/s,
+        times in s), plus ``delta``, ``Delta``, ``d``, ``D_deph``, ``d2``, ``Jz``, ``D_dm`` if given.
+
+    Points whose parameters are invalid (``a < |A|``, ``ratio > 1``, ...) do not stop the sweep: they
+    get ``status`` 2 (``invalid_parameters``), their reason in ``reason`` (see :func:`reasons`) and
+    NaN measures. Dimensions: the grid's axes in order, then ``initial`` (several initial states)
+    and ``t`` (evolve) unless they are grid axes, then ``basis``/``bell``/``row``/``col`` of vector
+    measures.
+    """
+    _require_xarray()
+    task = task_from(func, **options)
+    spec = Spec(task, grid, fixed, unit, medium)
+    if store is None and resume:
+        raise InvalidParameterError("resume=True needs a store to resume from")
+    st = None
+    existing = None if store is None else _open_existing(spec, os.fspath(store), resume, overwrite, chunk_points)
+    if existing is not None:
+        st, layout, table = existing
+    else:
+        layout = spec.layout(chunk_points)
+        table, _ = spec.reason_table(layout)  # every point checked before anything runs
+    kernel = Kernel.from_spec(spec, table)
+    executor = executor_for(scheduler)
+    t0 = time.perf_counter()
+    computed, duplicates, interrupted = 0, 0, True
+    failures: list = []
+    results = bar = None
+    run_id = 0
+    try:
+        if store is not None and st is None:
+            st = Store.create(os.fspath(store), template(spec, kernel, layout, table, _dask_full))
+        done = {cid: r for cid, r in (st.records() if st is not None else {}).items()
+                if r.get("fingerprint") == spec.fingerprint()}
+        todo = [cid for cid in range(layout.n_chunks) if cid not in done]
+        ds_mem = template(spec, kernel, layout, table, _np_full) if st is None else None
+        if st is not None:
+            run_id = st.start_run(executor.name, len(todo))
+        bar = Progress(layout.n_chunks, math.prod(layout.shape), len(done),
+                       sum(int(r.get("points", 0)) for r in done.values()), enabled=progress)
+        plans = (make_plan(spec, layout, cid) for cid in todo)
+        results = executor.results(kernel, plans, st.key if st is not None else None, run_id, spec.fingerprint())
+        for res in results:
+            if ds_mem is not None:
+                regions = kernel.regions(layout.slices(res.cid))
+                for name, arr in res.arrays.items():
+                    ds_mem[name].data[regions[name]] = arr
+            computed += 1
+            duplicates += int(res.duplicate)
+            failures += res.failures
+            bar.update(1, res.points)
+        interrupted = False
+    finally:
+        if hasattr(results, "close"):
+            results.close()  # a generator: cancels what is still queued on a cluster
+        if bar is not None:
+            bar.close()
+        executor.close()
+        if st is not None and run_id:
+            st.end_run(run_id, chunks_computed=computed, duplicates=duplicates,
+                       seconds=round(time.perf_counter() - t0, 3), interrupted=interrupted,
+                       chunk_errors=executor.errors)
+    lost = executor.errors
+    if st is not None:
+        records = st.records()
+        all_failures = [f for r in sorted(records.values(), key=lambda r: r["chunk"]) for f in r.get("failures", [])]
+        complete = all(cid in records for cid in range(layout.n_chunks))
+        st.set_complete(complete, all_failures[:100])
+        ds = st.open()
+    else:
+        complete = not lost
+        ds = ds_mem
+        ds.attrs["magbell_runs"] = json.dumps([{"run": 0, "scheduler": executor.name, "chunks_computed": computed,
+                                                "seconds": round(time.perf_counter() - t0, 3)}])
+        ds.attrs["magbell_complete"] = int(complete)
+        ds.attrs["magbell_failures"] = json.dumps(failures[:100])
+    if lost:
+        warnings.warn(
+            f"{len(lost)} of {layout.n_chunks} chunks could not be computed ({lost[0]['message']}); their points "
+            "have status not_computed" + ("; run again with resume=True to compute them" if st is not None else ""),
+            SweepIncompleteWarning, stacklevel=2,
+        )
+    return ds
+
+
+def open_store(path):
+    """The Dataset in a sweep store, finished or not (points of unfinished chunks: status 0, NaN)."""
+    _require_xarray()
+    path = os.fspath(path)
+    if not Store.is_store(path):
+        raise InvalidParameterError(f"{path!r} is not a magbell sweep store")
+    return Store(path).open()
+
+
+def store_progress(path) -> dict:
+    """Chunks done and to do in a sweep store, and its runs (a cheap look without opening the data)."""
+    path = os.fspath(path)
+    if not Store.is_store(path):
+        raise InvalidParameterError(f"{path!r} is not a magbell sweep store")
+    st = Store(path)
+    attrs = st.attrs()
+    lj = json.loads(attrs["magbell_layout"])
+    layout = Layout(tuple(lj["dims"]), tuple(lj["shape"]), tuple(lj["chunks"]))
+    recs = st.records()
+    return {"chunks": layout.n_chunks, "done": len(recs), "runs": st.runs(),
+            "records": recs, "complete": bool(attrs.get("magbell_complete", 0))}

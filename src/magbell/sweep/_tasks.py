@@ -1,0 +1,431 @@
+"""What a sweep computes at every grid point: small frozen task objects.
+
+``Evolve(times, initial, measures)``, ``SteadyState(initial, measures, tol, rho)``,
+``Spectrum(tol)``, ``Function(func, outputs)`` (any batched function of a :class:`magbell.Model`),
+and ``Postselect(...)`` when :mod:`magbell.postselect` is installed. Each knows the variables it
+produces (name, trailing dimensions, dtype, units) and computes them for a block of models.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import measures as _measures
+from ..errors import InvalidParameterError, InvalidStateError
+from ..states import BELL_STATES, as_density_matrices
+
+__all__ = ["Evolve", "SteadyState", "Spectrum", "Function", "Output", "task_from", "EXTRA_COORDS", "MEASURE_UNITS",
+           "REGIMES", "TASKS"]
+
+BASIS_LABELS = ("uu", "ud", "du", "dd")
+#: coordinates of the trailing dimensions that measures add
+EXTRA_COORDS = {"basis": BASIS_LABELS, "bell": BELL_STATES, "row": BASIS_LABELS, "col": BASIS_LABELS}
+_EXTRA_DIMS = {"populations": ("basis",), "bell_fidelities": ("bell",)}
+MEASURE_UNITS = {
+    "concurrence": ("1", "Wootters concurrence C (Suppl. S49)"),
+    "entanglement_of_formation": ("ebit", "entanglement of formation (Suppl. S48-S50)"),
+    "negativity": ("1", "negativity (||rho^T2||_1 - 1)/2"),
+    "log_negativity": ("1", "logarithmic negativity log2 ||rho^T2||_1"),
+    "purity": ("1", "purity tr rho^2"),
+    "populations": ("1", "populations (p_uu, p_ud, p_du, p_dd)"),
+    "bell_fidelities": ("1", "fidelities to (phi+, phi-, psi+, psi-)"),
+}
+#: spectrum regimes, as codes (0: not computed / invalid point)
+REGIMES = ("underdamped", "critical", "overdamped")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One result variable: its trailing dimensions (after the grid's), dtype, fill value and attrs."""
+
+    name: str
+    dims: tuple
+    dtype: str
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def fill(self):
+        kind = np.dtype(self.dtype).kind
+        return np.nan if kind == "f" else (False if kind == "b" else 0)
+
+
+def _measures_tuple(measures) -> tuple:
+    if isinstance(measures, str):
+        measures = (measures,)
+    measures = tuple(measures)
+    if not measures:
+        raise InvalidParameterError("measures is empty; known: " + ", ".join(_measures.MEASURES))
+    unknown = [m for m in measures if m not in _measures.MEASURES]
+    if unknown:
+        raise InvalidParameterError(f"unknown measure(s) {unknown}; known: {', '.join(_measures.MEASURES)}")
+    if len(set(measures)) != len(measures):
+        raise InvalidParameterError(f"measures has repeats: {list(measures)}")
+    return measures
+
+
+def _initial_spec(initial, allow_none: bool):
+    """Normalised initial state(s): None, a name, or a tuple of names/4x4 matrices; plus labels."""
+    if initial is None:
+        if not allow_none:
+            raise InvalidStateError("initial is required (a state name such as 'ud', a ket, a density matrix, or a list)")
+        return None, None
+    rho, several = as_density_matrices(initial)  # validates (raises InvalidStateError)
+    if not several:
+        return (initial if isinstance(initial, str) else rho[0]), None
+    items = list(initial) if isinstance(initial, (list, tuple)) else list(rho)
+    labels = [s if isinstance(s, str) else f"state{k}" for k, s in enumerate(items)]
+    if len(set(labels)) != len(labels):
+        raise InvalidStateError(f"initial states must be distinct, got {labels}")
+    return tuple(s if isinstance(s, str) else rho[k] for k, s in enumerate(items)), tuple(labels)
+
+
+def _initial_json(initial):
+    if initial is None or isinstance(initial, str):
+        return initial
+    if isinstance(initial, tuple):
+        return [_initial_json(s) for s in initial]
+    m = np.asarray(initial)
+    return {"re": m.real.tolist(), "im": m.imag.tolist()}
+
+
+class _Task:
+    """Protocol of sweep tasks (frozen dataclasses)."""
+
+    name = "task"
+    #: grid axes the task takes whole, as arrays (axis name -> field name)
+    native_axes: dict = {}
+    #: fields that may be grid axes, one value per chunk
+    loop_fields: tuple = ()
+
+    def with_fields(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+    def native_dims(self) -> tuple:
+        """Dimensions the computed arrays carry after the model's, in order."""
+        return ()
+
+    def native_coords(self) -> dict:
+        return {}
+
+    def outputs(self) -> list:
+        raise NotImplementedError
+
+    def compute(self, model) -> tuple:
+        """(dict name -> array of shape model.shape + output dims, mask of extra not_unique points or None)."""
+        raise NotImplementedError
+
+    def bytes_per_point(self) -> int:
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        raise NotImplementedError
+
+
+def _measure_outputs(measures, before: tuple) -> list:
+    out = []
+    for m in measures:
+        units, text = MEASURE_UNITS[m]
+        out.append(Output(m, before + _EXTRA_DIMS.get(m, ()), "float64", {"units": units, "long_name": text}))
+    return out
+
+
+def _width(name: str) -> int:
+    return math.prod(len(EXTRA_COORDS[d]) for d in _EXTRA_DIMS.get(name, ()))
+
+
+@dataclass(frozen=True, eq=False)
+class Evolve(_Task):
+    """Sweep :func:`magbell.evolve`: measures on the time grid ``times`` from ``initial``.
+
+    ``times`` and ``initial`` may instead be grid axes named ``t`` and ``initial``. A list of initial
+    states adds a dimension ``initial``; the time axis is ``t``.
+    """
+
+    times: object = None
+    initial: object = "ud"
+    measures: tuple = ("concurrence", "populations")
+
+    name = "evolve"
+    native_axes = {"t": "times", "initial": "initial"}
+
+    def __post_init__(self):
+        from ..dynamics import validate_times
+
+        object.__setattr__(self, "measures", _measures_tuple(self.measures))
+        init, labels = _initial_spec(self.initial, allow_none=False)
+        object.__setattr__(self, "initial", init)
+        object.__setattr__(self, "_labels", labels)
+        if self.times is not None:  # None: taken from a grid axis 't' (checked when the sweep starts)
+            t = validate_times(self.times)
+            t.setflags(write=False)
+            object.__setattr__(self, "times", t)
+
+    def native_dims(self) -> tuple:
+        return (("initial",) if self._labels else ()) + ("t",)
+
+    def native_coords(self) -> dict:
+        c = {"t": self.times}
+        if self._labels:
+            c["initial"] = np.array(self._labels)
+        return c
+
+    def outputs(self) -> list:
+        return _measure_outputs(self.measures, self.native_dims())
+
+    def compute(self, model) -> tuple:
+        from ..dynamics import evolve
+
+        init = list(self.initial) if isinstance(self.initial, tuple) else self.initial
+        r = evolve(model, init, self.times, measures=self.measures)
+        return dict(r.measures), None
+
+    def bytes_per_point(self) -> int:
+        # outputs (kept for the whole chunk, plus one reordered copy); evolve's own working memory is
+        # bounded separately (magbell.dynamics._CHUNK_BYTES). Measured: 45-56 B per time point for
+        # concurrence + populations (5 numbers), tracemalloc peak.
+        S = len(self._labels) if self._labels else 1
+        return 256 + S * self.times.size * 8 * (2 * sum(_width(m) for m in self.measures) + 2)
+
+    def describe(self) -> dict:
+        return {
+            "function": self.name,
+            "initial": _initial_json(self.initial),
+            "measures": list(self.measures),
+            "times": None if self.times is None else
+            {"n": int(self.times.size), "first": float(self.times[0]), "last": float(self.times[-1])},
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class SteadyState(_Task):
+    """Sweep :func:`magbell.steady_state`: the t→∞ state from ``initial`` and its measures.
+
+    ``initial=None`` asks for the unique steady state; points where it is not unique are marked
+    ``not_unique`` (status 3) instead of failing the sweep. ``rho=True`` also stores the state
+    (``rho_re``, ``rho_im``, 256 bytes per point). Also reported: ``unique``, ``n_stationary``,
+    ``converges``.
+    """
+
+    initial: object = None
+    measures: tuple = ("concurrence", "populations")
+    tol: float = 1e-9
+    rho: bool = False
+
+    name = "steady_state"
+    native_axes = {"initial": "initial"}
+    loop_fields = ("tol",)
+
+    def __post_init__(self):
+        object.__setattr__(self, "measures", _measures_tuple(self.measures))
+        init, labels = _initial_spec(self.initial, allow_none=True)
+        object.__setattr__(self, "initial", init)
+        object.__setattr__(self, "_labels", labels)
+        tol = self.tol
+        if not (isinstance(tol, (int, float)) and not isinstance(tol, bool) and 0 < tol < 1):
+            raise InvalidParameterError(f"tol must be a number with 0 < tol < 1, got {tol!r}")
+        object.__setattr__(self, "tol", float(tol))
+        if not isinstance(self.rho, bool):
+            raise InvalidParameterError(f"rho must be true or false, got {self.rho!r}")
+
+    def native_dims(self) -> tuple:
+        return ("initial",) if self._labels else ()
+
+    def native_coords(self) -> dict:
+        return {"initial": np.array(self._labels)} if self._labels else {}
+
+    def outputs(self) -> list:
+        d = self.native_dims()
+        out = _measure_outputs(self.measures, d)
+        out += [
+            Output("unique", (), "bool", {"long_name": "the model has exactly one stationary state"}),
+            Output("n_stationary", (), "int16", {"long_name": "dimension of ker L (0: not computed)"}),
+            Output("converges", d, "bool", {"long_name": "rho(t) converges (False: rho is the time average)"}),
+        ]
+        if self.rho:
+            for part in ("re", "im"):
+                out.append(Output(f"rho_{part}", d + ("row", "col"), "float64",
+                                  {"units": "1", "long_name": f"steady-state density matrix, {part} part"}))
+        return out
+
+    def compute(self, model) -> tuple:
+        from ..steady import steady_state
+
+        init = self.initial
+        if init is None:
+            init = np.eye(4) / 4  # the projection of I/4 is the steady state wherever it is unique
+        elif isinstance(init, tuple):
+            init = list(init)
+        r = steady_state(model, init, measures=self.measures, tol=self.tol)
+        out = dict(r.measures)
+        out["unique"] = np.asarray(r.unique)
+        out["n_stationary"] = np.asarray(r.n_stationary)
+        out["converges"] = np.asarray(r.converges)
+        if self.rho:
+            out["rho_re"], out["rho_im"] = np.asarray(r.rho).real, np.asarray(r.rho).imag
+        not_unique = ~np.asarray(r.unique) if self.initial is None else None
+        return out, not_unique
+
+    def bytes_per_point(self) -> int:
+        S = len(self._labels) if self._labels else 1
+        # measured tracemalloc peak of steady_state: ~1.2 kB per point (concurrence + populations)
+        return 1024 + S * (512 + 16 * sum(_width(m) for m in self.measures) + (512 if self.rho else 0))
+
+    def describe(self) -> dict:
+        return {"function": self.name, "initial": _initial_json(self.initial), "measures": list(self.measures),
+                "tol": self.tol, "rho": self.rho}
+
+
+@dataclass(frozen=True, eq=False)
+class Spectrum(_Task):
+    """Sweep :func:`magbell.spectrum`: slowest rate, entanglement rate and lifetime, and the regime
+    (``regime`` codes 1, 2, 3 = underdamped, critical, overdamped; 0 where not computed)."""
+
+    tol: float = 1e-7
+
+    name = "spectrum"
+    loop_fields = ("tol",)
+
+    def __post_init__(self):
+        if not (isinstance(self.tol, (int, float)) and not isinstance(self.tol, bool) and 0 < self.tol < 1):
+            raise InvalidParameterError(f"tol must be a number with 0 < tol < 1, got {self.tol!r}")
+        object.__setattr__(self, "tol", float(self.tol))
+
+    def outputs(self) -> list:
+        return [
+            Output("slowest_rate", (), "float64", {"units": "rate", "long_name": "smallest non-zero decay rate"}),
+            Output("entanglement_rate", (), "float64", {"units": "rate", "long_name": "slowest |q|=0 decay rate"}),
+            Output("entanglement_lifetime", (), "float64",
+                   {"units": "time", "long_name": "1/entanglement_rate (inf: entanglement persists)"}),
+            Output("regime", (), "int8", {"long_name": "regime of the slowest |q|=0 modes (Eqs. 8-9)",
+                                          "flag_values": [0, 1, 2, 3],
+                                          "flag_meanings": "not_computed " + " ".join(REGIMES)}),
+        ]
+
+    def compute(self, model) -> tuple:
+        from ..steady import spectrum
+
+        sp = spectrum(model, tol=self.tol)
+        regime = np.zeros(model.shape, dtype=np.int8)
+        for k, name in enumerate(REGIMES, start=1):
+            regime[np.asarray(sp.regime) == name] = k
+        return {
+            "slowest_rate": np.asarray(sp.slowest_rate, dtype=float),
+            "entanglement_rate": np.asarray(sp.entanglement_rate, dtype=float),
+            "entanglement_lifetime": np.asarray(sp.entanglement_lifetime, dtype=float),
+            "regime": regime,
+        }, None
+
+    def bytes_per_point(self) -> int:
+        return 2048
+
+    def describe(self) -> dict:
+        return {"function": self.name, "tol": self.tol}
+
+
+@dataclass(frozen=True, eq=False)
+class Function(_Task):
+    """Sweep any batched function of a model: ``func(model) -> {name: array}`` with arrays of shape
+    ``model.shape + trailing`` where ``outputs[name]`` names the trailing dimensions (with their
+    lengths: ``{"spectrum": {"k": 16}}``; ``{}`` or ``()`` for one number per point).
+
+    ``func`` must be importable by name (a module-level function) to run on a dask cluster. Values
+    are stored as float64 (complex results: return real and imaginary parts separately).
+    """
+
+    func: object = None
+    outputs_spec: dict = field(default_factory=dict)
+    name: str = "function"
+
+    def __post_init__(self):
+        if not callable(self.func):
+            raise InvalidParameterError(f"Function needs a callable func(model) -> dict, got {self.func!r}")
+        if not self.outputs_spec:
+            raise InvalidParameterError("Function needs outputs_spec={name: {dim: length, ...}}")
+        spec = {}
+        for k, dims in self.outputs_spec.items():
+            if not isinstance(k, str) or not k.isidentifier():
+                raise InvalidParameterError(f"output names must be identifiers, got {k!r}")
+            dims = dict(dims) if dims else {}
+            spec[k] = {str(d): int(n) for d, n in dims.items()}
+        object.__setattr__(self, "outputs_spec", spec)
+
+    def extra_coords(self) -> dict:
+        out = {}
+        for dims in self.outputs_spec.values():
+            for d, n in dims.items():
+                if out.setdefault(d, n) != n:
+                    raise InvalidParameterError(f"dimension {d!r} has two lengths in outputs_spec")
+        return out
+
+    def outputs(self) -> list:
+        return [Output(k, tuple(dims), "float64", {}) for k, dims in self.outputs_spec.items()]
+
+    def compute(self, model) -> tuple:
+        res = self.func(model)
+        out = {}
+        for k, dims in self.outputs_spec.items():
+            if k not in res:
+                raise InvalidParameterError(f"{self.name}: func returned no {k!r} (returned {sorted(res)})")
+            v = np.asarray(res[k], dtype=float)
+            want = model.shape + tuple(dims.values())
+            if v.shape != want:
+                raise InvalidParameterError(f"{self.name}: {k!r} has shape {v.shape}, expected {want}")
+            out[k] = v
+        return out, None
+
+    def bytes_per_point(self) -> int:
+        return 2048 + 16 * sum(math.prod(d.values()) for d in self.outputs_spec.values())
+
+    def describe(self) -> dict:
+        f = self.func
+        return {"function": self.name, "func": f"{getattr(f, '__module__', '?')}:{getattr(f, '__qualname__', repr(f))}",
+                "outputs": self.outputs_spec}
+
+
+TASKS = {"evolve": Evolve, "steady_state": SteadyState, "spectrum": Spectrum}
+
+
+def _postselect_task():
+    """The postselection task, if magbell.postselect provides one (imported lazily)."""
+    try:
+        from . import _postselect
+    except ImportError as e:  # pragma: no cover - depends on the other module
+        raise InvalidParameterError(f"postselection is not available in this magbell ({e})") from None
+    return _postselect.Postselect
+
+
+def task_from(func, **kwargs):
+    """A task object from a task, a function name or a magbell function plus its keyword arguments."""
+    if isinstance(func, _Task):
+        if kwargs:
+            raise InvalidParameterError(
+                f"give run options ({', '.join(kwargs)}) either in the task object or as keywords, not both"
+            )
+        return func
+    if callable(func) and not isinstance(func, type):
+        name = getattr(func, "__name__", "")
+        mod = getattr(func, "__module__", "") or ""
+        if mod.startswith("magbell.") and name in ("evolve", "steady_state", "spectrum", "postselect"):
+            func = name
+        else:
+            raise InvalidParameterError(
+                f"{func!r} is not a magbell function; wrap your own as magbell.sweep.Function(func, outputs_spec=...)"
+            )
+    if func == "postselect":
+        cls = _postselect_task()
+    elif isinstance(func, str) and func in TASKS:
+        cls = TASKS[func]
+    else:
+        raise InvalidParameterError(
+            f"unknown sweep function {func!r}; known: {', '.join(list(TASKS) + ['postselect'])} "
+            "(or a magbell.sweep.Function)"
+        )
+    names = {f.name for f in dataclasses.fields(cls)}
+    bad = sorted(set(kwargs) - names)
+    if bad:
+        raise InvalidParameterError(f"{cls.name} takes no option(s) {bad}; its options: {sorted(names)}")
+    return cls(**kwargs)
