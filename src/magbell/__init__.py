@@ -32,6 +32,22 @@ from .steady import dark_states as dark_states
 from .steady import spectrum as spectrum
 from .steady import steady_state as steady_state
 
+# the postselection modules are callable: magbell.postselect(model, initial, times) runs the
+# function, magbell.postselect.postselect_spectrum etc. are its companions
+from . import closed_forms_postselect as closed_forms_postselect  # noqa: E402
+from . import monitor as monitor  # noqa: E402
+from . import postselect as postselect  # noqa: E402
+from . import robustness as robustness  # noqa: E402
+from . import trajectories as trajectories  # noqa: E402
+from .monitor import MonitorResult as MonitorResult  # noqa: E402
+from .postselect import NonHermitianSpectrum as NonHermitianSpectrum  # noqa: E402
+from .postselect import PostselectResult as PostselectResult  # noqa: E402
+from .postselect import conditional_evolve as conditional_evolve  # noqa: E402
+from .postselect import non_hermitian_hamiltonian as non_hermitian_hamiltonian  # noqa: E402
+from .postselect import postselect_spectrum as postselect_spectrum  # noqa: E402
+from .robustness import RobustnessResult as RobustnessResult  # noqa: E402
+from .trajectories import TrajectoryResult as TrajectoryResult  # noqa: E402
+
 # subpackages (imported last: they use the names above)
 from . import medium as medium  # noqa: E402
 from . import sweep as sweep  # noqa: E402

@@ -1,0 +1,450 @@
+"""Quantum trajectories: a Monte Carlo wave-function unravelling of Eq. (11), with jump records.
+
+Eq. (11), dρ/dt = −i(H_eff ρ − ρ H_eff†) + 2 Σ_k J_k ρ J_k†, is unravelled into pure-state trajectories
+(Dalibard–Castin–Mølmer): between jumps a ket evolves with e^{−iH_eff τ} (unnormalised; its squared norm is
+the probability of no jump so far), and at rate 2‖J_k ψ‖² it jumps to J_kψ/‖J_kψ‖ (the factor 2 is the paper's
+dissipator convention: QuTiP's collapse operators are √2·J_k). magbell uses the exact waiting-time algorithm:
+a uniform r ∈ (0, 1] is drawn, the jump happens when ‖e^{−iH_eff τ} ψ‖² = r (solved by safeguarded Newton
+iteration on log‖ψ(τ)‖², derivative −2<ψ|K|ψ>/<ψ|ψ>, K = Σ J†J), and the channel is chosen with
+probabilities ∝ ‖J_k ψ‖². There is no time step: the only errors are statistical.
+
+The no-jump propagator uses that H_eff is block diagonal ({|↑↑>}, {|↑↓>, |↓↑>}, {|↓↓>}): on the 2×2 block
+``e^{−iH_eff τ} = ½(e^{−iE_s τ} + e^{−iE_a τ})·1 − i e^{−iE_a τ} τ φ1(2iωτ) T`` with T the traceless part
+(T² = ω²), E_{s,a} = E_c ∓ ω (Im ω ≥ 0) and φ1(z) = (e^z − 1)/z. Every factor is bounded (|e^{−iE τ}| ≤ 1,
+Re 2iωτ ≤ 0), the expression is entire in ω² and so exact at the exceptional point (there it is
+e^{−iE_c τ}(1 − iτT)); it is cross-checked against :func:`magbell.expm.expm` in the tests.
+
+Every trajectory's record (which J_k, when) is kept, so the ensemble can be postselected afterwards on any
+predicate of the record (:meth:`TrajectoryResult.average`): "no jump" reproduces Eq. (13) and its weight P(t),
+"no J3 jump" reproduces :func:`magbell.postselect.conditional_evolve` with ``forbid=["J3"]``, and the
+unselected average reproduces :func:`magbell.evolve` — all within their statistical errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from . import measures as _measures
+from .dynamics import validate_times
+from .errors import InvalidParameterError
+from .model import Model
+from .postselect import JUMP_NAMES, jump_rate_operator, non_hermitian_hamiltonian
+from .postselect import callable_module as _callable_module
+from .states import as_density_matrices
+
+__all__ = [
+    "trajectories",
+    "TrajectoryResult",
+    "JumpRecord",
+    "EnsembleAverage",
+    "no_jumps",
+    "nojump_propagator",
+]
+
+#: most jump events one call may generate (memory / run-time guard)
+MAX_EVENTS = 20_000_000
+
+
+def _phi1(z: np.ndarray) -> np.ndarray:
+    """φ1(z) = (e^z − 1)/z for complex z with Re z ≤ 0 (Taylor series for |z| < 0.5)."""
+    z = np.asarray(z, dtype=complex)
+    out = np.empty_like(z)
+    small = np.abs(z) < 0.5
+    if np.any(small):
+        zs = z[small]
+        acc = np.ones_like(zs)
+        for k in range(18, 0, -1):  # Horner: 1 + z/2 (1 + z/3 (1 + ...))
+            acc = 1 + acc * zs / (k + 1)
+        out[small] = acc
+    big = ~small
+    if np.any(big):
+        zb = z[big]
+        out[big] = (np.exp(zb) - 1) / zb
+    return out
+
+
+class _Propagator:
+    """Closed-form no-jump propagator of one model (see the module docstring)."""
+
+    def __init__(self, Hn: np.ndarray):
+        self.E_uu = Hn[0, 0]
+        self.E_dd = Hn[3, 3]
+        b = Hn[1:3, 1:3]
+        self.Ec = (b[0, 0] + b[1, 1]) / 2
+        self.T = b - self.Ec * np.eye(2)
+        w2 = self.T[0, 0] ** 2 + self.T[0, 1] * self.T[1, 0]
+        w = np.sqrt(complex(w2))
+        if w.imag < 0:
+            w = -w
+        self.w = w
+        self.E_a = self.Ec + w
+        self.E_s = self.Ec - w
+
+    def apply(self, tau: np.ndarray, psi: np.ndarray) -> np.ndarray:
+        """e^{−iH_eff τ_n} ψ_n for τ (N,) ≥ 0 and ψ (N, 4)."""
+        tau = np.asarray(tau, dtype=float)
+        out = np.empty_like(psi)
+        out[:, 0] = np.exp(-1j * self.E_uu * tau) * psi[:, 0]
+        out[:, 3] = np.exp(-1j * self.E_dd * tau) * psi[:, 3]
+        ea = np.exp(-1j * self.E_a * tau)
+        es = np.exp(-1j * self.E_s * tau)
+        c = 0.5 * (ea + es)
+        s = ea * tau * _phi1(2j * self.w * tau)
+        pb = psi[:, 1:3]
+        Tp = pb @ self.T.T
+        out[:, 1:3] = c[:, None] * pb - 1j * s[:, None] * Tp
+        return out
+
+    def matrix(self, tau) -> np.ndarray:
+        """e^{−iH_eff τ} as (N, 4, 4) matrices (for tests)."""
+        tau = np.atleast_1d(np.asarray(tau, dtype=float))
+        eye = np.broadcast_to(np.eye(4, dtype=complex), (len(tau), 4, 4))
+        cols = [self.apply(tau, np.ascontiguousarray(eye[:, :, j])) for j in range(4)]
+        return np.stack(cols, axis=-1)
+
+
+def nojump_propagator(model: Model, tau) -> np.ndarray:
+    """The closed-form e^{−iH_eff τ} used by the trajectories, (N, 4, 4) for τ (N,) (single model)."""
+    _single(model)
+    return _Propagator(non_hermitian_hamiltonian(model)).matrix(tau)
+
+
+def _single(model) -> None:
+    if not isinstance(model, Model):
+        raise InvalidParameterError(f"model must be a magbell.Model, got {type(model).__name__}")
+    if model.shape != ():
+        raise InvalidParameterError(
+            f"trajectories need a single model, but this Model is a grid of shape {model.shape}; index it first "
+            "(the trajectory axis is the batch)"
+        )
+
+
+# ------------------------------------------------------------------------------ records and predicates
+class JumpRecord(NamedTuple):
+    """Jump records of n trajectories, padded: ``times`` (n, J) (NaN after the last jump), ``channels``
+    (n, J) (indices into :data:`magbell.postselect.JUMP_NAMES`, −1 after the last jump)."""
+
+    times: np.ndarray
+    channels: np.ndarray
+
+    def until(self, t: float) -> "JumpRecord":
+        """The records truncated to the jumps at times ≤ t."""
+        keep = self.times <= t
+        return JumpRecord(np.where(keep, self.times, np.nan), np.where(keep, self.channels, -1))
+
+    def count(self, channels=None) -> np.ndarray:
+        """Number of jumps per trajectory (in the given channels: names or indices; all by default)."""
+        if channels is None:
+            return np.sum(self.channels >= 0, axis=1)
+        idx = _channel_indices(channels)
+        return np.sum(np.isin(self.channels, idx), axis=1)
+
+
+def _channel_indices(channels) -> list:
+    if isinstance(channels, (str, int, np.integer)):
+        channels = [channels]
+    out = []
+    for c in channels:
+        if isinstance(c, str) and c in JUMP_NAMES:
+            out.append(JUMP_NAMES.index(c))
+        elif isinstance(c, (int, np.integer)) and 0 <= int(c) < len(JUMP_NAMES):
+            out.append(int(c))
+        else:
+            raise InvalidParameterError(f"unknown jump channel {c!r}; known: {', '.join(JUMP_NAMES)}")
+    return out
+
+
+def no_jumps(channels=None) -> Callable[[JumpRecord], np.ndarray]:
+    """Predicate "no jump (in ``channels``)": ``no_jumps()`` is the no-jump record of Eq. (13),
+    ``no_jumps("J3")`` forbids J3 only."""
+    idx = None if channels is None else _channel_indices(channels)
+
+    def predicate(rec: JumpRecord) -> np.ndarray:
+        return rec.count(idx) == 0
+
+    predicate.__name__ = "no_jumps" if idx is None else "no_jumps_in_" + "_".join(JUMP_NAMES[i] for i in idx)
+    return predicate
+
+
+def _as_predicate(select):
+    if select is None or (isinstance(select, str) and select == "all"):
+        return None
+    if callable(select):
+        return select
+    if isinstance(select, str):
+        if select == "no-jump":
+            return no_jumps()
+        if select.startswith("no-"):
+            return no_jumps([c.strip() for c in select[3:].split(",") if c.strip()])
+    raise InvalidParameterError(
+        f"select must be None/'all', 'no-jump', 'no-J3' (or 'no-J3,J4'), or a callable on a JumpRecord, got {select!r}"
+    )
+
+
+class EnsembleAverage(NamedTuple):
+    """Average over the selected trajectories at every output time.
+
+    rho (T, 4, 4): mean of |ψ><ψ| over the trajectories selected at that time (NaN where none);
+    stderr_re, stderr_im (T, 4, 4): standard errors of its real and imaginary parts (sample standard
+    deviation / sqrt(count)); count (T,): selected trajectories; fraction, fraction_stderr (T,): the
+    selected fraction (an estimate of the postselection probability) and its binomial standard error;
+    concurrence (T,): of ``rho``.
+    """
+
+    rho: np.ndarray
+    stderr_re: np.ndarray
+    stderr_im: np.ndarray
+    count: np.ndarray
+    fraction: np.ndarray
+    fraction_stderr: np.ndarray
+    concurrence: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class TrajectoryResult:
+    """Result of :func:`trajectories`.
+
+    times (T,); kets (n, T, 4): each trajectory's normalised state at each time; jump_times, jump_channels
+    (n, J): the records (NaN / −1 padded); n_jumps (n,); seed; initial (4×4 density matrix); info.
+    """
+
+    times: np.ndarray
+    model: Model
+    initial: np.ndarray
+    kets: np.ndarray
+    jump_times: np.ndarray
+    jump_channels: np.ndarray
+    n_jumps: np.ndarray
+    seed: object
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return self.kets.shape[0]
+
+    @property
+    def record(self) -> JumpRecord:
+        return JumpRecord(self.jump_times, self.jump_channels)
+
+    def jump_counts(self) -> dict:
+        """Total number of jumps per channel name."""
+        return {name: int(np.sum(self.jump_channels == i)) for i, name in enumerate(JUMP_NAMES)}
+
+    def selection(self, select=None) -> np.ndarray:
+        """(n, T) boolean: trajectory selected at time t_k by the predicate applied to its record up to t_k."""
+        pred = _as_predicate(select)
+        n, T = self.kets.shape[:2]
+        if pred is None:
+            return np.ones((n, T), dtype=bool)
+        rec = self.record
+        out = np.empty((n, T), dtype=bool)
+        for k, t in enumerate(self.times):
+            v = np.asarray(pred(rec.until(t)), dtype=bool)
+            if v.shape != (n,):
+                raise InvalidParameterError(f"a selection predicate must return {n} booleans, got shape {v.shape}")
+            out[:, k] = v
+        return out
+
+    def average(self, select=None) -> EnsembleAverage:
+        """Average of |ψ><ψ| over the trajectories selected by ``select`` (see :meth:`selection`):
+        ``None``/'all', 'no-jump', 'no-J3', 'no-J3,J4', or a callable ``f(JumpRecord) -> bool (n,)``."""
+        w = self.selection(select).astype(float)  # (n, T)
+        K = self.kets
+        count = w.sum(axis=0)
+        safe = np.where(count > 0, count, 1.0)
+        outer = K[:, :, :, None] * K[:, :, None, :].conj()  # (n, T, 4, 4)
+        mean = np.einsum("nt,ntij->tij", w, outer) / safe[:, None, None]
+        m2r = np.einsum("nt,ntij->tij", w, outer.real**2) / safe[:, None, None]
+        m2i = np.einsum("nt,ntij->tij", w, outer.imag**2) / safe[:, None, None]
+        corr = (safe / np.maximum(safe - 1, 1.0))[:, None, None]
+        var_r = np.maximum(m2r - mean.real**2, 0.0) * corr
+        var_i = np.maximum(m2i - mean.imag**2, 0.0) * corr
+        se_r = np.sqrt(var_r / safe[:, None, None])
+        se_i = np.sqrt(var_i / safe[:, None, None])
+        none = count == 0
+        mean = np.where(none[:, None, None], np.nan, mean)
+        frac = count / self.n
+        frac_se = np.sqrt(frac * (1 - frac) / self.n)
+        conc = np.full(len(count), np.nan)
+        ok = ~none
+        if np.any(ok):
+            conc[ok] = _measures.concurrence((mean[ok] + np.conj(np.swapaxes(mean[ok], -1, -2))) / 2)
+        return EnsembleAverage(mean, se_r, se_i, count.astype(int), frac, frac_se, conc)
+
+    def __repr__(self) -> str:
+        return (
+            f"TrajectoryResult(n={self.n}, times={len(self.times)} from {self.times[0]:.6g} to {self.times[-1]:.6g}, "
+            f"jumps={int(self.n_jumps.sum())} ({', '.join(f'{k}: {v}' for k, v in self.jump_counts().items() if v)}), "
+            f"seed={self.seed!r})"
+        )
+
+
+# ------------------------------------------------------------------------------ simulation
+def _jump_time(prop: _Propagator, K: np.ndarray, psi: np.ndarray, logr: np.ndarray, hi: np.ndarray):
+    """τ in (0, hi] with log‖e^{−iH τ}ψ‖² = log r (safeguarded Newton on the bracket [0, hi])."""
+    lo = np.zeros_like(hi)
+    f_lo = np.log(np.sum(np.abs(psi) ** 2, axis=1)) - logr
+    phi_hi = prop.apply(hi, psi)
+    f_hi = np.log(np.sum(np.abs(phi_hi) ** 2, axis=1)) - logr
+    # start: regula falsi on the bracket
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = np.where(np.isfinite(f_hi), lo + (hi - lo) * f_lo / (f_lo - f_hi), 0.5 * (lo + hi))
+    tau = np.clip(np.nan_to_num(tau, nan=0.5), lo, hi)
+    for _ in range(100):
+        phi = prop.apply(tau, psi)
+        n2 = np.sum(np.abs(phi) ** 2, axis=1)
+        f = np.log(n2) - logr
+        d = -2 * np.real(np.einsum("ni,ij,nj->n", phi.conj(), K, phi)) / n2
+        pos = f > 0
+        lo = np.where(pos, tau, lo)
+        hi = np.where(pos, hi, tau)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            newton = tau - f / d
+        ok = np.isfinite(newton) & (newton > lo) & (newton < hi)
+        new = np.where(ok, newton, 0.5 * (lo + hi))
+        done = (np.abs(f) <= 1e-14 * np.maximum(1.0, np.abs(logr))) | (hi - lo <= 4 * np.finfo(float).eps * np.maximum(hi, 1e-300))
+        if np.all(done):
+            break
+        tau = np.where(done, tau, new)
+    return tau
+
+
+def trajectories(
+    model: Model,
+    initial,
+    times,
+    *,
+    n: int = 1000,
+    seed=None,
+    max_events: int = MAX_EVENTS,
+) -> TrajectoryResult:
+    """``n`` quantum trajectories of Eq. (11) from ``initial`` (any state; a mixed one is sampled from its
+    eigen-decomposition), recorded at ``times`` with their full jump records. Seeded (``seed`` as for
+    ``numpy.random.default_rng``), batched over trajectories; a single model (index a grid first).
+
+    >>> import numpy as np, magbell
+    >>> from magbell.trajectories import trajectories
+    >>> tr = trajectories(magbell.Model(a=1.0, A=1.0), "ud", np.linspace(0, 2, 5), n=2000, seed=1)
+    >>> avg = tr.average("no-jump")          # the Eq. (13) sub-ensemble and its weight P(t)
+    >>> bool(abs(avg.fraction[-1] - 0.5 * (1 + np.exp(-8.0))) < 5 * avg.fraction_stderr[-1] + 1e-12)
+    True
+    """
+    _single(model)
+    t = validate_times(times)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidParameterError(f"n (the number of trajectories) must be a positive integer, got {n!r}")
+    n = int(n)
+    rho0, several = as_density_matrices(initial)
+    if several:
+        raise InvalidParameterError("trajectories take one initial state (run once per initial state)")
+    rho0 = rho0[0]
+    rng = np.random.default_rng(seed)
+    Hn = non_hermitian_hamiltonian(model)
+    K = jump_rate_operator(model)
+    J = model.jump_operators()  # (6, 4, 4)
+    prop = _Propagator(Hn)
+
+    # initial kets
+    p, V = np.linalg.eigh(rho0)
+    p = np.where(p > 1e-14, p, 0.0)
+    p = p / p.sum()
+    if np.count_nonzero(p) == 1:
+        psi = np.broadcast_to(V[:, np.argmax(p)], (n, 4)).astype(complex).copy()
+        which0 = np.zeros(n, dtype=int)
+    else:
+        which0 = rng.choice(4, size=n, p=p)
+        psi = V[:, which0].T.astype(complex).copy()
+    r = 1.0 - rng.random(n)  # thresholds in (0, 1]
+
+    tt, inverse = np.unique(t, return_inverse=True)
+    T = len(tt)
+    kets = np.empty((n, T, 4), dtype=complex)
+    ev_traj, ev_time, ev_chan = [], [], []
+    n_events = 0
+    t_cur = 0.0
+    for k in range(T):
+        h = float(tt[k] - t_cur)
+        if h > 0:
+            off = np.zeros(n)
+            active = np.arange(n)
+            while active.size:
+                rem = h - off[active]
+                phi = prop.apply(rem, psi[active])
+                S = np.sum(np.abs(phi) ** 2, axis=1)
+                jump = S < r[active]
+                stay = active[~jump]
+                psi[stay] = phi[~jump]
+                jumpers = active[jump]
+                if not jumpers.size:
+                    break
+                n_events += jumpers.size
+                if n_events > max_events:
+                    raise InvalidParameterError(
+                        f"more than max_events = {max_events} jumps: rates × times too large for trajectories "
+                        "(use magbell.evolve / magbell.postselect for the averages)"
+                    )
+                tau = _jump_time(prop, K, psi[jumpers], np.log(r[jumpers]), rem[jump])
+                phi = prop.apply(tau, psi[jumpers])
+                Jphi = np.einsum("kij,nj->nki", J, phi)  # (nj, 6, 4)
+                w = np.sum(np.abs(Jphi) ** 2, axis=2)
+                cw = np.cumsum(w, axis=1)
+                u = rng.random(jumpers.size) * cw[:, -1]
+                ch = np.minimum(np.sum(cw <= u[:, None], axis=1), len(JUMP_NAMES) - 1)
+                # a zero-weight channel can only be hit by u == total; move to the last non-zero one
+                bad = w[np.arange(jumpers.size), ch] == 0
+                if np.any(bad):
+                    ch[bad] = np.argmax(cw[bad] >= cw[bad, -1:], axis=1)
+                new = Jphi[np.arange(jumpers.size), ch]
+                new /= np.sqrt(np.sum(np.abs(new) ** 2, axis=1))[:, None]
+                psi[jumpers] = new
+                ev_traj.append(jumpers)
+                ev_time.append(t_cur + off[jumpers] + tau)
+                ev_chan.append(ch)
+                off[jumpers] += tau
+                r[jumpers] = 1.0 - rng.random(jumpers.size)
+                active = jumpers
+        nrm = np.sqrt(np.sum(np.abs(psi) ** 2, axis=1))
+        kets[:, k] = psi / nrm[:, None]
+        t_cur = float(tt[k])
+
+    if ev_traj:
+        et = np.concatenate(ev_traj)
+        etime = np.concatenate(ev_time)
+        ech = np.concatenate(ev_chan)
+        order = np.lexsort((etime, et))
+        et, etime, ech = et[order], etime[order], ech[order]
+        counts = np.bincount(et, minlength=n)
+        width = int(counts.max())
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        pos = np.arange(et.size) - starts[et]
+        jt = np.full((n, width), np.nan)
+        jc = np.full((n, width), -1, dtype=int)
+        jt[et, pos] = etime
+        jc[et, pos] = ech
+    else:
+        counts = np.zeros(n, dtype=int)
+        jt = np.full((n, 0), np.nan)
+        jc = np.full((n, 0), -1, dtype=int)
+    info = {
+        "method": "exact waiting-time Monte Carlo wave function (no time step); closed-form no-jump propagator",
+        "channels": JUMP_NAMES,
+        "initial_components": np.bincount(which0, minlength=4),
+    }
+    return TrajectoryResult(
+        times=t,
+        model=model,
+        initial=rho0,
+        kets=kets[:, inverse],
+        jump_times=jt,
+        jump_channels=jc,
+        n_jumps=counts,
+        seed=seed,
+        info=info,
+    )
+
+
+# ``magbell.trajectories(...)`` calls :func:`trajectories` while ``magbell.trajectories.<name>`` still reaches this module's names
+_callable_module(__name__, trajectories)
