@@ -256,12 +256,14 @@ def test_ctrl_c_and_sigkill_then_resume_lose_and_repeat_nothing(tmp_path):
         [fixed]
         a = 1.0
         [grid]
-        delta = {start = 0.0, stop = 2.0, num = 30}
-        A = {start = 0.0, stop = 1.0, num = 20}
+        delta = {start = 0.0, stop = 2.0, num = 150}
+        A = {start = 0.0, stop = 1.0, num = 40}
     """)
     store = str(tmp_path / "s.zarr")
     cmd = [sys.executable, "-m", "magbell.cli_sweep", cfg, "--no-progress"]
-    n_chunks = 60
+    # 600 chunks of a few ms each: long enough that the signals below always arrive mid-sweep (with 60
+    # chunks a quiet machine sometimes finished the sweep before the SIGINT landed)
+    n_chunks = 600
 
     # 1. Ctrl-C: exit 130 with a message that says what was kept and how to go on
     p, err, _ = _start_and_stop(cmd, tmp_path, store, signal.SIGINT, after_records=2)

@@ -3,7 +3,9 @@
 The whole command runs once per test session as a real subprocess (:func:`reproduced`, shared with
 ``test_report.py``); the tests then read its files. The data are checked against closed forms that
 are written out here (not taken from magbell): S63 and its corrected critical-point form (Fig. 2),
-(1 − r)²/(2(1 + r + r²)) (Figs. S1, S2), 1/τ = 2(a − Re √(|A|² − δ²)) (lifetime map). Claims rows are
+(1 − r)²/(2(1 + r + r²)) (Figs. S1, S2), 1/τ = 2(a − Re √(|A|² − δ²)) (lifetime map), the postselected
+C(t) = 2√(s(1 + s))/(1 + 2s), s = Γ² sin²(ωt)/ω², with its limits tanh 2Γt and the EP form, and
+C_max = 2η/(1 + η²) (Fig. 3, PT diagram). Claims rows are
 checked to be computed live by changing what magbell returns and seeing the verdict follow.
 """
 
@@ -25,7 +27,7 @@ import numpy as np
 import pytest
 
 ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-FIGURES = ("fig2", "figS1a", "figS1b", "figS2", "lifetime_map")
+FIGURES = ("fig2", "fig3", "figS1a", "figS1b", "figS2", "lifetime_map", "pt_diagram", "tau_m", "separation")
 
 
 def _cmd(*args) -> list:
@@ -71,7 +73,7 @@ def test_every_file_is_written():
         assert (out / f).stat().st_size > 1000, f
     assert json.loads((out / "reproduce.json").read_text(encoding="utf-8")) == man
     assert [f["name"] for f in man["figures"]] == list(FIGURES)
-    assert set(man["pending_figures"]) == {"fig3", "pt_diagram", "tau_m", "separation"}
+    assert man["pending_figures"] == {}  # everything planned is reproduced
     assert man["claims"]["summary"]["FAILED"] == 0
     assert 0 < man["seconds_total"] < 60
 
@@ -86,6 +88,18 @@ def test_captions_state_the_parameters_and_choices():
     assert "a = |A| = 10, ã = |Ã| = 1" in cap["figS1b"] and "{0, 2, 4, 6, 8, 10, 16}" in cap["figS1b"]
     assert "(1 − r)²/(2(1 + r + r²))" in cap["figS2"] and "a = |A|, ã = |Ã|" in cap["figS2"]
     assert "δ = |A|" in cap["lifetime_map"]
+    c3 = cap["fig3"]
+    assert "Γ = 2" in c3 and "a = |A| = 2, ã = Ã = 0" in c3 and "does not give a, ã, Ã" in c3
+    assert "δ = 5" in c3 and "δ = Γ = 2" in c3 and "δ = 0" in c3 and "tanh 2Γt" in c3
+    assert "2η/(1 + η²)" in c3 and "√(2 − 1/η²)/η as printed" in c3 and "no-jump" in c3
+    cp = cap["pt_diagram"]
+    assert "a = |A| = Γ" in cp and "ã = Ã = 0" in cp and "δ = Γ" in cp and "success probability" in cp
+    ct = cap["tau_m"]
+    assert "a = |A| = 1" in ct and "δ = 0" in ct and "{0, 0.1, 0.3}" in ct and "exact for every τ_m" in ct
+    assert "Eq. 13" in ct and "magbell.evolve" in ct and "t = 1" in ct
+    cs = cap["separation"]
+    assert "film2d" in cs and "20 nm" in cs and "40 mT" in cs and "20 mK, 50 mK, 100 mK, 1 K" in cs
+    assert "time maximum" in cs and "t* = 1/a(20 mK)" in cs and "C(∞)" in cs
 
 
 # ----------------------------------------------------------------------------- data vs closed forms
@@ -170,6 +184,119 @@ def test_lifetime_map_csv():
     assert np.all(reg[inside & (xd == 1.0)] == "critical")
 
 
+def c_postselected(t, G, delta):
+    """Postselected C(t) from |ud> (Eq. 13): 2√(s(1 + s))/(1 + 2s), s = Γ² S², S = sin(ωt)/ω, ω² = δ² − Γ²."""
+    w2 = delta * delta - G * G
+    if w2 > 0:
+        S = np.sin(math.sqrt(w2) * t) / math.sqrt(w2)
+    elif w2 < 0:
+        S = np.sinh(math.sqrt(-w2) * t) / math.sqrt(-w2)
+    else:
+        S = t
+    s = G * G * S * S
+    return 2 * np.sqrt(s * (1 + s)) / (1 + 2 * s)
+
+
+def test_fig3_csv():
+    out, man, _ = reproduced()
+    head, rows = read_csv(out / "fig3.csv")
+    assert head == ["t", "C_black_delta=5", "C_cyan_delta=2", "C_red_delta=0", "eta", "C_max_numeric",
+                    "C_max_corrected", "C_max_printed"]
+    x = numeric(rows)
+    ok = ~np.isnan(x[:, 0])
+    t = x[ok, 0]
+    np.testing.assert_allclose(t, np.linspace(0, 2, 1001), atol=1e-15)
+    for col, delta in zip((1, 2, 3), (5.0, 2.0, 0.0)):
+        np.testing.assert_allclose(x[ok, col], c_postselected(t, 2.0, delta), atol=1e-10, rtol=0)
+    np.testing.assert_allclose(x[ok, 3], np.tanh(4 * t), atol=1e-12)
+    np.testing.assert_allclose(x[ok, 2], 4 * t * np.sqrt(1 + 4 * t * t) / (1 + 8 * t * t), atol=1e-12)
+    # PT-exact: oscillates (period π/ω), max 2η/(1 + η²) = 0.6897 at η = 2.5 (printed form: 0.5426)
+    assert x[ok, 1].max() == pytest.approx(5 / 7.25, abs=1e-4) and x[ok, 1].min() < 1e-3
+    # inset
+    e = ~np.isnan(x[:, 4])
+    eta, num, corr, printed = x[e, 4], x[e, 5], x[e, 6], x[e, 7]
+    assert len(eta) >= 100 and eta.min() < 0.1 and eta.max() >= 4
+    np.testing.assert_allclose(corr, np.where(eta <= 1, 1.0, 2 * eta / (1 + eta * eta)), atol=1e-15)
+    np.testing.assert_allclose(num, corr, atol=1e-5)
+    hi = eta >= 1
+    np.testing.assert_allclose(printed[hi], np.sqrt(2 - 1 / eta[hi] ** 2) / eta[hi], rtol=1e-14)
+    np.testing.assert_array_equal(printed[~hi], 1.0)
+    assert np.all(corr[eta > 1.5] - printed[eta > 1.5] > 0.05)  # the print is visibly wrong
+    fig3 = next(f for f in man["figures"] if f["name"] == "fig3")
+    assert fig3["section"] == "paper" and fig3["params"]["Gamma"] == 2.0
+
+
+def test_pt_diagram_csv():
+    out, _, _ = reproduced()
+    head, rows = read_csv(out / "pt_diagram.csv")
+    assert head == ["delta", "Gamma", "phase_code", "C_inf", "C_sup", "C_t", "P_t", "phase"]
+    x = numeric(rows, 7)
+    ph = np.array([r[7] for r in rows])
+    d, G, C_inf, C_sup, C_t, P = x[:, 0], x[:, 1], x[:, 3], x[:, 4], x[:, 5], x[:, 6]
+    assert len(x) > 10_000
+    broken, exact, ep = d < G * (1 - 1e-9), d > G * (1 + 1e-9), np.isclose(d, G, rtol=1e-9)
+    assert np.all(ph[broken] == "PT-broken") and np.all(ph[exact] == "PT-exact")
+    assert np.all(ph[ep] == "exceptional-point") and ep.sum() > 10
+    np.testing.assert_allclose(C_inf[~exact], 1.0, atol=1e-12)
+    assert np.all(np.isnan(C_inf[exact]))
+    eta = d[exact] / G[exact]
+    np.testing.assert_allclose(C_sup[exact], 2 * eta / (1 + eta * eta), rtol=1e-12)
+    # t = 1 from |ud>, a = |A| = Γ: P = e^{−2Γ}(1 + 2s), C as in Fig. 3
+    for k in np.flatnonzero(np.arange(len(x)) % 997 == 0):
+        s_ = (c_postselected(np.array([1.0]), G[k], d[k]))[0]
+        assert C_t[k] == pytest.approx(s_, abs=1e-10)
+    w2 = d * d - G * G
+    S = np.where(w2 > 0, np.sin(np.sqrt(np.abs(w2))) / np.sqrt(np.abs(w2) + 1e-300),
+                 np.where(w2 < 0, np.sinh(np.sqrt(np.abs(w2))) / np.sqrt(np.abs(w2) + 1e-300), 1.0))
+    S = np.where(np.abs(w2) < 1e-12, 1.0, S)
+    np.testing.assert_allclose(P, np.exp(-2 * G) * (1 + 2 * G * G * S * S), rtol=1e-9)
+    assert P[(d == 0)].min() > 0.5 - 1e-3  # δ = 0, a = |A|: P → 1/2 (from above)
+
+
+def test_tau_m_csv():
+    out, _, _ = reproduced()
+    head, rows = read_csv(out / "tau_m.csv")
+    assert head[:7] == ["tau_m", "C_r=0", "P_r=0", "C_r=0.1", "P_r=0.1", "C_r=0.3", "P_r=0.3"]
+    assert head[7:] == [f"{q}_r={r}" for r in ("0", "0.1", "0.3") for q in ("C_limit", "P_limit", "C_evolve")]
+    x = numeric(rows)
+    tau = x[:, 0]
+    assert tau[0] == pytest.approx(1e-3) and tau[-1] == pytest.approx(10.0) and np.all(np.diff(np.log(tau)) > 0)
+    # zero temperature: exact for every τ_m; C = tanh 2, P = e^{−2} cosh 2 (a = |A| = 1, δ = 0, t = 1)
+    np.testing.assert_allclose(x[:, 1], math.tanh(2.0), atol=1e-12)
+    np.testing.assert_allclose(x[:, 2], math.exp(-2) * math.cosh(2), atol=1e-12)
+    np.testing.assert_allclose(x[:, 7], math.tanh(2.0), atol=1e-12)
+    # T = 0 unmonitored Lindblad value: S63 at a = |A| = 1, δ = 0, t = 1
+    assert x[0, 9] == pytest.approx(c_zero_temperature(np.array([1.0]), 1.0, 1.0, 0.0)[0], abs=1e-10)
+    for cC, cL in ((3, 10), (5, 13)):  # r > 0: O(τ_m) convergence to Eq. 13, departs at large τ_m
+        err = np.abs(x[:, cC] - x[:, cL])
+        assert err[0] < 1e-3 and err[-1] > 0.1
+        assert 5 < err[6] / err[0] < 20  # τ_m × 10: error × ~10 (first order)
+        assert np.all(x[:, cC] > x[:, cL + 2])  # postselection beats the unmonitored value
+
+
+def test_separation_csv():
+    out, man, _ = reproduced()
+    head, rows = read_csv(out / "separation.csv")
+    Ts = ("0.02", "0.05", "0.1", "1")
+    assert head == ["separation_m"] + [f"{q}_T={T}K" for T in Ts for q in ("C_max", "C_tstar", "lifetime_us", "A_over_a")]
+    x = numeric(rows)
+    r = x[:, 0]
+    assert r[0] == pytest.approx(20e-9) and r[-1] == pytest.approx(2e-6) and len(r) == 60
+    Cmax = x[:, 1::4]
+    Cst = x[:, 2::4]
+    life = x[:, 3::4]
+    Aa = x[:, 4::4]
+    assert np.all((Cmax >= 0) & (Cmax <= 0.5)) and np.all(Cst <= Cmax + 1e-12)
+    assert Cmax[0, 0] > 0.3  # 20 mK, closest qubits: strongly entangled
+    assert np.all(np.diff(Cmax[0]) < 0)  # warmer: less entanglement at the smallest separation
+    assert np.all(Cmax[:, -1] == 0)  # 1 K: ã/a ≈ 0.92, never entangled
+    assert np.all(Cmax[-1] < 1e-3)  # far apart: |A| ≪ a, nothing
+    assert np.all(np.diff(Aa[:15, 0]) < 0) and np.all(Aa <= 1 + 1e-12)
+    assert np.all(life > 0) and np.all(np.isfinite(life))
+    f = next(f for f in man["figures"] if f["name"] == "separation")
+    assert f["params"]["geometry"] == "film2d" and f["params"]["temperatures_K"] == [0.02, 0.05, 0.1, 1.0]
+
+
 # ----------------------------------------------------------------------------- claims
 def test_claims_table():
     out, _, _ = reproduced()
@@ -188,10 +315,20 @@ def test_claims_table():
               "S54", "dm_example", "detailed_balance", "stability_bounds", "eq8", "eq9"):
         assert verdict[i] == "holds", i
     assert verdict["any_initial_state"] == "qualified" and verdict["dark_T0"] == "qualified"
+    # second half (Eqs. 11–15, Fig. 3, Discussion)
+    for i in ("fig3_tanh", "fig3_ep", "eq14_eigen", "eq15_bell", "leak_rate"):
+        assert verdict[i] == "holds", i
+    assert verdict["fig3_Cmax"] == "misprint"
+    for i in ("gamma_sum", "infinite_rate", "growth_rate"):
+        assert verdict[i] == "qualified", i
     row = {r["id"]: r for r in data["rows"]}
     assert "0.3648648649" in row["S1a_035"]["value"]
     assert "1/(2(a − |A|))" in row["tau_delta0_S64"]["corrected"]
     assert "2|A| t e^{−2at} √(1 + |A|²t²)" in row["critical_form"]["corrected"]
+    assert "2η/(1 + η²)" in row["fig3_Cmax"]["corrected"] and "0.800000" in row["fig3_Cmax"]["value"]
+    assert "|A + Ã|" in row["gamma_sum"]["corrected"] and "zero temperature" in row["infinite_rate"]["corrected"]
+    assert [row[i]["errata"] for i in ("gamma_sum", "fig3_Cmax", "infinite_rate", "growth_rate")] == ["S1", "S2", "S3", "S5"]
+    assert "Not yet checked" not in md and data["pending"] == []
     assert all(r["errata"] for r in data["rows"] if r["verdict"] != "holds")
     head, rows = read_csv(out / "claims.csv")
     assert head[0] == "id" and len(rows) == len(ids)
@@ -211,6 +348,27 @@ def test_claim_verdicts_are_computed_live(monkeypatch):
 
     monkeypatch.setattr(claims, "spectrum", doubled)
     assert [r.verdict for r in claims.check_claims(["tau_delta0_main", "tau_delta0_S64"])] == ["FAILED", "holds"]
+
+
+def test_second_half_verdicts_are_computed_live(monkeypatch):
+    """Make magbell's postselection return the printed C_max: the inset row flips to holds; break tanh: FAILED."""
+    from magbell import claims
+    from magbell.postselect import postselect as true_postselect
+
+    ids = ["fig3_tanh", "fig3_Cmax"]
+    assert [r.verdict for r in claims.check_claims(ids)] == ["holds", "misprint"]
+
+    def squeezed(model, initial, times, **kw):
+        r = true_postselect(model, initial, times, **kw)
+        c = np.asarray(r.measures["concurrence"])
+        # C = 2√(s(1+s))/(1+2s) with s → s/2 turns the corrected maximum into the printed one
+        s2 = (1 / np.sqrt(np.maximum(1 - c * c, 1e-300)) - 1) / 2
+        s = s2 / 2
+        r.measures["concurrence"] = 2 * np.sqrt(s * (1 + s)) / (1 + 2 * s)
+        return r
+
+    monkeypatch.setattr(claims, "_post", lambda m, i, t, **kw: squeezed(m, i, t, **kw))
+    assert [r.verdict for r in claims.check_claims(ids)] == ["FAILED", "holds"]
 
 
 def test_unknown_claim_id():
@@ -271,11 +429,12 @@ def test_register_a_figure_job(tmp_path, monkeypatch):
         ax = fig.add_subplot()
         ax.plot(d["curves"]["times"], d["curves"]["concurrence"][0])
 
-    job = figures.FigureJob("fig3", "Fig. 3", "paper", data, plot, lambda d: "tanh 2Γt",
+    figures.PENDING["figX"] = "planned"
+    job = figures.FigureJob("figX", "Fig. X", "paper", data, plot, lambda d: "tanh 2Γt",
                             lambda d: (["t", "C"], np.column_stack([d["curves"]["times"], d["curves"]["concurrence"][0]])))
     figures.register(job, before="figS1a")
-    assert list(figures.FIGURES)[:3] == ["fig2", "fig3", "figS1a"]
-    assert "fig3" not in figures.PENDING
+    assert list(figures.FIGURES)[:4] == ["fig2", "fig3", "figX", "figS1a"]
+    assert "figX" not in figures.PENDING
     res = figures.render(job, tmp_path)
     assert res.caption == "tanh 2Γt" and res.files["png"].exists() and res.files["pdf"].exists()
     head, rows = read_csv(res.files["csv"])

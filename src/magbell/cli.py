@@ -515,18 +515,21 @@ examples:
   magbell reproduce                      # tables of Fig. 2 and Fig. S1(a) on stdout
   magbell reproduce --json
   magbell reproduce --out results        # every figure (PNG, PDF, CSV), claims.md, report.html
-  magbell reproduce --out results --only fig2,figS2 --quiet --json
+  magbell reproduce --out results --only fig2,fig3 --quiet --json
 
 Without --out: Fig. 2: a = |A| = 1, a~ = A~ = 0, initial |ud>, delta = 2.0 (black; not stated in
 the paper), 1.0 (orange, critical), 0.3 (cyan), 0.0 (red). Fig. S1(a): a = 30, a~ = 3, |A| in
 {20, 25, 27, 28, 29, 30}, A~ = |A|/10, delta = 0. JSON: {"fig2": {...}, "figS1a": {...}};
 lifetimes that are infinite are null.
 
-With --out DIR: writes DIR/<figure>.png, .pdf and .csv for fig2, figS1a, figS1b, figS2 and
-lifetime_map (beyond the paper: lifetime over delta/|A| and |A|/a), DIR/claims.md (+ .csv, .json:
-every claim of the paper checked against magbell), DIR/report.html (one self-contained page) and
-DIR/reproduce.json (the manifest; printed with --json). A progress bar goes to stderr unless
---quiet. Exit status 1 if any claim check FAILED.
+With --out DIR: writes DIR/<figure>.png, .pdf and .csv for the paper's figures fig2, fig3
+(postselected concurrence, Gamma = 2, with the C_max(eta) inset), figS1a, figS1b, figS2 and, beyond
+the paper, lifetime_map (lifetime over delta/|A| and |A|/a), pt_diagram (PT phase diagram of H_eff
+over (delta, Gamma) with success-probability contours), tau_m (C and P versus the measurement
+period tau_m) and separation (NV centres on a YIG film: entanglement versus separation at a few
+temperatures); DIR/claims.md (+ .csv, .json: every claim of the paper, Eqs. 1-15, checked against
+magbell), DIR/report.html (one self-contained page) and DIR/reproduce.json (the manifest; printed
+with --json). A progress bar goes to stderr unless --quiet. Exit status 1 if any claim check FAILED.
 """
 
 _MAIN_EPILOG = """\
@@ -600,7 +603,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="DIR",
                    help="write figures, claims.md and report.html into DIR (created if missing)")
     p.add_argument("--only", default=None, metavar="LIST",
-                   help="with --out: comma-separated names of the figures to write, e.g. fig2,figS2 (default: all)")
+                   help="with --out: comma-separated names of the figures to write, e.g. fig2,fig3,pt_diagram "
+                        "(default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (the tables' data; with --out, the manifest) instead of text")

@@ -5,11 +5,11 @@ function computing its data (:data:`magbell.paper.FIGURE_DATA` for the ones here
 draws that data on a fresh :class:`matplotlib.figure.Figure`, a caption and the CSV table of what is
 plotted. :func:`render` runs one job and writes ``DIR/<name>.png``, ``.pdf`` and ``.csv``.
 
-To add a figure (e.g. Fig. 3 once the postselected dynamics exist)::
+To add a figure::
 
     from magbell.figures import FigureJob, register
-    register(FigureJob(name="fig3", title="Fig. 3", section="paper", data=fig3_data,
-                       plot=plot_fig3, caption=caption_fig3, table=table_fig3), before="figS1a")
+    register(FigureJob(name="figX", title="Fig. X", section="beyond", data=figX_data,
+                       plot=plot_figX, caption=caption_figX, table=table_figX), before="lifetime_map")
 
 Figures that are planned but not registered yet are listed in :data:`PENDING`; the report shows
 them as "not yet reproduced", so a reader sees what is missing. Remove an entry when its job is
@@ -18,8 +18,8 @@ registered.
 Only the object-oriented matplotlib API is used (no ``pyplot``, no global backend change), so
 building figures never opens a window and does not disturb a notebook's backend.
 
->>> list(FIGURES)[:2]
-['fig2', 'figS1a']
+>>> list(FIGURES)[:3]
+['fig2', 'fig3', 'figS1a']
 >>> FIGURES["fig2"].title
 'Fig. 2'
 """
@@ -122,12 +122,7 @@ class FigureResult:
 FIGURES: dict = {}
 
 #: figures planned by issue 5 that have no job yet: name → what is missing (shown in the report)
-PENDING = {
-    "fig3": "Fig. 3 and its inset (postselected, non-Hermitian dynamics): needs magbell.postselect (issue 3)",
-    "pt_diagram": "Beyond (b): PT phase diagram over (δ, Γ) with success-probability contours: needs magbell.postselect (issue 3)",
-    "tau_m": "Beyond (c): concurrence and success probability versus the measurement interval τ_m: needs magbell.postselect (issue 3)",
-    "separation": "Beyond (d): long-time concurrence versus qubit separation for NV + YIG at a few temperatures: needs magbell.medium (issue 4)",
-}
+PENDING: dict = {}  # every planned figure (Figs. 2, 3, S1, S2 and beyond (a)–(d)) is registered
 
 
 def register(job: FigureJob, *, before: str | None = None) -> FigureJob:
@@ -442,9 +437,247 @@ def table_lifetime_map(d: dict) -> tuple:
     return ["delta_over_A", "A_over_a", "a_tau", "a_tau_closed_form", "regime"], rows
 
 
+# ----------------------------------------------------------------------------- Fig. 3 (postselection)
+_FIG3_COLORS = {"black": "black", "cyan": "#00b5d8", "red": "#d62728"}
+
+
+def plot_fig3(d: dict, fig) -> None:
+    cv = d["curves"]
+    t = cv["times"]
+    ax = _time_axes(fig)
+    names = {"PT-exact": "PT-exact", "exceptional-point": "EP", "PT-broken": "PT-broken"}
+    for row, c in zip(d["rows"], cv["concurrence"]):
+        lab = rf"$\delta = {_num(row['delta'])}$ ({names[row['expected_phase']]})"
+        ax.plot(t, c, color=_FIG3_COLORS[row["color"]], label=lab)
+    ax.set_xlim(t[0], t[-1])
+    ax.set_ylim(0, 1.85)
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    ax.axhline(1.0, color="0.75", lw=0.5, ls=":", zorder=0)
+    ax.legend(loc="upper left", handlelength=1.2, fontsize=6.5, frameon=False, borderaxespad=0.3)
+    ax.set_title(r"$\Gamma = 2$ ($a = |A| = 2$, $\tilde a = \tilde A = 0$), no-jump postselection", pad=4)
+    ins = ax.inset_axes([0.56, 0.62, 0.41, 0.34])
+    e = d["inset"]
+    ins.plot(e["eta"], e["C_max_corrected"], color="#1f77b4", lw=1.1, label=r"$2\eta/(1+\eta^2)$")
+    ins.plot(e["eta"][::4], e["C_max_numeric"][::4], ls="none", marker="o", ms=1.8, color="k", label="magbell")
+    ins.plot(e["eta"], e["C_max_printed"], color="#f28e00", lw=1.0, ls="--", label="as printed")
+    ins.axvline(1.0, color="0.6", lw=0.6, ls=":")
+    ins.set_xlim(0, e["eta"][-1])
+    ins.set_ylim(0.3, 1.05)
+    ins.set_xlabel(r"$\eta = \delta/\Gamma$", fontsize=7, labelpad=0)
+    ins.set_ylabel(r"$\mathcal{C}_{\max}$", fontsize=7, labelpad=1)
+    ins.tick_params(labelsize=6)
+    ins.legend(loc="lower left", fontsize=5.2, handlelength=1.3, borderpad=0.2, labelspacing=0.15, frameon=False)
+
+
+def caption_fig3(d: dict) -> str:
+    p = d["params"]
+    rows = d["rows"]
+    pr, co = d["printed_vs_corrected_at_eta_2_5"]
+    return (
+        "Concurrence C(t) of the postselected (no-jump, Eq. 13) state from |↑↓⟩, computed with magbell.postselect "
+        f"(scheme \"no-jump\") on {p['points']} times in [0, {_num(p['t_max'])}]. Γ = 2 as in the paper; the paper "
+        "does not give a, ã, Ã — we take a = |A| = 2, ã = Ã = 0 (C(t) from |↑↓⟩ does not depend on a, ã). Black: "
+        f"δ = 5 (PT-exact, η = 2.5): C oscillates at angular frequency 2ω, ω = √(δ² − Γ²), max {rows[0]['C_max']:.4f}. "
+        f"Cyan: δ = Γ = 2 (exceptional point): C = 2Γt√(1 + Γ²t²)/(1 + 2Γ²t²) (max deviation {d['max_dev_ep']:.0e}). "
+        f"Red: δ = 0 (PT-broken): C = tanh 2Γt (max deviation {d['max_dev_tanh']:.0e}). Inset: maximal concurrence "
+        f"versus η = δ/Γ; dots: magbell's maximum over t ∈ [0, {_num(p['t_window'])}] ({p['window_points']} times, "
+        f"{p['n_eta']} values of η ≤ {_num(p['eta_max'])}); solid: the corrected C_max = 2η/(1 + η²) for η > 1 and 1 "
+        f"for η ≤ 1 (max deviation {d['max_dev_inset_corrected']:.0e}, from the time grid; "
+        "postselect_spectrum(...).max_concurrence agrees to "
+        f"{d['max_dev_inset_spectrum']:.0e}); dashed: √(2 − 1/η²)/η as printed (=1 for η ≤ 1), which is wrong, "
+        f"e.g. η = 2.5: printed {pr:.3f}, exact {co:.3f} (docs/errata.md, S2)."
+    )
+
+
+def table_fig3(d: dict) -> tuple:
+    cv = d["curves"]
+    e = d["inset"]
+    cols = ["t"] + [f"C_{r['color']}_delta={_num(r['delta'])}" for r in d["rows"]]
+    cols += ["eta", "C_max_numeric", "C_max_corrected", "C_max_printed"]
+    n, m = len(cv["times"]), len(e["eta"])
+    rows = []
+    for k in range(max(n, m)):
+        row = [cv["times"][k], *cv["concurrence"][:, k]] if k < n else [math.nan] * (1 + len(d["rows"]))
+        row += ([e["eta"][k], e["C_max_numeric"][k], e["C_max_corrected"][k], e["C_max_printed"][k]]
+                if k < m else [math.nan] * 4)
+        rows.append(row)
+    return cols, rows
+
+
+# ----------------------------------------------------------------------------- Beyond (b): PT phase diagram
+def plot_pt_diagram(d: dict, fig) -> None:
+    from matplotlib import colormaps
+
+    g = d["grid"]
+    x, y = g["delta"], g["Gamma"]
+    ax = fig.add_subplot()
+    # colour: C(∞) in the PT-broken phase and at the EP (= 1), sup_t C = 2η/(1 + η²) in the PT-exact phase
+    cmap = colormaps["viridis"].copy()
+    pc = ax.pcolormesh(x, y, g["C_long"], shading="nearest", cmap=cmap, vmin=0.4, vmax=1.0, rasterized=True)
+    cs = ax.contour(x, y, g["P_t"], levels=[0.05, 0.1, 0.2, 0.3, 0.4, 0.5], colors="white", linewidths=0.6)
+    ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=6.0, inline_spacing=2)
+    ax.plot([0, y[-1]], [0, y[-1]], color="#d62728", lw=1.3, ls="--")
+    ax.text(0.62 * y[-1], 0.70 * y[-1], r"EP: $\delta = \Gamma$", color="#d62728", fontsize=7.5, rotation=38,
+            ha="center", va="bottom")
+    ax.text(0.35, 0.85 * y[-1], "PT-broken\n" + r"$\mathcal{C}\to 1$", color="0.15", fontsize=7.5, ha="left")
+    ax.text(0.80 * x[-1], 0.25 * y[-1], "PT-exact\n(oscillates)", color="white", fontsize=7.5, ha="center")
+    ax.set_xlim(x[0], x[-1])
+    ax.set_ylim(0, y[-1])
+    ax.set_xlabel(r"$\delta$")
+    ax.set_ylabel(r"$\Gamma = |A| = a$")
+    cb = fig.colorbar(pc, ax=ax, pad=0.03)
+    cb.set_label(r"$\mathcal{C}(\infty)$ ($\delta \leq \Gamma$),  $\sup_t \mathcal{C}$ ($\delta > \Gamma$)")
+    ax.set_title(rf"$\tilde a = \tilde A = 0$; white: $P(t = {_num(d['params']['t_fixed'])})$ from "
+                 r"$|{\uparrow\downarrow}\rangle$", pad=4)
+
+
+def caption_pt_diagram(d: dict) -> str:
+    p = d["params"]
+    return (
+        "Beyond the paper (b): PT phase diagram of the non-Hermitian H_eff (Eq. 12) over the detuning δ and "
+        "Γ = |A|, with the local rate at its maximum a = |A| = Γ and ã = Ã = 0 (zero temperature), on a "
+        f"{p['n_gamma']} × {p['n_delta']} grid (δ ∈ [0, {_num(p['delta_max'])}], Γ ∈ (0, {_num(p['gamma_max'])}]), one "
+        "batched magbell.postselect_spectrum call. Colour: the asymptotic concurrence of the postselected state "
+        "from |↑↓⟩ (= 1: it flows into the Bell state |a⟩, Eq. 15) in the PT-broken phase δ < Γ and at the exceptional "
+        "point; in the PT-exact phase δ > Γ, where C oscillates and has no limit, the time maximum "
+        "sup_t C = 2η/(1 + η²), η = δ/Γ (postselect_spectrum(...).max_concurrence). Red dashed: the exceptional-point line "
+        f"δ = Γ (the classification follows δ vs Γ at every grid point: {d['phase_matches_delta_vs_gamma']}). White "
+        f"contours: success probability P(t) of the no-jump postselection from |↑↓⟩ at t = {_num(p['t_fixed'])} "
+        "(magbell.postselect on the same grid); P → 1/2 along δ = 0 because a = |A| (the paper's optimal point)."
+    )
+
+
+def table_pt_diagram(d: dict) -> tuple:
+    g = d["grid"]
+    X, Y = np.meshgrid(g["delta"], g["Gamma"])
+    rows = np.column_stack([X.ravel(), Y.ravel(), g["phase_code"].ravel(), g["C_inf"].ravel(), g["C_long"].ravel(), g["C_t"].ravel(),
+                            g["P_t"].ravel()])
+    ph = np.asarray(g["phase"]).ravel()
+    rows = [list(r) + [s] for r, s in zip(rows, ph)]
+    return ["delta", "Gamma", "phase_code", "C_inf", "C_sup", "C_t", "P_t", "phase"], rows
+
+
+# ----------------------------------------------------------------------------- Beyond (c): τ_m
+def plot_tau_m(d: dict, fig) -> None:
+    cv = d["curves"]
+    tau = cv["tau_m"]
+    ax, ax2 = fig.subplots(1, 2, gridspec_kw={"wspace": 0.38})
+    cols = ["black", "#1f77b4", "#d62728"]
+    for i, row in enumerate(d["rows"]):
+        col = cols[i % len(cols)]
+        lab = rf"$r = {_num(row['ratio'])}$" + (" ($T = 0$)" if row["ratio"] == 0 else "")
+        ax.semilogx(tau, cv["concurrence"][:, i], color=col, marker=".", ms=3, label=lab)
+        ax.axhline(cv["C_limit"][i], color=col, lw=0.7, ls="--")
+        ax.axhline(cv["C_evolve"][i], color=col, lw=0.7, ls=":")
+        ax2.semilogx(tau, cv["success_probability"][:, i], color=col, marker=".", ms=3, label=lab)
+        ax2.axhline(cv["P_limit"][i], color=col, lw=0.7, ls="--")
+    ax.set_xlabel(r"$\tau_m$  (units of $1/a$)")
+    ax.set_ylabel(rf"$\mathcal{{C}}(t = {_num(d['params']['t_fixed'])})$")
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="center left", handlelength=1.4)
+    ax.text(tau[0], 0.03, "dashed: Eq. 13 ($\\tau_m \\to 0$)\ndotted: unmonitored evolve", fontsize=6, va="bottom")
+    ax2.set_xlabel(r"$\tau_m$  (units of $1/a$)")
+    ax2.set_ylabel(rf"$P(t = {_num(d['params']['t_fixed'])})$")
+
+
+def caption_tau_m(d: dict) -> str:
+    p = d["params"]
+    rows = d["rows"]
+    devs = ", ".join(f"r = {_num(r_['ratio'])}: {r_['dev_at_smallest_tau']:.1e}" for r_ in rows)
+    return (
+        "Beyond the paper (c): finite measurement rate (Discussion). Concurrence (left) and success probability "
+        f"(right) at t = {_num(p['t_fixed'])} from |↑↓⟩ versus the measurement period τ_m ∈ [{_num(p['tau_min'])}, "
+        f"{_num(p['tau_max'])}] ({p['n_tau']} values, log scale) for periodic projective measurements of "
+        "|σ1z + σ2z| postselected on 0, with a readout at t (magbell.monitor_sweep, kind \"periodic\"); a = |A| = 1, "
+        "δ = 0, detailed balance ã = r a, Ã = r A with r = e^{−βΔ} ∈ {"
+        + ", ".join(_num(x) for x in p["ratios"]) + "}. Dashed: the τ_m → 0 limit, Eq. 13 (magbell.postselect, "
+        "scheme \"subspace\"); dotted (left): the unmonitored, unselected Lindblad value (magbell.evolve). At zero "
+        f"temperature (r = 0) the paper's scheme is exact for every τ_m (max deviation {rows[0]['max_dev_from_limit']:.0e}: "
+        "nothing that leaves the subspace can come back); at r > 0 the error is O(τ_m) (at the smallest τ_m: "
+        f"{devs}) and for τ_m > t only the readout at t remains (C = "
+        + ", ".join(f"{r_['C_single_readout']:.3f}" for r_ in rows) + ")."
+    )
+
+
+def table_tau_m(d: dict) -> tuple:
+    cv = d["curves"]
+    cols = ["tau_m"]
+    for r_ in d["rows"]:
+        cols += [f"C_r={_num(r_['ratio'])}", f"P_r={_num(r_['ratio'])}"]
+    for r_ in d["rows"]:
+        cols += [f"C_limit_r={_num(r_['ratio'])}", f"P_limit_r={_num(r_['ratio'])}", f"C_evolve_r={_num(r_['ratio'])}"]
+    rows = []
+    for k, t in enumerate(cv["tau_m"]):
+        row = [t]
+        for i in range(len(d["rows"])):
+            row += [cv["concurrence"][k, i], cv["success_probability"][k, i]]
+        for i in range(len(d["rows"])):
+            row += [cv["C_limit"][i], cv["P_limit"][i], cv["C_evolve"][i]]
+        rows.append(row)
+    return cols, rows
+
+
+# ----------------------------------------------------------------------------- Beyond (d): separation
+def plot_separation(d: dict, fig) -> None:
+    from matplotlib import colormaps
+
+    cv = d["curves"]
+    r = cv["separation_m"] * 1e9
+    ax, ax2 = fig.subplots(1, 2, gridspec_kw={"wspace": 0.38})
+    cmap = colormaps["plasma"]
+    Ts = d["params"]["temperatures_K"]
+    for i, T in enumerate(Ts):
+        col = cmap(0.05 + 0.8 * i / max(1, len(Ts) - 1))
+        lab = f"{T * 1e3:g} mK" if T < 1 else f"{T:g} K"
+        ax.semilogx(r, cv["C_max"][i], color=col, label=lab)
+        ax.semilogx(r, cv["C_t_star"][i], color=col, ls="--", lw=0.9)
+        ax2.loglog(r, cv["lifetime_us"][i], color=col, label=lab)
+    ax.set_xlabel("separation (nm)")
+    ax.set_ylabel(r"$\max_t \mathcal{C}$ (solid), $\mathcal{C}(t^*)$ (dashed)")
+    ax.set_ylim(0, 0.5)
+    ax.legend(loc="upper right", handlelength=1.4)
+    ax2.set_xlabel("separation (nm)")
+    ax2.set_ylabel(r"relaxation time ($\mu$s)")
+    ax.set_title("NV + YIG film", pad=4)
+
+
+def caption_separation(d: dict) -> str:
+    p = d["params"]
+    Ts = ", ".join((f"{T * 1e3:g} mK" if T < 1 else f"{T:g} K") for T in p["temperatures_K"])
+    ratios = ", ".join(f"{x:.3f}" for x in d["ratio_a_tilde_over_a"])
+    return (
+        "Beyond the paper (d): two NV centres on a YIG film (magbell.medium.PhysicalSetup, geometry film2d, "
+        f"thickness {p['thickness_m'] * 1e9:g} nm, bias field {p['field_T'] * 1e3:g} mT: qubit frequency "
+        f"{p['qubit_frequency_Hz'] / 1e9:.3f} GHz, magnon gap {p['gap_Hz'] / 1e9:.3f} GHz), δ = 0, initial |↑↓⟩, at "
+        f"T = {Ts} (ã/a = {ratios}), {p['n_r']} separations from {p['r_min_m'] * 1e9:g} nm to "
+        f"{p['r_max_m'] * 1e6:g} µm; coherent couplings (J⊥, Jz, D) included, Δ dropped (rotating frame). Left, "
+        f"solid: the time maximum of C(t) over t ∈ [0, {_num(p['t_window_over_a'])}/a(T)] (magbell.evolve, "
+        f"{p['points']} times); dashed: C at the fixed time t* = 1/a({Ts.split(',')[0]}) = {d['t_star_s'] * 1e6:.2f} µs. "
+        "We do not plot C(∞): it is 0 unless |A| = a exactly. Right: the relaxation time 1/(slowest decay rate of "
+        "the populations–ρ12 sector) from magbell.spectrum, in µs. Markov approximation justified at all points: "
+        f"{all(d['markov_ok'])}."
+    )
+
+
+def table_separation(d: dict) -> tuple:
+    cv = d["curves"]
+    cols = ["separation_m"]
+    for T in d["params"]["temperatures_K"]:
+        cols += [f"C_max_T={_num(T)}K", f"C_tstar_T={_num(T)}K", f"lifetime_us_T={_num(T)}K", f"A_over_a_T={_num(T)}K"]
+    rows = []
+    for k, r in enumerate(cv["separation_m"]):
+        row = [r]
+        for i in range(len(d["params"]["temperatures_K"])):
+            row += [cv["C_max"][i, k], cv["C_t_star"][i, k], cv["lifetime_us"][i, k], cv["A_over_a"][i, k]]
+        rows.append(row)
+    return cols, rows
+
+
 # ----------------------------------------------------------------------------- registry
 for _job in (
     FigureJob("fig2", "Fig. 2", "paper", paper.fig2_data, plot_fig2, caption_fig2, table_fig2,
+              figsize=(COLUMN_W, 2.7)),
+    FigureJob("fig3", "Fig. 3", "paper", paper.fig3_data, plot_fig3, caption_fig3, table_fig3,
               figsize=(COLUMN_W, 2.7)),
     FigureJob("figS1a", "Fig. S1(a)", "paper", paper.figS1a_data, plot_figS1a, caption_figS1a, table_figS1a),
     FigureJob("figS1b", "Fig. S1(b)", "paper", paper.figS1b_data, plot_figS1b, caption_figS1b, table_figS1b),
@@ -452,6 +685,12 @@ for _job in (
               figsize=(FULL_W, 2.6)),
     FigureJob("lifetime_map", "Beyond (a)", "beyond", paper.lifetime_map_data, plot_lifetime_map,
               caption_lifetime_map, table_lifetime_map, figsize=(COLUMN_W + 0.4, 2.8)),
+    FigureJob("pt_diagram", "Beyond (b)", "beyond", paper.pt_diagram_data, plot_pt_diagram, caption_pt_diagram,
+              table_pt_diagram, figsize=(COLUMN_W + 0.4, 2.8)),
+    FigureJob("tau_m", "Beyond (c)", "beyond", paper.tau_m_data, plot_tau_m, caption_tau_m, table_tau_m,
+              figsize=(FULL_W, 2.5)),
+    FigureJob("separation", "Beyond (d)", "beyond", paper.separation_data, plot_separation, caption_separation,
+              table_separation, figsize=(FULL_W, 2.5)),
 ):
     register(_job)
 del _job
