@@ -225,7 +225,10 @@ def _count_records(store):
 def _start_and_stop(cmd, cwd, store, sig, after_records, timeout=60):
     """Run ``cmd``; once ``after_records`` chunks are in the store, send ``sig``. Returns (proc, stderr,
     records at the signal)."""
-    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell that starts a job in the background without job control makes it ignore SIGINT, and the
+    # child would inherit that (then Ctrl-C is a no-op, as it should be under nohup). Restore Ctrl-C.
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + timeout
     try:
         while _count_records(store) < after_records:
@@ -256,14 +259,13 @@ def test_ctrl_c_and_sigkill_then_resume_lose_and_repeat_nothing(tmp_path):
         [fixed]
         a = 1.0
         [grid]
-        delta = {start = 0.0, stop = 2.0, num = 150}
-        A = {start = 0.0, stop = 1.0, num = 40}
+        delta = {start = 0.0, stop = 2.0, num = 75}
+        A = {start = 0.0, stop = 1.0, num = 20}
     """)
     store = str(tmp_path / "s.zarr")
     cmd = [sys.executable, "-m", "magbell.cli_sweep", cfg, "--no-progress"]
-    # 600 chunks of a few ms each: long enough that the signals below always arrive mid-sweep (with 60
-    # chunks a quiet machine sometimes finished the sweep before the SIGINT landed)
-    n_chunks = 600
+    # 150 chunks of a few ms each, so the signals below arrive mid-sweep
+    n_chunks = 150
 
     # 1. Ctrl-C: exit 130 with a message that says what was kept and how to go on
     p, err, _ = _start_and_stop(cmd, tmp_path, store, signal.SIGINT, after_records=2)
