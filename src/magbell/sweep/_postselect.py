@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ._tasks import MEASURE_UNITS, Output, _initial_json, _initial_spec, _Task, _width
+from ._tasks import MEASURE_UNITS, Output, _initial_json, _Task, _TimeSeries, _width
 
 try:
     from .. import postselect as _ps
@@ -23,7 +23,7 @@ _EXTRA_UNITS = {
 
 
 @dataclass(frozen=True, eq=False)
-class Postselect(_Task):
+class Postselect(_TimeSeries, _Task):
     """Sweep :func:`magbell.postselect.postselect`: the normalised conditional evolution (Eq. 13) on the
     time grid ``times`` with its success probability P(t) (``success_probability``,
     ``log_success_probability``). ``scheme`` is ``"no-jump"`` or ``"subspace"``."""
@@ -37,30 +37,13 @@ class Postselect(_Task):
     native_axes = {"t": "times", "initial": "initial"}
 
     def __post_init__(self):
-        from ..dynamics import validate_times
-
         measures = (self.measures,) if isinstance(self.measures, str) else tuple(self.measures)
         object.__setattr__(self, "measures", _ps._check_measures(measures))
         if not measures:
             raise InvalidParameterError("measures is empty")
         if self.scheme not in _ps.SCHEMES:
             raise InvalidParameterError(f"scheme must be one of {', '.join(_ps.SCHEMES)}, got {self.scheme!r}")
-        init, labels = _initial_spec(self.initial, allow_none=False)
-        object.__setattr__(self, "initial", init)
-        object.__setattr__(self, "_labels", labels)
-        if self.times is not None:
-            t = validate_times(self.times)
-            t.setflags(write=False)
-            object.__setattr__(self, "times", t)
-
-    def native_dims(self) -> tuple:
-        return (("initial",) if self._labels else ()) + ("t",)
-
-    def native_coords(self) -> dict:
-        c = {"t": self.times}
-        if self._labels:
-            c["initial"] = np.array(self._labels)
-        return c
+        self._init_initial_and_times()
 
     def outputs(self) -> list:
         d = self.native_dims()

@@ -137,25 +137,12 @@ def _width(name: str) -> int:
     return math.prod(len(EXTRA_COORDS[d]) for d in _EXTRA_DIMS.get(name, ()))
 
 
-@dataclass(frozen=True, eq=False)
-class Evolve(_Task):
-    """Sweep :func:`magbell.evolve`: measures on the time grid ``times`` from ``initial``.
+class _TimeSeries:
+    """Shared by tasks whose outputs run over (initial state,) time: the initial/times fields."""
 
-    ``times`` and ``initial`` may instead be grid axes named ``t`` and ``initial``. A list of initial
-    states adds a dimension ``initial``; the time axis is ``t``.
-    """
-
-    times: object = None
-    initial: object = "ud"
-    measures: tuple = ("concurrence", "populations")
-
-    name = "evolve"
-    native_axes = {"t": "times", "initial": "initial"}
-
-    def __post_init__(self):
+    def _init_initial_and_times(self) -> None:
         from ..dynamics import validate_times
 
-        object.__setattr__(self, "measures", _measures_tuple(self.measures))
         init, labels = _initial_spec(self.initial, allow_none=False)
         object.__setattr__(self, "initial", init)
         object.__setattr__(self, "_labels", labels)
@@ -172,6 +159,26 @@ class Evolve(_Task):
         if self._labels:
             c["initial"] = np.array(self._labels)
         return c
+
+
+@dataclass(frozen=True, eq=False)
+class Evolve(_TimeSeries, _Task):
+    """Sweep :func:`magbell.evolve`: measures on the time grid ``times`` from ``initial``.
+
+    ``times`` and ``initial`` may instead be grid axes named ``t`` and ``initial``. A list of initial
+    states adds a dimension ``initial``; the time axis is ``t``.
+    """
+
+    times: object = None
+    initial: object = "ud"
+    measures: tuple = ("concurrence", "populations")
+
+    name = "evolve"
+    native_axes = {"t": "times", "initial": "initial"}
+
+    def __post_init__(self):
+        object.__setattr__(self, "measures", _measures_tuple(self.measures))
+        self._init_initial_and_times()
 
     def outputs(self) -> list:
         return _measure_outputs(self.measures, self.native_dims())
