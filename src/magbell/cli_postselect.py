@@ -95,15 +95,8 @@ def _table(title_lines, cols) -> None:
         print("".join(_cli._fmt(v[k], w, 8) for _, v in cols))
 
 
-def cmd_postselect(args) -> int:
-    model, extra = _cli.model_from_args(args)
-    initial = _cli._check_initial(args.initial)
-    times = _times(args)
-    res = postselect(model, initial, times, scheme=args.scheme, measures=("concurrence", "bell_fidelity"))
-    phase, d_ep = _spectral(model)
-    params = _cli.model_params(model, extra)
-    params.update(t_min=float(args.t_min), t_max=float(args.t_max), points=int(args.points), initial=initial,
-                  scheme=args.scheme)
+def _emit_conditional(args, res, phase, d_ep, params, extra_json: dict, header: list) -> int:
+    """Output of postselect/monitor: one JSON object (keys of the issue, then ``extra_json``) or a table."""
     if args.json:
         _cli._dump_json({
             "times": res.times,
@@ -113,21 +106,31 @@ def cmd_postselect(args) -> int:
             "bell_fidelity": res.bell_fidelity,
             "phase": phase,
             "exceptional_point_delta": d_ep,
+            **extra_json,
             "params": params,
         })
         return 0
-    b = res.bell_state
-    _table(
-        [
-            f"# magbell postselect: {_cli.describe_model(model, extra)}",
-            f"# initial |{initial}>, scheme {args.scheme}, phase {phase}, exceptional point at delta = "
-            + ("none" if d_ep is None else f"{d_ep:.10g}"),
-            f"# bell_fidelity: to (|ud> + ({b[2].real * math.sqrt(2):.6g}{b[2].imag * math.sqrt(2):+.6g}i)|du>)/sqrt2",
-        ],
-        [("t", res.times), ("C", res.concurrence), ("P", res.success_probability),
-         ("log P", res.log_success_probability), ("F_bell", res.bell_fidelity)],
-    )
+    _table(header, [("t", res.times), ("C", res.concurrence), ("P", res.success_probability),
+                    ("log P", res.log_success_probability), ("F_bell", res.bell_fidelity)])
     return 0
+
+
+def cmd_postselect(args) -> int:
+    model, extra = _cli.model_from_args(args)
+    initial = _cli._check_initial(args.initial)
+    times = _times(args)
+    res = postselect(model, initial, times, scheme=args.scheme, measures=("concurrence", "bell_fidelity"))
+    phase, d_ep = _spectral(model)
+    params = _cli.model_params(model, extra)
+    params.update(t_min=float(args.t_min), t_max=float(args.t_max), points=int(args.points), initial=initial,
+                  scheme=args.scheme)
+    b = res.bell_state
+    return _emit_conditional(args, res, phase, d_ep, params, {}, [
+        f"# magbell postselect: {_cli.describe_model(model, extra)}",
+        f"# initial |{initial}>, scheme {args.scheme}, phase {phase}, exceptional point at delta = "
+        + ("none" if d_ep is None else f"{d_ep:.10g}"),
+        f"# bell_fidelity: to (|ud> + ({b[2].real * math.sqrt(2):.6g}{b[2].imag * math.sqrt(2):+.6g}i)|du>)/sqrt2",
+    ])
 
 
 def cmd_monitor(args) -> int:
@@ -142,31 +145,12 @@ def cmd_monitor(args) -> int:
     phase, d_ep = _spectral(model)
     params = _cli.model_params(model, extra)
     params.update(t_min=float(args.t_min), t_max=float(args.t_max), points=int(args.points), initial=initial)
-    if args.json:
-        _cli._dump_json({
-            "times": res.times,
-            "concurrence": res.concurrence,
-            "success_probability": res.success_probability,
-            "log_success_probability": res.log_success_probability,
-            "bell_fidelity": res.bell_fidelity,
-            "phase": phase,
-            "exceptional_point_delta": d_ep,
-            "tau_m": float(args.tau_m),
-            "kind": args.kind,
-            "readout": not args.no_readout,
-            "params": params,
-        })
-        return 0
-    _table(
-        [
-            f"# magbell monitor: {_cli.describe_model(model, extra)}",
-            f"# initial |{initial}>, {args.kind} monitoring, tau_m = {args.tau_m:g}, "
-            f"readout {'on' if not args.no_readout else 'off'}, phase {phase}",
-        ],
-        [("t", res.times), ("C", res.concurrence), ("P", res.success_probability),
-         ("log P", res.log_success_probability), ("F_bell", res.bell_fidelity)],
-    )
-    return 0
+    extra_json = {"tau_m": float(args.tau_m), "kind": args.kind, "readout": not args.no_readout}
+    return _emit_conditional(args, res, phase, d_ep, params, extra_json, [
+        f"# magbell monitor: {_cli.describe_model(model, extra)}",
+        f"# initial |{initial}>, {args.kind} monitoring, tau_m = {args.tau_m:g}, "
+        f"readout {'on' if not args.no_readout else 'off'}, phase {phase}",
+    ])
 
 
 def cmd_trajectories(args) -> int:

@@ -119,20 +119,16 @@ def _death_times(times: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.where(pos[..., -1], np.inf, out)
 
 
-def figS1a_data(t_max: float = 0.6, points: int = 1201) -> dict:
-    """Fig. S1(a): a = 30, a~ = 3, |A| in FIGS1A_A, A~ = |A|/10, delta = 0, initial |ud>."""
-    A = np.array(FIGS1A_A)
-    model = Model(a=30.0, A=A, a_tilde=3.0, A_tilde=A / 10, delta=0.0)
+def _finite_temperature_curves(model: Model, times: np.ndarray):
+    """Curves C(t) from |ud> of a 1-D model grid and the per-curve columns shared by Figs. S1(a), S1(b):
+    (concurrence (n, T), [row dicts], spectrum)."""
     st = _steady_state(model, "ud")
     sp = _spectrum(model)
     life, relax = _lifetimes(sp, st.concurrence)
-    times = np.linspace(0.0, t_max, points)
-    c = _evolve(model, "ud", times).concurrence  # (6, points)
+    c = _evolve(model, "ud", times).concurrence
     death = _death_times(times, c)
     rows = [
         {
-            "A": float(A[i]),
-            "A_tilde": float(A[i] / 10),
             "C_inf": float(st.concurrence[i]),
             "unique": bool(st.unique[i]),
             "lifetime": float(life[i]),
@@ -140,8 +136,18 @@ def figS1a_data(t_max: float = 0.6, points: int = 1201) -> dict:
             "C_max": float(c[i].max()),
             "last_entangled_time": float(death[i]),
         }
-        for i in range(len(A))
+        for i in range(c.shape[0])
     ]
+    return c, rows, sp
+
+
+def figS1a_data(t_max: float = 0.6, points: int = 1201) -> dict:
+    """Fig. S1(a): a = 30, a~ = 3, |A| in FIGS1A_A, A~ = |A|/10, delta = 0, initial |ud>."""
+    A = np.array(FIGS1A_A)
+    model = Model(a=30.0, A=A, a_tilde=3.0, A_tilde=A / 10, delta=0.0)
+    times = np.linspace(0.0, t_max, points)
+    c, common, _ = _finite_temperature_curves(model, times)  # c: (6, points)
+    rows = [{"A": float(A[i]), "A_tilde": float(A[i] / 10), **common[i]} for i in range(len(A))]
     return {
         "title": "Fig. S1(a): steady concurrence at finite temperature",
         "params": {"a": 30.0, "a_tilde": 3.0, "delta": 0.0, "A_tilde/A": 0.1, "initial": "ud",
@@ -165,25 +171,9 @@ def figS1b_data(t_max: float = 1.5, points: int = 1501) -> dict:
     """
     d = np.array(FIGS1B_DELTA)
     model = Model(a=10.0, A=10.0, a_tilde=1.0, A_tilde=1.0, delta=d)
-    st = _steady_state(model, "ud")
-    sp = _spectrum(model)
-    life, relax = _lifetimes(sp, st.concurrence)
     times = np.linspace(0.0, t_max, points)
-    c = _evolve(model, "ud", times).concurrence  # (7, points)
-    death = _death_times(times, c)
-    rows = [
-        {
-            "delta": float(d[i]),
-            "regime": str(sp.regime[i]),
-            "C_inf": float(st.concurrence[i]),
-            "unique": bool(st.unique[i]),
-            "lifetime": float(life[i]),
-            "relaxation_time": float(relax[i]),
-            "C_max": float(c[i].max()),
-            "last_entangled_time": float(death[i]),
-        }
-        for i in range(len(d))
-    ]
+    c, common, sp = _finite_temperature_curves(model, times)  # c: (7, points)
+    rows = [{"delta": float(d[i]), "regime": str(sp.regime[i]), **common[i]} for i in range(len(d))]
     return {
         "title": "Fig. S1(b): concurrence at finite temperature for several detunings",
         "params": {"a": 10.0, "A": 10.0, "a_tilde": 1.0, "A_tilde": 1.0, "initial": "ud",
