@@ -186,6 +186,7 @@ def cmd_trajectories(args) -> int:
             "log_success_probability": logp,
             "bell_fidelity": fid,
             "ensemble_concurrence": full.concurrence,
+            "kept": sel.count,
             "jump_counts": counts,
             "mean_jumps": float(np.mean(tr.n_jumps)),
             "n": int(args.n),
@@ -194,14 +195,21 @@ def cmd_trajectories(args) -> int:
             "params": params,
         })
         return 0
+    header = [
+        f"# magbell trajectories: {_cli.describe_model(model, extra)}",
+        f"# initial |{initial}>, n = {args.n}, seed = {args.seed}, select {args.select}; jumps: "
+        + ", ".join(f"{k} {v}" for k, v in counts.items() if v),
+    ]
+    empty = sel.count == 0
+    if np.any(empty):  # an empty sub-ensemble has no state: C_sel, F_bell are nan there, say so once
+        header.append(
+            f"# no trajectory kept by --select {args.select} at {int(empty.sum())} of {len(empty)} times "
+            f"(first t = {tr.times[np.argmax(empty)]:g}): C_sel and F_bell are undefined (nan) there; raise --n"
+        )
     _table(
-        [
-            f"# magbell trajectories: {_cli.describe_model(model, extra)}",
-            f"# initial |{initial}>, n = {args.n}, seed = {args.seed}, select {args.select}; jumps: "
-            + ", ".join(f"{k} {v}" for k, v in counts.items() if v),
-        ],
+        header,
         [("t", tr.times), ("C_sel", sel.concurrence), ("P_sel", sel.fraction), ("P_stderr", sel.fraction_stderr),
-         ("F_bell", fid), ("C_all", full.concurrence)],
+         ("kept", sel.count), ("F_bell", fid), ("C_all", full.concurrence)],
     )
     return 0
 

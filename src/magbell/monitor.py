@@ -75,6 +75,10 @@ __all__ = ["KINDS", "monitor", "monitor_sweep", "MonitorResult", "convergence_or
 KINDS = ("periodic", "continuous")
 OUT_COORDS = np.array([0, 3])  # ρ00, ρ33: outside the subspace
 _NONE = -(2**62)  # exponent of an all-zero part
+#: largest number of periods t_max/τ_m accepted by the periodic scheme
+MAX_PERIODS = 1e15
+#: the period map's powers T^(2^j) are built up to j = MAX_PERIOD_DOUBLINGS (2^50 > MAX_PERIODS)
+MAX_PERIOD_DOUBLINGS = 50
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,14 +145,16 @@ def _substep_blocks(G: np.ndarray, h: float):
 
 # ------------------------------------------------------------------------------ periodic
 def _period_powers(L0: np.ndarray, tau: float):
-    """Scaled powers (Q_j, c_j) of the period map T = [e^{L0 τ}]_{sub,sub}, T^(2^j), while ‖L0‖·2^j·τ ≤ 150."""
+    """Scaled powers (Q_j, c_j) of the period map T = [e^{L0 τ}]_{sub,sub}, T^(2^j), while ‖L0‖·2^j·τ ≤ 150
+    and 2^j ≤ 2^MAX_PERIOD_DOUBLINGS (more periods than that are refused before; without this bound a
+    zero generator, e.g. a = 0 with only Δ or 𝒥z, which do not act on the |q| = 0 block, doubled forever)."""
     gnorm = float(np.abs(L0).sum(axis=-2).max())
     E, c = scaled_expm(L0 * tau, pattern=reachable(L0))
     T = E[:, SUB_COORDS[:, None], SUB_COORDS[None, :]]
     T, e = _renorm(T, (-2, -1))
     pw = [(T, c + e)]
     span = gnorm * tau
-    while span * 2 <= MAX_STEP_NORM:
+    while span * 2 <= MAX_STEP_NORM and len(pw) <= MAX_PERIOD_DOUBLINGS:
         Q, cq = pw[-1]
         Q2, e = _renorm(Q @ Q, (-2, -1))
         pw.append((Q2, 2 * cq + e))

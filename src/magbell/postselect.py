@@ -468,8 +468,30 @@ def _block_parts(Hn: np.ndarray) -> dict:
     T00 = (b[..., 0, 0] - b[..., 1, 1]) / 2
     T01 = b[..., 0, 1]
     T10 = b[..., 1, 0]
-    w2 = T00 * T00 + T01 * T10
+    w2 = omega_squared(T00, T01, T10)
     return {"H": Hn, "Ec": Ec, "T00": T00, "T01": T01, "T10": T10, "w2": w2}
+
+
+def omega_squared(T00, T01, T10):
+    """ω² = T00² + T01·T10 of the traceless block [[T00, T01], [T10, −T00]], in real arithmetic.
+
+    Writing T00 = −(δ + iε), T01 = c − ik, T10 = c̄ − ik̄ (c = (T01 + T̄10)/2 the coherent, k = i(T01 − T̄10)/2
+    the dissipative off-diagonal; an identity for any T01, T10)::
+
+        ω² = (δ² − ε² + |c|² − |k|²) + 2i(δε − Re(c k̄))
+
+    so that Im ω² is *exactly* 0 whenever it is 0 in exact arithmetic because ε = 0 and c = 0 (the paper's
+    model, Eq. 14: ω² = δ² − Γ² with Γ = |k| = |A + Ã| for any arg A). The complex product T01·T10 would
+    leave a rounding-level Im ω² of either sign there (−i·k·(−i)·k̄ with arg k = π/4 gives ±1e-18), which
+    flips the principal branch of ω and swaps the labels s ↔ a (issue 9 §1.4).
+    """
+    T00, T01, T10 = np.asarray(T00), np.asarray(T01), np.asarray(T10)
+    c = (T01 + np.conj(T10)) / 2
+    k = 1j * (T01 - np.conj(T10)) / 2
+    dl, ep = -T00.real, -T00.imag
+    re = (dl * dl - ep * ep) + ((c.real * c.real + c.imag * c.imag) - (k.real * k.real + k.imag * k.imag))
+    im = 2 * (dl * ep - (c.real * k.real + c.imag * k.imag))
+    return re + 1j * im
 
 
 def _normalise_ket(v0, v1, real_index: int, sign: float):
@@ -592,8 +614,9 @@ def _spectrum_core(Hn: np.ndarray, gamma_abs: np.ndarray, rtol: float) -> NonHer
     ep = (~degenerate) & (np.abs(w2) <= rtol * scale2)
     exact = (~degenerate) & (~ep) & (w2.real > 0) & (np.abs(w2.imag) <= rtol * scale2)
     phase = np.where(degenerate, "degenerate", np.where(ep, "exceptional-point", np.where(exact, "PT-exact", "PT-broken")))
-    # where the tolerance declares an EP, use ω = 0 exactly
-    w = np.where(ep, 0.0, w)
+    # where the tolerance declares an EP, use ω = 0 exactly; in the PT-exact phase ω = +sqrt(Re ω²) > 0
+    # (Eq. 14: ω = sqrt(δ² − Γ²)), whatever the sign of a tolerated Im ω²
+    w = np.where(ep, 0.0, np.where(exact, np.sqrt(np.maximum(w2.real, 0.0)) + 0j, w))
     kappa = np.where(ep | exact, 0.0, kappa)
     E_s = Ec - w
     E_a = Ec + w
@@ -681,7 +704,9 @@ def _target_bell(Hn: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
     tnorm = np.abs(T00) + np.abs(T01) + np.abs(T10)
     ref = np.abs(Ec) + tnorm
     degenerate = tnorm <= 8 * np.finfo(float).eps * np.where(ref > 0, ref, 1.0)
-    w = np.where((~degenerate) & (np.abs(w2) <= rtol * scale2), 0.0, w)
+    ep = (~degenerate) & (np.abs(w2) <= rtol * scale2)
+    exact = (~degenerate) & (~ep) & (w2.real > 0) & (np.abs(w2.imag) <= rtol * scale2)
+    w = np.where(ep, 0.0, np.where(exact, np.sqrt(np.maximum(w2.real, 0.0)) + 0j, w))
     a0, a1 = _eigvec(T00, T01, T10, w)
     ok = (~degenerate) & (np.abs(a0) > 0) & (np.abs(a1) > 0)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -31,7 +31,7 @@ from . import measures as _measures
 from .dynamics import validate_times
 from .errors import InvalidParameterError
 from .model import Model
-from .postselect import JUMP_NAMES, jump_rate_operator, non_hermitian_hamiltonian
+from .postselect import JUMP_NAMES, jump_rate_operator, non_hermitian_hamiltonian, omega_squared
 from .postselect import callable_module as _callable_module
 from .states import as_density_matrices
 
@@ -46,6 +46,27 @@ __all__ = [
 
 #: most jump events one call may generate (memory / run-time guard)
 MAX_EVENTS = 20_000_000
+#: default most stored kets n × len(times) (memory guard: 64 bytes each, 1.3 GB); raise it with ``max_states=``
+MAX_STATES = 20_000_000
+
+
+def _check_count(name: str, value, what: str) -> int:
+    """A positive integer (bool, float and numpy floats refused: 1.5 or 1e3 are not counts)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InvalidParameterError(f"{name} ({what}) must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _check_seed(seed):
+    """``seed``: None, a non-negative integer, or a numpy ``Generator`` / ``SeedSequence`` (as for
+    ``numpy.random.default_rng``, but refusing what it would reject with a raw numpy error)."""
+    if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidParameterError(
+            f"seed must be None, a non-negative integer, or a numpy Generator/SeedSequence, got {seed!r}"
+        )
+    return int(seed)
 
 
 def _phi1(z: np.ndarray) -> np.ndarray:
@@ -75,7 +96,7 @@ class _Propagator:
         b = Hn[1:3, 1:3]
         self.Ec = (b[0, 0] + b[1, 1]) / 2
         self.T = b - self.Ec * np.eye(2)
-        w2 = self.T[0, 0] ** 2 + self.T[0, 1] * self.T[1, 0]
+        w2 = omega_squared(self.T[0, 0], self.T[0, 1], self.T[1, 0])  # Im ω² exact where it vanishes
         w = np.sqrt(complex(w2))
         if w.imag < 0:
             w = -w
@@ -192,6 +213,10 @@ class EnsembleAverage(NamedTuple):
     deviation / sqrt(count)); count (T,): selected trajectories; fraction, fraction_stderr (T,): the
     selected fraction (an estimate of the postselection probability) and its binomial standard error;
     concurrence (T,): of ``rho``.
+
+    An empty sub-ensemble (``count == 0`` at some time: no trajectory passed the selection, typically
+    because P(t)·n ≪ 1) has no state: ``rho`` and ``concurrence`` are NaN there by design (not 0, which
+    would be a wrong value), ``fraction`` is 0 and its standard error 0. Check ``count`` (or raise ``n``).
     """
 
     rho: np.ndarray
@@ -320,10 +345,16 @@ def trajectories(
     n: int = 1000,
     seed=None,
     max_events: int = MAX_EVENTS,
+    max_states: int = MAX_STATES,
 ) -> TrajectoryResult:
     """``n`` quantum trajectories of Eq. (11) from ``initial`` (any state; a mixed one is sampled from its
-    eigen-decomposition), recorded at ``times`` with their full jump records. Seeded (``seed`` as for
-    ``numpy.random.default_rng``), batched over trajectories; a single model (index a grid first).
+    eigen-decomposition), recorded at ``times`` with their full jump records. Seeded (``seed``: None, a
+    non-negative integer, or a numpy ``Generator``/``SeedSequence``, as for ``numpy.random.default_rng``),
+    batched over trajectories; a single model (index a grid first).
+
+    Guards (each raises :class:`~magbell.errors.InvalidParameterError` naming the argument): ``n`` a
+    positive integer with ``n × len(times) ≤ max_states`` (default :data:`MAX_STATES` = 2·10⁷ stored kets,
+    64 bytes each; raise it if you have the memory); at most ``max_events`` jumps in all.
 
     >>> import numpy as np, magbell
     >>> from magbell.trajectories import trajectories
@@ -334,9 +365,15 @@ def trajectories(
     """
     _single(model)
     t = validate_times(times)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InvalidParameterError(f"n (the number of trajectories) must be a positive integer, got {n!r}")
-    n = int(n)
+    n = _check_count("n", n, "the number of trajectories")
+    max_events = _check_count("max_events", max_events, "the most jumps in all")
+    max_states = _check_count("max_states", max_states, "the most stored kets n × len(times)")
+    if n * len(t) > max_states:
+        raise InvalidParameterError(
+            f"n × len(times) = {n} × {len(t)} = {n * len(t):.3g} stored kets exceeds max_states = {max_states} "
+            f"({64 * n * len(t) / 2**30:.3g} GiB); lower n or the number of times, or raise max_states"
+        )
+    seed = _check_seed(seed)
     rho0, several = as_density_matrices(initial)
     if several:
         raise InvalidParameterError("trajectories take one initial state (run once per initial state)")
