@@ -752,6 +752,34 @@ def _random_x_state(rng):
     return rho
 
 
+def test_supplement_ii_spin_is_half_sigma():
+    """Erratum 13: before S20 the Supplement prints s^x = <σ^x> = (ρ12 + ρ21)/2; <σ^x> is ρ12 + ρ21.
+
+    Qubit 1 starts in |+> (qubit 2 idle in |↑>, no coupling); its reduced state must have
+    tr(ρ1 σx) = ρ12 + ρ21 — twice the printed value — and s = <σ>/2 must obey S20 with
+    1/T2 = a + ã and Δ1 = Δ + δ: s^x = ½ e^{−(a+ã)t} cos Δ1 t, s^y = −½ e^{−(a+ã)t} sin Δ1 t.
+    """
+    import magbell
+
+    a, at, Delta, delta = 0.7, 0.2, 1.0, 0.3
+    m = magbell.Model(a=a, a_tilde=at, Delta=Delta, delta=delta)
+    psi = np.array([1.0, 0.0, 1.0, 0.0]) / np.sqrt(2)  # |+>|↑>
+    t = np.linspace(0, 4, 41)
+    rho = magbell.evolve(m, np.outer(psi, psi), t, store_states=True).states
+    rho1 = np.einsum("tiaja->tij", rho.reshape(len(t), 2, 2, 2, 2))  # trace out qubit 2
+    sx = np.array([[0, 1], [1, 0]])
+    sy = np.array([[0, -1j], [1j, 0]])
+    ex = np.einsum("tij,ji->t", rho1, sx).real
+    ey = np.einsum("tij,ji->t", rho1, sy).real
+    r12 = rho1[:, 0, 1]
+    assert np.allclose(ex, (r12 + r12.conj()).real, atol=1e-14)           # <σx> = ρ12 + ρ21
+    assert np.max(np.abs(ex - (r12 + r12.conj()).real / 2)) > 0.2          # not the printed (ρ12 + ρ21)/2
+    env = 0.5 * np.exp(-(a + at) * t)
+    D1 = Delta + delta
+    assert np.allclose(ex / 2, env * np.cos(D1 * t), atol=1e-12)          # S19/S20 with s = <σ>/2
+    assert np.allclose(ey / 2, -env * np.sin(D1 * t), atol=1e-12)
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_x_state_concurrence_S52(seed):
     rng = np.random.default_rng(seed)
