@@ -9,7 +9,8 @@
 ``run(func, grid, *, fixed, store, resume, scheduler, ...)`` computes ``func`` (``evolve``,
 ``steady_state``, ``spectrum``, ``postselect`` or your own :class:`Function`) over a :class:`Grid`
 in chunks: in this process by default, or on a dask.distributed cluster (``scheduler=...``), writing
-finished chunks to a zarr ``store`` that an interrupted sweep resumes from. See ``docs/sweeps.md``.
+finished chunks to a zarr ``store`` that an interrupted sweep resumes from (each chunk with a checksum
+per variable, checked on resume and by ``verify(store)``; one writer at a time). See ``docs/sweeps.md``.
 
 xarray (and, for stores and clusters, zarr and dask.distributed) are optional dependencies:
 ``pip install 'magbell[sweep]'``. This module imports them only when a sweep runs.
@@ -19,8 +20,10 @@ from ._dataset import reasons, summary
 from ._engine import STATUS
 from ._grid import Axis, Grid
 from ._params import DERIVED_PARAMS, MODEL_PARAMS
-from ._run import SweepIncompleteWarning, open_store, run, store_progress
+from ._lock import StoreLockedError
+from ._run import MAX_POINTS, StoreDamageWarning, SweepIncompleteWarning, open_store, run, store_progress
 from ._tasks import Evolve, Function, Spectrum, SteadyState
+from ._verify import StoreCheck, verify
 
 __all__ = [
     "run",
@@ -32,6 +35,11 @@ __all__ = [
     "Function",
     "open_store",
     "store_progress",
+    "verify",
+    "StoreCheck",
+    "StoreLockedError",
+    "StoreDamageWarning",
+    "MAX_POINTS",
     "reasons",
     "summary",
     "STATUS",

@@ -15,15 +15,38 @@ from ._dataset import _require_xarray, template
 from ._engine import Kernel, Spec, make_plan
 from ._executors import executor_for
 from ._grid import Layout
+from ._lock import StoreLock
 from ._progress import Progress
-from ._store import Store
+from ._store import Store, StoreExistsError
 from ._tasks import task_from
+from ._verify import check as check_store
 
-__all__ = ["run", "open_store", "store_progress", "SweepIncompleteWarning"]
+__all__ = ["run", "open_store", "store_progress", "SweepIncompleteWarning", "StoreDamageWarning", "MAX_POINTS"]
+
+#: default largest grid (points) a sweep accepts; ``max_points=`` (``[sweep] max_points``,
+#: ``--max-points``) raises it. 10^8 steady states are about half an hour on one core.
+MAX_POINTS = 10**8
 
 
 class SweepIncompleteWarning(RuntimeWarning):
     """Some chunks could not be computed (their points have status ``not_computed``)."""
+
+
+class StoreDamageWarning(UserWarning):
+    """A resumed store had chunks whose data or manifest records were damaged (they were computed again)."""
+
+
+def check_size(grid, max_points) -> None:
+    """Refuse a grid of more than ``max_points`` points before anything is built or checked."""
+    if isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer)) or max_points < 1:
+        raise InvalidParameterError(f"max_points must be an integer >= 1, got {max_points!r}")
+    size = grid.size if hasattr(grid, "size") and isinstance(getattr(grid, "size"), int) else None
+    if size is not None and size > max_points:
+        dims = " x ".join(f"{d}[{n:,}]" for d, n in zip(grid.dims, grid.shape))
+        raise InvalidParameterError(
+            f"the grid has {size:,} points ({dims}), more than max_points = {int(max_points):,}: "
+            "pass max_points=N to allow a larger sweep"
+        )
 
 
 def _describe_difference(stored: dict, now: dict) -> str:
@@ -68,6 +91,35 @@ def _open_existing(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_p
     return st, layout, table
 
 
+def _store_for(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_points):
+    """(store, layout, table, lock, existed): the sweep's store, locked for writing. An existing store is
+    locked before its manifest is read; a new one is locked before it appears at ``path``."""
+    for attempt in (0, 1):
+        if os.path.exists(path):
+            if not Store.is_store(path):
+                raise InvalidParameterError(f"store {path!r} exists and is not a magbell sweep store")
+            lock = StoreLock(path, "magbell sweep").acquire()
+            try:
+                existing = _open_existing(spec, path, resume, overwrite, chunk_points)
+            except BaseException:
+                lock.release()
+                raise
+            if existing is not None:
+                return (*existing, lock, True)
+            lock.release()  # overwritten: the store is gone, make it again
+        layout = spec.layout(chunk_points)
+        table, _ = spec.reason_table(layout)  # every point checked before anything runs
+        kernel = Kernel.from_spec(spec, table)
+        try:
+            st, lock = Store.create(path, template(spec, kernel, layout, table, _dask_full), "magbell sweep")
+        except StoreExistsError:
+            if attempt:
+                raise
+            continue  # another sweep made it meanwhile: use it as an existing store (locked: refused)
+        return st, layout, table, lock, False
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _dask_full(shape, dtype, fill, chunks):
     import dask.array as da
 
@@ -91,6 +143,7 @@ def run(
     progress: bool = False,
     unit: str | None = None,
     medium=None,
+    max_points: int = MAX_POINTS,
     **options,
 ):
     """Run ``func`` over every point of ``grid`` and return the results as an ``xarray.Dataset``.
@@ -117,6 +170,15 @@ def run(
     medium : a :class:`magbell.medium.PhysicalSetup`: the grid then sweeps the medium's ``separation``
         [m] and ``temperature`` [K]; the model at each point is the medium's couplings (rates in 1/s,
         times in s), plus ``delta``, ``Delta``, ``d``, ``D_deph``, ``d2``, ``Jz``, ``D_dm`` if given.
+    max_points : the largest grid accepted (default :data:`MAX_POINTS` = 10^8); a larger grid is
+        refused before anything is built.
+
+    With a store, the sweep holds the store's lock while it runs (a second sweep on the same store is
+    refused with :class:`StoreLockedError`, naming the holder's pid). ``resume=True`` first checks every
+    finished chunk against the checksums in its manifest record (as :func:`verify` does) and computes
+    again the chunks that are missing or damaged; ``ds.attrs["magbell_store_check"]`` (JSON) says what
+    was found, and damage is also reported by a :class:`StoreDamageWarning`. A store that is still not
+    complete at the end gives a :class:`SweepIncompleteWarning`.
 
     Points whose parameters are invalid (``a < |A|``, ``ratio > 1``, ...) do not stop the sweep: they
     get ``status`` 2 (``invalid_parameters``), their reason in ``reason`` (see :func:`reasons`) and
@@ -126,29 +188,34 @@ def run(
     """
     _require_xarray()
     task = task_from(func, **options)
+    check_size(grid, max_points)
     spec = Spec(task, grid, fixed, unit, medium)
     if store is None and resume:
         raise InvalidParameterError("resume=True needs a store to resume from")
-    st = None
-    existing = None if store is None else _open_existing(spec, os.fspath(store), resume, overwrite, chunk_points)
-    if existing is not None:
-        st, layout, table = existing
-    else:
-        layout = spec.layout(chunk_points)
-        table, _ = spec.reason_table(layout)  # every point checked before anything runs
-    kernel = Kernel.from_spec(spec, table)
-    executor = executor_for(scheduler)
+    st = lock = found = None
+    executor = None
     t0 = time.perf_counter()
     computed, duplicates, interrupted = 0, 0, True
     failures: list = []
     results = bar = None
     run_id = 0
     try:
-        if store is not None and st is None:
-            st = Store.create(os.fspath(store), template(spec, kernel, layout, table, _dask_full))
-        done = {cid: r for cid, r in (st.records() if st is not None else {}).items()
-                if r.get("fingerprint") == spec.fingerprint()}
-        todo = [cid for cid in range(layout.n_chunks) if cid not in done]
+        executor = executor_for(scheduler)
+        if store is not None:
+            st, layout, table, lock, existed = _store_for(spec, os.fspath(store), resume, overwrite, chunk_points)
+        else:
+            layout = spec.layout(chunk_points)
+            table, _ = spec.reason_table(layout)  # every point checked before anything runs
+        kernel = Kernel.from_spec(spec, table)
+        done = {}
+        todo = list(range(layout.n_chunks))
+        if st is not None and existed:
+            found = check_store(st, layout, spec.fingerprint())
+            # damaged chunks lose their records (kept in _manifest/.damaged) and count as missing
+            st.quarantine(list(found.damaged_records) + [f"{c}.json" for c in found.damaged_data])
+            records = st.records()
+            done = {c: records[c] for c in found.verified}
+            todo = found.to_compute
         ds_mem = template(spec, kernel, layout, table, _np_full) if st is None else None
         if st is not None:
             run_id = st.start_run(executor.name, len(todo))
@@ -167,33 +234,55 @@ def run(
             bar.update(1, res.points)
         interrupted = False
     finally:
-        if hasattr(results, "close"):
-            results.close()  # a generator: cancels what is still queued on a cluster
-        if bar is not None:
-            bar.close()
-        executor.close()
-        if st is not None and run_id:
-            st.end_run(run_id, chunks_computed=computed, duplicates=duplicates,
-                       seconds=round(time.perf_counter() - t0, 3), interrupted=interrupted,
-                       chunk_errors=executor.errors)
+        try:
+            if hasattr(results, "close"):
+                results.close()  # a generator: cancels what is still queued on a cluster
+            if bar is not None:
+                bar.close()
+            if executor is not None:
+                executor.close()
+            if st is not None and run_id:
+                info = {"store_check": found.counts()} if found is not None else {}
+                st.end_run(run_id, chunks_computed=computed, duplicates=duplicates,
+                           seconds=round(time.perf_counter() - t0, 3), interrupted=interrupted,
+                           chunk_errors=executor.errors, **info)
+        finally:
+            if interrupted and lock is not None:
+                lock.release()
     lost = executor.errors
     if st is not None:
-        records = st.records()
-        all_failures = [f for r in sorted(records.values(), key=lambda r: r["chunk"]) for f in r.get("failures", [])]
-        complete = all(cid in records for cid in range(layout.n_chunks))
-        st.set_complete(complete, all_failures[:100])
+        try:
+            records = st.records()
+            missing = [cid for cid in range(layout.n_chunks) if cid not in records]
+            complete = not missing
+            all_failures = [f for r in sorted(records.values(), key=lambda r: r["chunk"]) for f in r.get("failures", [])]
+            st.set_complete(complete, all_failures[:100])
+        finally:
+            lock.release()
         ds = st.open()
+        if found is not None:
+            ds.attrs["magbell_store_check"] = json.dumps(found.to_json())
     else:
         complete = not lost
+        missing = [e["chunk"] for e in lost]
         ds = ds_mem
         ds.attrs["magbell_runs"] = json.dumps([{"run": 0, "scheduler": executor.name, "chunks_computed": computed,
                                                 "seconds": round(time.perf_counter() - t0, 3)}])
         ds.attrs["magbell_complete"] = int(complete)
         ds.attrs["magbell_failures"] = json.dumps(failures[:100])
+    if found is not None and not found.intact:
+        warnings.warn(f"store {st.path!r}: " + "; ".join(found.lines(repairing=True)[1:]),
+                      StoreDamageWarning, stacklevel=2)
     if lost:
         warnings.warn(
             f"{len(lost)} of {layout.n_chunks} chunks could not be computed ({lost[0]['message']}); their points "
             "have status not_computed" + ("; run again with resume=True to compute them" if st is not None else ""),
+            SweepIncompleteWarning, stacklevel=2,
+        )
+    elif not complete:
+        warnings.warn(
+            f"the store {st.path!r} is still not complete: {len(missing)} of {layout.n_chunks} chunks have no "
+            f"sound manifest record (chunks {missing[:8]}); run again with resume=True",
             SweepIncompleteWarning, stacklevel=2,
         )
     return ds

@@ -5,18 +5,31 @@ Atomicity, chunk by chunk: a chunk's variables are written first (every zarr chu
 a temporary name and renamed into place by zarr), then its manifest record ``_manifest/<id>.json`` is
 created with one atomic ``link``. A chunk counts as done only when its record exists, so a process
 killed at any moment leaves at worst a chunk whose data are partly written and that has no record: it
-is computed again on resume and overwrites them. A record is never replaced, which also makes the
-records the log of which run computed which chunk (the tests count recomputation with it).
+is computed again on resume and overwrites them. A record is never replaced (except one found damaged,
+see below), which also makes the records the log of which run computed which chunk (the tests count
+recomputation with it).
+
+Integrity, chunk by chunk: the record holds a SHA-256 checksum of every variable's values in the
+chunk, computed from the array in memory before it is written (see :func:`digest`: the decoded values
+in the stored dtype, not the compressed bytes, so a chunk that zarr does not write because it equals
+the fill value verifies too, and the checksum does not depend on the codec). ``_verify.check`` reads
+every chunk back and compares; a resumed sweep recomputes what is damaged or missing.
+
+One writer at a time: the driver of a sweep holds ``_lock.StoreLock`` (an ``flock`` on a file in the
+store) while it writes; a second sweep is refused with the holder's pid.
 
 The store itself is created in a temporary directory beside the target and renamed into place when its
 metadata are complete, so an interrupted creation leaves no half-made store.
 
-Protected against: killed processes and workers, Ctrl-C. Not against: power loss (nothing is fsynced)
-and two sweeps started on one store at the same time (not locked).
+Protected against: killed processes and workers, Ctrl-C, two sweeps on one store (locked), chunk files
+deleted, truncated or altered and manifest records damaged (detected by checksum and recomputed). Not
+against: power loss (nothing is fsynced), damage to the zarr metadata (``.zarray``/``.zattrs``: the
+store then fails to open, with an error), object storage (not supported).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -25,11 +38,37 @@ import tempfile
 import time
 import uuid
 
-from ..errors import InvalidParameterError, MagbellError
+import numpy as np
 
-__all__ = ["Store", "write_chunk", "MANIFEST"]
+from ..errors import InvalidParameterError, MagbellError
+from ._lock import StoreLock
+
+__all__ = ["Store", "write_chunk", "digest", "MANIFEST", "CHECKSUM", "StoreExistsError"]
 
 MANIFEST = "_manifest"
+#: where damaged manifest records are moved (kept for inspection, never read as records)
+DAMAGED = ".damaged"
+#: the checksum recorded per chunk and variable (see :func:`digest`)
+CHECKSUM = "sha256 of the decoded values"
+
+
+class StoreExistsError(InvalidParameterError):
+    """The store appeared at the target path while this sweep was creating it."""
+
+
+def digest(values, dtype) -> str:
+    """SHA-256 of ``values`` as stored: C order, dtype ``dtype``, every NaN written as the one
+    canonical NaN (compression is lossless, but a chunk zarr skips as all-fill reads back as the fill
+    value's NaN), prefixed by the dtype and shape so that a reshaped or retyped chunk never matches."""
+    a = np.ascontiguousarray(values, dtype=dtype)
+    if a.dtype.kind in "fc":
+        nan = np.isnan(a)
+        if nan.any():
+            a = a.copy()
+            a[nan] = np.nan
+    h = hashlib.sha256(f"{a.dtype.str}{a.shape}".encode())
+    h.update(a.data)
+    return h.hexdigest()
 _GROUPS: dict = {}
 
 
@@ -55,12 +94,20 @@ def _arrays(path: str, store_id: str) -> dict:
     return arrays
 
 
+def forget(path: str) -> None:
+    """Drop this process's open handles of the store at ``path``."""
+    for key in [k for k in _GROUPS if k[0] == path]:
+        _GROUPS.pop(key)
+
+
 def write_chunk(store: tuple, regions: dict, result, record: dict) -> bool:
     """Write one finished chunk to ``store`` = (path, store id): its arrays, then its manifest record.
     Returns False when the chunk already had a record (computed twice, e.g. a task retried after its
     worker was lost): the data written are the same, and the first record is kept."""
     path, store_id = store
     arrays = _arrays(path, store_id)
+    # checksums of what is about to be written, taken before the write (not read back from the disk)
+    record = dict(record, checksums={name: digest(arr, arrays[name].dtype) for name, arr in result.arrays.items()})
     for name, arr in result.arrays.items():
         arrays[name][regions[name]] = arr
     mdir = os.path.join(path, MANIFEST)
@@ -96,12 +143,20 @@ class Store:
         return os.path.isfile(os.path.join(path, ".zattrs")) and os.path.isdir(os.path.join(path, MANIFEST))
 
     @classmethod
-    def create(cls, path: str, dataset) -> "Store":
-        """Write the empty dataset's metadata and coordinates (no data chunks) atomically at ``path``."""
+    def create(cls, path: str, dataset, lock_what: str = "") -> tuple:
+        """Write the empty dataset's metadata and coordinates (no data chunks) atomically at ``path``.
+        Returns (store, its lock, held): the lock is taken before the store appears at ``path``, so no
+        other sweep can write it in between. Raises :class:`StoreExistsError` when another sweep made
+        a store at ``path`` first."""
         path = os.fspath(path)
         parent = os.path.dirname(os.path.abspath(path)) or "."
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=os.path.basename(path) + ".creating-", dir=parent)
+        try:
+            os.makedirs(parent, exist_ok=True)
+            tmp = tempfile.mkdtemp(prefix=os.path.basename(path) + ".creating-", dir=parent)
+        except OSError as e:
+            raise InvalidParameterError(f"cannot create the sweep store {path!r}: {e.strerror}"
+                                        + (f" ({e.filename})" if e.filename else "")) from None
+        lock = None
         try:
             target = os.path.join(tmp, "store")
             encoding = {}
@@ -113,11 +168,26 @@ class Store:
             dataset.to_zarr(target, mode="w-", compute=False, consolidated=False, zarr_format=2, encoding=encoding)
             _zarr().open_group(target, mode="r+", zarr_format=2).create_group(MANIFEST)
             g = _zarr().open_group(target, mode="r+", zarr_format=2)
-            g.attrs.update({"magbell_runs": "[]", "magbell_store_id": uuid.uuid4().hex})
-            os.rename(target, path)  # fails if path appeared meanwhile
+            g.attrs.update({"magbell_runs": "[]", "magbell_store_id": uuid.uuid4().hex,
+                            "magbell_checksum": json.dumps({"algorithm": CHECKSUM,
+                                                            "variables": sorted(dataset.data_vars)})})
+            lock = StoreLock(target, lock_what).acquire()  # on the file, so it moves with the directory
+            lock.store, lock.path = path, os.path.join(path, os.path.relpath(lock.path, target))
+            try:
+                os.rename(target, path)  # fails if path appeared meanwhile
+            except OSError as e:
+                lock.release()
+                if os.path.exists(path):
+                    raise StoreExistsError(f"store {path!r} was created by another sweep at the same time") from None
+                raise InvalidParameterError(f"cannot create the sweep store {path!r}: {e.strerror}") from None
+        except OSError as e:
+            if lock is not None:
+                lock.release()
+            raise InvalidParameterError(f"cannot create the sweep store {path!r}: {e.strerror}"
+                                        + (f" ({e.filename})" if e.filename else "")) from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        return cls(path)
+        return cls(path), lock
 
     def attrs(self) -> dict:
         with open(os.path.join(self.path, ".zattrs")) as f:
@@ -134,25 +204,54 @@ class Store:
     def remove(self) -> None:
         if not self.is_store(self.path):
             raise InvalidParameterError(f"{self.path} exists and is not a magbell sweep store; not removing it")
-        for key in [k for k in _GROUPS if k[0] == self.path]:
-            _GROUPS.pop(key)
+        forget(self.path)
         shutil.rmtree(self.path)
 
     # ------------------------------------------------------------------ manifest
-    def records(self) -> dict:
-        """Finished chunks: chunk id -> manifest record (records that cannot be read are skipped)."""
+    def record_files(self) -> dict:
+        """Every manifest record file: name -> (chunk id or None, record or None, what is wrong or "").
+        A record is sound when it is valid JSON, names the chunk its file is named after, and carries
+        a checksum per variable; the data are not read here (see ``_verify.check``)."""
         out = {}
         mdir = os.path.join(self.path, MANIFEST)
-        for name in os.listdir(mdir):
+        for name in sorted(os.listdir(mdir)):
             if not name.endswith(".json") or name.startswith("."):
                 continue
+            stem = name[:-5]
+            cid = int(stem) if stem.isdigit() and str(int(stem)) == stem else None
             try:
                 with open(os.path.join(mdir, name)) as f:
                     rec = json.load(f)
-                out[int(rec["chunk"])] = rec
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError) as e:
+                out[name] = (cid, None, f"not valid JSON ({type(e).__name__})")
                 continue
+            if not isinstance(rec, dict):
+                problem = "not a JSON object"
+            elif cid is None:
+                problem = "its file name is not a chunk number"
+            elif rec.get("chunk") != cid or isinstance(rec.get("chunk"), bool):
+                problem = f"its chunk index {rec.get('chunk')!r} is not its file's {cid}"
+            elif not isinstance(rec.get("checksums"), dict) or not rec["checksums"]:
+                problem = "it has no checksums (written by an older magbell)"
+            else:
+                problem = ""
+            out[name] = (cid, rec if isinstance(rec, dict) else None, problem)
         return out
+
+    def records(self) -> dict:
+        """Finished chunks: chunk id -> manifest record (records that are not sound are left out)."""
+        return {cid: rec for cid, rec, problem in self.record_files().values() if not problem}
+
+    def quarantine(self, names) -> None:
+        """Move damaged manifest records to ``_manifest/.damaged/`` (their chunks then count as missing)."""
+        mdir = os.path.join(self.path, MANIFEST)
+        ddir = os.path.join(mdir, DAMAGED)
+        os.makedirs(ddir, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        for name in names:
+            src = os.path.join(mdir, name)
+            if os.path.exists(src):
+                os.replace(src, os.path.join(ddir, f"{name}.{stamp}.{uuid.uuid4().hex[:6]}"))
 
     # ------------------------------------------------------------------ runs (driver only)
     def runs(self) -> list:
