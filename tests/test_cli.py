@@ -385,6 +385,19 @@ def test_bad_input_one_line_exit_2(case, bad_results):
     assert needle in lines[0], lines[0]
 
 
-def test_argparse_usage_errors_exit_2():
-    for p in run_many([[], ["evolve"], ["evolve", "--a", "x"], ["evolve", "--a", 1, "--points", "1.5"], ["bogus"]]):
-        assert p.returncode == 2 and "Traceback" not in p.stderr and "usage:" in p.stderr
+def test_argparse_usage_errors_exit_2_with_one_line():
+    """argparse's rejections follow the CLI's promise: ONE line naming the option and the problem, with a
+    pointer to the subcommand's --help, no usage block (issue 9 §3)."""
+    cases = [
+        ([], "the following arguments are required: COMMAND", "magbell --help"),
+        (["evolve"], "the following arguments are required: --a", "magbell evolve --help"),
+        (["evolve", "--a", "x"], "argument --a: invalid float value: 'x'", "magbell evolve --help"),
+        (["evolve", "--a", 1, "--points", "1.5"], "argument --points: invalid int value: '1.5'", "magbell evolve --help"),
+        (["bogus"], "argument COMMAND: invalid choice: 'bogus'", "magbell --help"),
+        (["steady", "--a", "1", "--bogus"], "unrecognized arguments: --bogus", "magbell steady --help"),
+    ]
+    for (_, needle, pointer), p in zip(cases, run_many([c[0] for c in cases])):
+        assert p.returncode == 2 and p.stdout == ""
+        lines = p.stderr.splitlines()
+        assert len(lines) == 1 and "usage:" not in p.stderr, p.stderr
+        assert lines[0].startswith("magbell: error: ") and needle in lines[0] and f"(see '{pointer}')" in lines[0]

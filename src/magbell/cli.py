@@ -23,7 +23,9 @@ import importlib
 import json
 import math
 import os
+import re
 import sys
+import warnings
 
 import numpy as np
 
@@ -66,6 +68,30 @@ _STEADY_C_ATOL = 1e-9
 
 
 # ----------------------------------------------------------------------------- helpers
+#: what argparse must read as a value, never as an option: anything that starts like a negative number
+#: (``-1``, ``-1e-3``, ``-.5``, ``-5nm``), and ``-inf``/``-nan`` in any case. No option of magbell starts
+#: with ``-`` followed by a digit, a dot or these words, so nothing is lost.
+_NEGATIVE_VALUE = re.compile(r"^-(?:\d|\.\d|inf(?:inity)?$|nan$)", re.IGNORECASE)
+
+
+class MagbellArgumentParser(argparse.ArgumentParser):
+    """The parser of ``magbell`` and of every subcommand (argparse gives subparsers the class of the
+    parser that makes them, so modules in :data:`SUBCOMMAND_MODULES` get it too).
+
+    Two changes to argparse: a rejection is ONE line on stderr, ``magbell: error: <argparse's message>
+    (see 'magbell <command> --help')``, exit status 2, instead of the whole usage block; and negative
+    numbers in any notation (``-1e-3``, ``-.5``, ``-inf``) are values, where argparse only reads
+    ``-1`` and ``-0.5`` as numbers and takes ``--delta -inf`` for a missing value.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_VALUE
+
+    def error(self, message):
+        self.exit(2, f"{PROG}: error: {_one_line(message)} (see '{self.prog} --help')\n")
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog):
         super().__init__(prog, max_help_position=30, width=100)
@@ -123,7 +149,7 @@ def _fmt(x, width: int = 12, prec: int = 7) -> str:
 
 # ----------------------------------------------------------------------------- model options
 def _model_parent() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    p = MagbellArgumentParser(add_help=False, allow_abbrev=False)
     g = p.add_argument_group(
         "model parameters (paper's symbols, one common unit of rate/energy, hbar = 1; Eqs. 1-6, S38)"
     )
@@ -550,7 +576,7 @@ def _add_measures(p) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = MagbellArgumentParser(
         prog=PROG,
         description="Two spin qubits entangled through a magnetic medium: exact Lindblad dynamics, steady "
                     "states and spectra (Zou, Zhang & Tserkovnyak, PRB 106, L180406 (2022)).",
@@ -624,14 +650,78 @@ def _ensure_printable(stream) -> None:
             pass
 
 
+#: commands whose own code decides about NumPy's RuntimeWarnings (a sweep marks the points it could not
+#: compute and runs tasks in threads, where a warning turned into an exception would fail a whole chunk):
+#: for them a RuntimeWarning is reported as one ``magbell: warning:`` line instead of stopping the run.
+_RUNTIME_WARNINGS_REPORTED = frozenset({"sweep"})
+
+
+class _NumericalFailure(Exception):
+    """A RuntimeWarning (NumPy overflow / invalid value, LAPACK trouble) raised during a command: the
+    result would not be reliable, so none is printed."""
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """``warnings.showwarning`` of the CLI: magbell's own warnings (and, for the commands in
+    :data:`_RUNTIME_WARNINGS_REPORTED`, RuntimeWarnings) as ONE line ``magbell: warning: ...``; warnings
+    of other libraries (deprecations and the like) are not the user's business and are dropped."""
+    ours = getattr(category, "__module__", "").startswith("magbell")
+    if ours or issubclass(category, RuntimeWarning):
+        sys.stderr.write(f"{PROG}: warning: {_one_line(message)}\n")
+
+
+def _subparser(parser: argparse.ArgumentParser, name):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices.get(name)
+    return None
+
+
+def _exit_status(e: SystemExit) -> int:
+    if e.code is None:
+        return 0
+    if isinstance(e.code, int):
+        return e.code
+    sys.stderr.write(f"{PROG}: error: {_one_line(e.code)}\n")
+    return 2
+
+
+def _run(args) -> int:
+    strict = args.command not in _RUNTIME_WARNINGS_REPORTED
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        if strict:
+            warnings.simplefilter("error", RuntimeWarning)
+        warnings.showwarning = _show_warning
+        try:
+            return args.func(args)
+        except RuntimeWarning as w:
+            if isinstance(w, MagbellError):  # pragma: no cover - defensive: magbell errors are ValueErrors
+                raise
+            raise _NumericalFailure(_one_line(w)) from w
+
+
 def main(argv=None) -> int:
-    """Entry point of the ``magbell`` command; returns the exit status."""
+    """Entry point of the ``magbell`` command; returns the exit status.
+
+    The CLI's promise: exit 0 with the result on stdout (with ``--json`` exactly one JSON object), or
+    exit 2 with ONE line ``magbell: error: <what is wrong with which argument>`` on stderr (argparse's
+    rejections included), never a traceback or a stray warning. NumPy RuntimeWarnings during a
+    computation are errors (a result computed through an overflow or a NaN is not printed), and any
+    other unexpected exception is reported as one line ``magbell: internal error: ...`` with exit 1.
+    """
     _ensure_printable(sys.stdout)
     _ensure_printable(sys.stderr)
-    parser = build_parser()
-    args = parser.parse_args(argv)  # usage errors: argparse prints usage + error, exits 2
     try:
-        return args.func(args)
+        parser = build_parser()
+        try:
+            args, extra = parser.parse_known_args(argv)
+            if extra:  # name the subcommand in the pointer to --help
+                sub = _subparser(parser, getattr(args, "command", None)) or parser
+                sub.error("unrecognized arguments: " + " ".join(extra))
+        except SystemExit as e:  # --help, --version (0) and usage errors (2, already printed)
+            return _exit_status(e)
+        return _run(args)
     except (MagbellError, ValueError) as e:
         sys.stderr.write(f"{PROG}: error: {_one_line(e)}\n")
         return 2
@@ -644,6 +734,20 @@ def main(argv=None) -> int:
         return 141
     except KeyboardInterrupt:
         return 130
+    except SystemExit as e:  # a command that exits by itself
+        return _exit_status(e)
+    except _NumericalFailure as e:
+        sys.stderr.write(
+            f"{PROG}: error: numerical failure ({e}) with these parameters: no result printed because it would "
+            "not be reliable; please report this input\n"
+        )
+        return 1
+    except MemoryError:
+        sys.stderr.write(f"{PROG}: error: out of memory; use fewer points or a smaller grid\n")
+        return 1
+    except Exception as e:  # last resort: one line, never a traceback
+        sys.stderr.write(f"{PROG}: internal error: {type(e).__name__}: {_one_line(e)} (please report)\n")
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
