@@ -163,13 +163,22 @@ def basis_blocks() -> tuple:
     return tuple(blocks)
 
 
+#: largest magnitude of a parameter: products of two parameters (the PSD bound a1*a2 >= |A|^2, the
+#: generator's squared norms) must stay finite in float64 (max 1.8e308). Values beyond it are refused
+#: with a message naming the parameter, instead of overflowing to inf/NaN somewhere inside a solver.
+MAX_MAGNITUDE = 1e150
+
+
 def _as_array(name: str, value, complex_ok: bool) -> np.ndarray:
+    if isinstance(value, (str, bytes)):
+        raise InvalidParameterError(f"{name} must be a number or an array of numbers, got the string {value!r}")
     try:
         arr = np.asarray(value)
-        if arr.dtype == object or arr.dtype.kind not in "biufc":
+        if arr.dtype == object or arr.dtype.kind not in "iufc":
             raise TypeError
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        kind = " (True/False is not a number here)" if _has_bool(value) else ""
+        raise InvalidParameterError(f"{name} must be a number or an array of numbers{kind}, got {value!r}") from None
     if arr.dtype.kind == "c":
         if not complex_ok:
             if np.any(arr.imag != 0):
@@ -185,9 +194,24 @@ def _as_array(name: str, value, complex_ok: bool) -> np.ndarray:
         raise InvalidParameterError(
             f"{name} must be finite (no NaN or inf), violated at " + describe_bad_points(~finite, {name: arr})
         )
+    huge = np.abs(arr) > MAX_MAGNITUDE
+    if np.any(huge):
+        raise InvalidParameterError(
+            f"|{name}| must be <= {MAX_MAGNITUDE:g} (larger values overflow float64 in the generator), violated at "
+            + describe_bad_points(huge, {name: arr})
+        )
     arr = np.array(arr, copy=True)
     arr.setflags(write=False)
     return arr
+
+
+def _has_bool(value) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return True
+    try:
+        return np.asarray(value).dtype.kind == "b"
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 @dataclass(frozen=True, eq=False)
@@ -416,8 +440,9 @@ class Model:
                 raise InvalidParameterError(
                     "Delta_GHz must be > 0, violated at " + describe_bad_points(f <= 0, {"Delta_GHz": f})
                 )
-            with np.errstate(divide="ignore"):
-                x = PLANCK_OVER_BOLTZMANN_K_PER_GHZ * f / T
+            T = T + 0.0  # -0 K is 0 K (zero temperature, r = 0), not a division by -0
+            with np.errstate(divide="ignore", over="ignore"):
+                x = PLANCK_OVER_BOLTZMANN_K_PER_GHZ * f / T  # +inf at T = 0 or f/T beyond float: r = 0
             r = np.exp(-x)
         a_arr = _as_array("a", a, complex_ok=False)
         A_arr = _as_array("A", A, complex_ok=True)
