@@ -164,11 +164,31 @@ def _thermal(D, kT):
     return plus, boltz
 
 
-def _positive(name, value, allow_zero=False) -> float:
+def _number(name, value) -> float:
+    """``float(value)`` for a real number; bools, strings and other objects are refused (one line)."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise InvalidParameterError(f"{name} must be a number, got {value!r}")
     try:
-        v = float(value)
-    except (TypeError, ValueError):
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
         raise InvalidParameterError(f"{name} must be a number, got {value!r}") from None
+
+
+def _numbers(name, value) -> np.ndarray:
+    """A float array from numbers (no bools, strings or other objects: one-line error naming ``name``)."""
+    if isinstance(value, (str, bytes)):
+        raise InvalidParameterError(f"{name} must be a number or an array of numbers, got {value!r}")
+    try:
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "iuf":
+            raise TypeError
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidParameterError(f"{name} must be a (real) number or an array of numbers, got {value!r}") from None
+    return arr.astype(float)
+
+
+def _positive(name, value, allow_zero=False) -> float:
+    v = _number(name, value)
     if not math.isfinite(v) or (v < 0 if allow_zero else v <= 0):
         raise InvalidParameterError(f"{name} must be finite and {'>= 0' if allow_zero else '> 0'}, got {value!r}")
     return v
@@ -205,10 +225,16 @@ class MagnonMedium:
         object.__setattr__(self, "stiffness", _positive("stiffness", self.stiffness))
         object.__setattr__(self, "damping", _positive("damping", self.damping, allow_zero=True))
         object.__setattr__(self, "spin_density", _positive("spin_density", self.spin_density))
-        lam = float(self.coupling)
+        lam = _number("coupling", self.coupling)
         if not math.isfinite(lam):
             raise InvalidParameterError(f"coupling must be finite, got {self.coupling!r}")
         object.__setattr__(self, "coupling", lam)
+        g0 = lam * lam * self.spin_density / self.stiffness  # floats: inf on overflow, never OverflowError
+        if not math.isfinite(g0) or (lam != 0 and g0 < np.finfo(float).tiny):
+            raise InvalidParameterError(
+                f"the rate scale coupling^2 * spin_density / stiffness = {g0:.3g} is outside the float64 range "
+                f"(coupling={lam:.3g}, spin_density={self.spin_density:.3g}, stiffness={self.stiffness:.3g})"
+            )
 
     # -- Green's functions ---------------------------------------------------------------------------
     @property
@@ -253,10 +279,15 @@ class MagnonMedium:
         local correlator point-split to distance r_c (it is UV-divergent in 2D and 3D); it renormalises Δ
         equally for both qubits.
         """
-        r = np.asarray(r, dtype=float)
-        D = np.asarray(Delta, dtype=float)
-        kT = np.asarray(kT, dtype=float)
-        shape = np.broadcast_shapes(r.shape, D.shape, kT.shape)
+        r = _numbers("r", r)
+        D = _numbers("Delta", Delta)
+        kT = _numbers("kT", kT)
+        try:
+            shape = np.broadcast_shapes(r.shape, D.shape, kT.shape)
+        except ValueError:
+            raise InvalidParameterError(
+                f"r, Delta, kT do not broadcast together: shapes {r.shape}, {D.shape}, {kT.shape}"
+            ) from None
         r, D, kT = (np.broadcast_to(x, shape) for x in (r, D, kT))
         where = {"r": r, "Delta": D}
         for name, x, cond, msg in (
@@ -272,6 +303,12 @@ class MagnonMedium:
                 "finite there; use spectral(0, Delta) for the local rate), violated at "
                 + describe_bad_points(r == 0, where)
             )
+        tiny = (r > 0) & (r < np.finfo(float).tiny)
+        if np.any(tiny):
+            raise InvalidParameterError(
+                "r must be 0 or >= 2.2e-308 (a subnormal separation has lost its precision), violated at "
+                + describe_bad_points(tiny, where)
+            )
         q = self.wavenumber(D)
         if self.dim in (1, 2) and np.any(q == 0):
             raise InvalidMediumError(
@@ -282,8 +319,19 @@ class MagnonMedium:
         G0 = self.rate_scale
         im0 = helmholtz_green_imag0(self.dim, q)
         imr = _imag_green(self.dim, q, r)
-        a = plus * G0 * 2 * im0
-        A = plus * G0 * 2 * imr
+        with np.errstate(over="ignore", invalid="ignore"):
+            a = plus * G0 * 2 * im0
+            A = plus * G0 * 2 * imr
+            Jr = helmholtz_green(self.dim, q, r).real * G0
+        # outside float64 (J⊥ ∝ 1/r at r -> 0, rates at extreme Delta or kT, an undefined phase k r at
+        # astronomical r without damping): refuse, naming the inputs, instead of returning inf/NaN
+        bad = ~(np.isfinite(a) & np.isfinite(A) & (np.isfinite(Jr) | ((r == 0) & (self.dim == 1))))
+        if np.any(bad):
+            raise InvalidParameterError(
+                "the couplings are not representable in float64 (overflow or an undefined phase k*r) at "
+                + describe_bad_points(bad, {**where, "kT": kT}) + "; use a separation, qubit frequency and "
+                "temperature in a physical range"
+            )
         # |A| <= a is exact (Bochner: A(r) is the Fourier transform of a positive spectral density);
         # clip rounding, reject anything larger.
         excess = np.abs(A) - a
@@ -408,7 +456,7 @@ def markov_report(medium: MagnonMedium, c: MediumCouplings, threshold: float = 0
     rate = np.maximum.reduce(
         [2 * (np.asarray(c.a) + np.asarray(c.a_tilde)), 4 * np.abs(c.Jperp), 4 * np.abs(c.D_dm), 4 * np.abs(c.Jz)]
     )
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # ratio inf: far beyond any threshold, reported as such
         ratio = rate * np.maximum(tau_c, tau_r)
         ratio = np.where(rate == 0, 0.0, ratio)
     edge = detune == 0

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from .greens import MediumCouplings
-from .magnon import DIMENSION_NAMES, MagnonMedium, MarkovReport, markov_report
+from .magnon import DIMENSION_NAMES, MagnonMedium, MarkovReport, _number, _numbers, markov_report
 from .units import (
     GAMMA_ELECTRON,
     HBAR,
@@ -95,7 +95,8 @@ class QubitSpecies:
 
     def frequency(self, field) -> np.ndarray:
         """Qubit angular frequency Δ [rad/s] at the bias field ``field`` [T] along the quantisation axis."""
-        return self.zero_field + self.branch * self.gamma * np.asarray(field, dtype=float)
+        with np.errstate(over="ignore", invalid="ignore"):  # inf for absurd fields: PhysicalSetup refuses it
+            return self.zero_field + self.branch * self.gamma * np.asarray(field, dtype=float)
 
 
 #: Yttrium iron garnet, room-temperature literature values:
@@ -155,6 +156,10 @@ class PhysicalSetup:
     damping: float | None = None
 
     def __post_init__(self):
+        for f in ("field", "qubit_frequency", "gap", "gap_offset_field", "thickness", "cross_section", "eta", "damping"):
+            v = getattr(self, f)
+            if v is not None:
+                object.__setattr__(self, f, _number(f, v))
         if self.geometry not in GEOMETRIES:
             raise InvalidParameterError(f"geometry must be one of {', '.join(GEOMETRIES)}, got {self.geometry!r}")
         if self.geometry == "film2d" and self.thickness is None:
@@ -178,6 +183,11 @@ class PhysicalSetup:
             raise InvalidParameterError(f"eta (coupling efficiency) must be finite and > 0, got {self.eta!r}")
         if self.damping is not None and not (math.isfinite(self.damping) and self.damping >= 0):
             raise InvalidParameterError(f"damping must be finite and >= 0, got {self.damping!r}")
+        if not (math.isfinite(self.Delta) and math.isfinite(self.Omega)):
+            raise InvalidParameterError(
+                "the qubit frequency and the magnon gap must be finite: field, qubit_frequency, gap or "
+                "gap_offset_field is too large"
+            )
         if self.Delta <= 0:
             raise InvalidParameterError(
                 f"the qubit frequency must be > 0, got {self.Delta / (2 * math.pi) / 1e9:.6g} GHz"
@@ -187,6 +197,14 @@ class PhysicalSetup:
             raise InvalidParameterError(
                 f"the magnon gap must be >= 0 (a negative gap is an unstable magnet), got {self.Omega / (2 * math.pi) / 1e9:.6g} GHz"
             )
+        try:
+            self.medium()
+        except InvalidParameterError as e:
+            culprit = {2: "thickness", 1: "cross_section"}.get(self.dim)
+            given = f"{culprit}={getattr(self, culprit):.3g}, " if culprit else ""
+            raise InvalidParameterError(
+                f"{given}eta={self.eta:.3g} and the material give a medium outside float64: {' '.join(str(e).split())}"
+            ) from None
 
     @property
     def dim(self) -> int:
@@ -269,9 +287,11 @@ class PhysicalSetup:
         med = self.medium()
         if isinstance(separation, str):
             separation = parse_values(separation, "length", "separation")
+        else:
+            separation = _numbers("separation", separation)
         if isinstance(temperature, str):
             temperature = parse_quantity(temperature, "temperature", "temperature")
-        T = np.asarray(temperature, dtype=float)
+        T = _numbers("temperature", temperature)
         if not np.all(np.isfinite(T)) or np.any(T < 0):
             raise InvalidParameterError(f"temperature must be finite and >= 0 K, got {temperature!r}")
         c = med.couplings(separation, self.Delta, kT_angular(T), unit="rad/s")
