@@ -1,9 +1,11 @@
 """``magbell sweep CONFIG.toml``: parameter sweeps from a TOML file (schema in docs/sweeps.md).
 
 Registered in :data:`magbell.cli.SUBCOMMAND_MODULES`; also runs on its own as
-``python -m magbell.cli_sweep CONFIG.toml [...]``. Exit status: 0 done, 1 finished with chunks that
-could not be computed (run again with --resume), 2 bad configuration or input (one line on stderr
-naming the bad key), 130 interrupted (finished chunks are kept in the store).
+``python -m magbell.cli_sweep CONFIG.toml [...]``; ``magbell sweep --verify STORE`` checks a store.
+Exit status: 0 done, 1 the store is not complete (chunks that could not be computed: run again with
+--resume; with --verify: chunks damaged or missing), 2 bad configuration or input, including a store
+another sweep is writing (one line on stderr naming the bad key), 130 interrupted (finished chunks
+are kept in the store).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ SCHEMA = {
         "chunk_points": "grid points per chunk (integer >= 1; default: about 64 MB of work per chunk)",
         "unit": "name of the rate/energy unit, for the units attributes",
         "scheduler": "'local', 'local:N', a dask scheduler address or a scheduler file (*.json)",
+        "max_points": "largest grid accepted (integer; default 100,000,000); --max-points overrides it",
     },
     "run": {
         "times": "evolve: a list of times, or {start, stop, num}",
@@ -126,9 +129,24 @@ class SweepConfig:
     chunk_points: int | None
     unit: str | None
     scheduler: str | None
+    max_points: int = 10**8
 
 
-def _range(where: str, spec: dict, kind: str | None = None) -> np.ndarray:
+def _max_points(where: str, v) -> int:
+    """An integer >= 1 (a float such as 1e9 is accepted when it is a whole number)."""
+    if isinstance(v, float) and math.isfinite(v) and v == int(v):
+        v = int(v)
+    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+        raise ConfigError(f"{where} must be an integer >= 1, got {v!r}")
+    return v
+
+
+def _too_many(where: str, num: int, limit: int) -> "ConfigError":
+    return ConfigError(f"{where} = {num:,} is more than max_points = {limit:,} (raise it with [sweep] max_points "
+                       "or --max-points N)")
+
+
+def _range(where: str, spec: dict, kind: str | None = None, limit: int | None = None) -> np.ndarray:
     unknown = sorted(set(spec) - _RANGE_KEYS)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}; a range has start, stop, num and optionally log")
@@ -144,6 +162,8 @@ def _range(where: str, spec: dict, kind: str | None = None) -> np.ndarray:
     num = spec["num"]
     if not isinstance(num, int) or isinstance(num, bool) or num < 1:
         raise ConfigError(f"{where}.num must be an integer >= 1, got {num!r}")
+    if limit is not None and num > limit:
+        raise _too_many(f"{where}.num", num, limit)  # before anything of that size is made
     log = spec.get("log", False)
     if not isinstance(log, bool):
         raise ConfigError(f"{where}.log must be true or false, got {log!r}")
@@ -154,9 +174,9 @@ def _range(where: str, spec: dict, kind: str | None = None) -> np.ndarray:
     return np.linspace(spec["start"], spec["stop"], num)
 
 
-def _numbers(where: str, value, allow_strings: bool = False, kind: str | None = None):
+def _numbers(where: str, value, allow_strings: bool = False, kind: str | None = None, limit: int | None = None):
     if isinstance(value, dict):
-        return _range(where, value, kind)
+        return _range(where, value, kind, limit)
     if not isinstance(value, list) or not value:
         raise ConfigError(f"{where} must be a non-empty list or a {{start, stop, num}} range, got {value!r}")
     if allow_strings and all(isinstance(v, str) for v in value):
@@ -182,9 +202,11 @@ def _table(cfg: dict, name: str, required: bool = False) -> dict:
     return t
 
 
-def load_config(path) -> SweepConfig:
-    """Read and validate a sweep configuration (TOML). Raises :class:`ConfigError` naming the bad key."""
-    from .sweep import Axis, Grid
+def load_config(path, max_points: int | None = None) -> SweepConfig:
+    """Read and validate a sweep configuration (TOML). Raises :class:`ConfigError` naming the bad key.
+    ``max_points`` (the ``--max-points`` option) overrides ``[sweep] max_points``; ranges and the grid
+    are sized before anything of that size is made."""
+    from .sweep import MAX_POINTS, Axis, Grid
     from .sweep._params import PARAMS
 
     path = os.fspath(path)
@@ -193,8 +215,16 @@ def load_config(path) -> SweepConfig:
             cfg = tomllib.load(f)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a TOML configuration file") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read the configuration: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 text ({e.reason} at byte {e.start})") from None
 
     def fail(msg):
         return ConfigError(f"{path}: {msg}")
@@ -224,6 +254,12 @@ def load_config(path) -> SweepConfig:
         store, output, unit, scheduler = (opt_str(k) for k in ("store", "output", "unit", "scheduler"))
         if output is not None and not output.endswith((".nc", ".zarr")):
             raise ConfigError(f"[sweep] output must end in .nc (netCDF) or .zarr, got {output!r}")
+        if max_points is not None:
+            limit = _max_points("--max-points", max_points)
+        elif "max_points" in sw:
+            limit = _max_points("[sweep] max_points", sw["max_points"])
+        else:
+            limit = MAX_POINTS
         chunk_points = sw.get("chunk_points")
         if chunk_points is not None and (not isinstance(chunk_points, int) or isinstance(chunk_points, bool)
                                          or chunk_points < 1):
@@ -232,7 +268,7 @@ def load_config(path) -> SweepConfig:
         run = dict(_table(cfg, "run"))
         options = {}
         if "times" in run:
-            options["times"] = _numbers("[run] times", run.pop("times"))
+            options["times"] = _numbers("[run] times", run.pop("times"), limit=limit)
         if "initial" in run:
             v = run.pop("initial")
             if isinstance(v, str) or (isinstance(v, list) and v and all(isinstance(s, str) for s in v)):
@@ -303,23 +339,27 @@ def load_config(path) -> SweepConfig:
                 check_param("points", k)
                 if k in run_axes:
                     raise ConfigError(f"[points] {k}: run options cannot vary point by point; make {k} a [grid] axis")
-                vals[k] = _numbers(f"[points] {k}", v, kind=_UNIT_KINDS.get(k))
+                vals[k] = _numbers(f"[points] {k}", v, kind=_UNIT_KINDS.get(k), limit=limit)
             lens = {k: len(v) for k, v in vals.items()}
             if len(set(lens.values())) > 1:
                 raise ConfigError(f"[points] lists must have equal lengths, got {lens}")
             axes.append(Axis("point", **vals))
         for k, v in _table(cfg, "grid").items():
             check_param("grid", k)
-            vals = _numbers(f"[grid] {k}", v, allow_strings=(k == "initial"), kind=_UNIT_KINDS.get(k))
+            vals = _numbers(f"[grid] {k}", v, allow_strings=(k == "initial"), kind=_UNIT_KINDS.get(k), limit=limit)
             axes.append(Axis(k, **{k: vals}))
         if not axes:
             raise ConfigError("nothing to sweep: give a [grid] or a [points] table")
         grid = Grid(*axes)
+        if grid.size > limit:
+            dims = " x ".join(f"{d}[{n:,}]" for d, n in zip(grid.dims, grid.shape))
+            raise ConfigError(f"the grid has {grid.size:,} points ({dims}), more than max_points = {limit:,} "
+                              "(raise it with [sweep] max_points or --max-points N)")
     except ConfigError as e:
         raise fail(str(e)) from None
     except MagbellError as e:
         raise fail(" ".join(str(e).split())) from None
-    return SweepConfig(path, function, options, grid, fixed, medium, store, output, chunk_points, unit, scheduler)
+    return SweepConfig(path, function, options, grid, fixed, medium, store, output, chunk_points, unit, scheduler, limit)
 
 
 # ----------------------------------------------------------------------------- command
@@ -337,11 +377,71 @@ def _measure_line(ds, name) -> str | None:
     return f"{name}: min {v.min():.6g}, max {v.max():.6g}, mean {v.mean():.6g} (finite values)"
 
 
-def cmd_sweep(args) -> int:
-    from . import sweep
-    from .sweep._run import SweepIncompleteWarning
+def _cli_max_points(v):
+    if v is None:
+        return None
+    try:
+        f = float(v)
+        n = int(f) if math.isfinite(f) and f == int(f) else None
+    except (TypeError, ValueError, OverflowError):
+        n = None
+    if n is None or n < 1:
+        raise InvalidParameterError(f"--max-points must be an integer >= 1, got {v!r}")
+    return n
 
-    cfg = load_config(args.config)
+
+def _os_error(e: OSError) -> str:
+    where = e.filename if e.filename is not None else ""
+    return f"{where}: {e.strerror}" if where and e.strerror else f"{type(e).__name__}: {e}"
+
+
+def cmd_sweep(args) -> int:
+    """``magbell sweep``: run a configuration, or ``--verify STORE``. File-system errors (a store or an
+    output in a place that cannot be written) become one-line errors like any bad input."""
+    try:
+        if getattr(args, "verify", None) is not None:
+            if args.config is not None:
+                raise InvalidParameterError("give either CONFIG.toml (to run or resume a sweep) or --verify STORE, not both")
+            return _cmd_verify(args)
+        if args.config is None:
+            raise InvalidParameterError("the following arguments are required: CONFIG.toml (or --verify STORE)")
+        return _cmd_run(args)
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise InvalidParameterError(_os_error(e)) from None
+
+
+def _cmd_verify(args) -> int:
+    from . import sweep
+
+    store = args.verify
+    res = sweep.verify(store)
+    if args.json:
+        sys.stdout.write(json.dumps({"store": store, **res.to_json(), "complete": res.complete,
+                                     "intact": res.intact}) + "\n")
+    else:
+        print(f"# magbell sweep --verify {store} ({res.chunks} chunks; checksum: {res.to_json()['checksum']})")
+        for line in res.lines():
+            print(line)
+    if not res.intact:
+        c = res.counts()
+        sys.stderr.write(f"{PROG}: error: store {store} is damaged: {c['damaged_data']} chunks with damaged data, "
+                         f"{c['damaged_records']} damaged manifest records; run the sweep with --resume to compute "
+                         "them again\n")
+        return 1
+    if not res.complete:
+        sys.stderr.write(f"{PROG}: error: store {store} is incomplete: {len(res.missing)} of {res.chunks} chunks are "
+                         "missing; run the sweep with --resume to compute them\n")
+        return 1
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from . import sweep
+    from .sweep._run import StoreDamageWarning, SweepIncompleteWarning
+
+    cfg = load_config(args.config, max_points=_cli_max_points(getattr(args, "max_points", None)))
     store = args.store if args.store is not None else cfg.store
     output = args.output if args.output is not None else cfg.output
     if output is not None and not output.endswith((".nc", ".zarr")):
@@ -355,10 +455,12 @@ def cmd_sweep(args) -> int:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SweepIncompleteWarning)
+        warnings.simplefilter("always", StoreDamageWarning)
         try:
             ds = sweep.run(cfg.function, cfg.grid, fixed=cfg.fixed, store=store, resume=args.resume,
                            overwrite=args.overwrite, scheduler=scheduler, chunk_points=cfg.chunk_points,
-                           progress=progress, unit=cfg.unit, medium=cfg.medium, **cfg.options)
+                           progress=progress, unit=cfg.unit, medium=cfg.medium, max_points=cfg.max_points,
+                           **cfg.options)
         except KeyboardInterrupt:
             msg = "magbell: interrupted"
             if store is not None and sweep._store.Store.is_store(store):
@@ -369,8 +471,8 @@ def cmd_sweep(args) -> int:
             sys.stderr.write(msg + "\n")
             return 130
     incomplete = [w for w in caught if issubclass(w.category, SweepIncompleteWarning)]
-    for w in caught:
-        if not issubclass(w.category, SweepIncompleteWarning):
+    for w in caught:  # store damage is reported in the summary (one line per category)
+        if not issubclass(w.category, (SweepIncompleteWarning, StoreDamageWarning)):
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     seconds = time.perf_counter() - t0
     if output is not None:
@@ -399,6 +501,9 @@ def cmd_sweep(args) -> int:
         "output": output,
         "complete": bool(ds.attrs.get("magbell_complete", 0)),
     }
+    found = json.loads(ds.attrs["magbell_store_check"]) if "magbell_store_check" in ds.attrs else None
+    if found is not None:
+        out["store_check"] = {k: found[k] for k in ("chunks", "verified", "missing", "damaged_data", "damaged_records")}
     if args.json:
         sys.stdout.write(json.dumps(out) + "\n")
     else:
@@ -408,6 +513,9 @@ def cmd_sweep(args) -> int:
         print(f"chunks     : {n_chunks} ({last.get('chunks_computed')} computed now"
               + (f", {reused} from the store" if store else "") + ")")
         print(f"scheduler  : {last.get('scheduler')}")
+        if found is not None:
+            for line in found["lines"]:
+                print(f"store check: {line}")
         rate = summ["points"] / seconds if seconds > 0 else float("inf")
         print(f"time       : {seconds:.3f} s ({rate:,.0f} grid points/s incl. start-up)")
         print("status     : " + ", ".join(f"{k} {_fmt_n(v)}" for k, v in summ["status"].items() if k != "not_computed" or v))
@@ -431,7 +539,8 @@ _EPILOG = """\
 examples:
   magbell sweep examples/sweep.toml
   magbell sweep phase.toml --scheduler local:2
-  magbell sweep phase.toml --resume                 # after Ctrl-C or a killed run
+  magbell sweep phase.toml --resume                 # after Ctrl-C or a killed run (checks the store too)
+  magbell sweep --verify phase.zarr                 # checksums of every chunk; exit 1 if damaged/missing
   magbell sweep phase.toml --scheduler tcp://10.0.0.5:8786 --json
 
 CONFIG.toml (full schema in docs/sweeps.md):
@@ -442,22 +551,31 @@ CONFIG.toml (full schema in docs/sweeps.md):
   [points]  a = [...]  A = [...]   (lists of equal length: one axis 'point')
 
 Paths are relative to the working directory. Invalid points are marked (status, reason) and do not
-stop the sweep. Exit status: 0 done, 1 chunks could not be computed (run again with --resume),
-2 bad configuration, 130 interrupted.
+stop the sweep. One sweep at a time writes a store (a second one is refused, naming the first's pid).
+Exit status: 0 done, 1 the store is not complete (chunks lost; --verify: damaged or missing), 2 bad
+configuration or input, 130 interrupted.
 """
 
 
 def _add_arguments(p) -> None:
-    p.add_argument("config", metavar="CONFIG.toml", help="sweep configuration (TOML)")
+    p.add_argument("config", metavar="CONFIG.toml", nargs="?", default=None,
+                   help="sweep configuration (TOML); not with --verify")
     p.add_argument("--scheduler", default=None, metavar="S",
                    help="where to compute: 'local' or 'local:N' (a dask LocalCluster of N workers), a dask "
                         "scheduler address (tcp://host:8786) or scheduler file (*.json); default: this process")
-    p.add_argument("--resume", action="store_true", help="continue the sweep in the store (finished chunks are kept)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the sweep in the store: finished chunks are checked against their checksums "
+                        "and kept; missing or damaged ones are computed (one line per category says how many)")
     p.add_argument("--overwrite", action="store_true", help="delete an existing store and start again")
     p.add_argument("--store", default=None, metavar="PATH", help="checkpoint store (overrides [sweep] store)")
     p.add_argument("--output", default=None, metavar="FILE", help="write the result to FILE.nc or FILE.zarr")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--verify", default=None, metavar="STORE",
+                   help="check every chunk of the sweep store STORE against its checksums, change nothing; "
+                        "exit 0 if it is complete and intact, 1 if chunks are damaged or missing")
+    p.add_argument("--max-points", default=None, metavar="N",
+                   help="largest grid accepted (default 100000000; overrides [sweep] max_points)")
 
 
 def register(subparsers, parent=None, formatter=None) -> None:

@@ -98,7 +98,7 @@ def _store_for(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_point
         if os.path.exists(path):
             if not Store.is_store(path):
                 raise InvalidParameterError(f"store {path!r} exists and is not a magbell sweep store")
-            lock = StoreLock(path, "magbell sweep").acquire()
+            lock = StoreLock(path).acquire()
             try:
                 existing = _open_existing(spec, path, resume, overwrite, chunk_points)
             except BaseException:
@@ -111,7 +111,7 @@ def _store_for(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_point
         table, _ = spec.reason_table(layout)  # every point checked before anything runs
         kernel = Kernel.from_spec(spec, table)
         try:
-            st, lock = Store.create(path, template(spec, kernel, layout, table, _dask_full), "magbell sweep")
+            st, lock = Store.create(path, template(spec, kernel, layout, table, _dask_full))
         except StoreExistsError:
             if attempt:
                 raise
@@ -261,7 +261,7 @@ def run(
             lock.release()
         ds = st.open()
         if found is not None:
-            ds.attrs["magbell_store_check"] = json.dumps(found.to_json())
+            ds.attrs["magbell_store_check"] = json.dumps(found.to_json(repairing=True))
     else:
         complete = not lost
         missing = [e["chunk"] for e in lost]

@@ -154,8 +154,7 @@ class Store:
             os.makedirs(parent, exist_ok=True)
             tmp = tempfile.mkdtemp(prefix=os.path.basename(path) + ".creating-", dir=parent)
         except OSError as e:
-            raise InvalidParameterError(f"cannot create the sweep store {path!r}: {e.strerror}"
-                                        + (f" ({e.filename})" if e.filename else "")) from None
+            raise InvalidParameterError(f"cannot create the sweep store {path!r}: {e.strerror}") from None
         lock = None
         try:
             target = os.path.join(tmp, "store")

@@ -75,11 +75,12 @@ class StoreCheck:
         return {"chunks": self.chunks, "verified": len(self.verified), "missing": len(self.missing),
                 "damaged_data": len(self.damaged_data), "damaged_records": len(self.damaged_records)}
 
-    def to_json(self) -> dict:
+    def to_json(self, repairing: bool = False) -> dict:
         return {**self.counts(), "missing_chunks": list(self.missing)[:100],
                 "damaged_data_chunks": list(self.damaged_data)[:100],
                 "damaged_record_files": list(self.damaged_records)[:100],
-                "problems": dict(list(self.problems.items())[:100]), "checksum": CHECKSUM}
+                "problems": dict(list(self.problems.items())[:100]), "checksum": CHECKSUM,
+                "lines": self.lines(repairing=repairing)}
 
     def lines(self, repairing: bool = False) -> list:
         """One line per category (categories with nothing in them are left out, except ``verified``)."""
