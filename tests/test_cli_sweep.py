@@ -279,6 +279,11 @@ def test_ctrl_c_and_sigkill_then_resume_lose_and_repeat_nothing(tmp_path):
     assert p.returncode == -signal.SIGKILL
     after_kill = sweep.store_progress(store)["records"]
     assert len(after_int) + 2 <= len(after_kill) < n_chunks
+    # its lock file still names the killed process, but the kernel dropped the lock with it; and a kill
+    # at any moment leaves no damage: every chunk with a record verifies, the rest are just missing
+    assert json.load(open(os.path.join(store, "_manifest", ".lock")))["pid"] == p.pid
+    check = sweep.verify(store)
+    assert check.intact and set(check.verified) == set(after_kill) and len(check.missing) == n_chunks - len(after_kill)
 
     # 3. resumed to the end
     r = subprocess.run(cmd + ["--resume", "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
@@ -286,6 +291,8 @@ def test_ctrl_c_and_sigkill_then_resume_lose_and_repeat_nothing(tmp_path):
     summary = json.loads(r.stdout)
     assert summary["complete"] and summary["run"] == 3
     assert summary["chunks_computed"] == n_chunks - len(after_kill)  # only the missing chunks
+    assert summary["store_check"] == {"chunks": n_chunks, "verified": len(after_kill),
+                                      "missing": n_chunks - len(after_kill), "damaged_data": 0, "damaged_records": 0}
 
     prog = sweep.store_progress(store)
     recs = prog["records"]
