@@ -131,11 +131,21 @@ def test_coherent_exchange_with_asymmetry(params):
     ],
 )
 def test_dark_state_stays_put(params, phase):
-    """System D: the dark (singlet-like) state is stationary for all t, including t = 1e6."""
+    """System D: the dark (singlet-like) state is stationary for all t, including t = 1e6.
+
+    With a complex A = e^{0.7i} the float inputs have |A|² − a² = 5.8e-17 (cos and sin are rounded), so
+    the exact dynamics of *these* parameters moves the dark state by 2.3e-11 at t = 1e6; magbell follows
+    the exact (mpmath) evolution there to 1e-15 instead of freezing a slow mode as stationary.
+    """
     psi = S.dark_ket(phase)
     t = np.array([0.0, 0.5, 3.0, 10.0, 1e3, 1e6])
     got = states(Model(**params), psi, t)
-    np.testing.assert_allclose(got, np.broadcast_to(S.proj(psi), got.shape), rtol=0, atol=ATOL)
+    np.testing.assert_allclose(got, np.broadcast_to(S.proj(psi), got.shape), rtol=0, atol=ATOL if phase == 0 else 1e-10)
+    if phase:
+        with mpmath.workdps(30):
+            Lq0 = S.mp_liouvillian_q0(**params)
+            exact = S.mp_evolve_q0(Lq0, S.proj(psi), 1e6)
+        np.testing.assert_allclose(got[-1], exact, rtol=0, atol=1e-15)
 
 
 @pytest.mark.parametrize("spoiler", [dict(delta=0.3), dict(D_dm=0.3), dict(A=0.9), dict(a_tilde=0.2)])

@@ -7,9 +7,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import measures as _measures
+from ._domain import (
+    DELTA_INDEX,
+    apply_mean_phase,
+    block_dd_without_mean_phase,
+    block_without_mean_phase,
+    check_domain,
+)
 from .errors import InvalidParameterError
-from .kernel import deflation_projector
-from .model import COEFFICIENT_NAMES, Model, basis_blocks
+from .model import COEFFICIENT_NAMES, Model
 from .propagate import is_uniform, propagate
 from .results import MeasureAccess
 from .states import as_density_matrices
@@ -77,9 +83,18 @@ class EvolveResult(MeasureAccess):
         return "\n".join(lines)
 
 
-def _projector(L: np.ndarray, q: int):
-    """Lazy exact-kernel projector of the real block L (P, n, n) for deflated long-time exponentials."""
-    return lambda: deflation_projector(L, block0=q == 0)
+def validate_chunk_points(chunk_points) -> int | None:
+    """``chunk_points`` as a positive int (or None), else :class:`InvalidParameterError`."""
+    if chunk_points is None:
+        return None
+    if isinstance(chunk_points, (bool, np.bool_)) or not isinstance(chunk_points, (int, np.integer)):
+        if isinstance(chunk_points, (float, np.floating)) and np.isfinite(chunk_points) and chunk_points == int(chunk_points):
+            chunk_points = int(chunk_points)
+        else:
+            raise InvalidParameterError(f"chunk_points must be a positive integer, got {chunk_points!r}")
+    if chunk_points < 1:
+        raise InvalidParameterError(f"chunk_points must be a positive integer, got {chunk_points!r}")
+    return int(chunk_points)
 
 
 def _coords_to_rho(r: np.ndarray, sb) -> np.ndarray:
@@ -141,6 +156,7 @@ def evolve(
         raise InvalidParameterError(
             f"unknown measure(s) {unknown}; known: {', '.join(_measures.MEASURES)}"
         )
+    chunk_points = validate_chunk_points(chunk_points)
     rho0, several = as_density_matrices(initial)
     labels = [_label(s) for s in initial] if several and isinstance(initial, (list, tuple)) else _label(initial)
 
@@ -166,7 +182,7 @@ def evolve(
     if empty:  # an empty grid: run one dummy point to learn the output shapes, return zero-length arrays
         coeff = np.zeros((1, len(COEFFICIENT_NAMES)))
         P = 1
-    blocks = basis_blocks()
+    check_domain(coeff, t_max=float(t.max()), what="evolve")
     if chunk_points is None:
         chunk_points = max(1, _CHUNK_BYTES // max(1, S * T * 16 * 8))
     chunk_points = int(max(1, min(chunk_points, P)))
@@ -177,16 +193,26 @@ def evolve(
     if order is not None:
         inv = np.empty_like(order)
         inv[order] = np.arange(T)
+    stats: dict = {"dd_points": 0}
     for start in range(0, P, chunk_points):
         stop = min(P, start + chunk_points)
         c = coeff[start:stop]
         p = stop - start
         rb = {}
         for q in used:
-            b = blocks[q]
-            n = b.shape[-1]
-            L = (c @ b.reshape(b.shape[0], n * n)).reshape(p, n, n)
-            x = propagate(L, r0[:, sb.blocks[q]], tt, uniform=uniform, projector=_projector(L, q))
+            # exp(L_q t) = exp(Δ t R_q) exp(L'_q t): Δ never enters a scaling or deflation decision
+            L, R = block_without_mean_phase(c, q)
+            x = propagate(
+                L,
+                r0[:, sb.blocks[q]],
+                tt,
+                uniform=uniform,
+                exact=lambda idx, c=c, q=q: block_dd_without_mean_phase(c[idx], q),
+                block0=q == 0,
+                info=stats,
+            )
+            if q:
+                x = apply_mean_phase(x, R, c[:, DELTA_INDEX], tt)
             rb[q] = x if inv is None else x[..., inv]
         values = _chunk_measures(rb, sb, measures, x_only, need_rho=store_states)
         rho = values.pop("__rho__", None)
@@ -214,6 +240,7 @@ def evolve(
         "x_states": x_only,
         "initial_labels": labels,
         "chunk_points": chunk_points,
+        "dd_points": stats["dd_points"],
         "dtype": "float64",
     }
     return EvolveResult(times=t, model=model, initial=rho0 if several else rho0[0], measures=out, states=states, info=info)

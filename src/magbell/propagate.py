@@ -1,26 +1,53 @@
 """Exact propagation of constant real generator blocks: ``r(t) = exp(L t) r0`` on a time grid.
 
-Two strategies, both exact to rounding (no ODE tolerance), both exact at exceptional points where L is
-defective (no eigendecomposition is used):
+Every point of a stack is first *classified* (:func:`classify`), then propagated on one of two paths:
 
-``uniform``   times ``t_k = t0 + k·dt``. With ``B = 2^b ≥ √n``: ``P = exp(L dt)`` by Padé scaling and
-              squaring, ``P^B`` by ``b`` squarings, anchor states ``r(t0 + jB dt) = (P^B)^j r(t0)`` and
-              in-block powers ``P^i`` (i < B) by repeated products. Each output is ``P^i · anchor_j``, so
-              rounding errors accumulate over at most ``B + n/B ≈ 2√n`` products instead of ``n``.
-``direct``    arbitrary times: ``exp(L t_k)`` for every time (cost grows with the number of times).
+``double``   float64 Padé scaling-and-squaring (:func:`magbell.expm.expm`), batched, fast. Used where its
+             rounding is provably small: ``‖L‖₁·t_max ≤ TN_FAST`` (error ~eps·‖L‖t ≤ 2e-13), or, for
+             longer times, where every non-stationary eigenvalue decays at a rate ≥ ``GAP_REL·‖L‖₁``
+             and the kernel is the (certain) one-dimensional trace kernel of the |q|=0 block, which is
+             then deflated exactly (``exp(L t) = P0 + (exp(L t/2^s) − P0)^(2^s)``); the error of a mode
+             with rate γ is ~eps·‖L‖t·e^{−γt} ≤ eps/GAP_REL.
+``dd``       double-double (~106-bit) expm1-form scaling and squaring (:func:`magbell.expm.expm1_dd`),
+             from the double-double generator (``L_lo``): slow decays (a − |A| = 1e-14 a), degenerate or
+             near-degenerate kernels, slowly decaying oscillations and weak couplings
+             (0 < |L_ij| < ``WEAK_REL·‖L‖₁``, whose tiny contributions to near-zero entries of ρ the
+             concurrence's square roots would amplify) are exact to ~1e-32·‖L‖t. Nothing is deflated
+             here, so a slow mode is never frozen.
+
+Couplings with ``|L_ij|·t_max ≤ NEGLIGIBLE`` are dropped first: they change no entry of exp(L t) by more
+than ~1e-30, and dropping them restores the exact zeros the reachability pattern then enforces
+(``Model(a=1e-300, ...)`` behaves like a = 0 instead of leaving 1e-17 noise in its structural zeros).
+
+The accuracy domain (``t_max·‖L‖₁ ≤ 1e16``, see :mod:`magbell._domain`) is checked by the caller.
+
+Uniform grids ``t_k = t0 + k·dt`` use powers of ``exp(L dt)`` (double: √n anchors so rounding grows over
+~2√n products; dd: sequential steps, whose rounding is ~1e-32 each); other time lists use ``exp(L t_k)``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .expm import expm, squarings
+from .expm import dd_add, dd_matmul, expm, expm1_dd, squarings, two_prod
 from .kernel import reachable
 
-__all__ = ["is_uniform", "propagate"]
+__all__ = ["is_uniform", "propagate", "classify", "TN_FAST", "GAP_REL", "WEAK_REL", "NEGLIGIBLE"]
 
 #: Deflate the kernel (see :func:`magbell.expm.expm`) when the scaling needs more squarings than this.
 DEFLATE_AFTER_SQUARINGS = 5
+#: below this ‖L‖₁·t_max the double path needs no spectral check (error ≲ eps·1e3)
+TN_FAST = 1e3
+#: non-stationary decay rates below GAP_REL·‖L‖₁ (at long times) send a point to the dd path
+GAP_REL = 1e-4
+#: non-zero couplings below WEAK_REL·‖L‖₁ send a point to the dd path
+WEAK_REL = 1e-6
+#: couplings with |L_ij|·t_max at most this are dropped
+NEGLIGIBLE = 1e-30
+#: matrices per batch of the dd direct path (bounds its temporaries to a few MB)
+_DD_BATCH = 512
+#: ℓ with ℓ·r = tr ρ for the |q|=0 block coordinates (ρ00, ρ11, ρ22, ρ33, Re ρ12, Im ρ12)
+_TRACE = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0])
 
 
 def is_uniform(times: np.ndarray) -> bool:
@@ -35,41 +62,136 @@ def is_uniform(times: np.ndarray) -> bool:
     return bool(np.all(np.abs(grid - times) <= 8 * np.finfo(float).eps * np.maximum(np.abs(times), dt)))
 
 
+def _trace_projector(L: np.ndarray, norm: np.ndarray):
+    """Kernel projector ``x ℓ`` of |q|=0 blocks with a one-dimensional kernel, and whether it is trusted.
+
+    ``(L + ‖L‖ uℓ) x = ‖L‖ u`` (ℓu = 1) gives the stationary state x with ℓx = 1 and Lx = 0; the
+    bordering is scaled with ‖L‖ so that M is as well conditioned as L's non-zero spectrum allows.
+    Trusted where ``‖L x‖₁ ≤ 1e-13·‖L‖₁`` a posteriori.
+    """
+    P, n, _ = L.shape
+    u = _TRACE / 4
+    M = L + norm[:, None, None] * (u[:, None] * _TRACE[None, :])
+    rhs = norm[:, None] * u[None, :]
+    ok = np.ones(P, dtype=bool)
+    try:
+        x = np.linalg.solve(M, rhs[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        return np.zeros_like(L), np.zeros(P, dtype=bool)
+    P0 = (x[:, :, None] * _TRACE[None, None, :]) * reachable(L)
+    resid = np.abs(L @ P0).sum(axis=-2).max(axis=-1)
+    ok &= np.isfinite(resid) & (resid <= 1e-13 * norm * np.maximum(1.0, np.abs(P0).sum(axis=-2).max(axis=-1)))
+    return np.where(ok[:, None, None], P0, 0.0), ok
+
+
+def _scales(absL: np.ndarray):
+    """‖L‖₁ and the smallest non-zero |L_ij| per point (inf where L = 0)."""
+    norm = absL.sum(axis=-2).max(axis=-1)
+    smallest = absL.min(axis=(-2, -1), initial=np.inf, where=absL > 0)
+    return norm, smallest
+
+
+def classify(L: np.ndarray, t_max: float, block0: bool = False, scales=None):
+    """Which points the double path propagates exactly, and their deflation projectors.
+
+    Returns ``(use_dd, P0)``: boolean (P,) and (P, n, n) (zero where nothing is deflated).
+    """
+    P, n, _ = L.shape
+    norm, smallest = _scales(np.abs(L)) if scales is None else scales
+    weak = smallest < WEAK_REL * norm
+    use_dd = weak.copy()
+    P0 = np.zeros_like(L)
+    with np.errstate(over="ignore"):
+        long_ = (norm * t_max > TN_FAST) & ~weak
+    idx = np.flatnonzero(long_)
+    if idx.size:
+        Ls = L[idx]
+        ev = np.linalg.eigvals(Ls)
+        slow = (-ev.real) < GAP_REL * norm[idx, None]
+        nslow = slow.sum(axis=-1)
+        if block0:
+            ok = nslow == 1
+            k = idx[ok]
+            if k.size:
+                Pk, trusted = _trace_projector(L[k], norm[k])
+                P0[k] = Pk
+                ok[np.flatnonzero(ok)[~trusted]] = False
+        else:
+            ok = nslow == 0
+        use_dd[idx[~ok]] = True
+    return use_dd, P0
+
+
 def propagate(
     L: np.ndarray,
     r0: np.ndarray,
     times: np.ndarray,
     uniform: bool | None = None,
-    projector=None,
+    exact=None,
+    block0: bool = False,
+    info: dict | None = None,
 ) -> np.ndarray:
     """States ``exp(L t) r0`` for a stack of generators.
 
     Parameters
     ----------
-    L : (P, n, n) real or complex generators.
+    L : (P, n, n) real generators.
+    exact : optional callable ``idx -> (hi, lo)``: the exact generators of points ``idx`` as double-double
+        pairs (hi + lo), used on the dd path (default: ``L`` itself).
     r0 : (S, n) initial vectors (shared by all P generators).
     times : (T,) non-negative times.
-    projector : callable returning the kernel projectors (P, n, n) of L; called only when a step is long
-        enough (many squarings) for the deflated exponential to matter.
+    block0 : L are |q|=0 blocks (a trace kernel exists and may be deflated).
+    info : if given, ``info["dd_points"]`` receives the number of points propagated in double-double.
 
     Returns
     -------
     (P, S, n, T) array (component-major, so each component's time series is contiguous).
     """
     times = np.asarray(times, dtype=float)
+    L = np.asarray(L, dtype=float)
     if uniform is None:
         uniform = is_uniform(times)
-    cache = {}
+    t_max = float(times.max()) if times.size else 0.0
+    neg = None
+    absL = np.abs(L)
+    scales = _scales(absL)
+    if t_max > 0 and np.any(scales[1] <= NEGLIGIBLE / t_max):
+        neg = (absL <= NEGLIGIBLE / t_max) & (absL > 0)
+        L = np.where(neg, 0.0, L)
+        scales = _scales(np.abs(L))
+    P, n, _ = L.shape
+    use_dd, P0 = classify(L, t_max, block0, scales)
+    if info is not None:
+        info["dd_points"] = info.get("dd_points", 0) + int(use_dd.sum())
+    if not np.any(use_dd):
+        return _propagate_double(L, r0, times, uniform, P0)
+    out = np.empty((P, r0.shape[0], n, len(times)), dtype=float)
+    fast = np.flatnonzero(~use_dd)
+    if fast.size:
+        out[fast] = _propagate_double(L[fast], r0, times, uniform, P0[fast])
+    slow = np.flatnonzero(use_dd)
+    if exact is None:
+        Lh, Ll = L[slow], np.zeros_like(L[slow])
+    else:
+        Lh, Ll = exact(slow)
+        if neg is not None:
+            Lh, Ll = np.where(neg[slow], 0.0, Lh), np.where(neg[slow], 0.0, Ll)
+    out[slow] = _propagate_dd(Lh, Ll, r0, times, uniform)
+    return out
+
+
+# ------------------------------------------------------------------------------------------- double
+
+
+def _propagate_double(L, r0, times, uniform, P0):
     pattern = reachable(L)  # exact zeros of exp(L t)
+    deflate = bool(np.any(P0 != 0))
 
     def exp_lt(A):
         """exp(A) for A = L·t (stack over L's leading axis, maybe with a time axis)."""
         mask = pattern if A.ndim == 3 else pattern[:, None]
-        if projector is not None and squarings(A) > DEFLATE_AFTER_SQUARINGS:
-            if "P0" not in cache:
-                cache["P0"] = projector()
-            P0 = cache["P0"] if A.ndim == 3 else cache["P0"][:, None]
-            return expm(A, projector=P0) * mask
+        if deflate and squarings(A) > DEFLATE_AFTER_SQUARINGS:
+            return expm(A, projector=P0 if A.ndim == 3 else P0[:, None]) * mask
         return expm(A) * mask
 
     if uniform and len(times) >= 2:
@@ -127,4 +249,63 @@ def _propagate_uniform(L, r0, times, exp_lt):
         if S == 1:
             return full[:, None, :, :T]
         out[:, s] = full[:, :, :T]
+    return out
+
+
+# ---------------------------------------------------------------------------------------- dd path
+
+
+def _scaled(Lh, Ll, t):
+    """(L_h + L_l)·t as double-double; t broadcasts against L's leading axes.
+
+    L is first scaled by a power of two to ‖L‖ ~ 1 (and t by its inverse), exactly, so that Dekker's
+    split neither overflows nor loses the low part to subnormals for rates from 1e-150 to 1e150.
+    """
+    norm = np.abs(Lh).sum(axis=-2).max(axis=-1)
+    e = np.frexp(np.where(norm > 0, norm, 1.0))[1][..., None, None]
+    Lh, Ll, t = np.ldexp(Lh, -e), np.ldexp(Ll, -e), np.ldexp(t, e)
+    ph, pl = two_prod(Lh, t)
+    return dd_add(ph, pl, Ll * t, np.zeros_like(ph))
+
+
+def _step(Xh, Xl, rh, rl):
+    """r + X r in double-double (X: (..., n, n), r: (..., n, k))."""
+    qh, ql = dd_matmul((Xh, Xl), (rh, rl))
+    return dd_add(rh, rl, qh, ql)
+
+
+def _propagate_dd(Lh, Ll, r0, times, uniform):
+    P, n, _ = Lh.shape
+    if P > _DD_BATCH:
+        return np.concatenate(
+            [_propagate_dd(Lh[a : a + _DD_BATCH], Ll[a : a + _DD_BATCH], r0, times, uniform) for a in range(0, P, _DD_BATCH)]
+        )
+    S = r0.shape[0]
+    T = len(times)
+    pattern = reachable(Lh)
+    out = np.empty((P, S, n, T))
+    r = np.broadcast_to(r0.T.astype(float), (P, n, S)).copy()
+    if uniform and T >= 2:
+        t0 = times[0]
+        dt = (times[-1] - t0) / (T - 1)
+        rh, rl = r, np.zeros_like(r)
+        if t0 != 0:
+            Xh, Xl = expm1_dd(*_scaled(Lh, Ll, t0))
+            rh, rl = _step(Xh * pattern, Xl * pattern, rh, rl)
+        Xh, Xl = expm1_dd(*_scaled(Lh, Ll, dt))
+        Xh, Xl = Xh * pattern, Xl * pattern
+        for k in range(T):
+            if k:
+                rh, rl = _step(Xh, Xl, rh, rl)
+            out[:, :, :, k] = np.swapaxes(rh, 1, 2)
+        return out
+    per = max(1, _DD_BATCH // max(1, P))
+    for a in range(0, T, per):
+        tk = times[a : a + per]
+        Ah, Al = _scaled(Lh[:, None], Ll[:, None], tk[None, :, None, None])  # (P, k, n, n)
+        Xh, Xl = expm1_dd(Ah, Al)
+        Xh, Xl = Xh * pattern[:, None], Xl * pattern[:, None]
+        rr = np.broadcast_to(r[:, None], (P, len(tk), n, S))
+        rh, rl = _step(Xh, Xl, rr, np.zeros_like(rr))
+        out[:, :, :, a : a + len(tk)] = np.transpose(rh, (0, 3, 2, 1))  # (P, k, n, S) -> (P, S, n, k)
     return out
