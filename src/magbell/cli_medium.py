@@ -278,3 +278,6 @@ def register(subparsers, parent=None, formatter=None) -> None:
                    help="Markov check: require (induced rate) x (medium correlation time) < X (default 0.1)")
     s.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(func=cmd_medium)
+    from .cli_film import attach  # `magbell medium film ...`: NV centres above a film (issue 12)
+
+    attach(p, formatter)

@@ -10,7 +10,12 @@ Zou, Zhang & Tserkovnyak, PRB 106, L180406 (2022), main text after Eq. (9) and S
   (:class:`MagnonMedium`) and the Markov-validity report.
 * :mod:`~magbell.medium.units` — unit parsing (``"200nm"``, ``"4K"``, ``"2.87GHz"``, ``"50mT"``) and constants.
 * :mod:`~magbell.medium.presets` — NV centre and YIG presets, :class:`PhysicalSetup` (physical units in,
-  rates in 1/s and couplings in rad/s out).
+  rates in 1/s and couplings in rad/s out) for the paper's contact coupling.
+* NV centres above a real film (dipolar stray-field coupling, ``docs/medium.md`` §11):
+  :mod:`~magbell.medium.film` (:class:`Film`: equilibrium, dipole-exchange spin waves, LLG susceptibility),
+  :mod:`~magbell.medium.nv` (:func:`nv_qubit`, :func:`spin_half_qubit`), :mod:`~magbell.medium.stray`
+  (:func:`film_couplings` → :class:`FilmCouplings` N×N blocks → ``.model()``; :func:`relaxation_rate`),
+  :mod:`~magbell.medium.film_presets` (YIG with Ms(T), permalloy; :func:`nv_film_setup`).
 """
 
 from .greens import IntegrationAccuracyWarning as IntegrationAccuracyWarning
@@ -42,3 +47,14 @@ from .presets import PhysicalSetup as PhysicalSetup
 from .presets import QubitSpecies as QubitSpecies
 from .units import parse_quantity as parse_quantity
 from .units import parse_values as parse_values
+from .film import Film as Film
+from .film_presets import FILM_MATERIALS as FILM_MATERIALS
+from .film_presets import YIG_FILM as YIG_FILM
+from .film_presets import FilmMaterial as FilmMaterial
+from .film_presets import nv_film_setup as nv_film_setup
+from .nv import Qubit as Qubit
+from .nv import nv_qubit as nv_qubit
+from .nv import spin_half_qubit as spin_half_qubit
+from .stray import FilmCouplings as FilmCouplings
+from .stray import film_couplings as film_couplings
+from .stray import relaxation_rate as relaxation_rate
