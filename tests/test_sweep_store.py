@@ -450,3 +450,21 @@ def test_paths_that_cannot_be_used_are_one_line_errors(tmp_path, magbell_main, c
     _one_line_error(magbell_main, capsys, ["sweep", path, "--no-progress", "--store", str(tmp_path / "s.zarr"),
                                            "--output", "/proc/out.nc"], "/proc/out.nc")
     _one_line_error(magbell_main, capsys, ["sweep", path, "--verify", "s.zarr"], "either CONFIG.toml")
+
+
+def test_a_result_larger_than_memory_needs_a_store():
+    """Without a store the whole result is held in memory: 10^8 curves x 10^4 times (8 TB) are refused
+    before anything is built, instead of a MemoryError; the message says what to do."""
+    g = sweep.Grid(delta=np.linspace(0, 1, 10**4), A=np.linspace(0, 1, 10**4))
+    t0 = time.perf_counter()
+    with pytest.raises(InvalidParameterError, match=r"the result would take [\d,.]+ GiB in memory.*give a store"):
+        sweep.run("evolve", g, fixed={"a": 1.0}, times=np.linspace(0, 1, 10**4))
+    assert time.perf_counter() - t0 < 5
+
+
+def test_the_summary_reads_a_large_variable_block_by_block():
+    from magbell.cli_sweep import _measure_line
+
+    ds = xr.Dataset({"concurrence": (("x", "t"), np.array([[0.1, np.nan], [0.5, 0.3], [np.inf, 0.2]]))})
+    line = "concurrence: min 0.1, max 0.5, mean 0.275 (finite values)"
+    assert _measure_line(ds, "concurrence", block_bytes=1) == line == _measure_line(ds, "concurrence")

@@ -367,14 +367,28 @@ def _fmt_n(n) -> str:
     return f"{int(n):,}"
 
 
-def _measure_line(ds, name) -> str | None:
+def _measure_line(ds, name, block_bytes: int = 64 * 2**20) -> str | None:
+    """min/max/mean of the finite values of ``ds[name]``, read block by block along its first dimension
+    (a store's result may be far larger than memory)."""
     if name not in ds:
         return None
-    v = np.asarray(ds[name].values, dtype=float)
-    v = v[np.isfinite(v)]
-    if not v.size:
+    var = ds[name]
+    if not var.dims:
+        return None
+    dim0 = var.dims[0]
+    row = max(1, var.dtype.itemsize * math.prod(var.shape[1:]))
+    step = max(1, block_bytes // row)
+    n, total, lo, hi = 0, 0.0, math.inf, -math.inf
+    for i in range(0, var.shape[0], step):
+        v = np.asarray(var.isel({dim0: slice(i, i + step)}).values, dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size:
+            n += v.size
+            total += float(v.sum())
+            lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
+    if not n:
         return f"{name}: no finite values"
-    return f"{name}: min {v.min():.6g}, max {v.max():.6g}, mean {v.mean():.6g} (finite values)"
+    return f"{name}: min {lo:.6g}, max {hi:.6g}, mean {total / n:.6g} (finite values)"
 
 
 def _cli_max_points(v):

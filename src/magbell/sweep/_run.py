@@ -91,6 +91,29 @@ def _open_existing(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_p
     return st, layout, table
 
 
+def _memory_bytes() -> int | None:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return None
+
+
+def check_memory(spec: Spec, kernel: Kernel) -> None:
+    """Without a store the whole result is held in memory: refuse one larger than half this machine's
+    memory (with a store, chunks go to disk as they finish)."""
+    sizes = dict(zip(spec.grid.dims, spec.grid.shape))
+    sizes.update(spec.trailing_sizes())
+    outs = {o.name: o for o in spec.task.outputs()}
+    need = sum(math.prod(sizes[d] for d in dims) * np.dtype(outs[name].dtype).itemsize
+               for name, dims in kernel.final.items()) + 3 * math.prod(spec.grid.shape)
+    have = _memory_bytes()
+    if have and need > have // 2:
+        raise InvalidParameterError(
+            f"the result would take {need / 2**30:,.1f} GiB in memory, more than half of this machine's "
+            f"{have / 2**30:,.1f} GiB: give a store (store=..., written chunk by chunk) or a smaller grid"
+        )
+
+
 def _store_for(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_points):
     """(store, layout, table, lock, existed): the sweep's store, locked for writing. An existing store is
     locked before its manifest is read; a new one is locked before it appears at ``path``."""
@@ -204,6 +227,7 @@ def run(
         if store is not None:
             st, layout, table, lock, existed = _store_for(spec, os.fspath(store), resume, overwrite, chunk_points)
         else:
+            check_memory(spec, Kernel.from_spec(spec, ()))  # before the grid is checked point by point
             layout = spec.layout(chunk_points)
             table, _ = spec.reason_table(layout)  # every point checked before anything runs
         kernel = Kernel.from_spec(spec, table)

@@ -221,7 +221,10 @@ class Store:
             try:
                 with open(os.path.join(mdir, name)) as f:
                     rec = json.load(f)
-            except (OSError, ValueError) as e:
+            except OSError as e:
+                out[name] = (cid, None, f"cannot be read ({e.strerror or type(e).__name__})")
+                continue
+            except ValueError as e:
                 out[name] = (cid, None, f"not valid JSON ({type(e).__name__})")
                 continue
             if not isinstance(rec, dict):
