@@ -159,3 +159,45 @@ def sector_basis(n_sites: int) -> SectorBasis:
     for arr in (to_real, from_real):
         arr.setflags(write=False)
     return SectorBasis(n=n, to_real=to_real, from_real=from_real, blocks=blocks)
+
+
+@lru_cache(maxsize=None)
+def sector_elements(n_sites: int) -> tuple:
+    """Complex coordinates of the signed sectors q = 0, 1, 2, ... (q ≥ 0 only; sector −q is the conjugate).
+
+    Returns one tuple of ``(i, j)`` matrix-element pairs per q: q = 0 lists the populations ``ρ_ii`` and then
+    the coherences ``ρ_ij`` (i ≠ j, m_i = m_j, both orders); q ≥ 1 lists ``ρ_ij`` with i < j, in the order of
+    the ``(Re ρ_ij, Im ρ_ij)`` pairs of :func:`sector_basis`. In these coordinates every term of the
+    Hamiltonian that is diagonal in the product basis (δ, Δ, 𝒥z) is diagonal and purely imaginary — a pure
+    phase — and the mean splitting Δ is the scalar ``i q Δ`` on sector q.
+    """
+    n = 2**n_sites
+    m = magnetisation(n_sites)
+    out = []
+    for q in range(n_sites + 1):
+        if q == 0:
+            els = [(i, i) for i in range(n)]
+            els += [(i, j) for i in range(n) for j in range(n) if i != j and m[i] == m[j]]
+        else:
+            els = [(i, j) for i in range(n) for j in range(i + 1, n) if abs(int(m[i] - m[j])) // 2 == q]
+        out.append(tuple(els))
+    return tuple(out)
+
+
+def complex_block(L: np.ndarray) -> np.ndarray:
+    """Complex (…, n, n) sector matrix of a real |q| ≥ 1 block (…, 2n, 2n) on (Re, Im) pairs.
+
+    The real block acts on ``z = Re + i Im`` complex-linearly: ``dz/dt = C z`` with
+    ``L[2k, 2l] = Re C_kl`` and ``L[2k+1, 2l] = Im C_kl``.
+    """
+    return L[..., 0::2, 0::2] + 1j * L[..., 1::2, 0::2]
+
+
+def block0_complex_map() -> np.ndarray:
+    """F (6, 6) with ``e = F r``: real |q|=0 coordinates (4 populations, Re ρ12, Im ρ12) → (populations,
+    ρ12, ρ21), the q = 0 coordinates of :func:`sector_elements` for two qubits."""
+    F = np.zeros((6, 6), dtype=complex)
+    F[:4, :4] = np.eye(4)
+    F[4, 4], F[4, 5] = 1.0, 1j
+    F[5, 4], F[5, 5] = 1.0, -1j
+    return F
