@@ -1,0 +1,370 @@
+"""Design of relaxometry experiments: synthetic data, Cramér–Rao bounds, optimal allocation of shots.
+
+* :func:`simulate` draws seeded data for a :class:`Protocol` from the exact forward model: a complete set
+  of populations is one multinomial draw of the four read-out outcomes; z1, z2, z1z2 are binomial; ``cov``
+  is the sample covariance of the ±1 outcomes of its own shots.
+* :func:`cramer_rao`: the inverse expected information (Rao 1945; Cramér 1946) of a protocol.
+* :func:`design`: c-optimal allocation (Pukelsheim, *Optimal Design of Experiments*, ch. 5) of a shot budget
+  over candidate (preparation, time) settings, minimising var(target) = cᵀ M(w)⁻¹ c over the simplex with
+  ``scipy.optimize.minimize`` (SLSQP), M(w) = Σ w_s F_s the per-shot information.
+* :func:`shots_to_detect`: shots for the A = 0 likelihood-ratio test to reject at level α with a given power,
+  from the non-centrality of the exemplary (noise-free) data set (O'Brien & Muller 1993):
+  λ(N) = N · min_{θ₀} deviance₁, one-sided boundary test ⇒ √λ = z₁₋α + z_power.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.stats import norm
+
+from ..errors import InvalidParameterError
+from ..states import STATE_NAMES
+from ._data import OBSERVABLES, POPULATIONS, Data, load_data, time_scale
+from ._fit import Problem, optimise, resolve
+from ._params import READOUT, Space, check_physical, parse_assignments, to_scaled
+from ._uncertainty import expected_information, identifiability, scales
+
+__all__ = ["Protocol", "simulate", "cramer_rao", "design", "shots_to_detect", "DesignResult"]
+
+
+@dataclass(frozen=True, eq=False)
+class Protocol:
+    """Preparations × wait times, measured with ``shots`` single-shot readouts per setting and observable.
+
+    ``times`` in ``time_unit``; ``shots`` a number or an array (n_initials, n_times); ``observables``:
+    ``"populations"`` (the four joint outcomes of the same shots) and/or any of z1, z2, z1z2, cov.
+    """
+
+    initials: tuple
+    times: np.ndarray
+    shots: object = 1000
+    time_unit: str = "s"
+    observables: tuple = ("populations",)
+    readout_up: float = 1.0
+    readout_down: float = 1.0
+    _shots: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self):
+        ini = self.initials
+        if isinstance(ini, str):
+            ini = tuple(s.strip() for s in ini.split(",") if s.strip())
+        bad = [s for s in ini if s not in STATE_NAMES]
+        if bad or not ini:
+            raise InvalidParameterError(f"initials: unknown or missing state(s) {bad}; known: {', '.join(STATE_NAMES)}")
+        object.__setattr__(self, "initials", tuple(ini))
+        t = np.atleast_1d(np.asarray(self.times, dtype=float))
+        if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or np.any(t < 0):
+            raise InvalidParameterError("times must be a non-empty 1-D array of finite times >= 0")
+        object.__setattr__(self, "times", t)
+        time_scale(self.time_unit)
+        obs = self.observables
+        if isinstance(obs, str):
+            obs = tuple(s.strip() for s in obs.split(",") if s.strip())
+        for o in obs:
+            if o != "populations" and o not in OBSERVABLES[4:]:
+                raise InvalidParameterError(
+                    f"observables: unknown {o!r}; use populations, {', '.join(OBSERVABLES[4:])}")
+        object.__setattr__(self, "observables", tuple(obs))
+        n = np.broadcast_to(np.asarray(self.shots, dtype=float), (len(ini), len(t)))
+        if np.any(n < 0) or np.any(n != np.round(n)) or not np.all(np.isfinite(n)):
+            raise InvalidParameterError("shots must be whole numbers >= 0")
+        if not np.any(n > 0):
+            raise InvalidParameterError("shots: the protocol measures nothing (all shots are 0)")
+        object.__setattr__(self, "_shots", n.copy())
+        check_physical({"readout_up": self.readout_up, "readout_down": self.readout_down}, "protocol")
+
+    @property
+    def shot_table(self) -> np.ndarray:
+        return self._shots
+
+    @property
+    def total_shots(self) -> int:
+        return int(np.sum(self._shots) * len(self.observables))
+
+    def to_dict(self) -> dict:
+        rows = [{"initial": s, "time": float(t), "shots": int(self._shots[i, j])}
+                for i, s in enumerate(self.initials) for j, t in enumerate(self.times) if self._shots[i, j] > 0]
+        return {"time_unit": self.time_unit, "observables": list(self.observables), "settings": rows,
+                "total_shots": self.total_shots, "readout_up": self.readout_up, "readout_down": self.readout_down}
+
+
+def _truth(truth) -> dict:
+    t = parse_assignments(truth, "truth")
+    if "a" not in t:
+        raise InvalidParameterError("truth: a (the local relaxation rate) is required")
+    check_physical(t, "truth")
+    return t
+
+
+def _joint(truth_si: dict, protocol: Protocol) -> tuple:
+    """Read-out joint probabilities q (n_initials, n_times, 4) and tau."""
+    sc = time_scale(protocol.time_unit)
+    t = protocol.times * sc
+    tau = float(t.max()) if t.max() > 0 else 1.0
+    fixed = to_scaled({k: v for k, v in truth_si.items() if k not in READOUT}, tau)
+    fixed.update(readout_up=protocol.readout_up, readout_down=protocol.readout_down)
+    space = Space((), fixed, tau)
+    rows = {"time": [], "initial": [], "observable": [], "value": [], "shots": []}
+    for s in protocol.initials:
+        for tt in t:
+            rows["time"].append(tt)
+            rows["initial"].append(s)
+            rows["observable"].append("p_uu")
+            rows["value"].append(0.5)
+            rows["shots"].append(1)
+    prob = Problem(load_data(rows), tau)
+    q, _ = prob.q(space, np.zeros((1, 0)))
+    q = np.clip(q[0], 0.0, 1.0)
+    q = q / q.sum(axis=-1, keepdims=True)
+    return q.reshape(len(protocol.initials), len(t), 4), tau
+
+
+def simulate(truth, protocol: Protocol, seed=None, *, expected: bool = False) -> Data:
+    """Seeded synthetic data for ``protocol`` from parameters ``truth`` (SI dict or ``"a=1e4,A=5e3"``).
+
+    ``expected=True`` returns the noise-free expectation (values = probabilities; shots as planned).
+    """
+    truth_si = _truth(truth)
+    q, _ = _joint(truth_si, protocol)
+    rng = np.random.default_rng(seed)
+    sc = time_scale(protocol.time_unit)
+    cols = {"time": [], "initial": [], "observable": [], "value": [], "shots": []}
+    vals = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=float)
+
+    def add(t, s, o, v, n):
+        cols["time"].append(t * sc)
+        cols["initial"].append(s)
+        cols["observable"].append(o)
+        cols["value"].append(float(v))
+        cols["shots"].append(int(n))
+
+    for i, s in enumerate(protocol.initials):
+        for j, t in enumerate(protocol.times):
+            n = int(protocol.shot_table[i, j])
+            if n == 0:
+                continue
+            p = q[i, j]
+            for o in protocol.observables:
+                f = p if expected else rng.multinomial(n, p) / n
+                z1, z2, zz = f @ vals[:, 0], f @ vals[:, 1], f @ (vals[:, 0] * vals[:, 1])
+                if o == "populations":
+                    f = f / np.sum(f)
+                    for k, name in enumerate(POPULATIONS):
+                        add(t, s, name, f[k], n)
+                elif o == "z1":
+                    add(t, s, o, np.clip(z1, -1, 1), n)
+                elif o == "z2":
+                    add(t, s, o, np.clip(z2, -1, 1), n)
+                elif o == "z1z2":
+                    add(t, s, o, np.clip(zz, -1, 1), n)
+                else:
+                    add(t, s, o, np.clip(zz - z1 * z2, -1, 1), n)
+    if protocol.readout_up != 1 or protocol.readout_down != 1:
+        m = len(cols["time"])
+        cols["readout_up"] = [protocol.readout_up] * m
+        cols["readout_down"] = [protocol.readout_down] * m
+    return load_data(cols)
+
+
+def _info_setup(truth_si, fit, protocol):
+    data = simulate(truth_si, protocol, expected=True)
+    fixed = {k: v for k, v in truth_si.items() if k not in _names(fit)}
+    free, fixed_si = resolve(fit, fixed, data)
+    problem = Problem(data)
+    space = Space(free, to_scaled(fixed_si, problem.tau), problem.tau, rate_max=problem.rate_max)
+    nat = space.natural(np.zeros((1, 0)) if not free else np.zeros((1, len(free))))
+    truth_scaled = to_scaled(truth_si, problem.tau)
+    nat_all = {p: float(v[0]) for p, v in nat.items()}
+    for p in free:
+        nat_all[p] = float(truth_scaled.get(p, 0.0 if p not in READOUT else 1.0))
+    theta = np.array([nat_all[p] for p in free])
+    return problem, space, theta, nat_all
+
+
+def _defaults(free, fixed) -> dict:
+    from ._params import PARAMETERS
+
+    out = dict(fixed)
+    for p in PARAMETERS:
+        if p not in free and p not in out and p not in READOUT and p != "arg_A_tilde":
+            out[p] = 0.0
+    return out
+
+
+def _names(fit) -> tuple:
+    from ._params import parse_names
+
+    return parse_names(fit)
+
+
+def cramer_rao(truth, protocol: Protocol, fit="a,A") -> dict:
+    """Cramér–Rao standard deviations (SI) of the fitted parameters at ``truth`` for ``protocol``.
+
+    Returns ``{"stderr": {p: σ or None}, "covariance": (k, k) SI, "parameters": names,
+    "not_identifiable": [...]}``; None marks parameters the protocol cannot determine.
+    """
+    truth_si = _truth(truth)
+    problem, space, theta, nat_all = _info_setup(truth_si, fit, protocol)
+    F = expected_information(problem, space, theta, nat_all)
+    nonid, null, sc = identifiability(space, F, nat_all)
+    from ._uncertainty import covariance
+
+    C, und = covariance(F, null, sc)
+    f = np.array([1 / problem.tau if p in _rates() else 1.0 for p in space.free])
+    C = C * np.outer(f, f)
+    se = np.sqrt(np.diag(C))
+    return {"parameters": space.free, "stderr": {p: (None if und[j] else float(se[j])) for j, p in enumerate(space.free)},
+            "covariance": C, "not_identifiable": [n.message for n in nonid]}
+
+
+def _rates():
+    from ._params import RATE_PARAMETERS
+
+    return RATE_PARAMETERS
+
+
+@dataclass(frozen=True)
+class DesignResult:
+    """Recommended protocol and predicted uncertainty of ``target`` (SI)."""
+
+    protocol: Protocol
+    target: str
+    stderr: float
+    stderr_uniform: float
+    weights: dict  # (initial, time) -> fraction of shots
+
+    def to_dict(self) -> dict:
+        return {"target": self.target, "predicted_stderr": self.stderr, "uniform_allocation_stderr": self.stderr_uniform,
+                "efficiency_gain": (self.stderr_uniform / self.stderr) ** 2 if self.stderr > 0 else None,
+                "protocol": self.protocol.to_dict()}
+
+
+def _per_setting_information(truth_si, fit, initials, times, time_unit, observables, readout):
+    proto = Protocol(initials, times, 1, time_unit, observables, *readout)
+    problem, space, theta, nat_all = _info_setup(truth_si, fit, proto)
+    from ._uncertainty import standardised_rows
+
+    k = space.k
+    sc = scales(space, nat_all)
+    G = standardised_rows(problem, space, theta, nat_all)
+    d = problem.data
+    keys = list(zip(d.initial.tolist(), (d.time / time_scale(time_unit)).tolist()))
+    settings = list(dict.fromkeys(keys))
+    Fs = np.zeros((len(settings), k, k))
+    index = {s: i for i, s in enumerate(settings)}
+    for r, key in enumerate(keys):
+        Fs[index[key]] += np.outer(G[r], G[r])
+    return Fs, settings, space, problem, sc
+
+
+def design(truth, fit="a,A", *, initials="ud,dd", times, total_shots: int, target: str = "A", time_unit: str = "s",
+           observables="populations", readout=(1.0, 1.0), min_fraction: float = 1e-3) -> DesignResult:
+    """Allocate ``total_shots`` over the candidate settings (initials × times) to minimise var(target)."""
+    truth_si = _truth(truth)
+    names = _names(fit)
+    if target not in names:
+        raise InvalidParameterError(f"target {target!r} must be one of the fitted parameters {', '.join(names)}")
+    if not total_shots >= 1:
+        raise InvalidParameterError(f"total_shots must be >= 1, got {total_shots}")
+    Fs, settings, space, problem, sc = _per_setting_information(truth_si, fit, initials, times, time_unit,
+                                                                observables, readout)
+    m = len(settings)
+    j = space.free.index(target)
+    Fs_rel = Fs * np.outer(sc, sc)  # relative units keep M well conditioned
+    c = np.zeros(space.k)
+    c[j] = 1.0
+    Mu = Fs_rel.mean(axis=0)
+    lam = np.linalg.eigvalsh(Mu)
+    if lam.min() <= 1e-10 * max(lam.max(), 1e-300):
+        raise InvalidParameterError(
+            "the candidate settings cannot determine all fitted parameters together (singular information); "
+            "add preparations or times, or fit fewer parameters")
+    ridge = 1e-12 * lam.max()
+
+    def obj(w):
+        M = np.tensordot(w, Fs_rel, 1) + ridge * np.eye(space.k)
+        u = np.linalg.solve(M, c)
+        return float(c @ u), -np.einsum("i,sij,j->s", u, Fs_rel, u)
+
+    w0 = np.full(m, 1.0 / m)
+    res = minimize(obj, w0, jac=True, method="SLSQP", bounds=[(0.0, 1.0)] * m,
+                   constraints=[{"type": "eq", "fun": lambda w: np.sum(w) - 1, "jac": lambda w: np.ones(m)}],
+                   options={"maxiter": 500, "ftol": 1e-12})
+    w = np.clip(res.x, 0, None)
+    w[w < min_fraction] = 0.0
+    w /= w.sum()
+    n_obs = len(Protocol("ud", [0.0], 1, time_unit, observables).observables)
+    per_obs = total_shots / n_obs
+    raw = w * per_obs
+    shots = np.floor(raw)
+    rest = int(round(per_obs - shots.sum()))
+    if rest > 0:
+        shots[np.argsort(-(raw - shots))[:rest]] += 1
+    ini = tuple(dict.fromkeys(s for s, _ in settings))
+    tt = np.array(sorted(set(t for _, t in settings)))
+    table = np.zeros((len(ini), len(tt)))
+    for (s, t), n in zip(settings, shots):
+        table[ini.index(s), int(np.searchsorted(tt, t))] += n
+    keep_t = table.sum(axis=0) > 0
+    keep_s = table.sum(axis=1) > 0
+    proto = Protocol(tuple(np.array(ini)[keep_s]), tt[keep_t], table[keep_s][:, keep_t], time_unit, observables,
+                     *readout)
+    f = 1 / problem.tau if target in _rates() else 1.0
+    var_rel = obj(shots / max(shots.sum(), 1))[0] / max(shots.sum(), 1)
+    var_uni = obj(w0)[0] / per_obs
+    se = float(np.sqrt(var_rel) * sc[j] * f)
+    se_u = float(np.sqrt(var_uni) * sc[j] * f)
+    weights = {(s, float(t)): float(x) for (s, t), x in zip(settings, w) if x > 0}
+    return DesignResult(protocol=proto, target=target, stderr=se, stderr_uniform=se_u, weights=weights)
+
+
+def shots_to_detect(truth, protocol: Protocol, fit="a,A", *, alpha: float = 0.05, power: float = 0.8) -> dict:
+    """Shots needed (protocol scaled uniformly) for the A = 0 test to reject at level ``alpha`` with ``power``.
+
+    Returns ``{"total_shots", "scale", "noncentrality_per_protocol", "alpha", "power"}``; ``scale`` multiplies
+    every setting's shots of ``protocol``.
+    """
+    truth_si = _truth(truth)
+    if not 0 < alpha < 1 or not 0 < power < 1:
+        raise InvalidParameterError("alpha and power must lie in (0, 1)")
+    if truth_si.get("A", 0.0) == 0:
+        raise InvalidParameterError("truth: A must be nonzero to be detected")
+    names = _names(fit)
+    if "A" not in names:
+        raise InvalidParameterError("fit must include A to test A = 0")
+    data = simulate(truth_si, protocol, expected=True)
+    problem = Problem(data)
+    fixed = {k: v for k, v in truth_si.items() if k not in names}
+    fixed["A"] = 0.0
+    free0 = tuple(p for p in names if p not in ("A", "arg_A"))
+    fixed.setdefault("arg_A", 0.0)
+    fixed_si = _defaults(free0, fixed)
+    space0 = Space(free0, to_scaled(fixed_si, problem.tau), problem.tau, rate_max=problem.rate_max)
+    start = {p: to_scaled(truth_si, problem.tau).get(p, 1.0 if p in ("a", "a_tilde", "d") else 0.0) for p in free0}
+    if free0:
+        x0, ll0, _, _ = optimise(problem, space0, start, seed=0, n_starts=64, n_local=2)
+    else:
+        x0 = np.zeros(0)
+        ll0 = float(problem.loglik(space0, x0[None])[0])
+    forbidden = problem.lik.forbidden(problem.q(space0, np.asarray(x0)[None])[0])[0]
+    if np.any(forbidden):
+        # the best A = 0 model forbids outcomes that occur with probability π_r under the truth: one such
+        # outcome rejects A = 0 outright; P(none in s·protocol) = Π (1 − π_r)^{s n_r} ≤ 1 − power
+        d = problem.data
+        pi = np.where(np.isin(d.observable, ("z1", "z2", "z1z2")), (1 + d.value) / 2, d.value)
+        pi = np.where(forbidden, np.clip(pi, 0.0, 1.0), 0.0)
+        log_none = float(np.sum(d.shots * np.log1p(-np.minimum(pi, 1 - 1e-16))))
+        scale = np.log(1 - power) / log_none if log_none < 0 else np.inf
+        return {"total_shots": float(protocol.total_shots * scale), "scale": float(scale),
+                "noncentrality_per_protocol": float("inf"), "alpha": alpha, "power": power,
+                "test": "A = 0 forbids outcomes that the truth produces (idealised model: perfect readout, "
+                        "a_tilde = 0?): a single such outcome rejects it; shots for probability 'power' to see one"}
+    lam = 2 * (problem.lik.sat - ll0)  # exemplary data: the true model is saturated
+    need = (norm.isf(alpha) + norm.isf(1 - power)) ** 2
+    scale = need / lam if lam > 0 else np.inf
+    return {"total_shots": float(protocol.total_shots * scale), "scale": float(scale),
+            "noncentrality_per_protocol": float(lam), "alpha": alpha, "power": power,
+            "test": "one-sided likelihood ratio of A = 0 (½χ²₀ + ½χ²₁), exemplary-data non-centrality"}
