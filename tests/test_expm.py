@@ -143,3 +143,54 @@ def test_edge_cases():
     np.testing.assert_array_equal(e, [[1, 1], [0, 1]])
     assert squarings(np.zeros((2, 2))) == 0 and squarings(np.eye(2) * 100) == 5
     assert squarings(np.zeros((0, 2, 2))) == 0
+
+
+# ------------------------------------------------------------------------- double-double (issue 9)
+
+
+def test_error_free_transformations_are_exact(rng):
+    """two_sum and two_prod: hi + lo equals the exact sum / product (checked with Fractions)."""
+    from fractions import Fraction
+
+    from magbell.expm import two_prod, two_sum
+
+    x = rng.normal(size=200) * 10.0 ** rng.uniform(-100, 100, size=200)
+    y = rng.normal(size=200) * 10.0 ** rng.uniform(-100, 100, size=200)
+    for f, op in ((two_sum, lambda a, b: a + b), (two_prod, lambda a, b: a * b)):
+        h, l = f(x, y)
+        for a, b, hh, ll in zip(x, y, h, l):
+            assert Fraction(hh) + Fraction(ll) == op(Fraction(a), Fraction(b))
+
+
+@pytest.mark.parametrize("norm", [1e-3, 1.0, 40.0, 1e6])
+def test_expm1_dd_against_mpmath(rng, norm):
+    """exp(A) − I in double-double is exact to ~1e-30 relative (mpmath at 60 digits)."""
+    from magbell.expm import expm1_dd
+
+    A = np.array([_stable(rng, 5, norm) for _ in range(2)])
+    Xh, Xl = expm1_dd(A)
+    with mpmath.workdps(60):
+        for k in range(2):
+            E = mpmath.expm(mpmath.matrix(A[k].tolist())) - mpmath.eye(5)
+            scale = max(abs(E[i, j]) for i in range(5) for j in range(5))
+            err = max(abs(E[i, j] - mpmath.mpf(Xh[k, i, j]) - mpmath.mpf(Xl[k, i, j])) for i in range(5) for j in range(5))
+            assert err <= 1e-29 * max(1.0, norm) * scale, (norm, float(err / scale))
+
+
+def test_expm1_dd_keeps_a_tiny_decay_rate():
+    """diag(−1, −1e-20): exp − 1 of the slow entry is −1e-20·t to full relative accuracy at t = 1e6."""
+    from magbell.expm import expm1_dd
+
+    A = np.array([[-1.0, 0.5], [0.0, -1e-20]]) * 1e6
+    Xh, Xl = expm1_dd(A)
+    assert Xh[1, 1] == pytest.approx(-1e-14, rel=1e-15)
+
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan, 1e308])
+def test_non_finite_or_huge_matrices_are_one_line_errors(bad):
+    """expm.squarings used to raise OverflowError (int(inf)) on a rate of 1e308."""
+    A = np.full((1, 3, 3), bad)
+    for f in (expm, squarings):
+        with pytest.raises(magbell.errors.InvalidParameterError) as e:
+            f(A)
+        assert "\n" not in str(e.value)

@@ -73,8 +73,20 @@ def squarings(A: np.ndarray) -> int:
     A = np.asarray(A)
     if A.size == 0:
         return 0
-    nmax = float(np.abs(A).sum(axis=-2).max())
+    with np.errstate(over="ignore", invalid="ignore"):
+        nmax = float(np.abs(A).sum(axis=-2).max())
+    _check_finite(nmax)
     return 0 if nmax <= _THETA13 else int(np.ceil(np.log2(nmax / _THETA13)))
+
+
+def _check_finite(nmax: float) -> None:
+    """A one-line error instead of an OverflowError (int(inf)) or a NaN propagator."""
+    if not np.isfinite(nmax):
+        from .errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            "expm: the matrix (generator × time) has a non-finite entry or a 1-norm beyond the float range"
+        )
 
 
 def expm(A: np.ndarray, projector: np.ndarray | None = None) -> np.ndarray:
@@ -95,8 +107,10 @@ def expm(A: np.ndarray, projector: np.ndarray | None = None) -> np.ndarray:
         projector = np.broadcast_to(projector, batch + (n, n)).reshape(-1, n, n)
     if A.shape[0] == 0:
         return A.reshape(*batch, n, n).copy()
-    norms = np.abs(A).sum(axis=-2).max(axis=-1)  # 1-norm of each matrix
+    with np.errstate(over="ignore", invalid="ignore"):
+        norms = np.abs(A).sum(axis=-2).max(axis=-1)  # 1-norm of each matrix
     nmax = norms.max()
+    _check_finite(nmax)
     for m in (3, 5, 7, 9):
         if nmax <= _THETA[m]:
             return _pade(A, m).reshape(*batch, n, n)
