@@ -468,3 +468,17 @@ def test_the_summary_reads_a_large_variable_block_by_block():
     ds = xr.Dataset({"concurrence": (("x", "t"), np.array([[0.1, np.nan], [0.5, 0.3], [np.inf, 0.2]]))})
     line = "concurrence: min 0.1, max 0.5, mean 0.275 (finite values)"
     assert _measure_line(ds, "concurrence", block_bytes=1) == line == _measure_line(ds, "concurrence")
+
+
+@pytest.mark.parametrize("target", [".zattrs", os.path.join("concurrence", ".zarray"), os.path.join("reason", ".zattrs")])
+def test_damaged_zarr_metadata_is_a_one_line_error(store, magbell_main, capsys, target):
+    """Metadata are not checksummed: damage there is a clear refusal (make the store again), never a
+    store read with the wrong shape or table."""
+    open(os.path.join(store, target), "w").write('{"shape": [4')
+    message = "the sweep store 's.zarr' has damaged zarr metadata"
+    if target != os.path.join("reason", ".zattrs"):  # verify does not read the reason table
+        _one_line_error(magbell_main, capsys, ["sweep", "--verify", store], message)
+    _one_line_error(magbell_main, capsys, ["sweep", "s.toml", "--resume", "--no-progress"], message)
+    assert magbell_main(["sweep", "s.toml", "--overwrite", "--no-progress"]) == 0
+    capsys.readouterr()
+    assert sweep.verify(store).complete

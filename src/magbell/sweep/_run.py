@@ -17,7 +17,7 @@ from ._executors import executor_for
 from ._grid import Layout
 from ._lock import StoreLock
 from ._progress import Progress
-from ._store import Store, StoreExistsError
+from ._store import Store, StoreExistsError, damaged_metadata
 from ._tasks import task_from
 from ._verify import check as check_store
 
@@ -81,13 +81,19 @@ def _open_existing(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_p
             f"store {path!r} holds a different sweep, so it cannot be resumed with this one ("
             + _describe_difference(stored, spec.describe()) + ")"
         )
-    lj = json.loads(attrs["magbell_layout"])
-    layout = Layout(tuple(lj["dims"]), tuple(lj["shape"]), tuple(lj["chunks"]))
+    try:
+        lj = json.loads(attrs["magbell_layout"])
+        layout = Layout(tuple(lj["dims"]), tuple(lj["shape"]), tuple(lj["chunks"]))
+    except (KeyError, ValueError, TypeError) as e:
+        raise damaged_metadata(path, ".zattrs magbell_layout", e) from None
     if chunk_points is not None and spec.layout(chunk_points) != layout:
         warnings.warn(f"resuming {path!r} with its own chunks {layout.chunks}, not chunk_points={chunk_points}",
                       stacklevel=3)
-    with open(os.path.join(path, "reason", ".zattrs")) as f:
-        table = tuple(json.loads(json.load(f)["meanings"]))
+    try:
+        with open(os.path.join(path, "reason", ".zattrs")) as f:
+            table = tuple(json.loads(json.load(f)["meanings"]))
+    except (OSError, KeyError, ValueError, TypeError) as e:
+        raise damaged_metadata(path, "reason/.zattrs", e) from None
     return st, layout, table
 
 

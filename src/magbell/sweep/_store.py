@@ -94,6 +94,13 @@ def _arrays(path: str, store_id: str) -> dict:
     return arrays
 
 
+def damaged_metadata(path: str, what: str, e: Exception) -> InvalidParameterError:
+    return InvalidParameterError(
+        f"the sweep store {path!r} has damaged zarr metadata ({what}: {type(e).__name__}: {' '.join(str(e).split())[:160]}); "
+        "metadata are not checksummed and cannot be repaired: make the store again (--overwrite)"
+    )
+
+
 def forget(path: str) -> None:
     """Drop this process's open handles of the store at ``path``."""
     for key in [k for k in _GROUPS if k[0] == path]:
@@ -189,8 +196,11 @@ class Store:
         return cls(path), lock
 
     def attrs(self) -> dict:
-        with open(os.path.join(self.path, ".zattrs")) as f:
-            return json.load(f)
+        try:
+            with open(os.path.join(self.path, ".zattrs")) as f:
+                return json.load(f)
+        except (OSError, ValueError) as e:
+            raise damaged_metadata(self.path, ".zattrs", e) from None
 
     def fingerprint(self) -> str:
         return self.attrs().get("magbell_fingerprint", "")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InvalidParameterError
 from ._grid import Layout
-from ._store import CHECKSUM, Store, digest
+from ._store import CHECKSUM, Store, damaged_metadata, digest
 
 __all__ = ["StoreCheck", "check", "verify", "layout_of"]
 
@@ -135,8 +135,13 @@ def check(st: Store, layout: Layout, fingerprint: str) -> StoreCheck:
             problems[name] = problem
         else:
             sound[cid] = rec
-    group = zarr.open_group(st.path, mode="r", zarr_format=2)
-    names = _variables(st, group)
+    try:
+        group = zarr.open_group(st.path, mode="r", zarr_format=2)
+        names = _variables(st, group)
+    except InvalidParameterError:
+        raise
+    except Exception as e:  # noqa: BLE001 - whatever zarr raises on broken metadata
+        raise damaged_metadata(st.path, ".zgroup", e) from None
     for cid, rec in sound.items():
         lacking = sorted(set(names) - set(rec["checksums"]))
         if lacking:
@@ -149,12 +154,14 @@ def check(st: Store, layout: Layout, fingerprint: str) -> StoreCheck:
     for var in names:
         if not sound:
             break
-        try:
-            arr = group[var]
-        except KeyError:
+        if not os.path.isdir(os.path.join(st.path, var)):
             for cid in sound:
                 bad_data.setdefault(cid, f"variable {var} is missing from the store")
             continue
+        try:
+            arr = group[var]
+        except Exception as e:  # noqa: BLE001 - whatever zarr raises on broken metadata
+            raise damaged_metadata(st.path, f"{var}/.zarray", e) from None
         dims = list(arr.attrs.get("_ARRAY_DIMENSIONS", []))
         whole = None
         if arr.nbytes <= _WHOLE_BYTES:
@@ -198,6 +205,8 @@ def verify(path) -> StoreCheck:
         try:
             layout = layout_of(st)
             fingerprint = st.fingerprint()
-        except (OSError, ValueError, KeyError) as e:
-            raise InvalidParameterError(f"{path!r}: the store's metadata cannot be read ({type(e).__name__}: {e})") from None
+        except InvalidParameterError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise damaged_metadata(path, ".zattrs", e) from None
         return check(st, layout, fingerprint)
