@@ -15,7 +15,6 @@ __all__ = [
     "structural_zeros",
     "block0_projector",
     "reachable",
-    "deflation_projector",
     "complex_kernel_projector",
     "frame_sectors",
     "hamiltonian_frame",
@@ -124,48 +123,6 @@ def block0_projector(L0: np.ndarray, tol_abs: np.ndarray, scale: np.ndarray | No
         P0[cand] = Pc * reachable(L0[cand])
         dims[cand] = mask.sum(axis=1)
     return P0, dims, cand
-
-
-def deflation_projector(L: np.ndarray, block0: bool = False) -> np.ndarray:
-    """Kernel projector for deflating long-time exponentials, or 0 where it cannot be trusted.
-
-    Deflation freezes whatever the projector covers, so it covers the *exact* kernel only (singular
-    values below 64·eps·σ_max), and it is used only where its a-posteriori error bound
-    ``‖L P0‖ / σ_gap`` (σ_gap: the smallest singular value outside the kernel) is below 1e-13: a stiff
-    generator whose kernel is not computable to that accuracy is not deflated, which costs at most the
-    ~eps·‖L‖t drift deflation avoids. For the |q|=0 block (``block0=True``) a one-dimensional kernel
-    comes from the bordered solve (L0 + uℓ)x = u, which keeps structural zeros of x exact.
-    Exact zeros of exp(L t) are restored by the reachability pattern.
-    """
-    P, n, _ = L.shape
-    U, s, Vt = np.linalg.svd(L)
-    smax = np.maximum(s[:, 0], 1e-300)
-    mask = s < EXACT_KERNEL_RTOL * smax[:, None]
-    k = mask.sum(axis=1)
-    gap = np.take_along_axis(s, np.clip(n - 1 - k, 0, n - 1)[:, None], axis=1)[:, 0]
-    V = np.swapaxes(Vt, -1, -2)
-    w = mask.astype(float)
-    Vw = V * w[:, None, :]
-    Uw = U * w[:, None, :]
-    K = np.swapaxes(Uw, -1, -2) @ Vw + np.eye(n) * (1 - w)[:, None, :]
-    P0 = Vw @ np.linalg.solve(K, np.swapaxes(Uw, -1, -2))
-    if block0:
-        one = np.flatnonzero(k == 1)
-        if one.size:
-            ell = TRACE_FUNCTIONAL
-            u = ell / 4
-            M = L[one] + u[:, None] * ell[None, :]
-            try:
-                x = np.linalg.solve(M, np.broadcast_to(u, (one.size, n))[..., None])[..., 0]
-                P0[one] = x[:, :, None] * ell[None, None, :]
-            except np.linalg.LinAlgError:
-                pass
-    P0 = P0 * reachable(L)
-    resid = np.abs(L @ P0).sum(axis=-2).max(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        err = np.where(k > 0, resid / np.where(k < n, gap, smax), 0.0)
-    trusted = err <= 1e-13 * (1 + np.abs(P0).sum(axis=-2).max(axis=-1))
-    return np.where(trusted[:, None, None], P0, 0.0)
 
 
 # =============================================================================================
