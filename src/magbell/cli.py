@@ -53,7 +53,7 @@ PROG = "magbell"
 #: modules that add subcommands: each has ``register(subparsers, parent, formatter)`` which adds its
 #: parsers (``parents=[parent]`` gives the shared model options) with ``set_defaults(func=...)``; the
 #: function returns the exit status and raises magbell's ValueError subclasses on bad input.
-SUBCOMMAND_MODULES: tuple = ("magbell.cli_postselect", "magbell.cli_medium", "magbell.cli_sweep")
+SUBCOMMAND_MODULES: tuple = ("magbell.cli_postselect", "magbell.cli_medium", "magbell.cli_sweep", "magbell.cli_sensing")
 #: most time points ``evolve`` accepts (memory guard)
 MAX_POINTS = 1_000_000
 #: measures ``evolve``/``steady`` always report
