@@ -221,6 +221,8 @@ def test_chemical_potential_and_bad_input_refused():
         Film(thickness=0.0, Ms=1e5, exchange=0, damping=1e-3, gamma=1e11, field=0.01)
     with pytest.raises(InvalidParameterError, match="NV axis"):
         nv_axis("112")
+    with pytest.raises(InvalidParameterError, match="gapless"):  # perpendicular field below saturation
+        film_couplings(film.replace(field_polar=0.0), [q], [[0, 0, 1e-7]], 4.0)
     with pytest.raises(InvalidParameterError, match="alpha"):
         film_couplings(film.replace(damping=0.0), [q], [[0, 0, 1e-7]], 4.0)
 

@@ -28,8 +28,9 @@ examples:
 
 Geometry: film normal z, the film's top surface at z = 0, NV centres at height --height; --field-angle is
 the polar angle of B from the normal, --field-azimuth its azimuth (default: the NV axis's azimuth, so
-54.7356deg puts B along the NV axis). NV axes 111, -1-11 (azimuth 0, 180 deg, polar 54.74 deg) and 1-1-1,
--11-1 (azimuth +-90 deg, polar 125.26 deg), or a vector "x,y,z".
+54.7356deg puts B along the NV axis). Ms defaults to the material's Ms(T) at --temperature (YIG:
+141.6 kA/m at 295 K, 196.6 kA/m at 0 K); --ms overrides it. NV axes: 111, -1-11 (azimuth 0, 180 deg,
+polar 54.74 deg), 1-1-1, -11-1 (azimuth +-90 deg, polar 125.26 deg), or a vector "x,y,z".
 
 JSON keys: gamma (the single-NV relaxation rate of the transition, Rustagi et al. PRB 102, 220403(R)
 (2020) Fig. 2b: (emission + absorption)/2 = a + a_tilde, 1/s), a, a_tilde (1/s), qubit_frequency,

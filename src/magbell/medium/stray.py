@@ -320,6 +320,13 @@ def film_couplings(
     freqs = np.array([q.frequency for q in qubits])
     Delta = float(freqs.mean())
     wb, kb, ab = film.band_bottom()
+    if wb <= 1e-6 * film.gamma * film.mu0Ms:
+        raise InvalidParameterError(
+            f"the film has a gapless (Goldstone) mode for this field (|B| = {film.field:.6g} T at "
+            f"{math.degrees(film.field_polar):.6g} deg: zero field, or a perpendicular field below mu0*Ms = "
+            f"{film.mu0Ms:.6g} T): the band bottom is 0 and the low-frequency noise diverges; apply a field with an "
+            "in-plane component or above mu0*Ms"
+        )
     mu = float(chemical_potential)
     check_chemical_potential(mu, wb, float(freqs.min()))
     kT = K_B * T / HBAR  # rad/s
