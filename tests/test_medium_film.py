@@ -19,7 +19,8 @@ from magbell.medium.film import Film, form_factor
 from magbell.medium.film_presets import YIG_FILM, nv_film_setup
 from magbell.medium.greens import MarkovWarning
 from magbell.medium.nv import NV_D, NV_GAMMA, nv_axis, nv_qubit, spin_half_qubit
-from magbell.medium.stray import emission_block_residue, film_couplings, relaxation_rate
+from magbell.medium.greens import SpinCorrelations, couplings
+from magbell.medium.stray import emission_block_residue, film_couplings, film_noise, relaxation_rate
 from magbell.medium.units import HBAR, K_B, MU_0, MU_B
 
 # Rustagi et al. 2020 Fig. 2b: field [T], rate [MHz] (digitised; values slightly below 0 are digitisation noise)
@@ -196,11 +197,11 @@ def test_blocks_psd_zero_separation_and_chirality():
     assert m.A == pytest.approx(c2.A[0, 1]) and m.a == pytest.approx(c2.a[0])
 
 
-@pytest.mark.parametrize("T", [0.05, 300.0])
-def test_detailed_balance_with_chemical_potential(T):
-    film, q = rustagi_setup(0.02)
-    for mu in (0.0, 0.5 * film.band_bottom()[0]):
-        c = film_couplings(film, [q, q], [[0, 0, 1e-7], [2e-7, 1e-7, 1.2e-7]], T, chemical_potential=mu)
+@pytest.mark.parametrize("T", [0.05, 4.0, 77.0, 300.0])
+def test_detailed_balance_with_chemical_potential(T, noise_pair):
+    film, q, noise = noise_pair
+    for mu in (0.0, -2 * math.pi * 1e9, 0.5 * film.band_bottom()[0]):
+        c = noise.couplings(T, chemical_potential=mu)
         r = math.exp(-(q.frequency - mu) * HBAR / (K_B * T))
         assert np.allclose(c.A_tilde, r * c.A, rtol=1e-12, atol=0)
         if mu == 0.0:
@@ -208,6 +209,34 @@ def test_detailed_balance_with_chemical_potential(T):
         else:  # μ multiplies the rate by (1 + n_B(Δ − μ))/(1 + n_B(Δ))
             x0, x1 = HBAR * q.frequency / (K_B * T), HBAR * (q.frequency - mu) / (K_B * T)
             assert c.a[0] == pytest.approx(a0 * (-1 / math.expm1(-x1)) / (-1 / math.expm1(-x0)), rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def noise_pair():
+    film, q = rustagi_setup(0.02)
+    return film, q, film_noise(film, [q, q], [[0, 0, 1e-7], [2e-7, 1e-7, 1.2e-7]])
+
+
+def test_noise_reuse_and_agreement_with_general_machinery(noise_pair):
+    """film_noise(...).couplings(T) equals film_couplings at T, and feeding the film's retarded response
+    G^R_{X_i X_j†}(Δ) = −ħ Q_ij(Δ) into the general machinery (greens.couplings, the conventions tested
+    end to end against exact bath dynamics in test_medium_general) gives the same a, A, Ã, J⊥ + iD."""
+    film, q, noise = noise_pair
+    direct = film_couplings(film, [q, q], [[0, 0, 1e-7], [2e-7, 1e-7, 1.2e-7]], 4.0)
+    c = noise.couplings(4.0)
+    for k in ("A", "A_tilde", "J", "D_deph", "Jz"):
+        assert np.allclose(getattr(c, k), getattr(direct, k), rtol=1e-12, atol=0)
+    G = -HBAR * noise.Q
+    corr = SpinCorrelations.from_retarded(lambda w: np.broadcast_to(G, np.shape(w) + (2, 2)))
+    g = couplings(corr, noise.Delta, kT=K_B * 4.0 / HBAR)
+    p = c.pair()
+    assert float(g.a) == pytest.approx(p["a"], rel=1e-10)
+    assert float(g.a2) == pytest.approx(p["a2"], rel=1e-10)
+    assert complex(g.A) == pytest.approx(p["A"], rel=1e-10)
+    assert complex(g.A_tilde) == pytest.approx(p["A_tilde"], rel=1e-10)
+    assert float(g.Jperp) == pytest.approx(p["Jperp"], rel=1e-10)
+    assert float(g.D_dm) == pytest.approx(p["D_dm"], rel=1e-10)
+    assert set(c.to_dict()["units"]) >= {"A", "J", "band_bottom"}
 
 
 def test_chemical_potential_and_bad_input_refused():

@@ -56,5 +56,7 @@ from .nv import Qubit as Qubit
 from .nv import nv_qubit as nv_qubit
 from .nv import spin_half_qubit as spin_half_qubit
 from .stray import FilmCouplings as FilmCouplings
+from .stray import FilmNoise as FilmNoise
 from .stray import film_couplings as film_couplings
+from .stray import film_noise as film_noise
 from .stray import relaxation_rate as relaxation_rate

@@ -43,7 +43,16 @@ from .greens import MarkovWarning
 from .nv import Qubit
 from .units import HBAR, K_B, MU_0
 
-__all__ = ["FilmCouplings", "Quadrature", "film_couplings", "k_quadrature", "relaxation_rate"]
+__all__ = [
+    "FilmCouplings",
+    "FilmNoise",
+    "Quadrature",
+    "emission_block_residue",
+    "film_couplings",
+    "film_noise",
+    "k_quadrature",
+    "relaxation_rate",
+]
 
 _JROT = np.array([[0.0, -1.0], [1.0, 0.0]])
 
@@ -282,6 +291,16 @@ class FilmCouplings:
             Jz=float(self.Jz[i, j]),
         )
 
+    def to_dict(self) -> dict:
+        """Plain arrays with their units (for xarray / JSON): blocks, frequencies [Hz], band bottom [Hz]."""
+        return {
+            "A": self.A, "A_tilde": self.A_tilde, "J": self.J, "D_deph": self.D_deph, "Jz": self.Jz,
+            "a": self.a, "a_tilde": self.a_tilde, "qubit_frequency": self.frequency / (2 * math.pi),
+            "band_bottom": self.band_bottom / (2 * math.pi), "regime": list(self.regime), "markov_ok": self.markov_ok,
+            "units": {"A": "1/s", "A_tilde": "1/s", "a": "1/s", "a_tilde": "1/s", "D_deph": "1/s", "J": "rad/s",
+                      "Jz": "rad/s", "qubit_frequency": "Hz", "band_bottom": "Hz"},
+        }
+
     def model(self, i: int = 0, j: int = 1, *, scale=None):
         """The two-qubit :class:`magbell.Model` of sites (i, j) in the rotating frame (values / ``scale``)."""
         from ..model import Model
@@ -289,6 +308,145 @@ class FilmCouplings:
         p = self.pair(i, j)
         s = 1.0 if scale is None else float(scale)
         return Model(**{k: v / s for k, v in p.items()}, delta=(self.frequency[i] - self.frequency[j]) / 2 / s)
+
+
+@dataclass(frozen=True, eq=False)
+class FilmNoise:
+    """The temperature-independent part of the film's noise at N qubits (one k-space quadrature):
+    ``Q`` = Q_ij(Δ) (module doc; complex N×N, SI (rad/s)²/J), its Gram-form dissipative part ``Qpp``, the
+    reactive block ``J`` [rad/s], ``D_per_T`` (dephasing block / T [1/(s K)]) and ``Jz`` [rad/s].
+    :meth:`couplings` turns it into :class:`FilmCouplings` at any temperature and chemical potential
+    (cheap: loop over temperatures and μ without recomputing the k-integrals)."""
+
+    Qpp: np.ndarray
+    J: np.ndarray
+    D_per_T: np.ndarray
+    Jz: np.ndarray
+    QH: np.ndarray
+    frequency: np.ndarray
+    Delta: float
+    band_bottom: float
+    damping: float
+    info: dict = field(default_factory=dict)
+
+    @property
+    def Q(self) -> np.ndarray:
+        """Q_ij(Δ) = Q^H + i Q'' (so ``−ħQ`` is the retarded function G^R_{X_i X_j†}(Δ))."""
+        return self.QH + 1j * self.Qpp
+
+    def couplings(self, temperature: float, *, chemical_potential: float = 0.0,
+                  markov_threshold: float = 0.1) -> FilmCouplings:
+        T = float(temperature)
+        if not (math.isfinite(T) and T >= 0):
+            raise InvalidParameterError(f"temperature must be finite and >= 0 K, got {temperature!r}")
+        thr = float(markov_threshold)
+        if not (math.isfinite(thr) and thr > 0):
+            raise InvalidParameterError(f"markov_threshold must be > 0, got {markov_threshold!r}")
+        freqs, Delta, wb = self.frequency, self.Delta, self.band_bottom
+        mu = float(chemical_potential)
+        check_chemical_potential(mu, wb, float(freqs.min()))
+        kT = K_B * T / HBAR  # rad/s
+        if kT > 0:
+            x = (Delta - mu) / kT
+            plus = float(1.0 + bose_mu(Delta, mu, kT)) if x > 1e-300 else math.inf  # 1 + n_B(Δ − μ)
+            boltz = math.exp(-x) if x < 745 else 0.0
+        else:
+            plus, boltz = 1.0, 0.0
+        if not math.isfinite(plus):
+            raise InvalidParameterError("the occupation 1 + n_B(Delta - mu) overflows; Delta - mu is too small")
+        # a = ħ(1 + n_B) Q'': Q'' is in (rad/s)²/J (F carries rad/s, χ/(Ms L) is per J), times ħ [J s] → 1/s
+        A_blk = HBAR * plus * self.Qpp
+        A_blk = 0.5 * (A_blk + A_blk.conj().T)
+        At_blk = boltz * A_blk
+        Dd = T * self.D_per_T
+        lw = self.damping * freqs
+        regime = tuple(
+            "near band edge" if abs(f - wb) <= max(5 * l, 1e-3 * wb) else ("in band" if f > wb else "below band")
+            for f, l in zip(freqs, lw)
+        )
+        tau = 1.0 / np.maximum(np.abs(freqs - wb), lw)
+        rate = max(float(np.max(np.abs(A_blk))), float(np.max(np.abs(self.J))))
+        ratio = rate * tau
+        ok = bool(np.all(ratio < thr))
+        if not ok:
+            warnings.warn(
+                f"Markov condition fails: induced rate x medium correlation time = {float(np.max(ratio)):.3g} >= "
+                f"{thr:g} (qubit {float(freqs[np.argmax(ratio)]) / 2e9 / math.pi:.6g} GHz vs band bottom "
+                f"{wb / 2e9 / math.pi:.6g} GHz)",
+                MarkovWarning,
+                stacklevel=3,
+            )
+        return FilmCouplings(
+            A=A_blk, A_tilde=At_blk, J=self.J.copy(), D_deph=Dd, Jz=self.Jz.copy(), frequency=freqs.copy(),
+            Delta=Delta, band_bottom=wb, regime=regime, markov_ok=ok,
+            info={**self.info, "markov_ratio": ratio, "correlation_time": tau, "kT": kT, "chemical_potential": mu,
+                  "temperature": T},
+        )
+
+
+def film_noise(film: Film, qubits, positions, *, reactive: bool = True, quad: dict | None = None) -> FilmNoise:
+    """The k-space integrals for the qubits ``qubits`` (list of :class:`~magbell.medium.nv.Qubit`) at
+    ``positions`` ((N, 3) [m], z = height above the film's top surface, > 0); see :class:`FilmNoise`.
+    ``quad``: options of :func:`k_quadrature`."""
+    qubits = list(qubits)
+    if not all(isinstance(qb, Qubit) for qb in qubits):
+        raise InvalidParameterError("qubits must be magbell.medium.nv.Qubit objects (nv_qubit, spin_half_qubit)")
+    pos = np.asarray(positions, dtype=float).reshape(-1, 3) if len(qubits) else np.zeros((0, 3))
+    if len(qubits) == 0 or pos.shape[0] != len(qubits):
+        raise InvalidParameterError(f"positions must be an (N, 3) array for N = {len(qubits)} qubits")
+    if not np.all(np.isfinite(pos)):
+        raise InvalidParameterError("qubit positions must be finite")
+    if np.any(pos[:, 2] <= 0):
+        raise InvalidParameterError("qubit heights z above the film must be > 0")
+    freqs = np.array([q.frequency for q in qubits])
+    Delta = float(freqs.mean())
+    wb, kb, ab = film.band_bottom()
+    if wb <= 1e-6 * film.gamma * film.mu0Ms:
+        raise InvalidParameterError(
+            f"the film has a gapless (Goldstone) mode for this field (|B| = {film.field:.6g} T at "
+            f"{math.degrees(film.field_polar):.6g} deg: zero field, or a perpendicular field below mu0*Ms = "
+            f"{film.mu0Ms:.6g} T): the band bottom is 0 and the low-frequency noise diverges; apply a field with an "
+            "in-plane component or above mu0*Ms"
+        )
+    sep = float(np.max(np.hypot(pos[:, None, 0] - pos[None, :, 0], pos[:, None, 1] - pos[None, :, 1])))
+    q = k_quadrature(film, Delta, float(pos[:, 2].min()), **{"separation": sep, **(quad or {})})
+    lam, vec = _eig(film, q, Delta)
+    a_w = film.damping * Delta
+    C = np.stack([qb.transition for qb in qubits])
+    geom = _geometry(film, q, pos)
+    F = _rows(film, q, pos, C, geom)  # (N, M, 2)
+    Fv = np.einsum("imk,mkn->imn", F, vec)  # F_i v_n
+    g = film.gamma
+    wt = q.w / (film.Ms * film.thickness * (2 * math.pi) ** 2)
+    lor = a_w / (lam**2 + a_w**2)  # (M, 2)
+    # Q'' = γ ωα Σ v v†/(λ² + ω²α²) → a Gram matrix with positive weights (PSD by construction)
+    Y = Fv * np.sqrt(g * wt[:, None] * lor)[None]  # (N, M, 2)
+    Qpp = np.einsum("imn,jmn->ij", Y, Y.conj())
+    QH = np.zeros_like(Qpp)
+    if reactive:
+        disp = lam / (lam**2 + a_w**2)
+        QH = np.einsum("imn,mn,jmn->ij", Fv, g * wt[:, None] * disp, Fv.conj())
+        QH = 0.5 * (QH + QH.conj().T)
+    J = -(HBAR / 2) * QH
+    # dephasing and Jz from the σz couplings at ω → 0
+    U = np.stack([qb.dephasing.astype(complex) for qb in qubits])
+    Fz = _rows(film, q, pos, U, geom)
+    K = film.stiffness(q.kx, q.ky)
+    detK = K[..., 0, 0] * K[..., 1, 1] - K[..., 0, 1] ** 2
+    Kinv = np.stack([np.stack([K[..., 1, 1], -K[..., 0, 1]], -1), np.stack([-K[..., 1, 0], K[..., 0, 0]], -1)], -2)
+    Kinv = Kinv / detK[..., None, None]
+    FzK = np.einsum("imk,mkl->iml", Fz, Kinv)
+    D_per_T = K_B * g * film.damping * np.einsum("imk,m,jmk->ij", FzK, wt, FzK.conj())
+    D_per_T = 0.5 * (D_per_T + D_per_T.conj().T)
+    Qz0 = g * np.einsum("iml,m,jml->ij", FzK, wt, Fz.conj())
+    Jz = -HBAR * np.real(0.5 * (Qz0 + Qz0.conj().T))
+    np.fill_diagonal(Jz, 0.0)
+    return FilmNoise(
+        Qpp=Qpp, J=J, D_per_T=D_per_T, Jz=Jz, QH=QH, frequency=freqs, Delta=Delta, band_bottom=wb,
+        damping=film.damping,
+        info={"quadrature": q.info, "band_bottom_k": kb, "band_bottom_angle": ab,
+              "frequency_spread": float(np.ptp(freqs))},
+    )
 
 
 def film_couplings(
@@ -304,101 +462,14 @@ def film_couplings(
 ) -> FilmCouplings:
     """Lindblad blocks of the qubits ``qubits`` (list of :class:`~magbell.medium.nv.Qubit`) at ``positions``
     ((N, 3) [m], z = height above the film's top surface, > 0) at ``temperature`` [K] and magnon chemical
-    potential ``chemical_potential`` [rad/s]. ``quad``: options of :func:`k_quadrature`.
+    potential ``chemical_potential`` [rad/s] (``film_noise(...).couplings(T, ...)``; use :func:`film_noise`
+    directly to loop over temperatures and μ cheaply). ``quad``: options of :func:`k_quadrature`.
     """
-    qubits = list(qubits)
-    pos = np.asarray(positions, dtype=float).reshape(-1, 3) if len(qubits) else np.zeros((0, 3))
-    if len(qubits) == 0 or pos.shape[0] != len(qubits):
-        raise InvalidParameterError(f"positions must be an (N, 3) array for N = {len(qubits)} qubits")
-    if not np.all(np.isfinite(pos)):
-        raise InvalidParameterError("qubit positions must be finite")
-    if np.any(pos[:, 2] <= 0):
-        raise InvalidParameterError("qubit heights z above the film must be > 0")
     T = float(temperature)
     if not (math.isfinite(T) and T >= 0):
         raise InvalidParameterError(f"temperature must be finite and >= 0 K, got {temperature!r}")
-    freqs = np.array([q.frequency for q in qubits])
-    Delta = float(freqs.mean())
-    wb, kb, ab = film.band_bottom()
-    if wb <= 1e-6 * film.gamma * film.mu0Ms:
-        raise InvalidParameterError(
-            f"the film has a gapless (Goldstone) mode for this field (|B| = {film.field:.6g} T at "
-            f"{math.degrees(film.field_polar):.6g} deg: zero field, or a perpendicular field below mu0*Ms = "
-            f"{film.mu0Ms:.6g} T): the band bottom is 0 and the low-frequency noise diverges; apply a field with an "
-            "in-plane component or above mu0*Ms"
-        )
-    mu = float(chemical_potential)
-    check_chemical_potential(mu, wb, float(freqs.min()))
-    kT = K_B * T / HBAR  # rad/s
-    sep = float(np.max(np.hypot(pos[:, None, 0] - pos[None, :, 0], pos[:, None, 1] - pos[None, :, 1])))
-    q = k_quadrature(film, Delta, float(pos[:, 2].min()), **{"separation": sep, **(quad or {})})
-    lam, vec = _eig(film, q, Delta)
-    a_w = film.damping * Delta
-    C = np.stack([qb.transition for qb in qubits])
-    geom = _geometry(film, q, pos)
-    F = _rows(film, q, pos, C, geom)  # (N, M, 2)
-    Fv = np.einsum("imk,mkn->imn", F, vec)  # F_i v_n
-    norm = 1.0 / (film.Ms * film.thickness * (2 * math.pi) ** 2)
-    g = film.gamma
-    wt = q.w * norm
-    lor = a_w / (lam**2 + a_w**2)  # (M, 2)
-    # Q'' = γ ωα Σ v v†/(λ²+ω²α²) → Gram matrix with positive weights
-    Y = Fv * np.sqrt(g * wt[:, None] * lor)[None]  # (N, M, 2)
-    Qpp = np.einsum("imn,jmn->ij", Y, Y.conj())
-    if kT > 0:
-        plus = 1.0 + bose_mu(Delta, mu, kT)  # 1 + n_B(Δ − μ)
-        boltz = math.exp(-(Delta - mu) / kT) if (Delta - mu) / kT < 700 else 0.0
-        hbar_plus = HBAR * plus if plus < 1e300 else math.inf
-    else:
-        plus, boltz, hbar_plus = 1.0, 0.0, HBAR
-    # ħ(1+n): SI ħ times the occupation; rates in 1/s because F carries rad/s and Q'' 1/J
-    A_blk = HBAR * plus * Qpp
-    A_blk = 0.5 * (A_blk + A_blk.conj().T)
-    At_blk = boltz * A_blk
-    J = np.zeros_like(A_blk)
-    if reactive:
-        disp = lam / (lam**2 + a_w**2)
-        QH = np.einsum("imn,mn,jmn->ij", Fv, g * wt[:, None] * disp, Fv.conj())
-        QH = 0.5 * (QH + QH.conj().T)
-        J = -(HBAR / 2) * QH
-    # dephasing and Jz from the σz couplings at ω → 0
-    U = np.stack([qb.dephasing.astype(complex) for qb in qubits])
-    Fz = _rows(film, q, pos, U, geom)
-    K = film.stiffness(q.kx, q.ky)
-    detK = K[..., 0, 0] * K[..., 1, 1] - K[..., 0, 1] ** 2
-    Kinv = np.stack([np.stack([K[..., 1, 1], -K[..., 0, 1]], -1), np.stack([-K[..., 1, 0], K[..., 0, 0]], -1)], -2)
-    Kinv = Kinv / detK[..., None, None]
-    FzK = np.einsum("imk,mkl->iml", Fz, Kinv)
-    Dd = K_B * T * g * film.damping * np.einsum("imk,m,jmk->ij", FzK, wt, FzK.conj())
-    Dd = 0.5 * (Dd + Dd.conj().T)
-    Qz0 = g * np.einsum("iml,m,jml->ij", FzK, wt, Fz.conj())
-    Jz = -HBAR * np.real(0.5 * (Qz0 + Qz0.conj().T))
-    np.fill_diagonal(Jz, 0.0)
-    # regime and Markov report
-    lw = film.damping * freqs
-    regime = tuple(
-        "near band edge" if abs(f - wb) <= max(5 * l, 1e-3 * wb) else ("in band" if f > wb else "below band")
-        for f, l in zip(freqs, lw)
-    )
-    tau = 1.0 / np.maximum(np.abs(freqs - wb), lw)
-    rate = max(float(np.max(np.abs(A_blk))), float(np.max(np.abs(J))) if reactive else 0.0)
-    ratio = rate * tau
-    ok = bool(np.all(ratio < markov_threshold))
-    spread = float(np.ptp(freqs))
-    if not ok:
-        warnings.warn(
-            f"Markov condition fails: induced rate x medium correlation time = {float(np.max(ratio)):.3g} >= "
-            f"{markov_threshold:g} (qubit {float(freqs[np.argmax(ratio)]) / 2e9 / math.pi:.6g} GHz vs band bottom "
-            f"{wb / 2e9 / math.pi:.6g} GHz)",
-            MarkovWarning,
-            stacklevel=2,
-        )
-    return FilmCouplings(
-        A=A_blk, A_tilde=At_blk, J=J, D_deph=Dd, Jz=Jz, frequency=freqs, Delta=Delta, band_bottom=wb,
-        regime=regime, markov_ok=ok,
-        info={"quadrature": q.info, "band_bottom_k": kb, "band_bottom_angle": ab, "markov_ratio": ratio,
-              "correlation_time": tau, "kT": kT, "chemical_potential": mu, "frequency_spread": spread},
-    )
+    noise = film_noise(film, qubits, positions, reactive=reactive, quad=quad)
+    return noise.couplings(T, chemical_potential=chemical_potential, markov_threshold=markov_threshold)
 
 
 def relaxation_rate(film: Film, qubit: Qubit, height: float, temperature: float, **kw) -> float:
