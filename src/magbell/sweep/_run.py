@@ -120,9 +120,10 @@ def check_memory(spec: Spec, kernel: Kernel) -> None:
         )
 
 
-def _store_for(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_points):
+def _store_for(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_points, before_create=None):
     """(store, layout, table, lock, existed): the sweep's store, locked for writing. An existing store is
-    locked before its manifest is read; a new one is locked before it appears at ``path``."""
+    locked before its manifest is read; a new one is locked before it appears at ``path``.
+    ``before_create()`` runs just before a new store is made (so that a bad scheduler leaves none)."""
     for attempt in (0, 1):
         if os.path.exists(path):
             if not Store.is_store(path):
@@ -139,6 +140,8 @@ def _store_for(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_point
         layout = spec.layout(chunk_points)
         table, _ = spec.reason_table(layout)  # every point checked before anything runs
         kernel = Kernel.from_spec(spec, table)
+        if before_create is not None:
+            before_create()
         try:
             st, lock = Store.create(path, template(spec, kernel, layout, table, _dask_full))
         except StoreExistsError:
@@ -228,15 +231,21 @@ def run(
     failures: list = []
     results = bar = None
     run_id = 0
+    def start_executor():
+        nonlocal executor
+        if executor is None:
+            executor = executor_for(scheduler)
+
     try:
-        executor = executor_for(scheduler)
         if store is not None:
-            st, layout, table, lock, existed = _store_for(spec, os.fspath(store), resume, overwrite, chunk_points)
+            st, layout, table, lock, existed = _store_for(spec, os.fspath(store), resume, overwrite, chunk_points,
+                                                          before_create=start_executor)
         else:
             check_memory(spec, Kernel.from_spec(spec, ()))  # before the grid is checked point by point
             layout = spec.layout(chunk_points)
             table, _ = spec.reason_table(layout)  # every point checked before anything runs
         kernel = Kernel.from_spec(spec, table)
+        start_executor()  # after an existing store was found usable, before a new one is made
         done = {}
         todo = list(range(layout.n_chunks))
         if st is not None and existed:

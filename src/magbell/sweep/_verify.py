@@ -154,10 +154,8 @@ def check(st: Store, layout: Layout, fingerprint: str) -> StoreCheck:
     for var in names:
         if not sound:
             break
-        if not os.path.isdir(os.path.join(st.path, var)):
-            for cid in sound:
-                bad_data.setdefault(cid, f"variable {var} is missing from the store")
-            continue
+        if not os.path.isfile(os.path.join(st.path, var, ".zarray")):
+            raise damaged_metadata(st.path, f"{var}/.zarray", FileNotFoundError("the variable's metadata are missing"))
         try:
             arr = group[var]
         except Exception as e:  # noqa: BLE001 - whatever zarr raises on broken metadata
