@@ -279,6 +279,10 @@ def test_qubits():
         assert abs(abs(nv_axis(ax)[2]) - 1 / math.sqrt(3)) < 1e-12
     off = nv_qubit(0.05 * np.array([1.0, 0, 0]), "111", "minus")  # off-axis field: mixed states, still a qubit
     assert 0 < off.frequency < NV_D
+    film, qr = rustagi_setup(0.022)
+    other = nv_qubit(0.022 * np.array([math.sin(THETA_R), 0.0, math.cos(THETA_R)]), "1-1-1", "minus", gamma=GAMMA_R)
+    with pytest.warns(UserWarning, match="mean frequency"):
+        film_couplings(film, [qr, other], [[0, 0, 1e-7], [1e-7, 0, 1e-7]], 4.0, markov_threshold=1e9)
     s = spin_half_qubit([0, 0, 0.1], g=2.0)
     assert s.frequency == pytest.approx(2.0 * MU_B / HBAR * 0.1, rel=1e-12)
     assert np.linalg.norm(s.transition) == pytest.approx(2.0 * MU_B / HBAR / math.sqrt(2), rel=1e-12)

@@ -400,6 +400,14 @@ def film_noise(film: Film, qubits, positions, *, reactive: bool = True, quad: di
         raise InvalidParameterError("qubit heights z above the film must be > 0")
     freqs = np.array([q.frequency for q in qubits])
     Delta = float(freqs.mean())
+    if float(np.ptp(freqs)) > 0.01 * Delta:
+        warnings.warn(
+            f"the qubit frequencies differ by {float(np.ptp(freqs)) / 2e6 / math.pi:.6g} MHz (> 1 % of their mean "
+            f"{Delta / 2e9 / math.pi:.6g} GHz); every rate and coupling is evaluated at the mean frequency (the "
+            "paper's convention), which is then only approximate for the local rates",
+            UserWarning,
+            stacklevel=2,
+        )
     wb, kb, ab = film.band_bottom()
     if wb <= 1e-6 * film.gamma * film.mu0Ms:
         raise InvalidParameterError(
