@@ -8,7 +8,7 @@ Physics (each formula with its source):
 
 * **Equilibrium** (Stoner–Wohlfarth with the thin-film shape anisotropy): the magnetisation ``n0`` lies in
   the plane of ẑ and B (azimuth φ_B) at the polar angle θ0 minimising
-  ``e(θ) = −B cos(θ − θ_B) + (μ0 Ms/2) cos²θ`` (Zeeman + demagnetising energy per μ0·Ms... per volume /Ms),
+  ``e(θ) = −B cos(θ − θ_B) + (μ0 Ms/2) cos²θ`` (Zeeman + demagnetising energy density divided by Ms),
   i.e. ``B sin(θ0 − θ_B) = (μ0 Ms/2) sin 2θ0`` (the global minimum is taken). The internal field along n0 is
   ``B_int = B cos(θ0 − θ_B) − μ0 Ms cos²θ0``. (Kalinikos & Slavin, J. Phys. C 19, 7013 (1986), Sec. 2;
   Rustagi et al., PRB 102, 220403(R) (2020), Supplement.)
