@@ -50,10 +50,11 @@ from functools import lru_cache
 import numpy as np
 
 from . import measures as _measures
+from ._domain import check_domain
 from .dynamics import validate_times
 from .errors import InvalidParameterError
 from .expm import expm as _expm
-from .model import Model, _h_basis, _hamiltonian_terms, _operator_list
+from .model import COEFFICIENT_NAMES, Model, _h_basis, _hamiltonian_terms, _operator_list
 from .propagate import is_uniform
 from .results import MeasureAccess
 from .states import as_density_matrices
@@ -95,8 +96,9 @@ _LN2 = float(np.log(2.0))
 MAX_EXPONENT_NORM = 1e15
 #: largest ‖generator × substep‖₁ of :func:`march` (keeps every component of a substep above realmin)
 MAX_STEP_NORM = 150.0
-#: most renormalised substeps one :func:`march` call may take (rate × time up to ~1e8)
-MAX_SUBSTEPS = 10_000_000
+#: most renormalised propagator products one :func:`march` call may take (~30 µs each); with the powers of a
+#: substep propagator (:func:`_substep_powers`) this only limits the rare case where they cannot be used
+MAX_SUBSTEPS = 200_000
 _CHUNK_BYTES = 64 * 2**20
 
 
@@ -241,19 +243,133 @@ def march(G: np.ndarray, x0: np.ndarray, steps: np.ndarray, which: np.ndarray, s
         raise InvalidParameterError(
             f"rate × time must be <= {MAX_EXPONENT_NORM:.0e}, got ‖generator‖₁·t_max = {span:.3g}"
         )
+    comps = _components(G)
+    if len(comps) > 1:  # decoupled parts: each on its own scale (and its own powers)
+        X, LS = _march_parts(G, x0, steps, which, comps)
+        return ((X.real, X.imag) if split else X), LS
     m = np.where(steps > 0, substeps(G, steps), 0)  # a zero step is the identity, applied exactly
-    total = int(np.sum(m[which]))
-    if total > MAX_SUBSTEPS:
-        raise InvalidParameterError(
-            f"times too long for the rates: ‖generator‖₁·t_max = {gnorm * float(np.sum(steps[which])):.3g} needs "
-            f"{total} renormalised substeps (limit {MAX_SUBSTEPS}); magbell supports rate × time up to ~1e8"
-        )
+    if int(np.sum(m[which])) <= DIRECT_SUBSTEPS:
+        X, LS = _march_substeps(G, x0, steps, which, m, direct=True, span=span)
+    else:
+        # O(log m) products of powers; checked against a second run with one more substep per step
+        # (different rounding): near an exceptional point squarings lose accuracy ~ sqrt(eps)·t·rate,
+        # and such a result is refused rather than returned
+        X, LS = _march_substeps(G, x0, steps, which, m, direct=False, span=span)
+        X2, LS2 = _march_substeps(G, x0, steps, which, np.where(m > 0, m + 1, 0), direct=False, span=span)
+        _check_agree(X, LS, X2, LS2, span)
+    if split:
+        return (X.real, X.imag), LS
+    return X, LS
+
+
+#: an entry of a power E^(2^i) below this (relative to the largest, after renormalisation) is taken as flushed
+_SAFE_ENTRY = 2.0**-1000
+#: up to this many substeps in all, :func:`march` applies them one by one (best accuracy at exceptional points)
+DIRECT_SUBSTEPS = 200_000
+
+
+def _substep_powers(E: np.ndarray, c: np.ndarray, m: int) -> list:
+    """Scaled powers ``(Q_i, c_i)``, ``2^c_i·Q_i = (2^c·E)^(2^i)``, for 2^i ≤ m, as far as they are *safe*.
+
+    A power is safe when no entry that is non-zero in the previous power has fallen below 2^-1000 of the
+    largest (per grid point): then applying it to a state loses nothing that m single substeps (each followed
+    by a renormalisation of the state) would keep, up to rounding. This fails only where components of
+    the propagator decay 2^1000 times faster than others *and* are structurally decoupled from them (e.g.
+    the diagonal block of unequal local rates with A = 0); there the powers stop and more single substeps
+    are used. Everywhere else m substeps cost O(log m) products, so t·rate up to MAX_EXPONENT_NORM is cheap
+    (issue 9: t·rate = 1e9 took minutes, substep by substep).
+    """
+    pows = [(E, np.asarray(c, dtype=np.int64))]
+    while (2 << (len(pows) - 1)) <= m:
+        Q, cq = pows[-1]
+        Q2, e = _renorm(Q @ Q, (-2, -1))
+        mag = np.maximum(np.abs(Q2.real), np.abs(Q2.imag)) if np.iscomplexobj(Q2) else np.abs(Q2)
+        if np.any((Q != 0) & (mag < _SAFE_ENTRY)):
+            break
+        pows.append((Q2, 2 * cq + e.astype(np.int64)))
+    return pows
+
+
+def _power_sequence(m: int, top: int) -> list:
+    """Indices i of the powers E^(2^i) (i ≤ top) whose product is E^m: m // 2^top times ``top``, then the
+    binary digits of the remainder."""
+    q, r = divmod(m, 1 << top)
+    if q > MAX_SUBSTEPS:  # refused by the caller; do not build a huge list
+        return range(q)
+    return [top] * q + [i for i in range(top) if (r >> i) & 1]
+
+
+def _components(G: np.ndarray) -> list:
+    """Index sets of the connected components of the coupling graph of G (union over the grid points;
+    i and j are coupled where G_ij or G_ji is non-zero). Decoupled parts evolve independently."""
+    n = G.shape[-1]
+    adj = np.any(G != 0, axis=0)
+    adj = adj | adj.T
+    label = list(range(n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            if adj[i, j]:
+                a, b = label[i], label[j]
+                if a != b:
+                    label = [a if v == b else v for v in label]
+    out = {}
+    for i, v in enumerate(label):
+        out.setdefault(v, []).append(i)
+    return list(out.values())
+
+
+def _march_parts(G, x0, steps, which, comps):
+    """:func:`march` of a generator whose coupling graph has several components: each component is marched
+    on its own scale (a part decaying 2^1000 times faster than another is not flushed by it, and the powers
+    of each part stay safe), then all are put on a common scale per (point, state, time)."""
+    p, n, _ = G.shape
+    S, k = x0.shape[-3], x0.shape[-1]
+    T = len(which)
+    parts = []
+    for idx in comps:
+        if not np.any(x0[..., idx, :] != 0):
+            continue  # a part that starts at zero stays exactly zero
+        Xb, Lb = march(G[:, idx][:, :, idx], x0[..., idx, :], steps, which)
+        if Lb is None:
+            Lb = np.zeros((p, S, T), dtype=np.int64)
+        zero = ~np.any(Xb != 0, axis=(2, 3))
+        parts.append((idx, Xb, np.where(zero, _NO_SCALE, Lb)))
+    dtype = np.result_type(G, x0, *[Xb for _, Xb, _ in parts])
+    X = np.zeros((p, S, n, k, T), dtype=dtype)
+    if not parts:
+        return X, np.zeros((p, S, T), dtype=np.int64)
+    LS = parts[0][2]
+    for _, _, Lb in parts[1:]:
+        LS = np.maximum(LS, Lb)
+    for idx, Xb, Lb in parts:
+        f = np.ldexp(1.0, np.clip(Lb - LS, -4000, 0).astype(np.int32))[:, :, None, None, :]
+        X[:, :, idx] = Xb * f
+    return X, np.where(LS == _NO_SCALE, 0, LS)
+
+
+def _march_substeps(G, x0, steps, which, m, direct: bool, span: float):
+    """The stepping part of :func:`march`: step j as m[j] substeps, one by one (``direct``) or as products
+    of the safe powers of the substep propagator (binary decomposition of m[j])."""
+    p, n, _ = G.shape
+    T = len(which)
     h = steps / np.maximum(m, 1)
     nd = len(steps)
     Xs = G[:, None, :, :] * h[None, :, None, None]
     E, c = scaled_expm(Xs.reshape(p * nd, n, n))
     E = E.reshape(p, nd, n, n)
     c = c.reshape(p, nd)
+    plans = {}
+    for j in np.unique(which):
+        if m[j] > 0:
+            pows = [(E[:, j], c[:, j].astype(np.int64))] if direct else _substep_powers(E[:, j], c[:, j], int(m[j]))
+            plans[j] = (pows, _power_sequence(int(m[j]), len(pows) - 1))
+    total = sum(len(plans[j][1]) for j in which if j in plans)
+    if total > MAX_SUBSTEPS:
+        raise InvalidParameterError(
+            f"times too long for the rates: ‖generator‖₁·t_max = {span:.3g} needs {total} renormalised "
+            f"propagator products (limit {MAX_SUBSTEPS}: parts of the propagator decay more than 2^1000 times "
+            "faster than others, so its powers cannot be used); shorten the times"
+        )
     S, k = x0.shape[-3], x0.shape[-1]
     dtype = np.result_type(E, x0)
     x = np.broadcast_to(x0, (p, S, n, k)).astype(dtype)
@@ -262,16 +378,48 @@ def march(G: np.ndarray, x0: np.ndarray, steps: np.ndarray, which: np.ndarray, s
     X = np.empty((p, S, n, k, T), dtype=dtype)
     LS = np.empty((p, S, T), dtype=np.int64)
     for i, j in enumerate(which):
-        Ej = E[:, j][:, None]
-        for _ in range(int(m[j])):
-            x = np.matmul(Ej, x)
-            x, e = _renorm(x, (-2, -1))
-            ls = ls + c[:, j][:, None] + e
+        if j in plans:
+            pows, seq = plans[j]
+            for q in seq:
+                Q, cq = pows[q]
+                x = np.matmul(Q[:, None], x)
+                x, e = _renorm(x, (-2, -1))
+                ls = ls + cq[:, None] + e
         X[..., i] = x
         LS[:, :, i] = ls
-    if split:
-        return (X.real, X.imag), LS
     return X, LS
+
+
+#: agreement required between the two power-stepped runs of :func:`march`: normalised state (up to a global
+#: phase for kets) and log of the norm relative to max(1, |log norm|)
+POWER_STATE_TOL = 1e-8
+POWER_LOG_RTOL = 1e-9
+
+
+def _check_agree(X, LS, X2, LS2, span: float) -> None:
+    """Refuse (InvalidParameterError) where two runs of the power stepping disagree by more than POWER_RTOL."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        n1 = np.sqrt(np.sum(np.abs(X) ** 2, axis=(2, 3)))  # (p, S, T)
+        n2 = np.sqrt(np.sum(np.abs(X2) ** 2, axis=(2, 3)))
+        live = (n1 > 0) & (n2 > 0)
+        u1 = X / np.where(live, n1, 1.0)[:, :, None, None, :]
+        u2 = X2 / np.where(live, n2, 1.0)[:, :, None, None, :]
+        if np.iscomplexobj(u1):  # kets: equal up to a global phase
+            ov = np.sum(np.conj(u2) * u1, axis=(2, 3))
+            u2 = u2 * np.where(np.abs(ov) > 0, ov / np.where(np.abs(ov) > 0, np.abs(ov), 1.0), 1.0)[:, :, None, None, :]
+        du = np.max(np.abs(u1 - u2), axis=(2, 3))
+        l1 = LS * _LN2 + np.log(np.where(live, n1, 1.0))
+        l2 = LS2 * _LN2 + np.log(np.where(live, n2, 1.0))
+        # log P: relative POWER_LOG_RTOL, plus the rounding that t·rate itself carries (16 eps per unit)
+        dl = np.abs(l1 - l2) / (np.maximum(1.0, np.abs(l1)) + 16 * np.finfo(float).eps * span / POWER_LOG_RTOL)
+    bad = (live & ((du > POWER_STATE_TOL) | (dl > POWER_LOG_RTOL))) | (live != ((n1 > 0) | (n2 > 0)))
+    if np.any(bad):
+        raise InvalidParameterError(
+            f"cannot reach t_max accurately (‖generator‖₁·t_max = {span:.3g}): two propagations with different "
+            f"rounding differ (state by {float(np.max(np.where(bad, du, 0))):.2g}, log P by "
+            f"{float(np.max(np.where(bad, dl, 0))):.2g} relative; tolerances {POWER_STATE_TOL:g}, {POWER_LOG_RTOL:g}); "
+            "this happens close to an exceptional point at long times; shorten the times"
+        )
 
 
 def _entries(A: np.ndarray) -> list:
@@ -372,12 +520,15 @@ M_BLOCKS = ((0,), (1, 2), (3,))
 _NO_SCALE = -(2**62)  # exponent of an all-zero block
 
 
-def march_blocks(G: np.ndarray, W: np.ndarray, steps, which):
+def march_blocks(G: np.ndarray, W: np.ndarray, steps, which, Delta=None, tt=None):
     """:func:`march` of kets/factors ``W`` (S, 4, r) under a generator ``G`` (p, 4, 4) that is block diagonal in
     :data:`M_BLOCKS`: each block present in W is marched with its own scale (so a block that decays
     10^300 times faster than another cannot flush the state of the slower one), then the blocks are put on
     a common scale. Returns ``comps`` (list of 4 pairs (real part, imaginary part) of arrays (p, S, r, T), or
-    None for a structurally zero component) and the int64 exponents (p, S, T) (None: no scaling)."""
+    None for a structurally zero component) and the int64 exponents (p, S, T) (None: no scaling).
+
+    ``Delta`` (p,), ``tt`` (T,): when given, G is H_eff without the mean splitting (:func:`_heff_without_mean`)
+    and the exact phases e^{+iΔt} (|↑↑>) and e^{−iΔt} (|↓↓>) are applied at the times ``tt``."""
     parts = []
     for blk in M_BLOCKS:
         idx = list(blk)
@@ -385,6 +536,12 @@ def march_blocks(G: np.ndarray, W: np.ndarray, steps, which):
             continue
         Gb = G[:, idx][:, :, idx]
         Xb, Lb = march(Gb, W[None][:, :, idx, :], steps, which, split=True)
+        sign = -MEAN_PHASE_DIAG[idx[0]]
+        if Delta is not None and sign != 0 and np.any(Delta != 0):
+            cos, sin = _mean_phase(Delta, tt, int(sign))
+            cos, sin = cos[:, None, None, None, :], sin[:, None, None, None, :]
+            re, im = Xb
+            Xb = (re * cos - im * sin, re * sin + im * cos)
         parts.append([idx, Xb, Lb])
     comps = [None] * 4
     if len(parts) == 1:
@@ -434,6 +591,46 @@ def _heff_basis() -> np.ndarray:
 def _heff_fast(model: Model) -> np.ndarray:
     c = model.coefficients()
     return (c.reshape(-1, c.shape[-1]) @ _heff_basis().reshape(c.shape[-1], 16)).reshape(model.shape + (4, 4))
+
+
+#: H_eff's dependence on the mean splitting: H_eff(Δ) = H_eff(0) + Δ·diag(−1, 0, 0, 1) (exact, and it
+#: commutes with everything else in H_eff and with every jump's action on the coherence order)
+MEAN_PHASE_DIAG = np.array([-1.0, 0.0, 0.0, 1.0])
+
+
+def _heff_without_mean(model: Model) -> tuple[np.ndarray, np.ndarray]:
+    """``(H_eff with Δ = 0, Δ)`` flattened to (P, 4, 4) and (P,). Δ only multiplies the |↑↑> and |↓↓>
+    components by the exact phases e^{±iΔt}; they are applied after the propagation
+    (:func:`_mean_phase`), so that Δ (1e10 in SI units, against rates of 1) decides no step size."""
+    c = model.coefficients().reshape(-1, len(COEFFICIENT_NAMES)).copy()
+    Delta = c[:, _DELTA].copy()
+    c[:, _DELTA] = 0.0
+    return (c @ _heff_basis().reshape(c.shape[-1], 16)).reshape(-1, 4, 4), Delta
+
+
+_DELTA = COEFFICIENT_NAMES.index("Delta")
+
+
+def _mean_phase(Delta: np.ndarray, tt: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """cos and sin of m·Δ·t (P, T) with the product Δ·t formed exactly (hi + lo, Dekker), so that
+    Δt = 1e19 rotates by the exact angle of the float inputs. m = ±1, ±2."""
+    Delta = np.asarray(Delta, dtype=float)[:, None]
+    tt = np.asarray(tt, dtype=float)[None, :]
+    mx, ex = np.frexp(Delta)
+    my, ey = np.frexp(tt)
+    prod = mx * my
+    sp = 134217729.0  # 2^27 + 1 (Veltkamp split)
+    cx, cy = sp * mx, sp * my
+    xh = cx - (cx - mx)
+    yh = cy - (cy - my)
+    xl, yl = mx - xh, my - yh
+    err = ((xh * yh - prod) + xh * yl + xl * yh) + xl * yl
+    e = ex + ey
+    with np.errstate(under="ignore"):
+        hi, lo = m * np.ldexp(prod, e), m * np.ldexp(err, e)
+    cos = np.cos(hi) * np.cos(lo) - np.sin(hi) * np.sin(lo)
+    sin = np.sin(hi) * np.cos(lo) + np.cos(hi) * np.sin(lo)
+    return cos, sin
 
 
 def jump_rate_operator(model: Model) -> np.ndarray:
@@ -868,7 +1065,8 @@ def _ket_measures(comps, n2, norm2, names, bell, valid, dest=None):
                 rez -= imz
                 rez *= inv()
                 c1, c2 = np.abs(bell[:, i]) ** 2, np.abs(bell[:, j]) ** 2
-                if np.all(c1 == c2):  # the target Bell state: |b_i|² = |b_j|² = ½
+                others = [q for q in range(4) if q not in (i, j) and comps[q] is not None]
+                if np.all(c1 == c2) and not others:  # |b_i|² = |b_j|² = ½ and n_i + n_j = ‖x‖²
                     rez += c1[:, None, None]
                 else:
                     rez += (c1[:, None, None] * n2[i] + c2[:, None, None] * n2[j]) * inv()
@@ -1048,7 +1246,8 @@ def postselect(
     tt, steps, which, inverse = _time_plan(t)
     T = len(tt)
     S = rho0.shape[0]
-    Hn = _heff_fast(flat).reshape(-1, 4, 4)
+    check_domain(flat.coefficients(), float(t.max()), what="postselect")
+    Hn, Delta = _heff_without_mean(flat)  # Δ: exact phases after the propagation
     bell_all = _target_bell(Hn)
 
     W = _factor(rho0)  # (S, 4, r)
@@ -1084,7 +1283,7 @@ def postselect(
     for start in range(0, P_all, chunk_points):
         stop = min(P_all, start + chunk_points)
         if kind == "ket":
-            X, LS = march_blocks(G_all[start:stop], W, steps, which)
+            X, LS = march_blocks(G_all[start:stop], W, steps, which, Delta[start:stop], tt)
         else:
             X, LS = march(G_all[start:stop], x0, steps, which)
 
@@ -1219,7 +1418,10 @@ def conditional_evolve(
     labels = _labels(initial, several)
     flat, P_all = _grid_coefficients(model)
     tt, steps, which, inverse = _time_plan(t)
-    L = flat.liouvillian().reshape(-1, 16, 16)
+    check_domain(flat.coefficients(), float(t.max()), what="conditional_evolve")
+    Delta = np.broadcast_to(flat.Delta, (flat.size,)).astype(float)
+    flat0 = Model(**dict(_fields(flat), Delta=0.0))  # Δ: exact phases after the propagation
+    L = flat0.liouvillian().reshape(-1, 16, 16)
     if idx:
         J = flat.jump_operators().reshape(-1, 6, 4, 4)[:, idx]
         L = L - 2 * np.einsum("pkij,pklm->piljm", J, J.conj()).reshape(-1, 16, 16)
@@ -1230,10 +1432,27 @@ def conditional_evolve(
     for start in range(0, P_all, chunk):
         stop = min(P_all, start + chunk)
         X, LS = march(L[start:stop], x0, steps, which)
+        X = _rotate_vec(X, Delta[start:stop], tt)
         col.add(start, stop, _finish_chunk(X, LS, "vec", measures, bell_all[start:stop], store_states))
     info = {"method": "scaled Padé exponentials of the 16×16 conditional generator", "forbid": [JUMP_NAMES[i] for i in idx]}
     scheme = "forbid:" + (",".join(JUMP_NAMES[i] for i in idx) if idx else "none")
     return _assemble(model, t, rho0, several, labels, scheme, col, measures, store_states, inverse, bell_all, info)
+
+
+def _rotate_vec(X: np.ndarray, Delta: np.ndarray, tt: np.ndarray) -> np.ndarray:
+    """Apply the mean-splitting phases to vectorised states X (p, S, 16, 1, T): ρ_ij e^{iΔ(M_i − M_j)t/2}
+    with M = σ1z + σ2z = (2, 0, 0, −2), i.e. the exact factor exp(Δt·R) of the Δ term of the generator
+    (it commutes with the rest, including every jump term: each J_k changes M on both sides equally)."""
+    if not np.any(Delta != 0):
+        return X
+    M = -MEAN_PHASE_DIAG  # (1, 0, 0, −1) = M/2
+    order = (M[:, None] - M[None, :]).reshape(16)  # ∈ {−2, …, 2}
+    X = X.astype(complex, copy=True)
+    for mm in (-2, -1, 1, 2):
+        sel = order == mm
+        cos, sin = _mean_phase(Delta, tt, mm)
+        X[:, :, sel] *= (cos + 1j * sin)[:, None, None, None, :]
+    return X
 
 
 # ============================================================================== callable module
