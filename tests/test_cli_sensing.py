@@ -94,3 +94,19 @@ def test_errors_exit_2_one_line(argv, needle, csv_path, tmp_path, capsys):
     rc, out, err = _run(capsys, *argv)
     assert rc == 2 and out == ""
     assert err.startswith("magbell: error: ") and err.count("\n") == 1 and needle in err
+
+
+def test_docs_commands_run(tmp_path, monkeypatch, capsys):
+    """Every `magbell ...` line of docs/sensing.md runs (in order, in one directory) with status 0."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)
+    text = (Path(__file__).resolve().parents[1] / "docs" / "sensing.md").read_text(encoding="utf-8")
+    lines = [ln.strip() for b in re.findall(r"```bash\n(.*?)```", text, re.S) for ln in b.splitlines()
+             if ln.strip().startswith("magbell ")]
+    assert len(lines) == 3
+    for ln in lines:
+        rc, out, err = _run(capsys, *shlex.split(ln)[1:])
+        assert rc == 0, (ln, err)

@@ -100,6 +100,10 @@ def test_csv_dataframe_roundtrip(tmp_path, data_half):
     assert back.kind.tolist() == data_half.kind.tolist()
     df = data_half.to_dataframe(time_unit="ms")
     np.testing.assert_allclose(sensing.load_data(df, time_unit="ms").time, data_half.time, rtol=1e-15)
+    import xarray as xr
+
+    ds = xr.Dataset.from_dataframe(df)
+    np.testing.assert_array_equal(sensing.load_data(ds, time_unit="ms").value, data_half.value)
 
 
 # ----------------------------------------------------------------------------------------- likelihood
@@ -344,3 +348,24 @@ def test_simulation_based_calibration():
     assert np.all(np.abs(coverage - 0.95) <= 0.03)
     assert np.all(np.abs(bias) < 0.1 * sd)
     assert np.all(np.abs(sd / crs - 1) < 0.2)
+
+
+# ----------------------------------------------------------------------------------------- docs
+def test_docs_python_blocks_run(tmp_path, monkeypatch):
+    """docs/sensing.md: every ```python block runs in order (one namespace) and prints what the text says."""
+    import contextlib
+    import io
+    import re
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)
+    text = (Path(__file__).resolve().parents[1] / "docs" / "sensing.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 3
+    ns: dict = {}
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        for k, b in enumerate(blocks):
+            exec(compile(b, f"docs/sensing.md[python block {k + 1}]", "exec"), ns)
+    assert buf.getvalue().splitlines() == [
+        "['A', 'A_over_a', 'a', 'a_tilde']", "True []", "True", "('arg_A',) None", "True 100000", "True"]

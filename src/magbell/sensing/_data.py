@@ -147,8 +147,10 @@ def _read_csv(path) -> tuple[dict, list]:
 def _columns_of(obj) -> tuple[dict, list]:
     if isinstance(obj, (str, Path)):
         return _read_csv(obj)
-    if hasattr(obj, "to_dataframe") and hasattr(obj, "data_vars"):  # xarray Dataset
+    if hasattr(obj, "to_dataframe") and hasattr(obj, "data_vars"):  # xarray Dataset (one row per element)
+        dims = [str(d) for d in obj.dims]
         obj = obj.to_dataframe().reset_index()
+        obj = obj.drop(columns=[d for d in dims if d not in _KNOWN and d in obj.columns])
     if hasattr(obj, "columns") and hasattr(obj, "to_dict"):  # pandas DataFrame
         cols = {str(c): list(obj[c].tolist()) for c in obj.columns}
     elif isinstance(obj, dict):
@@ -171,7 +173,7 @@ def _blank(v) -> bool:
     if isinstance(v, str):
         return v.strip() == "" or v.strip().lower() in ("nan", "na", "none")
     try:
-        return not math.isfinite(float(v)) and math.isnan(float(v))
+        return math.isnan(float(v))
     except (TypeError, ValueError):
         return False
 

@@ -360,8 +360,8 @@ def shots_to_detect(truth, protocol: Protocol, fit="a,A", *, alpha: float = 0.05
         scale = np.log(1 - power) / log_none if log_none < 0 else np.inf
         return {"total_shots": float(protocol.total_shots * scale), "scale": float(scale),
                 "noncentrality_per_protocol": float("inf"), "alpha": alpha, "power": power,
-                "test": "A = 0 forbids outcomes that the truth produces (idealised model: perfect readout, "
-                        "a_tilde = 0?): a single such outcome rejects it; shots for probability 'power' to see one"}
+                "test": "the best A = 0 model forbids outcomes that the truth produces (idealised: perfect readout, "
+                        "a_tilde = 0): a single such outcome rejects it; shots for probability 'power' to see one"}
     lam = 2 * (problem.lik.sat - ll0)  # exemplary data: the true model is saturated
     need = (norm.isf(alpha) + norm.isf(1 - power)) ** 2
     scale = need / lam if lam > 0 else np.inf

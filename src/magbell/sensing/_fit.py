@@ -249,5 +249,3 @@ def natural_si(space: Space, x) -> dict:
     v = space.natural(np.asarray(x)[None])
     return {p: float(v[p][0]) for p in space.free}
 
-
-RATES = RATE_PARAMETERS

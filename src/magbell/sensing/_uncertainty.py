@@ -23,7 +23,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.stats import chi2
 
-from ._params import PHASES, RATE_PARAMETERS, RATIO, READOUT, Space, scale_of
+from ._params import PHASES, RATIO, READOUT, Space, scale_of
 
 __all__ = ["NonIdentifiable", "information", "expected_information", "identifiability", "covariance", "profile_interval", "lr_test"]
 
@@ -288,5 +288,3 @@ def lr_test(ll_full: float, ll_null: float, components: list) -> tuple:
     lr = max(0.0, 2 * (ll_full - ll_null))
     return lr, mixture_pvalue(lr, components)
 
-
-RATES = RATE_PARAMETERS
