@@ -292,7 +292,8 @@ def test_ctrl_c_and_sigkill_then_resume_lose_and_repeat_nothing(tmp_path):
     assert summary["complete"] and summary["run"] == 3
     assert summary["chunks_computed"] == n_chunks - len(after_kill)  # only the missing chunks
     assert summary["store_check"] == {"chunks": n_chunks, "verified": len(after_kill),
-                                      "missing": n_chunks - len(after_kill), "damaged_data": 0, "damaged_records": 0}
+                                      "missing": n_chunks - len(after_kill), "damaged_data": 0, "damaged_records": 0,
+                                      "damaged_coordinates": 0}
 
     prog = sweep.store_progress(store)
     recs = prog["records"]

@@ -441,8 +441,8 @@ def _cmd_verify(args) -> int:
     if not res.intact:
         c = res.counts()
         sys.stderr.write(f"{PROG}: error: store {store} is damaged: {c['damaged_data']} chunks with damaged data, "
-                         f"{c['damaged_records']} damaged manifest records; run the sweep with --resume to compute "
-                         "them again\n")
+                         f"{c['damaged_records']} damaged manifest records, {c['damaged_coordinates']} damaged "
+                         "coordinate arrays; run the sweep with --resume to repair it\n")
         return 1
     if not res.complete:
         sys.stderr.write(f"{PROG}: error: store {store} is incomplete: {len(res.missing)} of {res.chunks} chunks are "
@@ -517,7 +517,8 @@ def _cmd_run(args) -> int:
     }
     found = json.loads(ds.attrs["magbell_store_check"]) if "magbell_store_check" in ds.attrs else None
     if found is not None:
-        out["store_check"] = {k: found[k] for k in ("chunks", "verified", "missing", "damaged_data", "damaged_records")}
+        out["store_check"] = {k: found[k] for k in ("chunks", "verified", "missing", "damaged_data", "damaged_records",
+                                                     "damaged_coordinates")}
     if args.json:
         sys.stdout.write(json.dumps(out) + "\n")
     else:

@@ -252,6 +252,8 @@ def run(
             found = check_store(st, layout, spec.fingerprint())
             # damaged chunks lose their records (kept in _manifest/.damaged) and count as missing
             st.quarantine(list(found.damaged_records) + [f"{c}.json" for c in found.damaged_data])
+            if found.damaged_coordinates:  # the fingerprint matched: the sweep's own values are the truth
+                st.rewrite_coordinates(template(spec, kernel, layout, table, _dask_full), found.damaged_coordinates)
             records = st.records()
             done = {c: records[c] for c in found.verified}
             todo = found.to_compute
@@ -293,7 +295,7 @@ def run(
         try:
             records = st.records()
             missing = [cid for cid in range(layout.n_chunks) if cid not in records]
-            complete = not missing
+            complete = not missing  # (damaged coordinates were written again before the chunks)
             all_failures = [f for r in sorted(records.values(), key=lambda r: r["chunk"]) for f in r.get("failures", [])]
             st.set_complete(complete, all_failures[:100])
         finally:

@@ -60,7 +60,11 @@ def digest(values, dtype) -> str:
     """SHA-256 of ``values`` as stored: C order, dtype ``dtype``, every NaN written as the one
     canonical NaN (compression is lossless, but a chunk zarr skips as all-fill reads back as the fill
     value's NaN), prefixed by the dtype and shape so that a reshaped or retyped chunk never matches."""
-    a = np.ascontiguousarray(values, dtype=dtype)
+    a = np.asarray(values)
+    if a.dtype.kind in "OT" or np.dtype(dtype).kind in "OT":  # text labels: as fixed-width unicode
+        a = np.asarray(a, dtype=str)
+        dtype = a.dtype
+    a = np.ascontiguousarray(a, dtype=dtype)
     if a.dtype.kind in "fc":
         nan = np.isnan(a)
         if nan.any():
@@ -174,9 +178,13 @@ class Store:
             dataset.to_zarr(target, mode="w-", compute=False, consolidated=False, zarr_format=2, encoding=encoding)
             _zarr().open_group(target, mode="r+", zarr_format=2).create_group(MANIFEST)
             g = _zarr().open_group(target, mode="r+", zarr_format=2)
+            stored = dict(g.arrays())
+            coords = {name: digest(np.asarray(dataset[name].values), stored[name].dtype)
+                      for name in dataset.coords if name in stored}
             g.attrs.update({"magbell_runs": "[]", "magbell_store_id": uuid.uuid4().hex,
                             "magbell_checksum": json.dumps({"algorithm": CHECKSUM,
-                                                            "variables": sorted(dataset.data_vars)})})
+                                                            "variables": sorted(dataset.data_vars),
+                                                            "coordinates": coords})})
             lock = StoreLock(target, lock_what).acquire()  # on the file, so it moves with the directory
             lock.store, lock.path = path, os.path.join(path, os.path.relpath(lock.path, target))
             try:
@@ -253,6 +261,12 @@ class Store:
     def records(self) -> dict:
         """Finished chunks: chunk id -> manifest record (records that are not sound are left out)."""
         return {cid: rec for cid, rec, problem in self.record_files().values() if not problem}
+
+    def rewrite_coordinates(self, dataset, names) -> None:
+        """Write the coordinate arrays ``names`` again from ``dataset`` (the sweep's own template)."""
+        g = _zarr().open_group(self.path, mode="r+", zarr_format=2)
+        for name in names:
+            g[name][...] = np.asarray(dataset[name].values)
 
     def quarantine(self, names) -> None:
         """Move damaged manifest records to ``_manifest/.damaged/`` (their chunks then count as missing)."""

@@ -11,6 +11,11 @@ A chunk falls in exactly one category:
 * ``damaged_record``: the record itself is unusable (not valid JSON, a chunk index that is not its
   file's, no checksums, another sweep's fingerprint).
 
+The coordinate arrays (grid values, fixed parameters, labels) are written once, when the store is
+made; their checksums are in the store's ``magbell_checksum`` attribute, and a coordinate that does
+not match is listed in ``damaged_coordinates`` (a resume writes it again from the sweep's definition,
+which the fingerprint ties to the store).
+
 ``magbell.sweep.run(..., resume=True)`` runs the check under the store's lock and computes the
 chunks in the last three categories; ``magbell.sweep.verify(path)`` (``magbell sweep --verify``) only
 reports.
@@ -54,16 +59,17 @@ class StoreCheck:
     damaged_data: tuple
     damaged_records: tuple  # record file names
     problems: dict = field(default_factory=dict)
+    damaged_coordinates: tuple = ()  # coordinate array names
 
     @property
     def intact(self) -> bool:
         """No damage found (chunks may still be missing)."""
-        return not self.damaged_data and not self.damaged_records
+        return not self.damaged_data and not self.damaged_records and not self.damaged_coordinates
 
     @property
     def complete(self) -> bool:
-        """Every chunk is present and verified."""
-        return len(self.verified) == self.chunks
+        """Every chunk is present and verified, and so are the coordinates."""
+        return len(self.verified) == self.chunks and not self.damaged_coordinates
 
     @property
     def to_compute(self) -> list:
@@ -73,12 +79,14 @@ class StoreCheck:
 
     def counts(self) -> dict:
         return {"chunks": self.chunks, "verified": len(self.verified), "missing": len(self.missing),
-                "damaged_data": len(self.damaged_data), "damaged_records": len(self.damaged_records)}
+                "damaged_data": len(self.damaged_data), "damaged_records": len(self.damaged_records),
+                "damaged_coordinates": len(self.damaged_coordinates)}
 
     def to_json(self, repairing: bool = False) -> dict:
         return {**self.counts(), "missing_chunks": list(self.missing)[:100],
                 "damaged_data_chunks": list(self.damaged_data)[:100],
                 "damaged_record_files": list(self.damaged_records)[:100],
+                "damaged_coordinate_arrays": list(self.damaged_coordinates),
                 "problems": dict(list(self.problems.items())[:100]), "checksum": CHECKSUM,
                 "lines": self.lines(repairing=repairing)}
 
@@ -98,12 +106,34 @@ class StoreCheck:
             out.append(f"damaged records: {_plural(len(self.damaged_records), 'manifest record')} that cannot be used"
                        + (": moved to _manifest/.damaged, chunks computed again" if repairing else "")
                        + f" [{_ids(self.damaged_records)}; {self.damaged_records[0]}: {first}]")
+        if self.damaged_coordinates:
+            first = self.problems.get(self.damaged_coordinates[0], "")
+            out.append(f"damaged coordinates: {_plural(len(self.damaged_coordinates), 'coordinate array')} that cannot "
+                       "be trusted" + (": written again from the sweep's definition" if repairing else "")
+                       + f" [{_ids(self.damaged_coordinates)}; {self.damaged_coordinates[0]}: {first}]")
         return out
 
 
 def layout_of(st: Store) -> Layout:
     lj = json.loads(st.attrs()["magbell_layout"])
     return Layout(tuple(lj["dims"]), tuple(lj["shape"]), tuple(lj["chunks"]))
+
+
+def _coordinates(st: Store, group) -> dict:
+    """Coordinate array -> what is wrong with it (checked against the checksums taken at creation)."""
+    info = st.attrs().get("magbell_checksum")
+    sums = json.loads(info).get("coordinates", {}) if info else {}
+    bad = {}
+    for name, expected in sums.items():
+        try:
+            arr = group[name]
+            values = arr[...]
+        except Exception as e:  # noqa: BLE001 - missing, undecodable: not to be trusted either way
+            bad[name] = f"{name} cannot be read ({type(e).__name__})"
+            continue
+        if digest(values, arr.dtype) != expected:
+            bad[name] = f"{name} does not match its checksum"
+    return bad
 
 
 def _variables(st: Store, group) -> list:
@@ -138,6 +168,7 @@ def check(st: Store, layout: Layout, fingerprint: str) -> StoreCheck:
     try:
         group = zarr.open_group(st.path, mode="r", zarr_format=2)
         names = _variables(st, group)
+        bad_coords = _coordinates(st, group)
     except InvalidParameterError:
         raise
     except Exception as e:  # noqa: BLE001 - whatever zarr raises on broken metadata
@@ -185,7 +216,8 @@ def check(st: Store, layout: Layout, fingerprint: str) -> StoreCheck:
     # a chunk whose record is damaged is counted under damaged records, not also as missing
     bad_cids = {int(name[:-5]) for name in bad_records if name[:-5].isdigit()}
     missing = tuple(c for c in range(n) if c not in sound and c not in bad_cids)
-    return StoreCheck(st.path, n, verified, missing, damaged, tuple(bad_records), problems)
+    problems.update(bad_coords)
+    return StoreCheck(st.path, n, verified, missing, damaged, tuple(bad_records), problems, tuple(sorted(bad_coords)))
 
 
 def verify(path) -> StoreCheck:
