@@ -185,14 +185,25 @@ def dd_mul(xh, xl, yh, yl):
 
 
 def dd_matmul(A, B):
-    """Product of stacks of double-double matrices ``A = (hi, lo)`` (..., n, m) and ``B`` (..., m, k)."""
+    """Product of stacks of double-double matrices ``A = (hi, lo)`` (..., n, m) and ``B`` (..., m, k).
+
+    Dot2-style accumulation (Ogita, Rump & Oishi 2005): the hi·hi products are split exactly
+    (two_prod), their running sum is carried with two_sum, and all error terms — including the
+    first-order lo·hi cross terms — are summed in plain float64. The result (p, s) is a double-double
+    whose error is ~m²·1e-32·Σ|A_ij B_jk|.
+    """
     Ah, Al = A
     Bh, Bl = B
-    ph, pl = dd_mul(Ah[..., :, :, None], Al[..., :, :, None], Bh[..., None, :, :], Bl[..., None, :, :])
-    sh, sl = ph[..., :, 0, :], pl[..., :, 0, :]
-    for k in range(1, Ah.shape[-1]):
-        sh, sl = dd_add(sh, sl, ph[..., :, k, :], pl[..., :, k, :])
-    return sh, sl
+    a = Ah[..., :, :, None]
+    b = Bh[..., None, :, :]
+    ph, pe = two_prod(a, b)  # (..., n, m, k)
+    cross = (a * Bl[..., None, :, :] + Al[..., :, :, None] * b).sum(axis=-2)
+    p = ph[..., :, 0, :]
+    s = pe.sum(axis=-2) + cross
+    for j in range(1, Ah.shape[-1]):
+        p, q = two_sum(p, ph[..., :, j, :])
+        s = s + q
+    return _quick_two_sum(p, s)
 
 
 def _fact_dd(m: int):
