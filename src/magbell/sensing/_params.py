@@ -112,6 +112,7 @@ class Space:
     tau: float
     ratio: bool = True  # False: natural coordinates |A| (no bounds; for finite differences)
     rate_max: float = np.inf  # rates/energies (scaled) beyond this leave every measured point relaxed
+    limit: bool = False  # also bound free rates to [0, rate_max] and energies to [-rate_max, rate_max]
     lower: np.ndarray = field(init=False, repr=False)
     upper: np.ndarray = field(init=False, repr=False)
 
@@ -124,6 +125,11 @@ class Space:
             elif p in ("a", "a_tilde", "d"):
                 nl = {"a": "A", "a_tilde": "A_tilde", "d": "D_deph"}[p]
                 lo_p = abs(self.fixed.get(nl, 0.0)) if nl not in self.free else 0.0
+                if self.limit:
+                    hi_p = max(self.rate_max, 2 * lo_p)
+            elif p in ("delta", "Jz", "Jperp", "D_dm"):
+                if self.limit:
+                    lo_p, hi_p = -self.rate_max, self.rate_max
             elif p in RATIO:
                 loc = {"A": "a", "A_tilde": "a_tilde", "D_deph": "d"}[p]
                 signed = p == "D_deph"

@@ -251,6 +251,22 @@ def build_result(problem, space: Space, x, ll, res, nfev, t_fit, fixed_si, *, pr
         "warnings": ["a profile fit found a higher likelihood than the estimate: the fit may not be global; "
                      "try start= or another seed"] if better else [],
     }
+    gof = diag["goodness_of_fit_p"]
+    if gof is not None and gof < 1e-4:
+        diag["warnings"].append(
+            f"the fit does not describe the data (deviance {dev:.4g} on {n - k} dof, p = {gof:.2g}): a local "
+            "optimum (oscillating couplings make the likelihood multimodal: give start= or more n_starts) or a "
+            "model that lacks a parameter; the uncertainties assume a good fit")
+    if res is not None and res.status == 0:
+        diag["warnings"].append("the optimizer stopped at its evaluation limit before converging; try start= "
+                                "near the estimate or fewer free parameters")
+    fast = [p for p in space.free if p in RATE_PARAMETERS and p not in RATIO
+            and abs(nat_free[p]) >= space.rate_max * (1 - 1e-9)]
+    if fast:
+        diag["warnings"].append(
+            f"{', '.join(fast)} reached the search limit 100/(shortest wait) = {space.rate_max / tau:.4g} (SI): "
+            "beyond it every measured point is relaxed or dephased, so such a value is only a bound; add shorter "
+            "waits (or fix the parameter if it is not determined)")
     if forbidden.size:
         rows = ", ".join(problem.data.where[i] for i in forbidden[:3])
         diag["warnings"].append(

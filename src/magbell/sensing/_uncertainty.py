@@ -44,7 +44,9 @@ class NonIdentifiable:
 
 
 def reference_rate(nat: dict) -> float:
-    vals = [abs(float(nat[p])) for p in ("a", "a_tilde", "delta", "d", "Jz", "Jperp", "D_dm") if p in nat]
+    """Typical rate (scaled): the local rates and 1/tau — not the energies, which may run off when they are
+    not determined by the data."""
+    vals = [abs(float(nat[p])) for p in ("a", "a_tilde", "d") if p in nat]
     return max([1.0] + vals)
 
 
@@ -80,8 +82,10 @@ def standardised_rows(problem, space: Space, theta: np.ndarray, nat_all: dict) -
         up, dn = ok[1 + 2 * j], ok[2 + 2 * j]
         qp = q[1 + 2 * j] if up else q[0]
         qm = q[2 + 2 * j] if dn else q[0]
-        dq.append((qp - qm) / (h[j] * (int(up) + int(dn))))
-    return problem.lik.standardised_jacobian(q[0], np.array(dq))
+        # neither side physical (cannot happen for steps below the distance to the bounds): no information
+        dq.append((qp - qm) / (h[j] * (int(up) + int(dn))) if (up or dn) else np.zeros_like(q[0]))
+    G = problem.lik.standardised_jacobian(q[0], np.array(dq))
+    return np.where(np.isfinite(G), G, 0.0)
 
 
 def information(problem, space: Space, theta: np.ndarray, nat_all: dict):
@@ -221,7 +225,7 @@ def profile_interval(problem, space: Space, name: str, nat_free: dict, ll_hat: f
         start = dict(warm["x"])
         for p in others:
             start[p] = start[p] + slope.get(p, 0.0) * (v - warm["v"])
-        x, ll, _ = problem.minimise(sub, sub.internal(start), max_nfev=100, ftol=1e-9)
+        x, ll, _ = problem.minimise(sub, sub.internal(start), max_nfev=100, ftol=1e-7)
         vals = sub.natural(x[None])
         warm["x"] = {p: float(vals[p][0]) for p in others} | {p: start[p] for p in start if p not in others}
         warm["v"] = v
