@@ -63,12 +63,24 @@ def reference():
     return sweep.run("steady_state", GRID, **KW).drop_attrs()
 
 
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """One finished 4-chunk store (made once), and its data and coordinate files."""
+    path = str(tmp_path_factory.mktemp("pristine") / "s.zarr")
+    sweep.run("steady_state", GRID, store=path, **KW)
+    files = sorted(os.path.relpath(os.path.join(d, f), path) for d, _, fs in os.walk(path) for f in fs
+                   if not f.startswith(".") and "_manifest" not in d)
+    return path, files
+
+
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    """A finished 4-chunk store ``s.zarr`` in the (current) directory ``tmp_path``, and its config."""
+def store(pristine, tmp_path, monkeypatch):
+    """A copy of the finished store as ``s.zarr`` in the (current) directory ``tmp_path``, and its config."""
+    import shutil
+
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s.toml").write_text(CONFIG)
-    sweep.run("steady_state", GRID, store="s.zarr", **KW)
+    shutil.copytree(pristine[0], "s.zarr")
     return "s.zarr"
 
 
@@ -502,15 +514,6 @@ def test_damaged_coordinates_are_found_and_written_again(store, reference, magbe
     assert json.loads(ds.attrs["magbell_runs"])[-1]["chunks_computed"] == 0
     xr.testing.assert_identical(ds.load().drop_attrs(), reference)
     assert sweep.verify(store).complete
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("pristine") / "s.zarr")
-    sweep.run("steady_state", GRID, store=path, **KW)
-    files = sorted(os.path.relpath(os.path.join(d, f), path) for d, _, fs in os.walk(path) for f in fs
-                   if not f.startswith(".") and "_manifest" not in d)
-    return path, files
 
 
 @settings(max_examples=15, deadline=None, derandomize=True, database=None,
