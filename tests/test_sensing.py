@@ -284,6 +284,16 @@ def test_half_coupling_is_reported_with_readout_noise(fit_half):
     assert c.aic_null > c.aic_full and c.bic_null > c.bic_full
 
 
+def test_chi_bar_mixture():
+    from magbell.sensing._uncertainty import mixture_pvalue
+
+    assert mixture_pvalue(stats.chi2.isf(0.10, 1), [{0: 0.5, 1: 0.5}]) == pytest.approx(0.05, rel=1e-12)
+    assert mixture_pvalue(0.0, [{0: 0.5, 1: 0.5}]) == 1.0
+    assert mixture_pvalue(3.0, [{2: 1.0}]) == pytest.approx(stats.chi2.sf(3.0, 2), rel=1e-12)
+    two = mixture_pvalue(4.0, [{0: 0.5, 1: 0.5}, {0: 0.5, 1: 0.5}])
+    assert two == pytest.approx(0.5 * stats.chi2.sf(4.0, 1) + 0.25 * stats.chi2.sf(4.0, 2), rel=1e-12)
+
+
 def test_dark_state_boundary():
     """|A| = a (dark singlet): the ratio's interval ends at the physical bound 1, whether the estimate sits
     on the bound (seed 7) or just inside it (seed 11)."""
@@ -384,3 +394,14 @@ def test_docs_python_blocks_run(tmp_path, monkeypatch):
             exec(compile(b, f"docs/sensing.md[python block {k + 1}]", "exec"), ns)
     assert buf.getvalue().splitlines() == [
         "['A', 'A_over_a', 'a', 'a_tilde']", "True []", "True", "('arg_A',) None", "True 100000", "True"]
+
+
+@pytest.mark.slow
+def test_a_zero_test_has_its_size():
+    """The χ̄² mixture is the right reference: with A = 0 true, the test rejects at 5 % in 5 % ± 3 % of 300 sets."""
+    proto = _proto(shots=2000, readout_up=0.97, readout_down=0.95)
+    p = np.array([sensing.fit(sensing.simulate({"a": 1e4, "A": 0.0, "a_tilde": 500.0}, proto, seed=5000 + k),
+                              "a,A,a_tilde", profile=False).comparison.p_value for k in range(300)])
+    rate = np.mean(p < 0.05)
+    print("rejection rate at 5 %:", rate, "P(LR = 0):", np.mean(p == 1.0))
+    assert abs(rate - 0.05) <= 0.03

@@ -80,7 +80,8 @@ def cmd_fit(args) -> int:
     if not 0 < args.level < 1:
         raise InvalidParameterError(f"--level must lie in (0, 1), got {args.level:g}")
     r = sensing.fit(args.data, args.fit, args.fix, time_unit=args.time_unit, start=args.start,
-                    profile=not args.no_profile, compare=not args.no_compare, seed=args.seed, level=args.level)
+                    profile=not args.no_profile, compare=not args.no_compare, seed=args.seed, level=args.level,
+                    n_starts=args.n_starts)
     if args.plot:
         fig = r.plot()
         fig.savefig(args.plot)
@@ -180,6 +181,9 @@ def register(subparsers, parent, formatter) -> None:
     _common(p)
     p.add_argument("--level", type=float, default=0.95, metavar="L", help="interval level (default 0.95)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the starting points (default 0)")
+    p.add_argument("--n-starts", dest="n_starts", type=int, default=192, metavar="N",
+                   help="starting points screened in one batched call (default 192; raise it for oscillating "
+                        "couplings delta, Jperp, D)")
     p.add_argument("--no-profile", dest="no_profile", action="store_true",
                    help="Wald intervals (est +- z se) instead of profile likelihood (faster)")
     p.add_argument("--no-compare", dest="no_compare", action="store_true", help="skip the A = 0 test")

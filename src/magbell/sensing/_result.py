@@ -222,6 +222,7 @@ def build_result(problem, space: Space, x, ll, res, nfev, t_fit, fixed_si, *, pr
             w[j] = 1 / nat_free[loc]
             w[space.free.index(loc)] = -r / nat_free[loc]
             se_r = float(np.sqrt(w @ C @ w)) if np.all(np.isfinite(C)) else None
+            stderr[name] = se_r
             lo, hi, clo, chi_, b = profile_interval(problem, space, name, nat_free, ll, se_r, level, ratio_of=nl,
                                                     slope=_slope(space, C, w, nl))
             better |= b
