@@ -91,6 +91,14 @@ class MagbellArgumentParser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f"{PROG}: error: {_one_line(message)} (see '{self.prog} --help')\n")
 
+    def _get_values(self, action, arg_strings):
+        # ``--A=--``: argparse drops the '--' and stores an empty list as the value; it is a value
+        if action.nargs is None and list(arg_strings) == ["--"]:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
+
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog):

@@ -200,6 +200,12 @@ def _as_array(name: str, value, complex_ok: bool) -> np.ndarray:
             f"|{name}| must be <= {MAX_MAGNITUDE:g} (larger values overflow float64 in the generator), violated at "
             + describe_bad_points(huge, {name: arr})
         )
+    sub = (np.abs(arr) < np.finfo(float).tiny) & (arr != 0)
+    if np.any(sub):
+        raise InvalidParameterError(
+            f"{name} must be 0 or at least {np.finfo(float).tiny:.3g} in magnitude (a subnormal number has lost "
+            "its precision), violated at " + describe_bad_points(sub, {name: arr})
+        )
     arr = np.array(arr, copy=True)
     arr.setflags(write=False)
     return arr
