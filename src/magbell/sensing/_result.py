@@ -227,7 +227,7 @@ def build_result(problem, space: Space, x, ll, res, nfev, t_fit, fixed_si, *, pr
                                                     slope=_slope(space, C, w, nl))
             better |= b
             interval[name], clipped[name] = (lo, hi), (clo, chi_)
-    on_boundary = _boundaries(space, nat_free)
+    on_boundary = _boundaries(space, nat_free, {p for j, p in enumerate(space.free) if undetermined[j]})
     n = problem.data.independent  # rows minus one per multinomial set (its four values sum to 1)
     k = space.k
     dev = float(np.sum(problem.lik.residuals(problem.q(space, np.asarray(x)[None])[0])[0] ** 2))
@@ -300,20 +300,21 @@ def _sigma(p: float) -> float:
     return float(norm.isf(p)) if p < 0.5 else 0.0
 
 
-def _boundaries(space: Space, nat: dict) -> list:
+def _boundaries(space: Space, nat: dict, undetermined: set) -> list:
+    """Estimates on a physical bound, in words (not for parameters the data do not determine)."""
     out = []
     for loc, nl, signed in PAIRS:
-        if nl in space.free:
+        if nl in space.free and nl not in undetermined:
             top = nat[loc] if loc in nat else space.fixed.get(loc, 0.0)
             if top > 0 and abs(nat[nl]) >= top * (1 - 1e-6):
                 out.append(f"|{nl}| = {loc}: the estimate sits on the physical bound {loc} >= |{nl}| (a dark "
                            f"state); the interval of {RATIO[nl]} ends at 1")
             elif not signed and nat[nl] <= 1e-6 * max(top, 1e-300):
                 out.append(f"{nl} = 0: the estimate sits on the lower bound; its interval starts at 0")
-        if loc in space.free and nat[loc] <= 1e-9:
+        if loc in space.free and loc not in undetermined and nat[loc] <= 1e-9:
             out.append(f"{loc} = 0: the estimate sits on the lower bound")
     for p in ("readout_up", "readout_down"):
-        if p in space.free and nat[p] >= 1 - 1e-9:
+        if p in space.free and p not in undetermined and nat[p] >= 1 - 1e-9:
             out.append(f"{p} = 1: perfect readout, the upper bound")
     return out
 
