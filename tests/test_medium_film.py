@@ -325,3 +325,27 @@ def test_quadrature_convergence():
         c = film_couplings(film, [q, q], pos, 4.0, quad=quad)
         assert np.allclose(c.A, ref.A, rtol=1e-5, atol=1e-6 * ref.a[0])
         assert np.allclose(c.J, ref.J, rtol=1e-4, atol=1e-5 * np.abs(ref.J).max())
+
+
+def test_pair_noises_equal_film_noise():
+    """pair_noises (one quadrature, Fourier sums over the nodes) = film_noise for each pair, to rounding."""
+    from magbell.medium.film_pairs import pair_noises
+
+    film, q = rustagi_setup(0.02)
+    disp = np.array([[0.0, 0.0], [-2e-7, 1e-7], [1e-7, -4e-7]])
+    sep = float(np.hypot(*disp.T).max())
+    noises = pair_noises(film, q, 1.1e-7, disp)
+    for d, n in zip(disp, noises):
+        ref = film_noise(film, [q, q], [[0, 0, 1.1e-7], [d[0], d[1], 1.1e-7]], quad={"separation": sep})
+        for k in ("Qpp", "QH", "J", "D_per_T", "Jz"):
+            a, b = getattr(n, k), getattr(ref, k)
+            assert np.allclose(a, b, rtol=0, atol=1e-12 * np.abs(b).max()), k
+        c, cr = n.couplings(4.0), ref.couplings(4.0)
+        assert np.allclose(c.A, cr.A, rtol=1e-12, atol=0)
+    assert noises[0].couplings(4.0).A[0, 1] == pytest.approx(noises[0].couplings(4.0).a[0], rel=1e-12)  # A(0) = a
+    with pytest.raises(InvalidParameterError, match="displacements"):
+        pair_noises(film, q, 1e-7, [1e-7, 0.0])
+    with pytest.raises(InvalidParameterError, match="height"):
+        pair_noises(film, q, -1e-7, disp)
+    with pytest.raises(InvalidParameterError, match="gapless"):
+        pair_noises(film.replace(field_polar=0.0), q, 1e-7, disp)

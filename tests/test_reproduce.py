@@ -27,7 +27,8 @@ import numpy as np
 import pytest
 
 ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-FIGURES = ("fig2", "fig3", "figS1a", "figS1b", "figS2", "lifetime_map", "pt_diagram", "tau_m", "separation")
+FIGURES = ("fig2", "fig3", "figS1a", "figS1b", "figS2", "lifetime_map", "pt_diagram", "tau_m", "separation",
+           "nv_relaxometry", "nv_pair_map")
 
 
 def _cmd(*args) -> list:
@@ -98,8 +99,13 @@ def test_captions_state_the_parameters_and_choices():
     assert "a = |A| = 1" in ct and "δ = 0" in ct and "{0, 0.1, 0.3}" in ct and "exact for every τ_m" in ct
     assert "Eq. 13" in ct and "magbell.evolve" in ct and "t = 1" in ct
     cs = cap["separation"]
-    assert "film2d" in cs and "20 nm" in cs and "40 mT" in cs and "20 mK, 50 mK, 100 mK, 1 K" in cs
-    assert "time maximum" in cs and "t* = 1/a(20 mK)" in cs and "C(∞)" in cs
+    assert "film model" in cs and "20 nm YIG" in cs and "22 mT" in cs and "20 mK, 50 mK, 100 mK, 1 K" in cs
+    assert "109 nm" in cs and "in band" in cs and "time maximum" in cs and "C(∞)" in cs
+    assert "direct NV–NV dipolar coupling" in cs and "not the paper's contact coupling" in cs
+    cr = cap["nv_relaxometry"]
+    assert "Rustagi" in cr and "142 kA/m" in cr and "109 nm" in cr and "299 K" in cr and "band bottom" in cr
+    cm = cap["nv_pair_map"]
+    assert "|A| → a" in cm and "4 K" in cm and "22 mT" in cm and "109 nm" in cm and "Damon–Eshbach" in cm
 
 
 # ----------------------------------------------------------------------------- data vs closed forms
@@ -275,26 +281,88 @@ def test_tau_m_csv():
 
 
 def test_separation_csv():
+    """Beyond (d), film model: the CSV against an independent film_couplings computation (default quadrature)."""
     out, man, _ = reproduced()
     head, rows = read_csv(out / "separation.csv")
     Ts = ("0.02", "0.05", "0.1", "1")
-    assert head == ["separation_m"] + [f"{q}_T={T}K" for T in Ts for q in ("C_max", "C_tstar", "lifetime_us", "A_over_a")]
+    assert head == (["separation_m", "A_over_a_psi=90", "argA_psi=90", "A_over_a_psi=0", "argA_psi=0"]
+                    + [f"{q}_T={T}K" for T in Ts for q in ("C_max_psi=90", "C_max_psi=0", "lifetime_us_psi=90",
+                                                            "Jperp_over_a_psi=90")])
     x = numeric(rows)
     r = x[:, 0]
-    assert r[0] == pytest.approx(20e-9) and r[-1] == pytest.approx(2e-6) and len(r) == 60
-    Cmax = x[:, 1::4]
-    Cst = x[:, 2::4]
-    life = x[:, 3::4]
-    Aa = x[:, 4::4]
-    assert np.all((Cmax >= 0) & (Cmax <= 0.5)) and np.all(Cst <= Cmax + 1e-12)
-    assert Cmax[0, 0] > 0.3  # 20 mK, closest qubits: strongly entangled
-    assert np.all(np.diff(Cmax[0]) < 0)  # warmer: less entanglement at the smallest separation
-    assert np.all(Cmax[:, -1] == 0)  # 1 K: ã/a ≈ 0.92, never entangled
-    assert np.all(Cmax[-1] < 1e-3)  # far apart: |A| ≪ a, nothing
-    assert np.all(np.diff(Aa[:15, 0]) < 0) and np.all(Aa <= 1 + 1e-12)
+    assert r[0] == pytest.approx(20e-9) and r[-1] == pytest.approx(2e-6) and len(r) == 40
+    Aa90, Aa0 = x[:, 1], x[:, 3]
+    C90, C0, life = x[:, 5::4], x[:, 6::4], x[:, 7::4]
+    assert np.all((C90 >= 0) & (C90 <= 1)) and np.all((C0 >= 0) & (C0 <= 1))
+    assert np.all(Aa90 <= 1 + 1e-9) and np.all(Aa0 <= 1 + 1e-9) and Aa90[0] > 0.999 and Aa0[0] > 0.98
+    assert np.all(Aa90[r <= 500e-9] > 0.9) and np.all(Aa0[r >= 500e-9] < 0.1)  # chiral: long range only ⊥ M
+    assert np.all(np.diff(C90[0]) < 0)  # warmer: less entanglement at the smallest separation
+    assert np.all(C90[:, -1] < 0.05) and np.all(C0[:, -1] == 0)  # 1 K: ã/a ≈ 0.9
+    far = r >= 1e-6
+    assert np.all(C90[far, 0] > C0[far, 0] + 0.2)  # at 20 mK the perpendicular pair stays entangled
     assert np.all(life > 0) and np.all(np.isfinite(life))
     f = next(f for f in man["figures"] if f["name"] == "separation")
-    assert f["params"]["geometry"] == "film2d" and f["params"]["temperatures_K"] == [0.02, 0.05, 0.1, 1.0]
+    assert f["params"]["model"] == "film" and f["params"]["temperatures_K"] == [0.02, 0.05, 0.1, 1.0]
+    # independent route: film_couplings (film_noise, default k-space rule) for the pair at r[10], ψ = 90°
+    import warnings
+
+    from magbell.medium import MarkovWarning
+    from magbell.medium.film_presets import YIG_FILM, nv_film_setup
+    from magbell.medium.stray import film_couplings
+
+    film, nv = nv_film_setup(thickness=20e-9, field=0.022, field_polar=math.acos(1 / math.sqrt(3)), temperature=0.02)
+    assert film.Ms == pytest.approx(YIG_FILM.Ms_of_T(0.02))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkovWarning)
+        c = film_couplings(film, [nv, nv], [[0, 0, 109e-9], [0, r[10], 109e-9]], 0.02)
+    assert abs(c.A[0, 1]) / c.a[0] == pytest.approx(Aa90[10], rel=1e-4)
+    assert np.angle(c.A[0, 1]) == pytest.approx(x[10, 2], abs=1e-4)
+    assert c.J[1, 0].real / c.a[0] == pytest.approx(x[10, 8], rel=1e-3)
+
+
+def test_nv_relaxometry_csv():
+    """Beyond (e): the figure's rates are the tested film model's (test_medium_film: 0.35896 MHz at 22 mT with
+    the default rule), the digitised points are Rustagi's, and the comparison numbers in the caption hold."""
+    out, man, _ = reproduced()
+    head, rows = read_csv(out / "nv_relaxometry.csv")
+    assert head == ["field_T", "gamma_per_s", "qubit_Hz", "band_bottom_Hz", "kittel_Hz", "data_field_T", "data_rate_MHz"]
+    model = numeric([r_[:5] for r_ in rows if r_[0] != ""])
+    data = numeric([r_[5:] for r_ in rows])
+    assert data.shape == (29, 2) and data[0, 0] == pytest.approx(0.0026) and data[14, 1] == pytest.approx(0.30959)
+    B, G = model[:, 0], model[:, 1] / 1e6
+    k22 = int(np.argmin(np.abs(B - 0.022)))
+    assert G[k22] == pytest.approx(0.3589593589, rel=2e-4)
+    assert abs(B[np.argmax(G)] - data[np.argmax(data[:, 1]), 0]) <= 3e-3
+    assert 1 / 1.5 < G.max() / data[:, 1].max() < 1.5
+    gap = model[:, 2] - model[:, 3]
+    assert np.all(G[gap < 0] < 1e-2 * G.max()) and np.all(G[gap > 0.1e9] > 0.05)
+    f = next(f for f in man["figures"] if f["name"] == "nv_relaxometry")
+    assert "31.0 mT" in f["caption"]
+
+
+def test_nv_pair_map_csv():
+    """Beyond (f): A(0) = a, A(−ρ) = A(ρ)*, and the docs/medium.md §11 table (default rule) at 100 and 300 nm."""
+    out, man, _ = reproduced()
+    head, rows = read_csv(out / "nv_pair_map.csv")
+    assert head == ["r_m", "psi_deg", "A_over_a_abs", "arg_A", "Jperp_over_a"]
+    x = numeric(rows)
+    r, psi = np.unique(x[:, 0]), np.unique(x[:, 1])
+    assert r[0] == 0 and r[-1] == pytest.approx(1e-6) and psi[0] == 0 and psi[-1] == pytest.approx(360)
+    grid = x.reshape(r.size, psi.size, 5)
+    np.testing.assert_allclose(grid[0, :, 2], 1.0, atol=1e-12)
+    half = (psi.size - 1) // 2
+    np.testing.assert_allclose(grid[:, 1:half, 3], -grid[:, half + 1:-1, 3], atol=1e-12)
+
+    def at(rr, pp):
+        i, j = int(np.argmin(np.abs(r - rr))), int(np.argmin(np.abs(psi - pp)))
+        return grid[i, j, 2], grid[i, j, 3]
+
+    for (rr, pp), (mag, arg) in {(100e-9, 90): (0.994, 0.36), (300e-9, 90): (0.957, 1.10), (300e-9, 0): (0.019, 0.0),
+                                 (100e-9, 45): (0.869, 0.26), (300e-9, 270): (0.957, -1.10)}.items():
+        m, a_ = at(rr, pp)
+        assert m == pytest.approx(mag, abs=2e-3) and a_ == pytest.approx(arg, abs=1e-2), (rr, pp, m, a_)
+    f = next(f for f in man["figures"] if f["name"] == "nv_pair_map")
+    assert f["params"]["temperature_K"] == 4.0
 
 
 # ----------------------------------------------------------------------------- claims

@@ -617,60 +617,11 @@ def table_tau_m(d: dict) -> tuple:
     return cols, rows
 
 
-# ----------------------------------------------------------------------------- Beyond (d): separation
-def plot_separation(d: dict, fig) -> None:
-    from matplotlib import colormaps
-
-    cv = d["curves"]
-    r = cv["separation_m"] * 1e9
-    ax, ax2 = fig.subplots(1, 2, gridspec_kw={"wspace": 0.38})
-    cmap = colormaps["plasma"]
-    Ts = d["params"]["temperatures_K"]
-    for i, T in enumerate(Ts):
-        col = cmap(0.05 + 0.8 * i / max(1, len(Ts) - 1))
-        lab = f"{T * 1e3:g} mK" if T < 1 else f"{T:g} K"
-        ax.semilogx(r, cv["C_max"][i], color=col, label=lab)
-        ax.semilogx(r, cv["C_t_star"][i], color=col, ls="--", lw=0.9)
-        ax2.loglog(r, cv["lifetime_us"][i], color=col, label=lab)
-    ax.set_xlabel("separation (nm)")
-    ax.set_ylabel(r"$\max_t \mathcal{C}$ (solid), $\mathcal{C}(t^*)$ (dashed)")
-    ax.set_ylim(0, 0.5)
-    ax.legend(loc="upper right", handlelength=1.4)
-    ax2.set_xlabel("separation (nm)")
-    ax2.set_ylabel(r"relaxation time ($\mu$s)")
-    ax.set_title("NV + YIG film", pad=4)
-
-
-def caption_separation(d: dict) -> str:
-    p = d["params"]
-    Ts = ", ".join((f"{T * 1e3:g} mK" if T < 1 else f"{T:g} K") for T in p["temperatures_K"])
-    ratios = ", ".join(f"{x:.3f}" for x in d["ratio_a_tilde_over_a"])
-    return (
-        "Beyond the paper (d): two NV centres on a YIG film (magbell.medium.PhysicalSetup, geometry film2d, "
-        f"thickness {p['thickness_m'] * 1e9:g} nm, bias field {p['field_T'] * 1e3:g} mT: qubit frequency "
-        f"{p['qubit_frequency_Hz'] / 1e9:.3f} GHz, magnon gap {p['gap_Hz'] / 1e9:.3f} GHz), δ = 0, initial |↑↓⟩, at "
-        f"T = {Ts} (ã/a = {ratios}), {p['n_r']} separations from {p['r_min_m'] * 1e9:g} nm to "
-        f"{p['r_max_m'] * 1e6:g} µm; coherent couplings (J⊥, Jz, D) included, Δ dropped (rotating frame). Left, "
-        f"solid: the time maximum of C(t) over t ∈ [0, {_num(p['t_window_over_a'])}/a(T)] (magbell.evolve, "
-        f"{p['points']} times); dashed: C at the fixed time t* = 1/a({Ts.split(',')[0]}) = {d['t_star_s'] * 1e6:.2f} µs. "
-        "We do not plot C(∞): it is 0 unless |A| = a exactly. Right: the relaxation time 1/(slowest decay rate of "
-        "the populations–ρ12 sector) from magbell.spectrum, in µs. Markov approximation justified at all points: "
-        f"{all(d['markov_ok'])}."
-    )
-
-
-def table_separation(d: dict) -> tuple:
-    cv = d["curves"]
-    cols = ["separation_m"]
-    for T in d["params"]["temperatures_K"]:
-        cols += [f"C_max_T={_num(T)}K", f"C_tstar_T={_num(T)}K", f"lifetime_us_T={_num(T)}K", f"A_over_a_T={_num(T)}K"]
-    rows = []
-    for k, r in enumerate(cv["separation_m"]):
-        row = [r]
-        for i in range(len(d["params"]["temperatures_K"])):
-            row += [cv["C_max"][i, k], cv["C_t_star"][i, k], cv["lifetime_us"][i, k], cv["A_over_a"][i, k]]
-        rows.append(row)
-    return cols, rows
+# ----------------------------------------------------------------------------- Beyond (d)–(f): NV + YIG film
+# (film model, magbell.paper_film / magbell.figures_film)
+from .figures_film import caption_nv_pair_map, caption_nv_relaxometry, caption_separation  # noqa: E402
+from .figures_film import plot_nv_pair_map, plot_nv_relaxometry, plot_separation  # noqa: E402
+from .figures_film import table_nv_pair_map, table_nv_relaxometry, table_separation  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- registry
@@ -690,7 +641,11 @@ for _job in (
     FigureJob("tau_m", "Beyond (c)", "beyond", paper.tau_m_data, plot_tau_m, caption_tau_m, table_tau_m,
               figsize=(FULL_W, 2.5)),
     FigureJob("separation", "Beyond (d)", "beyond", paper.separation_data, plot_separation, caption_separation,
-              table_separation, figsize=(FULL_W, 2.5)),
+              table_separation, figsize=(FULL_W, 2.4)),
+    FigureJob("nv_relaxometry", "Beyond (e)", "beyond", paper.nv_relaxometry_data, plot_nv_relaxometry,
+              caption_nv_relaxometry, table_nv_relaxometry, figsize=(FULL_W, 2.5)),
+    FigureJob("nv_pair_map", "Beyond (f)", "beyond", paper.nv_pair_map_data, plot_nv_pair_map, caption_nv_pair_map,
+              table_nv_pair_map, figsize=(FULL_W, 2.9)),
 ):
     register(_job)
 del _job

@@ -162,9 +162,28 @@ class Film:
         return K
 
     def omega_sq(self, kx, ky) -> np.ndarray:
-        """ω_k² = K11 K22 − K12² [rad²/s²] (negative: the state is unstable at that k)."""
-        K = self.stiffness(kx, ky)
-        return K[..., 0, 0] * K[..., 1, 1] - K[..., 0, 1] ** 2
+        """ω_k² = K11 K22 − K12² [rad²/s²] (negative: the state is unstable at that k).
+
+        The same K as :meth:`stiffness`, written out element by element: the root and band-bottom searches
+        call this thousands of times on small arrays, where building the 2×2 matrices dominated the cost."""
+        kx = np.asarray(kx, dtype=float)
+        ky = np.asarray(ky, dtype=float)
+        k = np.hypot(kx, ky)
+        P = form_factor(k * self.thickness)
+        pos = k > 0
+        safe = np.where(pos, k, 1.0)
+        cx = np.where(pos, kx / safe, 0.0)
+        cy = np.where(pos, ky / safe, 0.0)
+        E = self.basis
+        k1 = cx * E[0, 0] + cy * E[1, 0]
+        k2 = cx * E[0, 1] + cy * E[1, 1]
+        z1, z2 = E[2, 0], E[2, 1]
+        m, Q = self.mu0Ms, 1.0 - P
+        d = self.internal_field + self.exchange_field_coeff * k * k
+        K11 = d + m * (P * k1 * k1 + Q * (z1 * z1))
+        K22 = d + m * (P * k2 * k2 + Q * (z2 * z2))
+        K12 = m * (P * k1 * k2 + Q * (z1 * z2))
+        return self.gamma**2 * (K11 * K22 - K12 * K12)
 
     def dispersion(self, kx, ky) -> np.ndarray:
         """Spin-wave frequency ω_k [rad/s] of the lowest thickness mode."""
