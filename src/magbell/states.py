@@ -62,12 +62,18 @@ def density_matrix(state) -> np.ndarray:
         state = state.full()
         if state.shape[1] == 1:
             state = state[:, 0]
-    arr = np.asarray(state)
-    if arr.dtype.kind not in "biufc":
+    try:
+        arr = np.asarray(state)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidStateError(f"initial state must be a name, a ket or a density matrix, got {state!r}") from None
+    if arr.dtype.kind not in "iufc":  # bools are not amplitudes
         raise InvalidStateError(f"initial state must be a name, a ket or a density matrix, got {state!r}")
     arr = arr.astype(complex)
     if not np.all(np.isfinite(arr)):
         raise InvalidStateError("initial state contains NaN or inf")
+    big = float(np.max(np.maximum(np.abs(arr.real), np.abs(arr.imag)), initial=0.0))  # no overflow in |z|
+    if big > 1e100:  # |entries| of a state are <= 1; refuse absurd ones before norms/eigenvalues overflow
+        raise InvalidStateError(f"initial state has an entry of magnitude {big:.3g}: not a normalised state (entries are <= 1)")
     if arr.shape == (4,) or arr.shape == (4, 1):
         k = arr.reshape(4)
         norm = np.vdot(k, k).real

@@ -1,0 +1,171 @@
+"""Bad inputs are refused with ONE clear error naming the argument, never accepted or turned into
+inf/NaN with a RuntimeWarning (issue 9 §4, and the library side of §2/§3).
+
+Every test runs with warnings turned into errors, so that a stray RuntimeWarning fails it.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from magbell import Model
+from magbell.errors import InvalidParameterError, InvalidStateError, MagbellError
+from magbell.medium import MagnonMedium, PhysicalSetup
+from magbell.states import density_matrix
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+# ----------------------------------------------------------------------------- Model
+@pytest.mark.parametrize("value", [True, False, np.bool_(True), [True, False], np.array([1.0, 2.0]) > 1])
+def test_bool_is_not_a_number(value):
+    with pytest.raises(InvalidParameterError, match=r"a must be a number .*True/False is not a number"):
+        Model(a=value)
+    with pytest.raises(InvalidParameterError, match=r"^Jz must be a number"):
+        Model(a=1.0, Jz=value)
+
+
+@pytest.mark.parametrize("value", ["1", "1.0", b"1", ["1", "2"], None, object(), {"re": 1}])
+def test_strings_and_objects_are_not_numbers(value):
+    with pytest.raises(InvalidParameterError, match=r"^delta must be a number"):
+        Model(a=1.0, delta=value)
+
+
+@pytest.mark.parametrize("name", ["a", "A", "delta", "Delta", "Jz", "d", "a2", "D_deph"])
+@pytest.mark.parametrize("value", [1e308, -1e200, 1e151, 1e300j])
+def test_magnitudes_whose_products_overflow_are_refused(name, value):
+    if isinstance(value, complex) and name not in ("A", "D_deph"):
+        value = value.imag  # real parameters: the real huge number
+    kw = {"a": 1.0, name: value}
+    with pytest.raises(InvalidParameterError, match=rf"\|{name}\| must be <= 1e\+150"):
+        Model(**kw)
+
+
+@pytest.mark.parametrize("value", [1e-320, 5e-324, -1e-310])
+def test_subnormal_parameters_are_refused(value):
+    with pytest.raises(InvalidParameterError, match="subnormal"):
+        Model(a=1.0, delta=value)
+
+
+def test_largest_and_smallest_accepted_magnitudes():
+    m = Model(a=1e150, A=-1e150, delta=-1e150, Jz=1e-300, d=np.finfo(float).tiny)
+    assert float(m.a) == 1e150 and float(m.Jz) == 1e-300
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(["a", "A", "delta", "Jz", "D_deph", "d2"]))
+def test_any_float_gives_a_model_or_one_error(x, name):
+    kw = {"a": abs(x) if name == "a" else 1.0, name: x}
+    if name == "d2":
+        kw["d"] = 1.0
+    try:
+        Model(**kw)
+    except InvalidParameterError as e:
+        assert "\n" not in str(e) and name in str(e)
+
+
+# ----------------------------------------------------------------------------- detailed balance
+@pytest.mark.parametrize("T", [-0.0, 0.0, np.float64(-0.0)])
+def test_minus_zero_kelvin_is_zero_temperature(T):
+    m = Model.detailed_balance(a=1.0, A=0.5, temperature=T, Delta_GHz=2.87)
+    assert float(m.a_tilde) == 0.0 and complex(m.A_tilde) == 0
+
+
+def test_temperature_extremes():
+    assert float(Model.detailed_balance(a=1.0, temperature=1e-300, Delta_GHz=1e100).a_tilde) == 0.0  # x overflows: r = 0
+    r = float(Model.detailed_balance(a=1.0, temperature=1e100, Delta_GHz=1e-100).a_tilde)
+    assert r == 1.0
+    with pytest.raises(InvalidParameterError, match="temperature must be >= 0"):
+        Model.detailed_balance(a=1.0, temperature=-1e-3, Delta_GHz=2.87)
+    with pytest.raises(InvalidParameterError, match="temperature must be a number"):
+        Model.detailed_balance(a=1.0, temperature=True, Delta_GHz=2.87)
+
+
+# ----------------------------------------------------------------------------- initial states
+@pytest.mark.parametrize("state, pattern", [
+    (True, "must be a name, a ket or a density matrix"),
+    ([True, False, False, False], "must be a name, a ket or a density matrix"),
+    (np.full((4, 4), 1e308 + 1e308j), "magnitude 1e\\+308"),
+    ([1e200, 0, 0, 0], "magnitude 1e\\+200"),
+    ([[1, 2], [3]], "must be a name, a ket or a density matrix"),
+])
+def test_bad_initial_states(state, pattern):
+    with pytest.raises(InvalidStateError, match=pattern):
+        density_matrix(state)
+
+
+# ----------------------------------------------------------------------------- medium
+SETUP = PhysicalSetup(field=0.04)
+
+
+def test_separation_strings_need_a_unit_and_other_objects_are_refused():
+    """Strings are quantities with units (documented: "50nm", "50nm:1um:20"); a bare number string, bytes,
+    lists of strings and bools are not numbers."""
+    c = SETUP.couplings(separation="50nm", warn=False)
+    ref = SETUP.couplings(separation=50 * 1e-9, warn=False)  # what "50nm" means: 50 x (the nm factor)
+    assert float(c.a[0]) == float(ref.a) and float(c.A[0].real) == float(ref.A.real)
+    for bad, pattern in (("50", "needs a unit"), (b"50nm", "separation must be a number"),
+                         (["50nm"], "separation must be a \\(real\\) number"), (True, "separation must be a"),
+                         (1j, "separation must be a \\(real\\) number")):
+        with pytest.raises(InvalidParameterError, match=pattern):
+            SETUP.couplings(separation=bad, warn=False)
+    with pytest.raises(InvalidParameterError, match="temperature must be a"):
+        SETUP.couplings(separation=50e-9, temperature=True, warn=False)
+
+
+def test_subnormal_separation_is_refused_without_warning():
+    with pytest.raises(InvalidParameterError, match=r"r must be 0 or >= 2.2e-308"):
+        SETUP.couplings(separation=1e-320)
+
+
+def test_astronomical_separation():
+    """With damping, e^{-kappa r} = 0: A = J_perp = 0 exactly and the Markov check fails (ratio inf,
+    no overflow warning); without damping the phase k r is undefined in float64: refused."""
+    c = SETUP.couplings(separation=1e308, warn=False)
+    assert float(c.A.real) == 0.0 and float(c.Jperp) == 0.0 and float(c.a) > 0
+    rep = c.info["markov"]
+    assert not bool(rep.ok) and math.isinf(float(rep.ratio))
+    with pytest.raises(InvalidParameterError, match="not representable in float64"):
+        PhysicalSetup(field=0.04, damping=0.0).couplings(separation=1e308, warn=False)
+
+
+@pytest.mark.parametrize("kw, pattern", [
+    (dict(geometry="film2d", thickness=1e-320), "thickness=1e-320"),
+    (dict(geometry="film2d", thickness=1e308), "thickness=1e\\+308"),
+    (dict(geometry="chain1d", cross_section=1e-320), "cross_section=1e-320"),
+    (dict(field=1e308), "must be finite"),
+    (dict(field=True), "field must be a number"),
+    (dict(field="40mT"), "field must be a number"),
+    (dict(eta=True), "eta must be a number"),
+])
+def test_physical_setup_refuses_inputs_outside_float64(kw, pattern):
+    with pytest.raises(InvalidParameterError, match=pattern):
+        PhysicalSetup(**({"field": 0.04} | kw))
+
+
+def test_magnon_medium_refuses_unrepresentable_rate_scale_and_bools():
+    with pytest.raises(InvalidParameterError, match="rate scale"):
+        MagnonMedium(dim=3, gap=1.0, stiffness=1.0, coupling=1e200)
+    with pytest.raises(InvalidParameterError, match="coupling must be a number"):
+        MagnonMedium(dim=3, gap=1.0, stiffness=1.0, coupling=True)
+    with pytest.raises(InvalidParameterError, match="r must be a"):
+        MagnonMedium(dim=3, gap=1.0, stiffness=1.0).couplings(r="1", Delta=2.0)
+
+
+def test_errors_are_magbell_errors_and_value_errors():
+    for call in (lambda: Model(a=True), lambda: SETUP.couplings(separation=b"1")):
+        with pytest.raises(MagbellError) as e:
+            call()
+        assert isinstance(e.value, ValueError)
+
+
+def test_no_warning_escapes_the_setup_at_extremes():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        PhysicalSetup(field=0.04, damping=0.0).couplings(separation=1e-300, warn=False)
