@@ -328,6 +328,8 @@ def test_design_and_cramer_rao():
     assert res.protocol.total_shots == 100_000
     cr = sensing.cramer_rao(TRUTH, res.protocol, "a,A")
     assert cr["stderr"]["A"] == pytest.approx(res.stderr, rel=1e-3)
+    cr_ro = sensing.cramer_rao(TRUTH, _proto(readout_up=0.95, readout_down=0.9), "a,A,readout_up,readout_down")
+    assert all(v is not None and v > 0 for v in cr_ro["stderr"].values())
     cr_z = sensing.cramer_rao({"a": 1e4, "A": 5e3, "arg_A": 0.3}, _proto(), "a,A,arg_A")
     assert cr_z["stderr"]["arg_A"] is None and cr_z["not_identifiable"]
 

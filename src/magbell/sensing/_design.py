@@ -24,8 +24,9 @@ from ..errors import InvalidParameterError
 from ..states import STATE_NAMES
 from ._data import OBSERVABLES, POPULATIONS, Data, load_data, time_scale
 from ._fit import Problem, optimise, resolve
-from ._params import READOUT, Space, check_physical, parse_assignments, to_scaled
-from ._uncertainty import expected_information, identifiability, scales
+from ._params import (PARAMETERS, RATE_PARAMETERS, READOUT, Space, check_physical, parse_assignments, parse_names,
+                      to_scaled)
+from ._uncertainty import covariance, expected_information, identifiability, scales, standardised_rows
 
 __all__ = ["Protocol", "simulate", "cramer_rao", "design", "shots_to_detect", "DesignResult"]
 
@@ -54,7 +55,7 @@ class Protocol:
         bad = [s for s in ini if s not in STATE_NAMES]
         if bad or not ini:
             raise InvalidParameterError(f"initials: unknown or missing state(s) {bad}; known: {', '.join(STATE_NAMES)}")
-        object.__setattr__(self, "initials", tuple(ini))
+        object.__setattr__(self, "initials", tuple(str(s) for s in ini))
         t = np.atleast_1d(np.asarray(self.times, dtype=float))
         if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or np.any(t < 0):
             raise InvalidParameterError("times must be a non-empty 1-D array of finite times >= 0")
@@ -85,7 +86,7 @@ class Protocol:
         return int(np.sum(self._shots) * len(self.observables))
 
     def to_dict(self) -> dict:
-        rows = [{"initial": s, "time": float(t), "shots": int(self._shots[i, j])}
+        rows = [{"initial": str(s), "time": float(t), "shots": int(self._shots[i, j])}
                 for i, s in enumerate(self.initials) for j, t in enumerate(self.times) if self._shots[i, j] > 0]
         return {"time_unit": self.time_unit, "observables": list(self.observables), "settings": rows,
                 "total_shots": self.total_shots, "readout_up": self.readout_up, "readout_down": self.readout_down}
@@ -171,7 +172,13 @@ def simulate(truth, protocol: Protocol, seed=None, *, expected: bool = False) ->
 
 def _info_setup(truth_si, fit, protocol):
     data = simulate(truth_si, protocol, expected=True)
-    fixed = {k: v for k, v in truth_si.items() if k not in _names(fit)}
+    if any(p in parse_names(fit) for p in READOUT):  # fitted readout: the data must not fix it per row
+        cols = data.to_columns()
+        cols.pop("readout_up", None)
+        cols.pop("readout_down", None)
+        data = load_data(cols)
+        truth_si = {**truth_si, "readout_up": protocol.readout_up, "readout_down": protocol.readout_down}
+    fixed = {k: v for k, v in truth_si.items() if k not in parse_names(fit)}
     free, fixed_si = resolve(fit, fixed, data)
     problem = Problem(data)
     space = Space(free, to_scaled(fixed_si, problem.tau), problem.tau, rate_max=problem.rate_max)
@@ -185,19 +192,11 @@ def _info_setup(truth_si, fit, protocol):
 
 
 def _defaults(free, fixed) -> dict:
-    from ._params import PARAMETERS
-
     out = dict(fixed)
     for p in PARAMETERS:
         if p not in free and p not in out and p not in READOUT and p != "arg_A_tilde":
             out[p] = 0.0
     return out
-
-
-def _names(fit) -> tuple:
-    from ._params import parse_names
-
-    return parse_names(fit)
 
 
 def cramer_rao(truth, protocol: Protocol, fit="a,A") -> dict:
@@ -210,20 +209,12 @@ def cramer_rao(truth, protocol: Protocol, fit="a,A") -> dict:
     problem, space, theta, nat_all = _info_setup(truth_si, fit, protocol)
     F = expected_information(problem, space, theta, nat_all)
     nonid, null, sc = identifiability(space, F, nat_all)
-    from ._uncertainty import covariance
-
     C, und = covariance(F, null, sc)
-    f = np.array([1 / problem.tau if p in _rates() else 1.0 for p in space.free])
+    f = np.array([1 / problem.tau if p in RATE_PARAMETERS else 1.0 for p in space.free])
     C = C * np.outer(f, f)
     se = np.sqrt(np.diag(C))
     return {"parameters": space.free, "stderr": {p: (None if und[j] else float(se[j])) for j, p in enumerate(space.free)},
             "covariance": C, "not_identifiable": [n.message for n in nonid]}
-
-
-def _rates():
-    from ._params import RATE_PARAMETERS
-
-    return RATE_PARAMETERS
 
 
 @dataclass(frozen=True)
@@ -245,7 +236,6 @@ class DesignResult:
 def _per_setting_information(truth_si, fit, initials, times, time_unit, observables, readout):
     proto = Protocol(initials, times, 1, time_unit, observables, *readout)
     problem, space, theta, nat_all = _info_setup(truth_si, fit, proto)
-    from ._uncertainty import standardised_rows
 
     k = space.k
     sc = scales(space, nat_all)
@@ -264,7 +254,7 @@ def design(truth, fit="a,A", *, initials="ud,dd", times, total_shots: int, targe
            observables="populations", readout=(1.0, 1.0), min_fraction: float = 1e-3) -> DesignResult:
     """Allocate ``total_shots`` over the candidate settings (initials × times) to minimise var(target)."""
     truth_si = _truth(truth)
-    names = _names(fit)
+    names = parse_names(fit)
     if target not in names:
         raise InvalidParameterError(f"target {target!r} must be one of the fitted parameters {', '.join(names)}")
     if not total_shots >= 1:
@@ -312,7 +302,7 @@ def design(truth, fit="a,A", *, initials="ud,dd", times, total_shots: int, targe
     keep_s = table.sum(axis=1) > 0
     proto = Protocol(tuple(np.array(ini)[keep_s]), tt[keep_t], table[keep_s][:, keep_t], time_unit, observables,
                      *readout)
-    f = 1 / problem.tau if target in _rates() else 1.0
+    f = 1 / problem.tau if target in RATE_PARAMETERS else 1.0
     var_rel = obj(shots / max(shots.sum(), 1))[0] / max(shots.sum(), 1)
     var_uni = obj(w0)[0] / per_obs
     se = float(np.sqrt(var_rel) * sc[j] * f)
@@ -332,7 +322,7 @@ def shots_to_detect(truth, protocol: Protocol, fit="a,A", *, alpha: float = 0.05
         raise InvalidParameterError("alpha and power must lie in (0, 1)")
     if truth_si.get("A", 0.0) == 0:
         raise InvalidParameterError("truth: A must be nonzero to be detected")
-    names = _names(fit)
+    names = parse_names(fit)
     if "A" not in names:
         raise InvalidParameterError("fit must include A to test A = 0")
     data = simulate(truth_si, protocol, expected=True)
