@@ -272,6 +272,12 @@ def test_identifiability_quiet_on_identifiable_cases():
     r = sensing.fit(data, "a,A,arg_A", profile=False, compare=False)
     assert r.not_identifiable == []
     assert abs(r.estimates["arg_A"] - 0.7) < 4 * r.stderr["arg_A"]
+    # a phase near π: estimate wrapped into (-π, π], its interval on the same turn around it
+    data = sensing.simulate({"a": 1e4, "A": 5e3, "arg_A": 3.1}, _proto("ud,psi+", 20000), seed=8)
+    r = sensing.fit(data, "a,A,arg_A", compare=False)
+    lo, hi = r.interval95["arg_A"]
+    assert -np.pi < r.estimates["arg_A"] <= np.pi and lo < r.estimates["arg_A"] < hi
+    assert lo < 3.1 < hi or lo < 3.1 - 2 * np.pi < hi
     d3 = sensing.simulate({"a": 1e4, "A": 5e3, "delta": 3e3}, _proto("ud,dd,psi+", 20000), seed=8)
     assert sensing.fit(d3, "a,A,delta", profile=False, compare=False).not_identifiable == []
 

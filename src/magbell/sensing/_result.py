@@ -202,9 +202,10 @@ def build_result(problem, space: Space, x, ll, res, nfev, t_fit, fixed_si, *, pr
             clo = chi_ = False
         lo = -np.inf if lo is None else lo
         hi = np.inf if hi is None else hi
-        if p in PHASES:
-            interval[p] = (lo, hi) if not (clo and chi_) else (-np.pi, np.pi)
-            clipped[p] = (clo, chi_)
+        if p in PHASES:  # the same turn as the wrapped estimate; every phase allowed -> (-π, π)
+            shift = est_si[p] - theta[j]
+            interval[p] = (lo + shift, hi + shift) if not (clo and chi_) else (-np.pi, np.pi)
+            clipped[p] = (False, False)
         else:
             interval[p] = (lo * f[j], hi * f[j])
             clipped[p] = (clo, chi_)
