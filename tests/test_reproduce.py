@@ -509,3 +509,15 @@ def test_register_a_figure_job(tmp_path, monkeypatch):
     assert head == ["t", "C"] and float(rows[-1][1]) == pytest.approx(math.tanh(2.0), abs=1e-15)
     with pytest.raises(ValueError, match="section"):
         figures.register(figures.FigureJob("x", "x", "other", data, plot, str, str))
+
+
+def test_film_claims_are_computed_live(monkeypatch):
+    """The NV-above-YIG rows follow the film model's numbers: break |A| → a, or the rates, and they fail."""
+    from magbell import claims
+
+    ids = ["A_to_a_short_separation", "nv_rates_mhz", "markov_nv_film"]
+    true = claims._nv_film_pair()
+    assert [r.verdict for r in claims.check_claims(ids)] == ["holds"] * 3
+    broken = dict(true, A_over_a=0.5 * true["A_over_a"], a_room=1e7, markov_ratio=0.5)
+    monkeypatch.setattr(claims, "_nv_film_pair", lambda: broken)
+    assert [r.verdict for r in claims.check_claims(ids)] == ["FAILED"] * 3
