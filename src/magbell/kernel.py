@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._domain import generator_norm
+from .model import COEFFICIENT_NAMES, basis_blocks, basis_superoperators
+from .superop import block0_complex_map, complex_block, sector_elements
+
 __all__ = [
     "svd_kernel_projector",
     "structural_zeros",
@@ -18,6 +22,10 @@ __all__ = [
     "complex_kernel_projector",
     "frame_sectors",
     "hamiltonian_frame",
+    "generator_block",
+    "tolerance_scales",
+    "stationary_blocks",
+    "sector_projectors",
     "TRACE_FUNCTIONAL",
 ]
 
@@ -150,75 +158,89 @@ _ENERGY_WEIGHTS = np.array([[-1, 1, 0], [0, -1, -1], [0, -1, 1], [1, 1, 0]], dty
 
 
 def hamiltonian_frame(c: np.ndarray):
-    """Eigenframe of H for one coefficient vector c (K,): ``(V, p)``.
+    """Eigenframe of H for coefficient rows c (P, K): ``(V, p)``.
 
-    V (4, 4) is unitary with ``V† H V = diag(_ENERGY_WEIGHTS @ p)``, p = (Δ, 𝒥z, r). H commutes with the
-    magnetisation, so V only rotates the {↑↓, ↓↑} pair: its 2×2 block is the eigenbasis of the traceless
-    [[−δ, g], [g*, δ]] (g = ⟨↑↓|H|↓↑⟩ from 𝒥⊥ and D), whose eigenvalues are exactly ∓r.
+    V (P, 4, 4) is unitary with ``V† H V = diag(_ENERGY_WEIGHTS @ p)``, p (P, 3) = (Δ, 𝒥z, r). H commutes
+    with the magnetisation, so V only rotates the {↑↓, ↓↑} pair: its 2×2 block is the eigenbasis of the
+    traceless [[−δ, g], [g*, δ]] (g = ⟨↑↓|H|↓↑⟩ from 𝒥⊥ and D), whose eigenvalues are exactly ∓r.
     """
-    from .model import COEFFICIENT_NAMES, _hamiltonian_terms
+    from .model import _hamiltonian_terms
 
-    names = ("delta", "Jperp", "D_dm")
-    Hm = sum(c[COEFFICIENT_NAMES.index(k)] * _hamiltonian_terms()[i] for i, k in ((0, names[0]), (3, names[1]), (4, names[2])))
-    blk = Hm[1:3, 1:3]
-    delta = float(c[COEFFICIENT_NAMES.index("delta")])
-    r = float(np.hypot(delta, abs(blk[0, 1])))
-    V = np.eye(4, dtype=complex)
-    if r > 0:
-        _, V[1:3, 1:3] = np.linalg.eigh(blk / r)
-    p = np.array([c[COEFFICIENT_NAMES.index("Delta")], c[COEFFICIENT_NAMES.index("Jz")], r], dtype=float)
+    Ht = _hamiltonian_terms()
+    cols = [COEFFICIENT_NAMES.index(k) for k in ("delta", "Jperp", "D_dm")]
+    Hm = np.einsum("pk,kij->pij", c[:, cols].astype(complex), Ht[[0, 3, 4]])
+    blk = Hm[:, 1:3, 1:3]
+    delta = c[:, COEFFICIENT_NAMES.index("delta")]
+    r = np.hypot(delta, np.abs(blk[:, 0, 1]))
+    V = np.broadcast_to(np.eye(4, dtype=complex), c.shape[:1] + (4, 4)).copy()
+    nz = r > 0
+    if np.any(nz):
+        _, V[nz, 1:3, 1:3] = np.linalg.eigh(blk[nz] / r[nz, None, None])
+    p = np.stack([c[:, COEFFICIENT_NAMES.index("Delta")], c[:, COEFFICIENT_NAMES.index("Jz")], r], axis=1)
     return V, p
 
 
-def _decouple(D: np.ndarray, w: np.ndarray, p: np.ndarray):
-    """Block-diagonalise ``i diag(w @ p) + D`` by frequency clusters.
+def _clusters(om: np.ndarray, G: np.ndarray):
+    """Group points by their cluster pattern: {(perm, bounds): point indices}."""
+    order = np.argsort(om, axis=1, kind="stable")
+    so = np.take_along_axis(om, order, axis=1)
+    cuts = np.diff(so, axis=1) > G[:, None]
+    key = np.concatenate([order, cuts.astype(int)], axis=1)
+    uniq, inv = np.unique(key, axis=0, return_inverse=True)
+    n = om.shape[1]
+    out = []
+    for g, row in enumerate(uniq):
+        perm = row[:n]
+        starts = [0] + [k + 1 for k in np.flatnonzero(row[n:])] + [n]
+        slices = [slice(a, b) for a, b in zip(starts[:-1], starts[1:])]
+        out.append((perm, slices, np.flatnonzero(inv.reshape(-1) == g)))
+    return out
 
-    Returns ``(perm, slices, centres, B, T)``: in the permuted order ``perm`` the matrix equals
-    ``T (blockdiag(i centres_c I + B_c)) T⁻¹`` (to rounding of ‖D‖), ``slices`` the clusters.
+
+def _sylvester(A: np.ndarray, B: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """Batched solution X of A X + X B = Q (A (P, m, m), B (P, n, n)) by the Kronecker form."""
+    P, m, n = Q.shape
+    K = np.einsum("ij,pab->piajb", np.eye(n), A).reshape(P, n * m, n * m)  # I ⊗ A on column-stacked X
+    K = K + np.einsum("pji,ab->piajb", B, np.eye(m)).reshape(P, n * m, n * m)  # Bᵀ ⊗ I
+    x = np.linalg.solve(K, np.swapaxes(Q, 1, 2).reshape(P, n * m, 1))
+    return np.swapaxes(x.reshape(P, n, m), 1, 2)
+
+
+def _decouple(D: np.ndarray, w: np.ndarray, p: np.ndarray, perm, slices):
+    """Block-diagonalise ``i diag(w @ p) + D`` (P points sharing one cluster pattern).
+
+    Returns ``(centres, B, T)``: in the permuted order ``perm`` the matrix equals
+    ``T blockdiag(i centres_c + B_c) T⁻¹`` (to rounding of ‖D‖). Frequency differences come from the
+    integer weights ``w`` (never as differences of large rounded numbers).
     """
-    n = len(w)
-    om = w @ p
-    dn = np.linalg.norm(D)
-    G = CLUSTER_GAP * dn
-    order = np.argsort(om, kind="stable")
-    groups, start = [], 0
-    for k in range(1, n + 1):
-        if k == n or om[order[k]] - om[order[k - 1]] > G:
-            groups.append(order[start:k])
-            start = k
-    perm = np.concatenate(groups)
-    slices, pos = [], 0
-    for g in groups:
-        slices.append(slice(pos, pos + len(g)))
-        pos += len(g)
-    ref = [g[0] for g in groups]
-    centres = np.array([w[k] @ p for k in ref])
-    offs = np.concatenate([(w[g] - w[g[0]]) @ p for g in groups])
-    Dp = D[np.ix_(perm, perm)]
+    P, n = D.shape[0], len(w)
+    wp = w[perm]
+    ref = [s.start for s in slices]
+    centres = np.stack([p @ wp[r] for r in ref], axis=1)  # (P, m)
+    offs = np.concatenate([p @ (wp[s] - wp[s.start]).T for s in slices], axis=1)  # (P, n)
+    Dp = D[:, perm][:, :, perm]
     mask = np.zeros((n, n), dtype=bool)
     for s in slices:
         mask[s, s] = True
-    B = np.where(mask, Dp, 0) + np.diag(1j * offs)
+    B = np.where(mask, Dp, 0) + np.einsum("pi,ij->pij", 1j * offs, np.eye(n))
     N = np.where(mask, 0, Dp)
     eye = np.eye(n)
-    T = eye.astype(complex)
-    if len(groups) > 1:
-        from scipy.linalg import solve_sylvester
-
-        for _ in range(40):
-            if np.linalg.norm(N) <= 1e-3 * np.finfo(float).eps * max(dn, np.finfo(float).tiny):
-                break
-            X = np.zeros((n, n), dtype=complex)
-            for a, sa in enumerate(slices):
-                for b, sb in enumerate(slices):
-                    if a != b and np.any(N[sa, sb] != 0):
-                        dom = (w[ref[a]] - w[ref[b]]) @ p
-                        A = 1j * dom * np.eye(sa.stop - sa.start) + B[sa, sa]
-                        X[sa, sb] = solve_sylvester(A, -B[sb, sb], -N[sa, sb])
-            M = B + np.linalg.solve(eye + X, N @ X)
-            B, N = np.where(mask, M, 0), np.where(mask, 0, M)
-            T = T @ (eye + X)
-    return perm, slices, centres, B, T
+    T = np.broadcast_to(eye.astype(complex), (P, n, n)).copy()
+    dn = np.maximum(np.linalg.norm(D, axis=(1, 2)), np.finfo(float).tiny)
+    for _ in range(40 if len(slices) > 1 else 0):
+        if np.all(np.linalg.norm(N, axis=(1, 2)) <= 1e-3 * np.finfo(float).eps * dn):
+            break
+        X = np.zeros((P, n, n), dtype=complex)
+        for a, sa in enumerate(slices):
+            for b, sb in enumerate(slices):
+                if a != b:
+                    dom = p @ (wp[ref[a]] - wp[ref[b]])
+                    A = 1j * dom[:, None, None] * np.eye(sa.stop - sa.start) + B[:, sa, sa]
+                    X[:, sa, sb] = _sylvester(A, -B[:, sb, sb], -N[:, sa, sb])
+        M = B + np.linalg.solve(eye + X, N @ X)
+        B, N = np.where(mask, M, 0), np.where(mask, 0, M)
+        T = T @ (eye + X)
+    return centres, B, T
 
 
 def complex_kernel_projector(C: np.ndarray, tol_abs: np.ndarray):
@@ -237,50 +259,231 @@ def complex_kernel_projector(C: np.ndarray, tol_abs: np.ndarray):
     return Vw @ np.linalg.solve(K, Uhw), w.sum(axis=1).astype(int)
 
 
-def frame_sectors(c: np.ndarray, tol_abs: float):
-    """Kernel projectors and eigenvalues of every signed sector q ≥ 0 of one model, phases factored out.
+def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
+    """Kernel projectors and eigenvalues of every signed sector q ≥ 0, pure phases factored out (batched).
 
-    ``c``: coefficients (K,); ``tol_abs``: kernel threshold (on the dissipator's scale). Returns a list,
-    per q, of dicts in the product-basis coordinates of :func:`magbell.superop.sector_elements`:
-    ``P`` (n, n) complex kernel projector, ``k`` its rank, ``ev`` (n,) eigenvalues, ``coef`` (n, n) with
-    ``coef @ z`` the components of z along the eigenvectors of ``ev``.
+    ``c``: coefficients (P, K); ``tol_abs`` (P,): kernel thresholds (on the dissipator's scale). Returns
+    a list, per q, of dicts in the product-basis coordinates of :func:`magbell.superop.sector_elements`:
+    ``P`` (P, n, n) complex kernel projectors, ``k`` (P,) their ranks, ``ev`` (P, n) eigenvalues,
+    ``coef`` (P, n, n) with ``coef @ z`` the components of z along the eigenvectors of ``ev``.
     """
-    from .model import COEFFICIENT_NAMES, basis_superoperators
-    from .superop import sector_elements
-
+    c = np.asarray(c, dtype=float)
+    tol_abs = np.asarray(tol_abs, dtype=float)
+    Pn = c.shape[0]
     V, p = hamiltonian_frame(c)
-    cD = np.array(c, dtype=float)
-    for name in ("delta", "Delta", "Jz", "Jperp", "D_dm"):
-        cD[COEFFICIENT_NAMES.index(name)] = 0.0
-    Dsup = np.einsum("k,kij->ij", cD, basis_superoperators())
-    S = np.kron(V, V.conj())
-    Df = S.conj().T @ Dsup @ S
+    cD = c.copy()
+    cD[:, _HAMILTONIAN] = 0.0
+    Dsup = np.einsum("pk,kij->pij", cD, basis_superoperators())
+    S = np.einsum("pij,pkl->pikjl", V, V.conj()).reshape(Pn, 16, 16)  # vec(VρV†) = (V ⊗ V̄) vec ρ
+    Df = np.conj(np.swapaxes(S, 1, 2)) @ Dsup @ S
     out = []
     for els in sector_elements(2):
         idx = np.array([4 * i + j for i, j in els])
+        n = idx.size
         w = np.array([_ENERGY_WEIGHTS[j] - _ENERGY_WEIGHTS[i] for i, j in els])
-        Sq = S[np.ix_(idx, idx)]
-        perm, slices, centres, B, T = _decouple(Df[np.ix_(idx, idx)], w, p)
-        Tinv = np.linalg.inv(T)
-        n = len(idx)
-        Pp = np.zeros((n, n), dtype=complex)
-        ev = np.zeros(n, dtype=complex)
-        VRinv = np.zeros((n, n), dtype=complex)
-        k = 0
-        for cen, s in zip(centres, slices):
-            Bc = B[s, s]
-            mu, VR = np.linalg.eig(Bc)
-            ev[s] = 1j * cen + mu
-            VRinv[s, s] = np.linalg.inv(VR)
-            if abs(cen) <= 2 * (np.linalg.norm(Bc) + tol_abs):
-                Pc, kc = complex_kernel_projector((1j * cen * np.eye(Bc.shape[0]) + Bc)[None], np.array([tol_abs]))
-                Pp[s, s] = Pc[0]
-                k += int(kc[0])
-        inv = np.argsort(perm)
-        Pf = (T @ Pp @ Tinv)[np.ix_(inv, inv)]
-        coef = np.zeros((n, n), dtype=complex)
-        coef[:, perm] = VRinv @ Tinv  # coef @ z_frame, z_frame = Sq† z
-        out.append(
-            dict(P=Sq @ Pf @ Sq.conj().T, k=k, ev=ev, coef=coef @ Sq.conj().T)
-        )
+        Sq = S[:, idx][:, :, idx]
+        Dq = Df[:, idx][:, :, idx]
+        G = CLUSTER_GAP * np.linalg.norm(Dq, axis=(1, 2))
+        Pf = np.zeros((Pn, n, n), dtype=complex)
+        coef = np.zeros((Pn, n, n), dtype=complex)
+        ev = np.zeros((Pn, n), dtype=complex)
+        k = np.zeros(Pn, dtype=int)
+        for perm, slices, pts in _clusters(p @ w.T, G):
+            centres, B, T = _decouple(Dq[pts], w, p[pts], perm, slices)
+            Tinv = np.linalg.inv(T)
+            Pp = np.zeros((pts.size, n, n), dtype=complex)
+            VRinv = np.zeros((pts.size, n, n), dtype=complex)
+            evp = np.zeros((pts.size, n), dtype=complex)
+            t = tol_abs[pts]
+            for ci, s in enumerate(slices):
+                Bc = B[:, s, s]
+                cen = centres[:, ci]
+                mu, VR = np.linalg.eig(Bc)
+                evp[:, s] = 1j * cen[:, None] + mu
+                VRinv[:, s, s] = np.linalg.inv(VR)
+                near = np.abs(cen) <= 2 * (np.linalg.norm(Bc, axis=(1, 2)) + t)
+                if np.any(near):
+                    m_ = s.stop - s.start
+                    Pc, kc = complex_kernel_projector(1j * cen[near, None, None] * np.eye(m_) + Bc[near], t[near])
+                    sub = Pp[near]
+                    sub[:, s, s] = Pc
+                    Pp[near] = sub
+                    k[pts[near]] += kc
+            inv = np.argsort(perm)
+            Pf[pts] = (T @ Pp @ Tinv)[:, inv][:, :, inv]
+            cf = np.zeros((pts.size, n, n), dtype=complex)
+            cf[:, :, perm] = VRinv @ Tinv  # coef @ z_frame, z_frame = Sq† z
+            coef[pts] = cf
+            ev[pts] = evp
+        Sqh = np.conj(np.swapaxes(Sq, 1, 2))
+        out.append(dict(P=Sq @ Pf @ Sqh, k=k, ev=ev, coef=coef @ Sqh))
+    return out
+
+
+# =============================================================================================
+# Stationary states: kernels with the pure phases factored out (used by magbell.steady)
+# =============================================================================================
+
+
+def generator_block(c: np.ndarray, q: int) -> np.ndarray:
+    """Real |q| block of the generator for coefficient rows c (P, K): (P, n_q, n_q)."""
+    b = basis_blocks()[q]
+    n = b.shape[-1]
+    return (c @ b.reshape(b.shape[0], n * n)).reshape(c.shape[0], n, n)
+
+
+_HAMILTONIAN = [COEFFICIENT_NAMES.index(k) for k in ("delta", "Delta", "Jz", "Jperp", "D_dm")]
+DELTA_COLUMN = COEFFICIENT_NAMES.index("Delta")
+#: Hamiltonian/dissipator ratio above which the pure phases are factored out exactly (kernel.frame_sectors)
+#: instead of being decomposed together with the dissipator (whose rounding is eps·‖L'‖)
+PHASE_RATIO_MAX = 1e4
+
+
+def tolerance_scales(c: np.ndarray, tol: np.ndarray):
+    """Tolerance scale per point, and where the phase frame is needed.
+
+    The scale is the dissipator's ‖·‖₁ bound: a Hamiltonian only rotates phases (in its eigenbasis) and
+    must not set the threshold of a rank decision. Where the Hamiltonian (without the mean splitting Δ,
+    which is always factored out exactly) exceeds the dissipator by more than ``PHASE_RATIO_MAX`` (or
+    by more than the tolerance can absorb, tol/(200 eps)), the point is ``fast`` and takes the exact
+    eigenframe route. Without any dissipator the Hamiltonian's scale is used (then |Δ|, then 1).
+    """
+    cD = c.copy()
+    cD[:, _HAMILTONIAN] = 0.0
+    cH = np.zeros_like(c)
+    cH[:, _HAMILTONIAN] = c[:, _HAMILTONIAN]
+    sD, sH = generator_norm(cD), generator_norm(cH)  # generator_norm drops Δ itself
+    ratio = np.clip(tol / (200 * np.finfo(float).eps), 1.0, PHASE_RATIO_MAX)
+    fast = (sD > 0) & (sH > ratio * sD)
+    dl = np.abs(c[:, DELTA_COLUMN])
+    s = np.where(sD > 0, sD, np.where(sH > 0, sH, np.where(dl > 0, dl, 1.0)))
+    return s, fast
+
+
+def stationary_blocks(c: np.ndarray, r0: np.ndarray, tol_rel: np.ndarray, sb):
+    """Projected block coordinates {q: (P, S, n_q)}, kernel dimensions (P,), converges (P, S), and the
+    indices of the points whose results are worth checking (the degenerate candidates)."""
+    P, S = c.shape[0], r0.shape[0]
+    scale, fast = tolerance_scales(c, tol_rel)
+    tol_abs = tol_rel * scale
+    L0 = generator_block(c, 0)  # Δ and 𝒥z do not act on |q| = 0
+    rb, dims, converges, cand0 = _stationary_batched(c, L0, r0, tol_abs, sb, scale)
+    # The bordered solve is accurate whatever the Hamiltonian (pivoting absorbs fast phases), but rank
+    # decisions at degenerate candidates are not where the Hamiltonian dominates: redo those exactly.
+    redo = cand0[fast[cand0]]
+    if redo.size:
+        rb_f, dims[redo], converges[redo] = _stationary_frame(c[redo], L0[redo], r0, tol_abs[redo], sb)
+        for q in rb:
+            rb[q][redo] = rb_f[q]
+    return rb, dims, converges, cand0
+
+
+def _osc_weight_ok(osc: np.ndarray, coef: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """False for states whose components ``coef`` (P, n, S) on oscillating modes ``osc`` (P, n) are not 0."""
+    weight = np.sum(np.abs(coef) * osc[:, :, None], axis=1)  # (P, S)
+    return ~(weight > 1e-9 * (1 + np.abs(x).sum(axis=1))[None, :])
+
+
+def _stationary_batched(c, L0, r0, tol_abs, sb, scale):
+    """Batched path: Hamiltonian comparable with the dissipator; Δ factored out of the |q| ≥ 1 blocks.
+
+    In the complex coordinates of sector q, L_q = L'_q + iqΔ (a scalar shift commuting with everything):
+    ker L_q is the eigenspace of L'_q for −iqΔ, empty when |qΔ| > 2‖L'_q‖; the eigenvalues are those of
+    L'_q shifted by exactly iqΔ, so Δ never enters a rank decision nor the real part of an eigenvalue.
+    """
+    P, S = c.shape[0], r0.shape[0]
+    P0_0, dims0, cand0 = block0_projector(L0, tol_abs, scale)
+    dims = dims0.copy()
+    # Stationary coherences (|q| ≥ 1 kernels) and purely imaginary eigenvalues both need a degenerate
+    # block 0 (see docs/numerics.md), so the |q| ≥ 1 blocks are only built and examined at those points.
+    cand = cand0[dims0[cand0] >= 2] if cand0.size else cand0
+    t = tol_abs[cand]
+    cp = c[cand].copy()
+    cp[:, DELTA_COLUMN] = 0.0
+    rb = {}
+    converges = np.ones((P, S), dtype=bool)
+    for q, idx in enumerate(sb.blocks):
+        x = r0[:, idx]
+        if q == 0:
+            rb[0] = np.einsum("pij,sj->psi", P0_0, x)  # unique points: x has exact zeros already
+            if cand0.size:
+                rb[0][cand0] = structural_zeros(L0[cand0], rb[0][cand0], tol_abs[cand0])
+            if cand.size:  # purely imaginary non-zero eigenvalues that the initial state populates
+                ev, VR = np.linalg.eig(L0[cand])
+                osc = (np.abs(ev.real) < t[:, None]) & (np.abs(ev.imag) >= t[:, None])
+                if np.any(osc):
+                    coef = np.linalg.solve(VR, np.broadcast_to(x.T.astype(complex), (cand.size,) + x.T.shape))
+                    converges[cand] &= _osc_weight_ok(osc, coef, x)
+            continue
+        rb[q] = np.zeros((P, S, idx.size))
+        if not cand.size:
+            continue
+        Cp = complex_block(generator_block(cp, q))  # (Pc, n, n): L'_q without Δ
+        n = Cp.shape[-1]
+        shift = 1j * q * c[cand, DELTA_COLUMN]
+        far = np.abs(q * c[cand, DELTA_COLUMN]) > 2 * (np.linalg.norm(Cp, axis=(-2, -1)) + t)
+        C = np.where(far[:, None, None], np.eye(n), Cp + shift[:, None, None] * np.eye(n))
+        Pq, k = complex_kernel_projector(C, t)
+        Pq = np.where(far[:, None, None], 0.0, Pq * reachable(C))
+        dims[cand] += 2 * np.where(far, 0, k)
+        z = x[:, 0::2] + 1j * x[:, 1::2]  # (S, n)
+        zp = np.einsum("pij,sj->psi", Pq, z)
+        out = np.zeros((cand.size, S, idx.size))
+        out[..., 0::2], out[..., 1::2] = zp.real, zp.imag
+        rb[q][cand] = out
+        ev, VR = np.linalg.eig(Cp)
+        osc = (np.abs(ev.real) < t[:, None]) & (np.abs(ev + shift[:, None]) >= t[:, None])
+        if np.any(osc):
+            coef = np.linalg.solve(VR, np.broadcast_to(z.T, (cand.size,) + z.T.shape))
+            converges[cand] &= _osc_weight_ok(osc, coef, x)
+    return rb, dims, converges, cand0
+
+
+def _stationary_frame(c, L0, r0, t, sb):
+    """Points whose Hamiltonian dominates the dissipator: kernel and oscillating modes from the exact
+    eigenframe decomposition :func:`frame_sectors` (every decomposed matrix has the dissipator's scale)."""
+    secs = frame_sectors(c, t)
+    F = block0_complex_map()
+    Finv = np.linalg.inv(F)
+    P, S = c.shape[0], r0.shape[0]
+    rb = {}
+    conv = np.ones((P, S), dtype=bool)
+    dims = secs[0]["k"] + 2 * sum(sec["k"] for sec in secs[1:])
+    for q, (idx, sec) in enumerate(zip(sb.blocks, secs)):
+        x = r0[:, idx]
+        if q == 0:
+            P0r = (Finv @ sec["P"] @ F).real * reachable(L0)
+            rb[0] = structural_zeros(L0, np.einsum("pij,sj->psi", P0r, x), t)
+            z = x @ F.T
+        else:
+            z = x[:, 0::2] + 1j * x[:, 1::2]
+            Pq = sec["P"] * reachable(complex_block(generator_block(c, q)))
+            zp = np.einsum("pij,sj->psi", Pq, z)
+            rb[q] = np.zeros((P, S, idx.size))
+            rb[q][..., 0::2], rb[q][..., 1::2] = zp.real, zp.imag
+        ev = sec["ev"]
+        osc = (np.abs(ev.real) < t[:, None]) & (np.abs(ev) >= t[:, None])
+        if np.any(osc):
+            conv &= _osc_weight_ok(osc, np.einsum("pij,sj->pis", sec["coef"], z), x)
+    return rb, dims, conv
+
+
+def sector_projectors(c1: np.ndarray, tol: float) -> list:
+    """Complex kernel projectors of the sectors q = 0, 1, 2 of one model (coordinates of
+    :func:`magbell.superop.sector_elements`), with the pure phases factored out as in steady_state."""
+    scale, fast = tolerance_scales(c1[None], np.array([tol]))
+    t = np.array([tol * scale[0]])
+    if fast[0]:
+        return [sec["P"][0] for sec in frame_sectors(c1[None], t)]
+    F = block0_complex_map()
+    C0 = F @ generator_block(c1[None], 0)[0] @ np.linalg.inv(F)
+    out = [complex_kernel_projector(C0[None], t)[0][0]]
+    cp = c1.copy()
+    cp[DELTA_COLUMN] = 0.0
+    for q in range(1, len(basis_blocks())):
+        Cp = complex_block(generator_block(cp[None], q))[0]
+        if abs(q * c1[DELTA_COLUMN]) > 2 * (np.linalg.norm(Cp) + t[0]):
+            out.append(np.zeros_like(Cp))
+        else:
+            out.append(complex_kernel_projector((Cp + 1j * q * c1[DELTA_COLUMN] * np.eye(Cp.shape[0]))[None], t)[0][0])
     return out

@@ -22,56 +22,28 @@ from .errors import (
     NonUniqueSteadyStateError,
     describe_bad_points,
 )
-from ._domain import check_domain, generator_norm
-from .kernel import block0_projector, complex_kernel_projector, frame_sectors, reachable, structural_zeros
+from ._domain import check_domain
+from .kernel import (
+    DELTA_COLUMN,
+    frame_sectors,
+    generator_block,
+    sector_projectors,
+    stationary_blocks,
+    tolerance_scales,
+)
 from .model import COEFFICIENT_NAMES, Model, basis_blocks
 from .results import MeasureAccess
 from .states import as_density_matrices
-from .superop import block0_complex_map, complex_block, sector_basis, sector_elements
+from .superop import complex_block, sector_basis, sector_elements
 
 __all__ = ["steady_state", "SteadyStateResult", "spectrum", "Spectrum", "dark_states", "conserved_quantities"]
 
 DEFAULT_TOL = 1e-9
 
 
-def _block(c: np.ndarray, q: int) -> np.ndarray:
-    """Real |q| block of the generator for coefficient rows c (P, K): (P, n_q, n_q)."""
-    b = basis_blocks()[q]
-    n = b.shape[-1]
-    return (c @ b.reshape(b.shape[0], n * n)).reshape(c.shape[0], n, n)
-
-
 def _blocks(model: Model) -> list:
     c = model.coefficients().reshape(model.size, len(COEFFICIENT_NAMES))
-    return [_block(c, q) for q in range(len(basis_blocks()))]
-
-
-_HAMILTONIAN = [COEFFICIENT_NAMES.index(k) for k in ("delta", "Delta", "Jz", "Jperp", "D_dm")]
-_DELTA = COEFFICIENT_NAMES.index("Delta")
-#: Hamiltonian/dissipator ratio above which the pure phases are factored out exactly (kernel.frame_sectors)
-#: instead of being decomposed together with the dissipator (whose rounding is eps·‖L'‖)
-PHASE_RATIO_MAX = 1e4
-
-
-def _scales(c: np.ndarray, tol: np.ndarray):
-    """Tolerance scale per point, and where the phase frame is needed.
-
-    The scale is the dissipator's ‖·‖₁ bound: a Hamiltonian only rotates phases (in its eigenbasis) and
-    must not set the threshold of a rank decision. Where the Hamiltonian (without the mean splitting Δ,
-    which is always factored out exactly) exceeds the dissipator by more than ``PHASE_RATIO_MAX`` (or
-    by more than the tolerance can absorb, tol/(200 eps)), the point is ``fast`` and takes the exact
-    eigenframe route. Without any dissipator the Hamiltonian's scale is used (then |Δ|, then 1).
-    """
-    cD = c.copy()
-    cD[:, _HAMILTONIAN] = 0.0
-    cH = np.zeros_like(c)
-    cH[:, _HAMILTONIAN] = c[:, _HAMILTONIAN]
-    sD, sH = generator_norm(cD), generator_norm(cH)  # generator_norm drops Δ itself
-    ratio = np.clip(tol / (200 * np.finfo(float).eps), 1.0, PHASE_RATIO_MAX)
-    fast = (sD > 0) & (sH > ratio * sD)
-    dl = np.abs(c[:, _DELTA])
-    s = np.where(sD > 0, sD, np.where(sH > 0, sH, np.where(dl > 0, dl, 1.0)))
-    return s, fast
+    return [generator_block(c, q) for q in range(len(basis_blocks()))]
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,7 +126,7 @@ def steady_state(
     else:
         rho0, several = as_density_matrices(initial)
         r0 = sb.real_coordinates(rho0)  # (S, 16)
-    rb, n_stat, converges, check = _stationary(c, r0, tol_rel, sb)
+    rb, n_stat, converges, check = stationary_blocks(c, r0, tol_rel, sb)
     # A tolerance that falls inside a cluster of slow non-normal modes can give a projector that does
     # not map states to states; tighten the tolerance at those points until it does. (The bordered
     # solve used at all other points returns a state by construction.)
@@ -163,7 +135,7 @@ def steady_state(
         if not bad.size:
             break
         tol_rel[bad] *= 1e-3
-        rb_b, n_b, c_b, _ = _stationary(c[bad], r0, tol_rel[bad], sb)
+        rb_b, n_b, c_b, _ = stationary_blocks(c[bad], r0, tol_rel[bad], sb)
         for q in rb_b:
             rb[q][bad] = rb_b[q]
         n_stat[bad], converges[bad] = n_b, c_b
@@ -210,114 +182,6 @@ def steady_state(
     )
 
 
-def _stationary(c: np.ndarray, r0: np.ndarray, tol_rel: np.ndarray, sb):
-    """Projected block coordinates {q: (P, S, n_q)}, kernel dimensions (P,), converges (P, S), and the
-    indices of the points whose results are worth checking (the degenerate candidates)."""
-    P, S = c.shape[0], r0.shape[0]
-    scale, fast = _scales(c, tol_rel)
-    tol_abs = tol_rel * scale
-    L0 = _block(c, 0)  # Δ and 𝒥z do not act on |q| = 0
-    rb, dims, converges, cand0 = _stationary_batched(c, L0, r0, tol_abs, sb, scale)
-    # The bordered solve is accurate whatever the Hamiltonian (pivoting absorbs fast phases), but rank
-    # decisions at degenerate candidates are not where the Hamiltonian dominates: redo those exactly.
-    for p in cand0[fast[cand0]]:
-        rb_p, dims[p], converges[p] = _stationary_frame(c[p], L0[p], r0, tol_abs[p], sb)
-        for q in rb:
-            rb[q][p] = rb_p[q]
-    return rb, dims, converges, cand0
-
-
-def _osc_weight_ok(osc: np.ndarray, coef: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """False for states whose components ``coef`` (P, n, S) on oscillating modes ``osc`` (P, n) are not 0."""
-    weight = np.sum(np.abs(coef) * osc[:, :, None], axis=1)  # (P, S)
-    return ~(weight > 1e-9 * (1 + np.abs(x).sum(axis=1))[None, :])
-
-
-def _stationary_batched(c, L0, r0, tol_abs, sb, scale):
-    """Batched path: Hamiltonian comparable with the dissipator; Δ factored out of the |q| ≥ 1 blocks.
-
-    In the complex coordinates of sector q, L_q = L'_q + iqΔ (a scalar shift commuting with everything):
-    ker L_q is the eigenspace of L'_q for −iqΔ, empty when |qΔ| > 2‖L'_q‖; the eigenvalues are those of
-    L'_q shifted by exactly iqΔ, so Δ never enters a rank decision nor the real part of an eigenvalue.
-    """
-    P, S = c.shape[0], r0.shape[0]
-    P0_0, dims0, cand0 = block0_projector(L0, tol_abs, scale)
-    dims = dims0.copy()
-    # Stationary coherences (|q| ≥ 1 kernels) and purely imaginary eigenvalues both need a degenerate
-    # block 0 (see docs/numerics.md), so the |q| ≥ 1 blocks are only built and examined at those points.
-    cand = cand0[dims0[cand0] >= 2] if cand0.size else cand0
-    t = tol_abs[cand]
-    cp = c[cand].copy()
-    cp[:, _DELTA] = 0.0
-    rb = {}
-    converges = np.ones((P, S), dtype=bool)
-    for q, idx in enumerate(sb.blocks):
-        x = r0[:, idx]
-        if q == 0:
-            rb[0] = np.einsum("pij,sj->psi", P0_0, x)  # unique points: x has exact zeros already
-            if cand0.size:
-                rb[0][cand0] = structural_zeros(L0[cand0], rb[0][cand0], tol_abs[cand0])
-            if cand.size:  # purely imaginary non-zero eigenvalues that the initial state populates
-                ev, VR = np.linalg.eig(L0[cand])
-                osc = (np.abs(ev.real) < t[:, None]) & (np.abs(ev.imag) >= t[:, None])
-                if np.any(osc):
-                    coef = np.linalg.solve(VR, np.broadcast_to(x.T.astype(complex), (cand.size,) + x.T.shape))
-                    converges[cand] &= _osc_weight_ok(osc, coef, x)
-            continue
-        rb[q] = np.zeros((P, S, idx.size))
-        if not cand.size:
-            continue
-        Cp = complex_block(_block(cp, q))  # (Pc, n, n): L'_q without Δ
-        n = Cp.shape[-1]
-        shift = 1j * q * c[cand, _DELTA]
-        far = np.abs(q * c[cand, _DELTA]) > 2 * (np.linalg.norm(Cp, axis=(-2, -1)) + t)
-        C = np.where(far[:, None, None], np.eye(n), Cp + shift[:, None, None] * np.eye(n))
-        Pq, k = complex_kernel_projector(C, t)
-        Pq = np.where(far[:, None, None], 0.0, Pq * reachable(C))
-        dims[cand] += 2 * np.where(far, 0, k)
-        z = x[:, 0::2] + 1j * x[:, 1::2]  # (S, n)
-        zp = np.einsum("pij,sj->psi", Pq, z)
-        out = np.zeros((cand.size, S, idx.size))
-        out[..., 0::2], out[..., 1::2] = zp.real, zp.imag
-        rb[q][cand] = out
-        ev, VR = np.linalg.eig(Cp)
-        osc = (np.abs(ev.real) < t[:, None]) & (np.abs(ev + shift[:, None]) >= t[:, None])
-        if np.any(osc):
-            coef = np.linalg.solve(VR, np.broadcast_to(z.T, (cand.size,) + z.T.shape))
-            converges[cand] &= _osc_weight_ok(osc, coef, x)
-    return rb, dims, converges, cand0
-
-
-def _stationary_frame(c1, L0_1, r0, t, sb):
-    """One point whose Hamiltonian dominates the dissipator: kernel and oscillating modes from the exact
-    eigenframe decomposition :func:`magbell.kernel.frame_sectors` (every decomposed matrix has the
-    dissipator's scale)."""
-    secs = frame_sectors(c1, t)
-    F = block0_complex_map()
-    Finv = np.linalg.inv(F)
-    S = r0.shape[0]
-    rb = {}
-    conv = np.ones((1, S), dtype=bool)
-    dims = secs[0]["k"] + 2 * sum(sec["k"] for sec in secs[1:])
-    for q, (idx, sec) in enumerate(zip(sb.blocks, secs)):
-        x = r0[:, idx]
-        if q == 0:
-            P0r = (Finv @ sec["P"] @ F).real * reachable(L0_1[None])[0]
-            rb[0] = structural_zeros(L0_1[None], (x @ P0r.T)[None], np.array([t]))[0]
-            z = x @ F.T
-        else:
-            z = x[:, 0::2] + 1j * x[:, 1::2]
-            Lq = _block(c1[None], q)[0]
-            zp = z @ (sec["P"] * reachable(complex_block(Lq)[None])[0]).T
-            rb[q] = np.zeros((S, idx.size))
-            rb[q][:, 0::2], rb[q][:, 1::2] = zp.real, zp.imag
-        ev = sec["ev"]
-        osc = (np.abs(ev.real) < t) & (np.abs(ev) >= t)
-        if np.any(osc):
-            conv &= _osc_weight_ok(osc[None], (sec["coef"] @ z.T)[None], x)
-    return rb, dims, conv[0]
-
-
 def _not_states(rb: dict, r0: np.ndarray, sb) -> np.ndarray:
     """Indices of points whose projected state is not a density matrix of the initial trace."""
     P, S = next(iter(rb.values())).shape[:2]
@@ -351,27 +215,6 @@ def _empty_result(one: "SteadyStateResult", model: Model) -> "SteadyStateResult"
     )
 
 
-def _sector_projectors(c1: np.ndarray, tol: float) -> list:
-    """Complex kernel projectors of the sectors q = 0, 1, 2 of one model (coordinates of
-    :func:`magbell.superop.sector_elements`), with the pure phases factored out as in steady_state."""
-    scale, fast = _scales(c1[None], np.array([tol]))
-    t = np.array([tol * scale[0]])
-    if fast[0]:
-        return [sec["P"] for sec in frame_sectors(c1, float(t[0]))]
-    F = block0_complex_map()
-    C0 = F @ _block(c1[None], 0)[0] @ np.linalg.inv(F)
-    out = [complex_kernel_projector(C0[None], t)[0][0]]
-    cp = c1.copy()
-    cp[_DELTA] = 0.0
-    for q in range(1, len(basis_blocks())):
-        Cp = complex_block(_block(cp[None], q))[0]
-        if abs(q * c1[_DELTA]) > 2 * (np.linalg.norm(Cp) + t[0]):
-            out.append(np.zeros_like(Cp))
-        else:
-            out.append(complex_kernel_projector((Cp + 1j * q * c1[_DELTA] * np.eye(Cp.shape[0]))[None], t)[0][0])
-    return out
-
-
 def conserved_quantities(model: Model, tol: float = DEFAULT_TOL) -> np.ndarray:
     """Hermitian operators C_k with d/dt tr(C_k ρ) = 0 for a single model: shape (n_stationary, 4, 4).
 
@@ -387,7 +230,7 @@ def conserved_quantities(model: Model, tol: float = DEFAULT_TOL) -> np.ndarray:
     check_domain(c1[None], None, what="conserved_quantities")
     sb = sector_basis(2)
     ops = []
-    for els, Pq in zip(sector_elements(2), _sector_projectors(c1, float(tol))):
+    for els, Pq in zip(sector_elements(2), sector_projectors(c1, float(tol))):
         _, sv, Vh = np.linalg.svd(Pq)
         for y in Vh[sv > 0.5]:  # the rows of a projector span its row space; its singular values are >= 1
             y = np.conj(y)  # row vector of P (Vh rows are conjugated right singular vectors)
@@ -422,7 +265,7 @@ def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
     J = model.jump_operators().reshape(-1, 4)
     H = model.hamiltonian()
     Mz = np.diag([2.0, 0.0, 0.0, -2.0])
-    Hp = H + c1[_DELTA] * Mz / 2  # H without the mean splitting (H_Δ = −ΔM/2)
+    Hp = H + c1[DELTA_COLUMN] * Mz / 2  # H without the mean splitting (H_Δ = −ΔM/2)
     sJ = np.abs(J).max(initial=0)
     sH = np.abs(Hp).max(initial=0)
     if sJ > 0:
@@ -509,23 +352,24 @@ def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
     P = model.size
     c = model.coefficients().reshape(P, len(COEFFICIENT_NAMES))
     check_domain(c, None, what="spectrum")
-    scale, fast = _scales(c, np.full(P, float(tol)))
+    scale, fast = tolerance_scales(c, np.full(P, float(tol)))
     e0 = np.zeros((P, 6), dtype=complex)
     ev = np.zeros((P, 16), dtype=complex)
     o = np.flatnonzero(~fast)
     if o.size:  # Δ factored out exactly: eigenvalues of L'_q shifted by iqΔ (and their conjugates)
-        e0[o] = np.linalg.eigvals(_block(c[o], 0))
+        e0[o] = np.linalg.eigvals(generator_block(c[o], 0))
         cp = c[o].copy()
-        cp[:, _DELTA] = 0.0
+        cp[:, DELTA_COLUMN] = 0.0
         parts = [e0[o]]
         for q in range(1, len(basis_blocks())):
-            e = np.linalg.eigvals(complex_block(_block(cp, q))) + 1j * q * c[o, _DELTA, None]
+            e = np.linalg.eigvals(complex_block(generator_block(cp, q))) + 1j * q * c[o, DELTA_COLUMN, None]
             parts += [e, np.conj(e)]
         ev[o] = np.concatenate(parts, axis=1)
-    for p in np.flatnonzero(fast):  # Hamiltonian ≫ dissipator: exact eigenframe clusters
-        secs = frame_sectors(c[p], float(tol * scale[p]))
-        e0[p] = secs[0]["ev"]
-        ev[p] = np.concatenate([e0[p]] + [x for sec in secs[1:] for x in (sec["ev"], np.conj(sec["ev"]))])
+    f = np.flatnonzero(fast)
+    if f.size:  # Hamiltonian ≫ dissipator: exact eigenframe clusters
+        secs = frame_sectors(c[f], tol * scale[f])
+        e0[f] = secs[0]["ev"]
+        ev[f] = np.concatenate([e0[f]] + [x for sec in secs[1:] for x in (sec["ev"], np.conj(sec["ev"]))], axis=1)
     order = np.argsort(-ev.real, axis=1, kind="stable")
     ev = np.take_along_axis(ev, order, axis=1)
     ev_blocks = [e0]
