@@ -360,3 +360,24 @@ def test_long_time_limit_equals_steady_state(params):
     s = magbell.steady_state(m, "ud")
     np.testing.assert_allclose(r.populations[0], s.populations, rtol=0, atol=1e-12)
     assert abs(r.concurrence[0] - s.concurrence) <= 1e-12
+
+
+@pytest.mark.parametrize("ratio", [1e-8, 1e-16])
+def test_weak_thermal_rate_at_short_times_stays_fast_and_exact(ratio):
+    """ã/a = 1e-8 and 1e-16 (a cold bath) for ‖𝓛‖t ≤ 1e3: the double path, C and ρ exact (mpmath)."""
+    params = dict(a=1.0, A=0.7, a_tilde=ratio, A_tilde=0.5 * ratio, delta=0.3, Jz=0.2)
+    t = [0.5, 5.0, 60.0]
+    r = evolve(Model(**params), "ud", t, store_states=True)
+    assert r.info["dd_points"] == 0
+    exact = mp_states(params, S.rho_of("ud"), t)
+    np.testing.assert_allclose(r.states, exact, rtol=0, atol=1e-13)  # eps·‖𝓛‖t: 2.6e-14 at t = 60
+    np.testing.assert_allclose(r.concurrence, S.x_state_concurrence(exact), rtol=0, atol=1e-14)
+
+
+def test_weak_local_rate_at_long_times_goes_double_double():
+    """a = 1e-12 next to ã ~ 1 at t = 1e5 (deflated float64 was 1e-12 off in C): exact."""
+    params = dict(a=1e-12, **_TINY_A)
+    t = [50.0, 1e3, 1e5]
+    r = evolve(Model(**params), "psi+", t)
+    assert r.info["dd_points"] == 1
+    np.testing.assert_allclose(r.concurrence, mp_x_concurrence(params, "psi+", t), rtol=0, atol=1e-15)
