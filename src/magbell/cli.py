@@ -1,9 +1,14 @@
 """Command-line interface: ``magbell evolve | steady | spectrum | reproduce``.
 
 Every model option uses the paper's symbols (Zou, Zhang & Tserkovnyak, PRB 106, L180406, Eqs. 1–6,
-S38); see ``magbell <command> --help``. Exit status: 0 on success, 2 on bad input (argparse usage
-errors, and magbell's validation errors, which are printed as ONE line ``magbell: error: <message>``
-on stderr, never as a traceback).
+S38); see ``magbell <command> --help``. Exit status: 0 on success, 2 on bad input (argparse's
+rejections and magbell's validation errors alike are printed as ONE line ``magbell: error: <message>``
+on stderr, argparse's with a pointer ``(see 'magbell <command> --help')``, never a usage block or a
+traceback). Negative numbers in any notation (``--delta -1e-3``, ``-.5``, ``-inf``) are values.
+No Python warning is printed: a NumPy RuntimeWarning during a computation stops it (a result computed
+through an overflow or NaN is not printed) with one line and exit status 1, and so does any other
+unexpected exception (``magbell: internal error: ...``); magbell's own warnings (e.g. the Markov check
+of ``medium``) are one line ``magbell: warning: ...``.
 
 JSON output (``--json``) is exactly one JSON object on stdout. Numbers are plain floats; complex
 numbers are ``{"re": x, "im": y}`` (matrices ``{"re": [[...]], "im": [[...]]}``); quantities that are
@@ -19,7 +24,9 @@ full curves as NumPy arrays under ``"curves"``, so that writing figures can be a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import json
 import math
 import os
@@ -573,7 +580,8 @@ examples:
   magbell spectrum --a 1 --A 1 --delta 0.3
   magbell reproduce
 
-Bad input exits with status 2 and one line 'magbell: error: <message>' on stderr.
+Bad input exits with status 2 and one line 'magbell: error: <message>' on stderr
+(status 1: a numerical failure or an internal error, also one line; please report those).
 """
 
 
@@ -669,13 +677,14 @@ class _NumericalFailure(Exception):
     result would not be reliable, so none is printed."""
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """``warnings.showwarning`` of the CLI: magbell's own warnings (and, for the commands in
+def _warning_line(message, category) -> str | None:
+    """The CLI's line for a warning: magbell's own warnings (and, for the commands in
     :data:`_RUNTIME_WARNINGS_REPORTED`, RuntimeWarnings) as ONE line ``magbell: warning: ...``; warnings
     of other libraries (deprecations and the like) are not the user's business and are dropped."""
     ours = getattr(category, "__module__", "").startswith("magbell")
     if ours or issubclass(category, RuntimeWarning):
-        sys.stderr.write(f"{PROG}: warning: {_one_line(message)}\n")
+        return f"{PROG}: warning: {_one_line(message)}\n"
+    return None
 
 
 def _subparser(parser: argparse.ArgumentParser, name):
@@ -695,18 +704,29 @@ def _exit_status(e: SystemExit) -> int:
 
 
 def _run(args) -> int:
+    """Run the command with the CLI's warning policy; its stdout is held back until it has finished, so
+    that a command that fails half-way prints nothing there (no half table, no half JSON object)."""
     strict = args.command not in _RUNTIME_WARNINGS_REPORTED
+    held = io.StringIO()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = _warning_line(message, category)
+        if text is not None:
+            sys.stderr.write(text)
+
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         if strict:
             warnings.simplefilter("error", RuntimeWarning)
-        warnings.showwarning = _show_warning
+        warnings.showwarning = show
         try:
-            return args.func(args)
+            with contextlib.redirect_stdout(held):
+                status = args.func(args)
         except RuntimeWarning as w:
-            if isinstance(w, MagbellError):  # pragma: no cover - defensive: magbell errors are ValueErrors
-                raise
             raise _NumericalFailure(_one_line(w)) from w
+    sys.stdout.write(held.getvalue())
+    sys.stdout.flush()
+    return status
 
 
 def main(argv=None) -> int:

@@ -183,7 +183,9 @@ def cmd_medium(args) -> int:
     if args.json:
         _dump_json(result)
         return 0
-    _print_table(setup, c, sep, T, rep, scalar, dim_unit, unit_rate)
+    # display only (the numbers are computed and checked): a separation of 1e308 m is 'inf nm' on screen
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        _print_table(setup, c, sep, T, rep, scalar, dim_unit, unit_rate)
     return 0
 
 
@@ -198,13 +200,14 @@ def _print_table(setup, c, sep, T, rep, scalar, dim_unit, unit_rate) -> None:
     kap = float(c.info["kappa"].flat[0])
     regime = str(c.info["regime"].flat[0])
     if regime == "above gap":
-        print(f"# on-shell k = {k:.6g} 1/m (wavelength {2 * math.pi / k * 1e9:.6g} nm), damping envelope kappa = {kap:.6g} 1/m")
+        print(f"# on-shell k = {k:.6g} 1/m (wavelength {2 * math.pi / k * 1e9 if k > 0 else math.inf:.6g} nm), "
+              f"damping envelope kappa = {kap:.6g} 1/m")
     else:
         print(f"# {regime}: evanescent decay length 1/Im q = {1 / kap * 1e9 if kap > 0 else math.inf:.6g} nm")
     print("# rates in 1/s, couplings in rad/s (hbar = 1)")
     if scalar:
         rows = [
-            ("separation", f"{sep[0] * 1e9:.6g} nm"),
+            ("separation", f"{float(sep[0]) * 1e9:.6g} nm" if sep[0] < 1 else f"{float(sep[0]):.6g} m"),
             ("a", f"{float(c.a[0]):.6g} 1/s"),
             ("A", f"{float(c.A[0].real):.6g} 1/s   (A/a = {float(c.A[0].real) / float(c.a[0]) if c.a[0] > 0 else 0:.6g})"),
             ("a_tilde", f"{float(c.a_tilde[0]):.6g} 1/s"),

@@ -445,7 +445,7 @@ def markov_report(medium: MagnonMedium, c: MediumCouplings, threshold: float = 0
     inverse induced rates. Emits a :class:`MarkovWarning` where it fails (``warn=True``)."""
     D = np.asarray(c.Delta, dtype=float)
     detune = np.abs(D - medium.gap)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # 1/(tiny detuning) = inf: correlation time diverges
         tau_c = np.where(detune > 0, 1.0 / np.where(detune > 0, detune, 1.0), np.inf)
     k = np.asarray(c.info.get("k_on_shell", np.zeros_like(D)))
     r = np.asarray(c.info.get("separation", np.zeros_like(D)))

@@ -294,7 +294,10 @@ class PhysicalSetup:
         T = _numbers("temperature", temperature)
         if not np.all(np.isfinite(T)) or np.any(T < 0):
             raise InvalidParameterError(f"temperature must be finite and >= 0 K, got {temperature!r}")
-        c = med.couplings(separation, self.Delta, kT_angular(T), unit="rad/s")
+        kT = kT_angular(T)
+        if not np.all(np.isfinite(kT)):
+            raise InvalidParameterError(f"temperature is too large (k_B T overflows float64), got {temperature!r}")
+        c = med.couplings(separation, self.Delta, kT, unit="rad/s")
         rep: MarkovReport = markov_report(med, c, threshold=threshold, warn=warn)
         c.info["markov"] = rep
         c.info["temperature_K"] = T

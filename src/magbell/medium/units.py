@@ -85,6 +85,8 @@ UNITS: dict[str, dict[str, float]] = {
     "dimensionless": {"": 1.0},
 }
 
+_TINY = float(np.finfo(float).tiny)  # smallest normal float: below it a number has lost precision
+_HUGE = float(np.finfo(float).max)
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
 
@@ -133,7 +135,13 @@ def parse_quantity(text, kind: str, option: str | None = None, *, kinds: tuple |
             raise InvalidParameterError(f"unknown quantity kind {k!r}")
         f = _lookup(k, unit)
         if f is not None:
-            return (value * f, k) if kinds else value * f
+            si = value * f  # Python floats: inf on overflow, no exception
+            if not math.isfinite(si) or (si != 0 and abs(si) < _TINY) or (value != 0 and si == 0):
+                raise InvalidParameterError(
+                    f"{name}: {s!r} is outside the range of float64 numbers in SI units "
+                    f"(magnitudes {_TINY:.3g} to {_HUGE:.3g})"
+                )
+            return (si, k) if kinds else si
     if unit == "":
         raise InvalidParameterError(f"{name}: {s!r} needs a unit (accepted: {accepted})")
     raise InvalidParameterError(f"{name}: unknown unit {m.group(2)!r} in {s!r} (accepted: {accepted})")
@@ -174,4 +182,5 @@ def angular(frequency_hz):
 
 def kT_angular(temperature_K):
     """k_B T/ħ in rad/s (the temperature in the angular-frequency energy unit)."""
-    return K_B * np.asarray(temperature_K, dtype=float) / HBAR
+    with np.errstate(over="ignore"):  # inf beyond ~1e297 K: callers refuse non-finite kT
+        return K_B * np.asarray(temperature_K, dtype=float) / HBAR
