@@ -334,9 +334,11 @@ def generator_block(c: np.ndarray, q: int) -> np.ndarray:
 
 _HAMILTONIAN = [COEFFICIENT_NAMES.index(k) for k in ("delta", "Delta", "Jz", "Jperp", "D_dm")]
 DELTA_COLUMN = COEFFICIENT_NAMES.index("Delta")
-#: Hamiltonian/dissipator ratio above which the pure phases are factored out exactly (kernel.frame_sectors)
-#: instead of being decomposed together with the dissipator (whose rounding is eps·‖L'‖)
-PHASE_RATIO_MAX = 1e4
+#: Hamiltonian/dissipator ratio above which the pure phases are factored out exactly (frame_sectors)
+#: instead of being decomposed together with the dissipator: below it, rounding (eps·‖L'‖) costs at
+#: most this factor over the dissipator's own eps·‖D‖ (in ranks, rates and, divided by the slowest
+#: rate, in the stationary state)
+PHASE_RATIO_MAX = 64.0
 
 
 def tolerance_scales(c: np.ndarray, tol: np.ndarray):
@@ -362,20 +364,27 @@ def tolerance_scales(c: np.ndarray, tol: np.ndarray):
 
 def stationary_blocks(c: np.ndarray, r0: np.ndarray, tol_rel: np.ndarray, sb):
     """Projected block coordinates {q: (P, S, n_q)}, kernel dimensions (P,), converges (P, S), and the
-    indices of the points whose results are worth checking (the degenerate candidates)."""
+    indices of the points whose results are worth checking (degenerate candidates, eigenframe points)."""
     P, S = c.shape[0], r0.shape[0]
     scale, fast = tolerance_scales(c, tol_rel)
     tol_abs = tol_rel * scale
     L0 = generator_block(c, 0)  # Δ and 𝒥z do not act on |q| = 0
-    rb, dims, converges, cand0 = _stationary_batched(c, L0, r0, tol_abs, sb, scale)
-    # The bordered solve is accurate whatever the Hamiltonian (pivoting absorbs fast phases), but rank
-    # decisions at degenerate candidates are not where the Hamiltonian dominates: redo those exactly.
-    redo = cand0[fast[cand0]]
-    if redo.size:
-        rb_f, dims[redo], converges[redo] = _stationary_frame(c[redo], L0[redo], r0, tol_abs[redo], sb)
+    rb = {q: np.zeros((P, S, idx.size)) for q, idx in enumerate(sb.blocks)}
+    dims = np.zeros(P, dtype=int)
+    converges = np.ones((P, S), dtype=bool)
+    check = []
+    for pts, path in ((np.flatnonzero(~fast), "batched"), (np.flatnonzero(fast), "frame")):
+        if not pts.size:
+            continue
+        if path == "batched":
+            rb_p, dims[pts], converges[pts], cand = _stationary_batched(c[pts], L0[pts], r0, tol_abs[pts], sb, scale[pts])
+            check.append(pts[cand])
+        else:  # the Hamiltonian dominates: every decomposed matrix on the dissipator's scale
+            rb_p, dims[pts], converges[pts] = _stationary_frame(c[pts], L0[pts], r0, tol_abs[pts], sb)
+            check.append(pts)
         for q in rb:
-            rb[q][redo] = rb_f[q]
-    return rb, dims, converges, cand0
+            rb[q][pts] = rb_p[q]
+    return rb, dims, converges, np.concatenate(check)
 
 
 def _osc_weight_ok(osc: np.ndarray, coef: np.ndarray, x: np.ndarray) -> np.ndarray:
