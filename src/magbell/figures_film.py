@@ -184,12 +184,19 @@ def plot_nv_pair_map(d: dict, fig) -> None:
                        rasterized=True)
     ax.contour(X, Y, np.abs(g["A_over_a"]), levels=[0.9, 0.99], colors=["w", "k"], linewidths=0.8)
     fig.colorbar(m1, ax=ax, label=r"$|A|/a$", shrink=0.85)
-    m2 = ax2.pcolormesh(X, Y, np.angle(g["A_over_a"]), cmap="twilight_shifted", vmin=-math.pi, vmax=math.pi,
-                        shading="nearest", rasterized=True)
+    # arg A is cyclic: flat cells (no interpolation across the ±π cut) on explicit cell edges
+    ps = g["psi_rad"]
+    re_ = np.r_[0.0, 0.5 * (r[1:] + r[:-1]), r[-1]]
+    pe = np.r_[ps[0] - 0.5 * (ps[1] - ps[0]), 0.5 * (ps[1:] + ps[:-1]), ps[-1] + 0.5 * (ps[-1] - ps[-2])]
+    Re, Pe = np.meshgrid(re_, pe, indexing="ij")
+    m2 = ax2.pcolormesh(Re * np.cos(Pe), Re * np.sin(Pe), np.angle(g["A_over_a"]), cmap="twilight_shifted",
+                        vmin=-math.pi, vmax=math.pi, shading="flat", rasterized=True)
     cb = fig.colorbar(m2, ax=ax2, label=r"arg $A$", shrink=0.85, ticks=[-math.pi, 0, math.pi])
     cb.ax.set_yticklabels([r"$-\pi$", "0", r"$\pi$"])
     L = r[-1]
     for a in (ax, ax2):
+        a.set_xlim(-1.02 * L, 1.02 * L)
+        a.set_ylim(-1.02 * L, 1.02 * L)
         a.set_aspect("equal")
         a.set_xlabel("x (nm)")
         a.set_ylabel("y (nm)")
