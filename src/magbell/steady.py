@@ -361,10 +361,16 @@ def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
         cp = c[o].copy()
         cp[:, DELTA_COLUMN] = 0.0
         parts = [e0[o]]
+        radius = np.abs(e0[o]).max(axis=1)
         for q in range(1, len(basis_blocks())):
-            e = np.linalg.eigvals(complex_block(generator_block(cp, q))) + 1j * q * c[o, DELTA_COLUMN, None]
+            e = np.linalg.eigvals(complex_block(generator_block(cp, q)))
+            radius = np.maximum(radius, np.abs(e).max(axis=1))
+            e = e + 1j * q * c[o, DELTA_COLUMN, None]
             parts += [e, np.conj(e)]
         ev[o] = np.concatenate(parts, axis=1)
+        # thresholds relative to the spectral radius of L' (Δ removed; within PHASE_RATIO_MAX of the
+        # dissipator's scale here), as the rounding of eig and the splitting of defective clusters are
+        scale[o] = np.where(radius > 0, radius, scale[o])
     f = np.flatnonzero(fast)
     if f.size:  # Hamiltonian ≫ dissipator: exact eigenframe clusters
         secs = frame_sectors(c[f], tol * scale[f])
