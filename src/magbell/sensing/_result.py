@@ -130,7 +130,7 @@ class FitResult:
             lines.append(f"on boundary: {b}")
         c = self.comparison
         if c is not None:
-            verdict = "shows" if c.dissipative_coupling else "does not show"
+            verdict = "show" if c.dissipative_coupling else "do not show"
             lines.append(f"A = 0 test: LR = {c.lr:.4g}, p = {c.p_value:.3g} ({c.reference}); the data {verdict} "
                          f"dissipative coupling at {int(self.level * 100)}%; ΔAIC = {c.aic_null - c.aic_full:.3g}, "
                          f"ΔBIC = {c.bic_null - c.bic_full:.3g}")
