@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._domain import RATE_MAX, check_domain
 from .dynamics import validate_times
 from .errors import InvalidParameterError
 from .kernel import reachable
@@ -135,8 +136,22 @@ def _two_part(blocks, c, xs, ls, xo, lo, m: int):
     return xs, ls, xo, lo
 
 
+def _substeps_needed(G: np.ndarray, h: float) -> int:
+    """Substeps of ‖G h/m‖₁ ≤ MAX_STEP_NORM for a step h; a one-line error beyond MAX_SUBSTEPS."""
+    if not h > 0:
+        return 0
+    with np.errstate(over="ignore"):
+        span = float(np.abs(G).sum(axis=-2).max()) * h
+    if not span <= MAX_SUBSTEPS * MAX_STEP_NORM:
+        raise InvalidParameterError(
+            f"times too long for the rates and tau_m: ‖generator‖₁·step = {span:.3g} needs more than "
+            f"{MAX_SUBSTEPS} substeps of norm {MAX_STEP_NORM:g}; shorten the times (or raise tau_m)"
+        )
+    return max(1, int(np.ceil(span / MAX_STEP_NORM)))
+
+
 def _substep_blocks(G: np.ndarray, h: float):
-    m = max(1, int(np.ceil(float(np.abs(G).sum(axis=-2).max()) * h / MAX_STEP_NORM))) if h > 0 else 0
+    m = _substeps_needed(G, h)
     if m == 0:
         return None, None, 0
     E, c = scaled_expm(G * (h / m), pattern=reachable(G))
@@ -308,6 +323,7 @@ def monitor(
     _check_model(model)
     t = validate_times(times)
     tau = _check_tau(tau_m)
+    check_domain(model.coefficients(), float(t.max()), what="monitor")
     if kind not in KINDS:
         raise InvalidParameterError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if not isinstance(readout, (bool, np.bool_)):
@@ -334,9 +350,11 @@ def monitor(
     XO = np.zeros((p, S, 2, T))
     LSO = np.full((p, S, T), _NONE, dtype=np.int64)
     if kind == "periodic":
-        if np.isfinite(tau) and tt[-1] / tau > 1e15:
+        if np.isfinite(tau) and tt[-1] > MAX_PERIODS * tau:  # (t/τ itself may overflow)
+            with np.errstate(over="ignore"):
+                ratio = tt[-1] / tau
             raise InvalidParameterError(
-                f"too many measurement periods (t_max/tau_m = {tt[-1] / tau:.3g} > 1e15); increase tau_m"
+                f"too many measurement periods (t_max/tau_m = {ratio:.3g} > {MAX_PERIODS:.0e}); increase tau_m"
             )
         n_per, rem = _periods_and_remainders(tt, tau)
         x, lx = xs0, ls0
@@ -357,10 +375,24 @@ def monitor(
             XS[..., k], LSS[..., k] = ys, lys
             XO[..., k], LSO[..., k] = yo, lyo
     else:
+        if np.isfinite(tau) and not tau >= 1 / RATE_MAX:
+            raise InvalidParameterError(
+                f"tau_m must be >= {1 / RATE_MAX:.0e} for continuous monitoring (rate 1/tau_m <= {RATE_MAX:.0e}), "
+                f"got {tau!r}"
+            )
         rate = 0.0 if not np.isfinite(tau) else 1.0 / tau
         G = L0.copy()
         G[:, 0, 0] -= rate
         G[:, 3, 3] -= rate
+        hs = np.diff(np.concatenate([[0.0], tt]))
+        _substeps_needed(G, float(hs.max()))  # finite and within the limit for the longest step
+        gnorm = float(np.abs(G).sum(axis=-2).max())
+        total = int(np.sum(np.where(hs > 0, np.maximum(1, np.ceil(gnorm * hs / MAX_STEP_NORM)), 0)))
+        if total > MAX_SUBSTEPS:
+            raise InvalidParameterError(
+                f"times too long for the rates and tau_m: {total} substeps needed (limit {MAX_SUBSTEPS}); "
+                "shorten the times or raise tau_m"
+            )
         xs, ls = xs0, ls0
         xo, lo = np.zeros((p, S, 2)), np.full((p, S), _NONE)
         prev = 0.0

@@ -28,6 +28,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import measures as _measures
+from ._domain import check_domain
 from .dynamics import validate_times
 from .errors import InvalidParameterError
 from .model import Model
@@ -309,16 +310,26 @@ class TrajectoryResult:
 
 # ------------------------------------------------------------------------------ simulation
 def _jump_time(prop: _Propagator, K: np.ndarray, psi: np.ndarray, logr: np.ndarray, hi: np.ndarray):
-    """τ in (0, hi] with log‖e^{−iH τ}ψ‖² = log r (safeguarded Newton on the bracket [0, hi])."""
+    """τ in (0, hi] with log‖e^{−iH τ}ψ‖² = log r (safeguarded Newton on the bracket [0, hi]).
+
+    Non-finite trial values (a norm that underflows to 0 far beyond the jump, log 0 = −inf) are part of the
+    algorithm: they send the iteration to bisection, which converges in at most ~2100 halvings from any
+    bracket in float64 (the loop stops as soon as every root is bracketed to 4 ulp)."""
+    with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
+        return _jump_time_core(prop, K, psi, logr, hi)
+
+
+def _jump_time_core(prop: _Propagator, K: np.ndarray, psi: np.ndarray, logr: np.ndarray, hi: np.ndarray):
     lo = np.zeros_like(hi)
     f_lo = np.log(np.sum(np.abs(psi) ** 2, axis=1)) - logr
     phi_hi = prop.apply(hi, psi)
-    f_hi = np.log(np.sum(np.abs(phi_hi) ** 2, axis=1)) - logr
+    with np.errstate(divide="ignore", under="ignore"):  # ‖ψ(hi)‖² may underflow to 0: log = −inf, handled
+        f_hi = np.log(np.sum(np.abs(phi_hi) ** 2, axis=1)) - logr
     # start: regula falsi on the bracket
     with np.errstate(invalid="ignore", divide="ignore"):
         tau = np.where(np.isfinite(f_hi), lo + (hi - lo) * f_lo / (f_lo - f_hi), 0.5 * (lo + hi))
     tau = np.clip(np.nan_to_num(tau, nan=0.5), lo, hi)
-    for _ in range(100):
+    for _ in range(2200):
         phi = prop.apply(tau, psi)
         n2 = np.sum(np.abs(phi) ** 2, axis=1)
         f = np.log(n2) - logr
@@ -365,6 +376,7 @@ def trajectories(
     """
     _single(model)
     t = validate_times(times)
+    check_domain(model.coefficients(), float(t.max()), what="trajectories")
     n = _check_count("n", n, "the number of trajectories")
     max_events = _check_count("max_events", max_events, "the most jumps in all")
     max_states = _check_count("max_states", max_states, "the most stored kets n × len(times)")
@@ -401,6 +413,7 @@ def trajectories(
     kets = np.empty((n, T, 4), dtype=complex)
     ev_traj, ev_time, ev_chan = [], [], []
     n_events = 0
+    rounds = 0
     t_cur = 0.0
     for k in range(T):
         h = float(tt[k] - t_cur)
@@ -443,6 +456,15 @@ def trajectories(
                 off[jumpers] += tau
                 r[jumpers] = 1.0 - rng.random(jumpers.size)
                 active = jumpers
+                rounds += 1
+                if rounds % 256 == 0:  # refuse early what would exceed max_events (not after minutes)
+                    covered = n * t_cur + h * (n - active.size) + float(np.sum(off[active]))
+                    projected = n_events * (n * float(tt[-1])) / max(covered, np.finfo(float).tiny)
+                    if projected > 2 * max_events:
+                        raise InvalidParameterError(
+                            f"about {projected:.2g} jumps expected (max_events = {max_events}): rates × times too "
+                            "large for trajectories (use magbell.evolve / magbell.postselect for the averages)"
+                        )
         nrm = np.sqrt(np.sum(np.abs(psi) ** 2, axis=1))
         kets[:, k] = psi / nrm[:, None]
         t_cur = float(tt[k])
