@@ -276,6 +276,8 @@ def _q0_finish(x, LS, measures, bell, store_states):
 
 # ------------------------------------------------------------------------------ public
 def _check_tau(tau_m) -> float:
+    if isinstance(tau_m, (bool, np.bool_, str, bytes)):
+        raise InvalidParameterError(f"tau_m must be a number > 0 (or inf), got {tau_m!r}")
     try:
         tau = float(tau_m)
     except (TypeError, ValueError):
@@ -328,6 +330,8 @@ def monitor(
         raise InvalidParameterError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if not isinstance(readout, (bool, np.bool_)):
         raise InvalidParameterError(f"readout must be True or False, got {readout!r}")
+    if not isinstance(store_states, (bool, np.bool_)):
+        raise InvalidParameterError(f"store_states must be True or False, got {store_states!r}")
     measures = _check_measures(measures)
     rho0, several = as_density_matrices(initial)
     labels = _labels(initial, several)
@@ -452,8 +456,11 @@ def monitor_sweep(model: Model, initial, t_final: float, tau_m_values, *, kind: 
     """
     from .postselect import postselect
 
-    taus = np.atleast_1d(np.asarray(tau_m_values, dtype=float))
-    if taus.ndim != 1 or taus.size == 0:
+    try:
+        taus = np.atleast_1d(np.asarray(tau_m_values, dtype=float))
+    except (TypeError, ValueError):
+        taus = np.zeros((0,))
+    if taus.ndim != 1 or taus.size == 0 or isinstance(tau_m_values, (str, bytes)):
         raise InvalidParameterError("tau_m_values must be a non-empty 1-D array of positive numbers")
     rows = [monitor(model, initial, [t_final], tau, kind=kind, readout=readout, measures=measures) for tau in taus]
     out = {"tau_m": taus}

@@ -793,7 +793,8 @@ def postselect_spectrum(model: Model, *, rtol: float = 1e-12) -> NonHermitianSpe
         [2.0, 2.0, 2.0]
     """
     _check_model(model)
-    if not (isinstance(rtol, (int, float, np.floating)) and rtol >= 0 and np.isfinite(rtol)):
+    if isinstance(rtol, (bool, np.bool_)) or not (isinstance(rtol, (int, float, np.integer, np.floating))
+                                                   and rtol >= 0 and np.isfinite(rtol)):
         raise InvalidParameterError(f"rtol must be a finite number >= 0, got {rtol!r}")
     return _spectrum_core(non_hermitian_hamiltonian(model), np.abs(model.A + model.A_tilde), rtol)
 
@@ -946,10 +947,18 @@ class PostselectResult(MeasureAccess):
         )
 
 
+def _check_flag(name: str, value) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidParameterError(f"{name} must be True or False, got {value!r}")
+
+
 def _check_measures(measures) -> tuple:
     if isinstance(measures, str):
         measures = (measures,)
-    measures = tuple(measures)
+    try:
+        measures = tuple(measures)
+    except TypeError:
+        raise InvalidParameterError(f"measures must be a measure name or a list of them, got {measures!r}") from None
     known = tuple(_measures.MEASURES) + EXTRA_MEASURES
     unknown = [m for m in measures if m not in known]
     if unknown:
@@ -1240,8 +1249,10 @@ def postselect(
     measures = _check_measures(measures)
     rho0, several = as_density_matrices(initial)
     labels = _labels(initial, several)
-    if chunk_points is not None and (int(chunk_points) != chunk_points or chunk_points < 1):
-        raise InvalidParameterError(f"chunk_points must be a positive integer, got {chunk_points!r}")
+    if chunk_points is not None and (isinstance(chunk_points, (bool, np.bool_))
+                                     or not isinstance(chunk_points, (int, np.integer)) or chunk_points < 1):
+        raise InvalidParameterError(f"chunk_points must be None or a positive integer, got {chunk_points!r}")
+    _check_flag("store_states", store_states)
     flat, P_all = _grid_coefficients(model)
     tt, steps, which, inverse = _time_plan(t)
     T = len(tt)
@@ -1380,6 +1391,12 @@ def _forbidden_indices(forbid) -> list:
         if forbid == "all":
             return list(range(6))
         forbid = [f.strip() for f in forbid.split(",") if f.strip()]
+    try:
+        forbid = list(forbid)
+    except TypeError:
+        raise InvalidParameterError(
+            f"forbid must be 'all' or a list of jump names {', '.join(JUMP_NAMES)} (or indices 0-5), got {forbid!r}"
+        ) from None
     out = []
     for f in forbid:
         if isinstance(f, (int, np.integer)) and 0 <= int(f) < 6:
@@ -1414,6 +1431,7 @@ def conditional_evolve(
     t = validate_times(times)
     measures = _check_measures(measures)
     idx = _forbidden_indices(forbid)
+    _check_flag("store_states", store_states)
     rho0, several = as_density_matrices(initial)
     labels = _labels(initial, several)
     flat, P_all = _grid_coefficients(model)

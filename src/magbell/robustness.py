@@ -30,11 +30,16 @@ from .errors import InvalidParameterError
 from .model import Model
 from .postselect import SCHEMES, postselect, postselect_spectrum
 from .postselect import callable_module as _callable_module
+from .trajectories import _check_seed
 
-__all__ = ["KINDS", "robustness", "RobustnessResult"]
+__all__ = ["KINDS", "MAX_POINTS", "MAX_STRENGTH", "robustness", "RobustnessResult"]
 
 #: perturbation kinds
 KINDS = ("delta", "xxz", "dm", "dephasing", "local_rates")
+#: default most model points (groups × strengths × samples) one call builds
+MAX_POINTS = 2_000_000
+#: largest perturbation strength ε accepted (local rates scale by e^{±εξ}: beyond this they overflow)
+MAX_STRENGTH = 100.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,6 +125,7 @@ def robustness(
     scale: float | None = None,
     scheme: str = "no-jump",
     seed=0,
+    max_points: int = MAX_POINTS,
 ) -> RobustnessResult:
     """Distributions of the postselected state's quality at time ``t`` under random static perturbations.
 
@@ -134,7 +140,9 @@ def robustness(
     groups : kinds applied one at a time, and/or ``"all"`` (all kinds at once).
     scale : energy scale of the additive perturbations (default: |A + Ã| of the base, or its a if that is 0).
     scheme : postselection scheme (:data:`magbell.postselect.SCHEMES`).
-    seed : for ``numpy.random.default_rng``.
+    seed : None, a non-negative integer, or a numpy ``Generator``/``SeedSequence``.
+    max_points : most model points ``len(groups) × len(strengths) × n_samples`` (memory and time guard,
+        default :data:`MAX_POINTS`; raise it if you mean it).
 
     >>> import magbell
     >>> from magbell.robustness import robustness
@@ -146,25 +154,47 @@ def robustness(
         raise InvalidParameterError(f"base must be a magbell.Model, got {type(base).__name__}")
     if base.shape != ():
         raise InvalidParameterError(f"base must be a single model (shape ()), got a grid of shape {base.shape}")
+    if isinstance(t, (bool, np.bool_, str, bytes)):
+        raise InvalidParameterError(f"t must be a number > 0, got {t!r}")
     try:
         t = float(t)
     except (TypeError, ValueError):
         raise InvalidParameterError(f"t must be a number > 0, got {t!r}") from None
     if not (np.isfinite(t) and t > 0):
         raise InvalidParameterError(f"t must be finite and > 0, got {t!r}")
-    eps = np.atleast_1d(np.asarray(strengths, dtype=float))
-    if eps.ndim != 1 or eps.size == 0 or not np.all(np.isfinite(eps)) or np.any(eps < 0):
-        raise InvalidParameterError(f"strengths must be a non-empty 1-D array of finite numbers >= 0, got {strengths!r}")
+    try:
+        eps = np.atleast_1d(np.asarray(strengths, dtype=float))
+    except (TypeError, ValueError):
+        eps = np.array([np.nan])
+    if (eps.ndim != 1 or eps.size == 0 or not np.all(np.isfinite(eps)) or np.any(eps < 0) or np.any(eps > MAX_STRENGTH)
+            or isinstance(strengths, (str, bytes))):
+        raise InvalidParameterError(
+            f"strengths must be a non-empty 1-D array of finite numbers in [0, {MAX_STRENGTH:g}], got {strengths!r}"
+        )
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise InvalidParameterError(f"n_samples must be a positive integer, got {n_samples!r}")
+    if isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer)) or max_points < 1:
+        raise InvalidParameterError(f"max_points must be a positive integer, got {max_points!r}")
+    seed = _check_seed(seed)
     if scheme not in SCHEMES:
         raise InvalidParameterError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     groups = _check_groups(groups)
+    total = len(groups) * eps.size * int(n_samples)
+    if total > max_points:
+        raise InvalidParameterError(
+            f"len(groups) × len(strengths) × n_samples = {len(groups)} × {eps.size} × {int(n_samples)} = {total:.3g} "
+            f"model points exceeds max_points = {max_points}; lower n_samples or raise max_points"
+        )
     if scale is None:
         scale = float(abs(complex(base.A + base.A_tilde))) or float(base.a)
         if scale == 0:
             scale = 1.0
-    scale = float(scale)
+    if isinstance(scale, (bool, np.bool_, str, bytes)):
+        raise InvalidParameterError(f"scale must be a finite number > 0, got {scale!r}")
+    try:
+        scale = float(scale)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"scale must be a finite number > 0, got {scale!r}") from None
     if not (np.isfinite(scale) and scale > 0):
         raise InvalidParameterError(f"scale must be a finite number > 0, got {scale!r}")
 
