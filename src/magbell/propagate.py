@@ -9,15 +9,15 @@ Every point of a stack is first *classified* (:func:`classify`), then propagated
              then deflated exactly (``exp(L t) = P0 + (exp(L t/2^s) − P0)^(2^s)``); the error of a mode
              with rate γ is ~eps·‖L‖t·e^{−γt} ≤ eps/GAP_REL.
 ``dd``       double-double (~106-bit) expm1-form scaling and squaring (:func:`magbell.expm.expm1_dd`),
-             from the double-double generator (``L_lo``): slow decays (a − |A| = 1e-14 a), degenerate or
-             near-degenerate kernels, slowly decaying oscillations and weak couplings
-             (0 < |L_ij| < ``WEAK_REL·‖L‖₁``, whose tiny contributions to near-zero entries of ρ the
-             concurrence's square roots would amplify; at long times only) are exact to ~1e-32·‖L‖t. Nothing is deflated
-             here, so a slow mode is never frozen.
+             from the exact generator (the ``exact`` callable, hi + lo): at long times, slow decays
+             (a − |A| = 1e-14 a), degenerate or near-degenerate kernels, slowly decaying oscillations
+             and weak couplings (0 < |L_ij| < ``WEAK_REL·‖L‖₁``, whose near-zero entries of ρ the
+             deflation projector would blur and the concurrence's square roots amplify). Exact to
+             ~1e-32·‖L‖t; nothing is deflated here, so a slow mode is never frozen.
 
 Couplings with ``|L_ij|·t_max ≤ NEGLIGIBLE`` are dropped first: they change no entry of exp(L t) by more
 than ~1e-30, and dropping them restores the exact zeros the reachability pattern then enforces
-(``Model(a=1e-300, ...)`` behaves like a = 0 instead of leaving 1e-17 noise in its structural zeros).
+(``Model(a=1e-300, ...)`` behaves like a = 0).
 
 The accuracy domain (``t_max·‖L‖₁ ≤ 1e16``, see :mod:`magbell._domain`) is checked by the caller.
 
