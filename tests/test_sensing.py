@@ -340,6 +340,22 @@ def test_design_and_cramer_rao():
     assert cr_z["stderr"]["arg_A"] is None and cr_z["not_identifiable"]
 
 
+def test_truth_from_medium_couplings():
+    from types import SimpleNamespace
+
+    arr = lambda *v: np.array(v)  # noqa: E731
+    c = SimpleNamespace(a=arr(2e5, 1e5), A=arr(1e5 + 0j, -5e4 + 0j), a_tilde=arr(2e3, 1e3), A_tilde=arr(1e3, -5e2),
+                        d=arr(0.0, 0.0), D_deph=arr(0.0, 0.0), Jz=arr(0.0, 0.0), Jperp=arr(1e4, -6e3),
+                        D_dm=arr(0.0, 0.0), a2=None, a_tilde2=None, d2=None, unit="rad/s")
+    t = sensing.truth_from_couplings(c, 1)
+    assert t["A"] == 5e4 and t["arg_A"] == pytest.approx(np.pi) and t["Jperp"] == -6e3 and t["a"] == 1e5
+    assert sensing.simulate(t, _proto(times=[0.0, 5.0]), seed=0).n == 16
+    with pytest.raises(magbell.MagbellError, match="inequivalent qubit sites"):
+        sensing.truth_from_couplings(SimpleNamespace(**{**vars(c), "a2": arr(1.0, 1.0)}))
+    with pytest.raises(magbell.MagbellError, match="must be in SI"):
+        sensing.truth_from_couplings(SimpleNamespace(**{**vars(c), "unit": "a"}))
+
+
 def test_shots_to_detect_scales_with_coupling():
     proto = _proto(readout_up=0.95, readout_down=0.9)
     big = sensing.shots_to_detect({"a": 1e4, "A": 5e3, "a_tilde": 1e3}, proto, "a,A,a_tilde")

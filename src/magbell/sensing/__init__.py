@@ -16,7 +16,7 @@ Not imported by ``import magbell``: ``import magbell.sensing`` (or ``from magbel
 """
 
 from ._data import OBSERVABLES, TIME_UNITS, Data, DataError, load_data
-from ._design import DesignResult, Protocol, cramer_rao, design, shots_to_detect, simulate
+from ._design import DesignResult, Protocol, cramer_rao, design, shots_to_detect, simulate, truth_from_couplings
 from ._fit import fit
 from ._params import PARAMETERS, UNITS
 from ._result import Comparison, FitResult
@@ -36,6 +36,7 @@ __all__ = [
     "design",
     "DesignResult",
     "shots_to_detect",
+    "truth_from_couplings",
     "PARAMETERS",
     "UNITS",
     "OBSERVABLES",

@@ -28,7 +28,7 @@ from ._params import (PARAMETERS, RATE_PARAMETERS, READOUT, Space, check_physica
                       to_scaled)
 from ._uncertainty import covariance, expected_information, identifiability, scales, standardised_rows
 
-__all__ = ["Protocol", "simulate", "cramer_rao", "design", "shots_to_detect", "DesignResult"]
+__all__ = ["Protocol", "simulate", "cramer_rao", "design", "shots_to_detect", "DesignResult", "truth_from_couplings"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -358,3 +358,31 @@ def shots_to_detect(truth, protocol: Protocol, fit="a,A", *, alpha: float = 0.05
     return {"total_shots": float(protocol.total_shots * scale), "scale": float(scale),
             "noncentrality_per_protocol": float(lam), "alpha": alpha, "power": power,
             "test": "one-sided likelihood ratio of A = 0 (½χ²₀ + ½χ²₁), exemplary-data non-centrality"}
+
+
+def truth_from_couplings(couplings, index=()) -> dict:
+    """SI parameters for :func:`simulate`/:func:`design` from :mod:`magbell.medium` couplings (one point).
+
+    ``couplings`` is a ``MediumCouplings`` in 1/s and rad/s (e.g. ``PhysicalSetup(...).couplings(...)``);
+    ``index`` picks the point of an array of separations/heights. Complex A, Ã become magnitude and phase.
+    Inequivalent sites (``a2``, ``a_tilde2``, ``d2`` set) are refused: the fit assumes equal local rates.
+    """
+    if any(getattr(couplings, k, None) is not None for k in ("a2", "a_tilde2", "d2")):
+        raise InvalidParameterError("truth_from_couplings: inequivalent qubit sites (a2/a_tilde2/d2) are not "
+                                    "supported by magbell.sensing (equal local rates assumed)")
+    unit = str(getattr(couplings, "unit", ""))
+    if "rad/s" not in unit and "1/s" not in unit:
+        raise InvalidParameterError(f"truth_from_couplings: couplings must be in SI (1/s, rad/s), got unit {unit!r}")
+
+    def at(name):
+        return complex(np.asarray(getattr(couplings, name))[index])
+
+    out = {}
+    for name in ("a", "a_tilde", "d", "D_deph", "Jz", "Jperp", "D_dm"):
+        out[name] = at(name).real
+    for name, ph in (("A", "arg_A"), ("A_tilde", "arg_A_tilde")):
+        z = at(name)
+        out[name], out[ph] = abs(z), float(np.angle(z))
+    check_physical(out, "truth_from_couplings")
+    return out
+
