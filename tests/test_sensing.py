@@ -290,6 +290,12 @@ def test_a_zero_not_reported_as_dissipative():
     assert not c.dissipative_coupling and c.p_value > 0.05
     assert r.interval95["A"][0] == 0.0 and r.clipped["A"][0]
     assert any("A = 0" in b for b in r.on_boundary)
+    # regression: at Â = 0 exactly, p_du after ud is exactly 0; the information must stay finite (variance-
+    # stabilised differences), not make A "infinitely well known" and a "not determined"
+    assert r.estimates["A"] == 0.0 and r.not_identifiable == []
+    assert 0 < r.stderr["A"] < 500 and 0 < r.stderr["a"] < 100
+    w = sensing.fit(data, "a,A", profile=False, compare=False)  # Wald: clipped at the bound
+    assert w.interval95["A"][0] == 0.0 and w.clipped["A"] == (True, False) and w.interval95["A"][1] > 100
 
 
 def test_half_coupling_is_reported_with_readout_noise(fit_half):

@@ -155,23 +155,37 @@ class Likelihood:
         r = self.residuals(q)
         return self.sat - 0.5 * np.sum(r * r, axis=-1)
 
-    def standardised_jacobian(self, q0: np.ndarray, dq: np.ndarray) -> np.ndarray:
-        """Rows G with expected information GᵀG, from q (n_rows, 4) and its derivatives dq (k, n_rows, 4)."""
-        mu0 = observable_values(q0[None], self.obs_code)[0]
-        dmu = np.stack([observable_values_linear(dq[j], q0, self.obs_code) for j in range(dq.shape[0])], axis=-1)
-        w = np.zeros_like(mu0)
+    def standardised_jacobian(self, q0: np.ndarray, qp: np.ndarray, qm: np.ndarray, den: np.ndarray) -> np.ndarray:
+        """Rows G (n_rows, k) with expected information GᵀG from finite differences (qp − qm)/den per parameter.
+
+        Counting rows are differenced in their variance-stabilised coordinates — 2√n·√q per multinomial
+        cell, 2√n·arcsin√π per binomial row — whose derivatives stay finite where a probability vanishes
+        (q ∝ |A|² at A = 0): (∂q)²/q = 4(∂√q)².
+        """
+        code = self.obs_code
+        mu0 = observable_values(q0[None], code)[0]
+        mup = observable_values(qp, code)  # (k, n)
+        mum = observable_values(qm, code)
+        d = den[:, None]
+        G = np.zeros_like(mup)
         g = self.gauss
-        w[g] = 1 / self.s[g]
+        G[:, g] = (mup[:, g] - mum[:, g]) / d / self.s[g]
         b = self.binom
-        pi = np.where(self.is_z[b], (1 + mu0[b]) / 2, mu0[b])
-        dfac = np.where(self.is_z[b], 0.5, 1.0)
-        w[b] = dfac * np.sqrt(self.n[b] / np.maximum(pi * (1 - pi), 1e-300))
+        if np.any(b):
+            def arc(mu):
+                pi = np.where(self.is_z[b], (1 + mu[:, b]) / 2, mu[:, b])
+                return np.arcsin(np.sqrt(np.clip(pi, 0.0, 1.0)))
+            G[:, b] = 2 * np.sqrt(self.n[b]) * (arc(mup) - arc(mum)) / d
         m = self.multi
-        w[m] = np.sqrt(self.n[m] / np.maximum(mu0[m], 1e-300))
+        if np.any(m):
+            G[:, m] = 2 * np.sqrt(self.n[m]) * (np.sqrt(np.maximum(mup[:, m], 0.0))
+                                                 - np.sqrt(np.maximum(mum[:, m], 0.0))) / d
         c = self.cov
         if np.any(c):
-            w[c] = 1 / np.sqrt(np.maximum(cov_variance(q0[None, c, :])[0], 1e-30) / self.n[c])
-        return dmu * w[:, None]
+            w = 1 / np.sqrt(np.maximum(cov_variance(q0[None, c, :])[0], 1e-30) / self.n[c])
+            G[:, c] = (mup[:, c] - mum[:, c]) / d * w
+        del mu0
+        return G.T
 
 
 def observable_values(q: np.ndarray, code: np.ndarray) -> np.ndarray:
@@ -182,17 +196,6 @@ def observable_values(q: np.ndarray, code: np.ndarray) -> np.ndarray:
     zz = uu - ud - du + dd
     table = np.stack([uu, ud, du, dd, z1, z2, zz, zz - z1 * z2], axis=-1)
     return np.take_along_axis(table, code[None, :, None], axis=-1)[..., 0]
-
-
-def observable_values_linear(dq: np.ndarray, q0: np.ndarray, code: np.ndarray) -> np.ndarray:
-    """Derivative of each row's observable given dq (n, 4) at q0 (n, 4) (product rule for cov)."""
-    def parts(x):
-        uu, ud, du, dd = x[..., 0], x[..., 1], x[..., 2], x[..., 3]
-        return uu + ud - du - dd, uu - ud + du - dd, uu - ud - du + dd
-    z1, z2, _ = parts(q0)
-    d1, d2, dzz = parts(dq)
-    table = np.stack([dq[..., 0], dq[..., 1], dq[..., 2], dq[..., 3], d1, d2, dzz, dzz - d1 * z2 - z1 * d2], axis=-1)
-    return np.take_along_axis(table, code[:, None], axis=-1)[:, 0]
 
 
 def cov_variance(q: np.ndarray) -> np.ndarray:

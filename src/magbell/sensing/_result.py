@@ -10,7 +10,7 @@ import numpy as np
 from scipy.stats import chi2, norm
 
 from ._params import PAIRS, PHASES, RATE_PARAMETERS, RATIO, UNITS, Space, to_si
-from ._uncertainty import covariance, identifiability, information, lr_test, profile_interval
+from ._uncertainty import covariance, identifiability, information, lr_test, natural_bounds, profile_interval
 
 __all__ = ["FitResult", "Comparison", "build_result"]
 
@@ -197,9 +197,11 @@ def build_result(problem, space: Space, x, ll, res, nfev, t_fit, fixed_si, *, pr
             lo, hi, clo, chi_, b = profile_interval(problem, space, p, nat_free, ll, float(np.sqrt(C[j, j])), level,
                                                     slope=_slope(space, C, np.eye(k)[j], p))
             better |= b
-        else:
+        else:  # Wald, clipped at the physical bounds
+            lo_b, hi_b = natural_bounds(space, p, nat_free)
             lo, hi = theta[j] - z * np.sqrt(C[j, j]), theta[j] + z * np.sqrt(C[j, j])
-            clo = chi_ = False
+            clo, chi_ = bool(lo <= lo_b), bool(hi >= hi_b)
+            lo, hi = max(lo, lo_b), min(hi, hi_b)
         lo = -np.inf if lo is None else lo
         hi = np.inf if hi is None else hi
         if p in PHASES:  # the same turn as the wrapped estimate; every phase allowed -> (-π, π)
@@ -216,7 +218,7 @@ def build_result(problem, space: Space, x, ll, res, nfev, t_fit, fixed_si, *, pr
             name = RATIO[nl]
             r = nat_free[nl] / nat_free[loc] if nat_free[loc] > 0 else 0.0
             est_si[name] = r
-            if undetermined[j] or undetermined[space.free.index(loc)] or not profile:
+            if undetermined[j] or undetermined[space.free.index(loc)] or not nat_free[loc] > 0:
                 interval[name], clipped[name] = None, (False, False)
                 continue
             w = np.zeros(k)
@@ -224,9 +226,18 @@ def build_result(problem, space: Space, x, ll, res, nfev, t_fit, fixed_si, *, pr
             w[space.free.index(loc)] = -r / nat_free[loc]
             se_r = float(np.sqrt(w @ C @ w)) if np.all(np.isfinite(C)) else None
             stderr[name] = se_r
-            lo, hi, clo, chi_, b = profile_interval(problem, space, name, nat_free, ll, se_r, level, ratio_of=nl,
-                                                    slope=_slope(space, C, w, nl))
-            better |= b
+            lo_b = -1.0 if nl == "D_deph" else 0.0
+            if profile:
+                lo, hi, clo, chi_, b = profile_interval(problem, space, name, nat_free, ll, se_r, level, ratio_of=nl,
+                                                        slope=_slope(space, C, w, nl))
+                better |= b
+            elif se_r is not None:
+                lo, hi = r - z * se_r, r + z * se_r
+                clo, chi_ = bool(lo <= lo_b), bool(hi >= 1.0)
+                lo, hi = max(lo, lo_b), min(hi, 1.0)
+            else:
+                interval[name], clipped[name] = None, (False, False)
+                continue
             interval[name], clipped[name] = (lo, hi), (clo, chi_)
     on_boundary = _boundaries(space, nat_free, {p for j, p in enumerate(space.free) if undetermined[j]})
     n = problem.data.independent  # rows minus one per multinomial set (its four values sum to 1)

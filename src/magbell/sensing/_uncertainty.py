@@ -77,14 +77,14 @@ def standardised_rows(problem, space: Space, theta: np.ndarray, nat_all: dict) -
     use = P.copy()
     use[~ok] = theta
     q, _ = problem.q(ns, use)
-    dq = []
+    qp, qm, den = [], [], []
     for j in range(k):
         up, dn = ok[1 + 2 * j], ok[2 + 2 * j]
-        qp = q[1 + 2 * j] if up else q[0]
-        qm = q[2 + 2 * j] if dn else q[0]
+        qp.append(q[1 + 2 * j] if up else q[0])
+        qm.append(q[2 + 2 * j] if dn else q[0])
         # neither side physical (cannot happen for steps below the distance to the bounds): no information
-        dq.append((qp - qm) / (h[j] * (int(up) + int(dn))) if (up or dn) else np.zeros_like(q[0]))
-    G = problem.lik.standardised_jacobian(q[0], np.array(dq))
+        den.append(h[j] * (int(up) + int(dn)) if (up or dn) else np.inf)
+    G = problem.lik.standardised_jacobian(q[0], np.array(qp), np.array(qm), np.array(den))
     return np.where(np.isfinite(G), G, 0.0)
 
 
