@@ -1225,6 +1225,12 @@ def postselect(
     scheme : ``"no-jump"`` (Eq. 13 on the full space: no jump of any kind) or ``"subspace"`` (the
         |σ1z + σ2z| = 0 postselection at infinite measurement rate: ρ0 is first projected onto
         span{|↑↓>, |↓↑>}; dephasing jumps, invisible to that measurement, remain). See the module docstring.
+        **The default "no-jump" is not the paper's |σ1z + σ2z| = 0 protocol** when ρ0 has weight outside
+        span{|↑↓>, |↓↑>} or dephasing is on. Example: from ``"phi+"`` = (|↑↑> + |↓↓>)/√2 with
+        ``Model(a=1, A=0.5)``, "no-jump" returns a normalised state (|↓↓> decays, |↑↑> does not:
+        P(1) = (1 + e^{−4})/2 ≈ 0.51, C(1) = 2e^{−2}/(1 + e^{−4}) ≈ 0.27), while the paper's protocol
+        measures |σ1z + σ2z| = 2 at t = 0 and gives P = 0 (``scheme="subspace"``: P = 0, states NaN). For
+        ρ0 inside the subspace and no dephasing the two schemes coincide.
     measures : names from :data:`magbell.measures.MEASURES` plus ``"bell_fidelity"`` (fidelity to the
         model's asymptotic Bell state (|↑↓> + e^{iφ̃}|↓↑>)/√2, ``result.bell_state``) and
         ``"bell_fidelity_max"`` (the largest fidelity to any (|↑↓> + e^{iφ}|↓↑>)/√2).
