@@ -336,3 +336,14 @@ def test_grid_mixing_ordinary_and_eigenframe_points_equals_pointwise():
     assert kets.shape == (2, 4)
     Pk = kets.T @ kets.conj()
     np.testing.assert_allclose(Pk, S.rho_of("uu") + S.rho_of("singlet"), atol=1e-12)
+
+
+@pytest.mark.parametrize("Jz", [0.0, 1.0, 1e9])
+def test_dark_states_not_decided_by_Jz(Jz):
+    """A DM coupling D = 0.01 mixes the singlet with T0 (not dark) whatever 𝒥z is; |↑↑> stays dark. With the
+    invariance threshold relative to ‖H‖ (𝒥z = 1e9 included) the singlet would have counted as dark."""
+    m = Model(a=1.0, A=1.0, Jz=Jz, D_dm=0.01)
+    kets = magbell.dark_states(m)
+    np.testing.assert_allclose(np.abs(kets), [S.KETS["uu"]], atol=1e-12)
+    assert int(magbell.steady_state(m, "ud").n_stationary) == len(magbell.conserved_quantities(m)) == 1
+    assert _nullity(_mp_eigenvalues(m), 1e-12)[0] == 1

@@ -391,6 +391,7 @@ def test_n_stationary_equals_full_svd_nullity(rng):
         got = int(magbell.steady_state(m, "ud").n_stationary)
         expected = _svd_nullity(S.reference_liouvillian(**p))
         assert got == expected, p
+        assert len(magbell.conserved_quantities(m)) == expected, p  # left and right kernels agree
         counts[expected] = counts.get(expected, 0) + 1
     # the sample really contains degenerate kernels of several sizes, incl. |q| >= 1 ones
     assert {1, 2, 4}.issubset(counts) and max(counts) >= 6, counts

@@ -253,9 +253,10 @@ def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
     array of shape (n_dark, 4) (orthonormal kets, eigenvectors of H within the dark subspace).
 
     The common kernel K of the jumps is decided on the jumps' scale and its H-invariance on the scale of
-    H' = H + ΔM/2 (M = Σσz): K is invariant under M exactly (every jump changes M by a definite amount),
-    so the mean splitting Δ decides nothing; within K, M is diagonalised first (integer eigenvalues) and
-    H' inside each M-eigenspace.
+    H'' = H + ΔM/2 − 𝒥z σ1zσ2z (M = Σσz). K is exactly invariant under M and under σ1zσ2z (every jump
+    is a combination of single-site σ± of one kind, which anticommute with σ1zσ2z and shift M, or of σz),
+    so neither the mean splitting Δ nor 𝒥z — pure phases — decides anything: within K the joint
+    eigenspaces of (M, σ1zσ2z) are found first (integer eigenvalues), then H'' is diagonalised in each.
     """
     if model.shape != ():
         raise InvalidParameterError("dark_states() needs a single model; index the grid first")
@@ -265,7 +266,8 @@ def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
     J = model.jump_operators().reshape(-1, 4)
     H = model.hamiltonian()
     Mz = np.diag([2.0, 0.0, 0.0, -2.0])
-    Hp = H + c1[DELTA_COLUMN] * Mz / 2  # H without the mean splitting (H_Δ = −ΔM/2)
+    ZZ = np.diag([1.0, -1.0, -1.0, 1.0])
+    Hp = H + c1[DELTA_COLUMN] * Mz / 2 - c1[COEFFICIENT_NAMES.index("Jz")] * ZZ  # H_Δ = −ΔM/2, H_Jz = 𝒥z ZZ
     sJ = np.abs(J).max(initial=0)
     sH = np.abs(Hp).max(initial=0)
     if sJ > 0:
@@ -286,16 +288,21 @@ def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
         K = K @ keep
     if K.shape[1] == 0:
         return np.zeros((0, 4), dtype=complex)
-    Km = K.conj().T @ Mz @ K
+    Km = K.conj().T @ (Mz + 5 * ZZ) @ K  # joint (M, ZZ) labels 7 (↑↑), −5 (M = 0), 3 (↓↓)
     mv, W = np.linalg.eigh((Km + Km.conj().T) / 2)
     K = K @ W
-    out = []
-    for m in np.unique(np.round(mv / 2) * 2):
-        Kg = K[:, np.abs(mv - m) < 0.5]
+    kets, energy, mag = [], [], []
+    Delta, Jz = c1[DELTA_COLUMN], c1[COEFFICIENT_NAMES.index("Jz")]
+    for lab in np.unique(np.round(mv)):
+        Kg = K[:, np.abs(mv - lab) < 0.5]
+        m_, zz = {7: (2, 1), -5: (0, -1), 3: (-2, 1)}[int(lab)]
         Hk = Kg.conj().T @ Hp @ Kg
-        _, Wg = np.linalg.eigh((Hk + Hk.conj().T) / 2)
-        out.append(Kg @ Wg)
-    return np.concatenate(out, axis=1).T
+        e, Wg = np.linalg.eigh((Hk + Hk.conj().T) / 2)
+        kets.append(Kg @ Wg)
+        energy += list(e - Delta * m_ / 2 + Jz * zz)
+        mag += [m_] * len(e)
+    order = np.lexsort((-np.array(mag), np.array(energy)))  # by energy, then ↑↑ first
+    return np.concatenate(kets, axis=1).T[order]
 
 
 def _check_tol(tol) -> None:
