@@ -6,8 +6,19 @@ makes the singlet dark (paper Eq. 10) — the limit depends on ρ0 through the c
 (the left null vectors of L). When L also has purely imaginary eigenvalues, the limit does not exist
 and the projection is the time-averaged state; the result says so (``converges``).
 
-Kernel dimensions are decided with singular values: σ < ``tol`` · max σ (default 1e-9). A point whose
-slowest decay rate is below that threshold (e.g. ``a − |A| = 1e-12 a``) is treated as degenerate.
+Kernel dimensions are decided with singular values: σ < ``tol`` · s (default 1e-9), where s is the
+scale of the *dissipator* (its ‖·‖₁ bound; the Hamiltonian's where there is no dissipation). A point
+whose slowest decay rate is below that threshold (e.g. ``a − |A| = 1e-12 a``) is treated as degenerate.
+
+Pure phases decide nothing (issue 9: Δ/a = 1e10 is an NV centre in SI units). Every Hamiltonian term
+only rotates phases in the eigenbasis of H; the mean splitting Δ is even a scalar, ``iqΔ`` on the
+coherences of sector q, so kernels and eigenvalues are computed without it and shifted exactly. Where
+the rest of the Hamiltonian (δ, 𝒥z, 𝒥⊥, D) exceeds the dissipator by more than
+:data:`magbell.kernel.PHASE_RATIO_MAX`, the generator is decomposed in the eigenframe of H with its
+frequency clusters decoupled exactly (:func:`magbell.kernel.frame_sectors`), so every matrix that is
+factorised has the dissipator's scale. Coefficients beyond :data:`magbell._domain.RATE_MAX` are refused.
+References: rates and ranks agree with mpmath for Δ up to 1e14, 𝒥z and δ up to 1e12 times the rates
+(tests/test_extremes_steady.py).
 """
 
 from __future__ import annotations
@@ -339,7 +350,12 @@ def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
     """Eigenvalues of the Liouvillian and derived rates (batched).
 
     Eigenvalues near exceptional points have the usual sqrt(eps) sensitivity (they are only used for
-    rates and the regime here); use :func:`magbell.evolve` for exact dynamics there.
+    rates and the regime here); use :func:`magbell.evolve` for exact dynamics there. The mean splitting
+    Δ shifts eigenvalues by exactly ±iqΔ and never changes a rate; Hamiltonian-dominated points are
+    decomposed in the eigenframe of H (see the module docstring), so decay rates are exact to ~eps times
+    the dissipator's scale however large Δ, δ or 𝒥z are. ``tol``: a number, 0 < tol < 1; rates below
+    tol·scale count as 0 (scale: the spectral radius of L without Δ, or the dissipator's where the
+    Hamiltonian dominates).
 
     >>> import magbell
     >>> sp = magbell.spectrum(magbell.Model(a=1.0, A=0.8, delta=[0.0, 0.8, 1.5]))
