@@ -377,3 +377,35 @@ def test_lamb_shift_kramers_kronig_and_temperature():
         lamb_shifts(film, [q], [[0, 0, 1e-7]], 300.0, chemical_potential=1.01 * wb)
     with pytest.raises(InvalidParameterError, match="temperature"):
         lamb_shifts(film, [q], [[0, 0, 1e-7]], -1.0)
+
+
+def test_vacuum_dipolar_against_the_full_spin_hamiltonian():
+    """film_pairs.vacuum_dipolar = the secular part of the exact 4×4 dipole–dipole Hamiltonian of two spin-½
+    (g = 2, field along z), projected into magbell's basis and compared with Model.hamiltonian()."""
+    import magbell
+    from magbell.medium.film_pairs import vacuum_dipolar
+
+    gam = 2.0 * MU_B / HBAR
+    q = spin_half_qubit([0, 0, 0.1], g=2.0)
+    # magbell basis per qubit: |↑> = lower level = |m=-1/2>, |↓> = |m=+1/2>
+    Sx = np.array([[0, 1], [1, 0]]) / 2
+    Sy = np.array([[0, 1j], [-1j, 0]]) / 2  # in the order (|-1/2>, |+1/2>)
+    Sz = np.diag([-0.5, 0.5])
+    S = [Sx, Sy, Sz]
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        r = rng.normal(size=3) * 3e-8
+        d = np.linalg.norm(r)
+        n = r / d
+        T = np.eye(3) - 3 * np.outer(n, n)
+        H = MU_0 * HBAR * gam**2 / (4 * math.pi * d**3) * sum(
+            T[a, b] * np.kron(S[a], S[b]) for a in range(3) for b in range(3))
+        dd = vacuum_dipolar(q, q, r)
+        Hm = magbell.Model(a=1.0, A=0.0, Jperp=dd["Jperp"], D_dm=dd["D_dm"], Jz=dd["Jz"]).hamiltonian()
+        # secular part: the one-flip block and the diagonal differences (the identity part is irrelevant)
+        assert Hm[1, 2] == pytest.approx(H[1, 2], rel=1e-12, abs=1e-12 * abs(H).max())
+        dH, dHm = np.diag(H).real, np.diag(Hm).real
+        assert np.allclose(dHm - dHm.mean(), dH - dH.mean(), rtol=0, atol=1e-12 * abs(H).max())
+    nv = nv_qubit(0.022 * nv_axis("111"), "111", "minus")
+    with pytest.raises(InvalidParameterError, match="displacement"):
+        vacuum_dipolar(nv, nv, [0, 0, 0])

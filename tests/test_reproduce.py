@@ -285,14 +285,18 @@ def test_separation_csv():
     out, man, _ = reproduced()
     head, rows = read_csv(out / "separation.csv")
     Ts = ("0.02", "0.05", "0.1", "1")
-    assert head == (["separation_m", "A_over_a_psi=90", "argA_psi=90", "A_over_a_psi=0", "argA_psi=0"]
+    assert head == (["separation_m", "A_over_a_psi=90", "argA_psi=90", "A_over_a_psi=0", "argA_psi=0",
+                     "Jperp_vacuum_dipolar_rad_s_psi=90", "Jperp_vacuum_dipolar_rad_s_psi=0"]
                     + [f"{q}_T={T}K" for T in Ts for q in ("C_max_psi=90", "C_max_psi=0", "lifetime_us_psi=90",
                                                             "Jperp_over_a_psi=90")])
     x = numeric(rows)
     r = x[:, 0]
     assert r[0] == pytest.approx(20e-9) and r[-1] == pytest.approx(2e-6) and len(r) == 40
-    Aa90, Aa0 = x[:, 1], x[:, 3]
+    Aa90, Aa0, Jdd = x[:, 1], x[:, 3], x[:, 5]
+    x = np.delete(x, [5, 6], axis=1)
     C90, C0, life = x[:, 5::4], x[:, 6::4], x[:, 7::4]
+    # vacuum dipolar J⊥ ∝ 1/r³ (same orientation at every r)
+    np.testing.assert_allclose(Jdd * r**3, Jdd[0] * r[0] ** 3, rtol=1e-10)
     assert np.all((C90 >= 0) & (C90 <= 1)) and np.all((C0 >= 0) & (C0 <= 1))
     assert np.all(Aa90 <= 1 + 1e-9) and np.all(Aa0 <= 1 + 1e-9) and Aa90[0] > 0.999 and Aa0[0] > 0.98
     assert np.all(Aa90[r <= 500e-9] > 0.9) and np.all(Aa0[r >= 500e-9] < 0.1)  # chiral: long range only ⊥ M

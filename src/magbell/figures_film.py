@@ -63,6 +63,8 @@ def plot_separation(d: dict, fig) -> None:
     ax1.semilogx(r, cv["A_over_a"][1], "k--", lw=0.9, label=r"$|A|/a$, $\psi=0^\circ$")
     ax1.semilogx(r, cv["arg_A"][0] / math.pi, color="tab:blue", lw=0.9, label=r"arg $A/\pi$, $\psi=90^\circ$")
     ax1.semilogx(r, cv["J_perp_over_a"][0, 0], color="tab:green", lw=0.9, label=r"$J_\perp/a$ (20 mK)")
+    ax1.semilogx(r, np.clip(cv["J_perp_vacuum_dipolar"][0] / d["a_per_s"][0], -1.05, 1.05), color="tab:green",
+                 ls=":", lw=0.9, label=r"vacuum dipolar $J_\perp/a$")
     ax1.axhline(0, color="0.7", lw=0.5)
     ax1.set_ylim(-1.05, 1.05)
     ax1.set_xlabel("separation (nm)")
@@ -79,6 +81,9 @@ def caption_separation(d: dict) -> str:
     ratios = ", ".join(f"{x:.3f}" for x in d["ratio_a_tilde_over_a"])
     a_s = ", ".join(f"{x:.4g}" for x in d["a_per_s"])
     rdd = dipolar_reach(d["a_per_s"][0])
+    jdd = d["curves"]["J_perp_vacuum_dipolar"][0]
+    r0 = d["curves"]["separation_m"]
+    k100 = int(np.argmin(np.abs(r0 - 100e-9)))
     return (
         "Beyond the paper (d): two NV centres above a YIG film, film model (dipolar stray-field coupling, "
         "dipole-exchange spin waves; magbell.medium.stray, docs/medium.md §11) — not the paper's contact coupling, "
@@ -91,7 +96,9 @@ def caption_separation(d: dict) -> str:
         f"time maximum of C(t) over t ∈ [0, {p['t_window_over_a']:g}/a(T)] (magbell.evolve, {p['points']} times); "
         "C(∞) is 0 unless |A| = a exactly. Middle: |A|/a, arg A and J⊥/a (A/a does not depend on T). Right: the "
         "entanglement lifetime from magbell.spectrum. Not included: the direct NV–NV dipolar coupling through "
-        f"vacuum, whose scale μ0ħγ²/(4πr³) exceeds a(20 mK) below r ≈ {rdd * 1e9:.0f} nm (shaded). k-space "
+        f"vacuum, whose scale μ0ħγ²/(4πr³) exceeds a(20 mK) below r ≈ {rdd * 1e9:.0f} nm (shaded); its secular "
+        f"J⊥ (magbell.medium.film_pairs.vacuum_dipolar, ψ = 90°) is {jdd[k100]:.3g} rad/s at "
+        f"{r0[k100] * 1e9:.0f} nm (dotted in the middle panel, clipped to ±1.05 a). k-space "
         f"quadrature {p['quadrature']} (a, A within 1e-4 of the default rule). Markov approximation justified at "
         f"all points: {all(d['markov_ok'])}."
     )
@@ -99,13 +106,15 @@ def caption_separation(d: dict) -> str:
 
 def table_separation(d: dict) -> tuple:
     cv, p = d["curves"], d["params"]
-    cols = ["separation_m", "A_over_a_psi=90", "argA_psi=90", "A_over_a_psi=0", "argA_psi=0"]
+    cols = ["separation_m", "A_over_a_psi=90", "argA_psi=90", "A_over_a_psi=0", "argA_psi=0",
+            "Jperp_vacuum_dipolar_rad_s_psi=90", "Jperp_vacuum_dipolar_rad_s_psi=0"]
     for T in p["temperatures_K"]:
         cols += [f"C_max_psi=90_T={T:g}K", f"C_max_psi=0_T={T:g}K", f"lifetime_us_psi=90_T={T:g}K",
                  f"Jperp_over_a_psi=90_T={T:g}K"]
     rows = []
     for k, r in enumerate(cv["separation_m"]):
-        row = [r, cv["A_over_a"][0, k], cv["arg_A"][0, k], cv["A_over_a"][1, k], cv["arg_A"][1, k]]
+        row = [r, cv["A_over_a"][0, k], cv["arg_A"][0, k], cv["A_over_a"][1, k], cv["arg_A"][1, k],
+               cv["J_perp_vacuum_dipolar"][0, k], cv["J_perp_vacuum_dipolar"][1, k]]
         for i in range(len(p["temperatures_K"])):
             row += [cv["C_max"][i, 0, k], cv["C_max"][i, 1, k], cv["lifetime_us"][i, 0, k], cv["J_perp_over_a"][i, 0, k]]
         rows.append(row)

@@ -232,6 +232,10 @@ def separation_data(n_r: int = 40, r_min: float = 20e-9, r_max: float = 2e-6, te
         argA.append(np.angle(A))
         J_over_a.append(np.array([p["Jperp"] for p in pairs]).reshape(len(dirs), n_r) / a)
     c0 = noises[0].couplings(float(Ts.min()))
+    from .medium.film_pairs import vacuum_dipolar
+
+    Jdd = np.array([[vacuum_dipolar(nv, nv, [r * math.cos(p), r * math.sin(p), 0.0])["Jperp"] for r in sep]
+                    for p in dirs])
     return {
         "title": "Beyond (d): entanglement versus separation, two NV centres above a YIG film (film model)",
         "params": {**PAIR_GEOMETRY, "model": "film", "material": "YIG", "Ms_A_per_m": float(film.Ms), "delta": 0.0,
@@ -248,5 +252,6 @@ def separation_data(n_r: int = 40, r_min: float = 20e-9, r_max: float = 2e-6, te
                   "C_max_smallest_r": float(cmax[i][0, 0]), "C_max_largest_r": float(cmax[i][0, -1])}
                  for i, T in enumerate(Ts)],
         "curves": {"separation_m": sep, "C_max": np.array(cmax), "lifetime_us": np.array(life),
-                   "A_over_a": A_over_a[0], "arg_A": argA[0], "J_perp_over_a": np.array(J_over_a)},
+                   "A_over_a": A_over_a[0], "arg_A": argA[0], "J_perp_over_a": np.array(J_over_a),
+                   "J_perp_vacuum_dipolar": Jdd},
     }

@@ -92,3 +92,28 @@ def pair_noises(film: Film, qubit: Qubit, height: float, displacements, *, react
         res.append(FilmNoise(Qpp=Qpp, J=-(HBAR / 2) * QH, D_per_T=D, Jz=np.array([[0.0, jz], [jz, 0.0]]), QH=QH,
                              frequency=freqs, Delta=Delta, band_bottom=wb, damping=film.damping, info=dict(info)))
     return res
+
+
+def vacuum_dipolar(qubit1: Qubit, qubit2: Qubit, displacement) -> dict:
+    """Direct magnetic dipole–dipole coupling of two qubits through vacuum, in magbell's H_eff [rad/s].
+
+    ``H_dd = (μ0/4πr³)[m1·m2 − 3(m1·r̂)(m2·r̂)]`` with ``m_i = −ħγ S_i`` (Jackson, Classical
+    Electrodynamics, Eq. (5.56)); projected on the two transitions with ``γS_i → c_i σ_i− + c_i* σ_i+ + u_i σ_iz``
+    (``magbell.medium.nv``) and kept to the secular terms of (near-)identical qubits:
+
+        J⊥ + iD = (μ0ħ/8πr³) c1† T c2,    Jz = (μ0ħ/4πr³) u1ᵀ T u2,    T = 1 − 3 r̂r̂ᵀ
+
+    (``H_eff = 2(J⊥ + iD) σ1+σ2− + h.c. + Jz σ1zσ2z``; r = r2 − r1, ``displacement`` (3,) in metres). For two
+    spin-½ with g = 2 in a field along z this is the textbook secular form
+    ``(μ0ħγ²/4πr³)(1 − 3cos²θ)[S1zS2z − (S1+S2− + S1−S2+)/4]``."""
+    from .units import HBAR, MU_0
+
+    r = np.asarray(displacement, dtype=float)
+    if r.shape != (3,) or not np.all(np.isfinite(r)) or np.linalg.norm(r) == 0:
+        raise InvalidParameterError("displacement must be a finite non-zero 3-vector in metres")
+    d = float(np.linalg.norm(r))
+    n = r / d
+    T = np.eye(3) - 3 * np.outer(n, n)
+    pref = MU_0 * HBAR / (4 * math.pi * d**3)
+    JD = 0.5 * pref * complex(np.conj(qubit1.transition) @ T @ qubit2.transition)
+    return {"Jperp": JD.real, "D_dm": JD.imag, "Jz": float(pref * qubit1.dephasing @ T @ qubit2.dephasing)}
