@@ -243,6 +243,15 @@ def _decouple(D: np.ndarray, w: np.ndarray, p: np.ndarray, perm, slices):
     return centres, B, T
 
 
+def _eigvec_inverse(VR: np.ndarray) -> np.ndarray:
+    """Inverse of stacked eigenvector matrices; the pseudo-inverse where one is exactly singular (an exact
+    Jordan block), whose components are then only used to flag oscillating modes."""
+    try:
+        return np.linalg.inv(VR)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(VR)
+
+
 def complex_kernel_projector(C: np.ndarray, tol_abs: np.ndarray):
     """Spectral projector onto ker C along range C for complex (P, n, n) stacks, and the kernel sizes.
 
@@ -300,7 +309,7 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
                 cen = centres[:, ci]
                 mu, VR = np.linalg.eig(Bc)
                 evp[:, s] = 1j * cen[:, None] + mu
-                VRinv[:, s, s] = np.linalg.inv(VR)
+                VRinv[:, s, s] = _eigvec_inverse(VR)
                 near = np.abs(cen) <= 2 * (np.linalg.norm(Bc, axis=(1, 2)) + t)
                 if np.any(near):
                     m_ = s.stop - s.start
@@ -421,7 +430,7 @@ def _stationary_batched(c, L0, r0, tol_abs, sb, scale):
                 ev, VR = np.linalg.eig(L0[cand])
                 osc = (np.abs(ev.real) < t[:, None]) & (np.abs(ev.imag) >= t[:, None])
                 if np.any(osc):
-                    coef = np.linalg.solve(VR, np.broadcast_to(x.T.astype(complex), (cand.size,) + x.T.shape))
+                    coef = _eigvec_inverse(VR) @ x.T.astype(complex)
                     converges[cand] &= _osc_weight_ok(osc, coef, x)
             continue
         rb[q] = np.zeros((P, S, idx.size))
@@ -443,7 +452,7 @@ def _stationary_batched(c, L0, r0, tol_abs, sb, scale):
         ev, VR = np.linalg.eig(Cp)
         osc = (np.abs(ev.real) < t[:, None]) & (np.abs(ev + shift[:, None]) >= t[:, None])
         if np.any(osc):
-            coef = np.linalg.solve(VR, np.broadcast_to(z.T, (cand.size,) + z.T.shape))
+            coef = _eigvec_inverse(VR) @ z.T
             converges[cand] &= _osc_weight_ok(osc, coef, x)
     return rb, dims, converges, cand0
 
