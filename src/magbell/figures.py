@@ -122,7 +122,7 @@ class FigureResult:
 FIGURES: dict = {}
 
 #: figures planned by issue 5 that have no job yet: name → what is missing (shown in the report)
-PENDING: dict = {}  # every planned figure (Figs. 2, 3, S1, S2 and beyond (a)–(d)) is registered
+PENDING: dict = {}  # every planned figure (Figs. 2, 3, S1, S2 and beyond (a)–(f)) is registered
 
 
 def register(job: FigureJob, *, before: str | None = None) -> FigureJob:

@@ -7,9 +7,9 @@ the data without recomputing anything.
 * :data:`REPRODUCE_JOBS` — the jobs behind the tables of plain ``magbell reproduce`` (Fig. 2 and
   Fig. S1(a) numbers; also ``--json``). Unchanged by ``--out``.
 * :data:`FIGURE_DATA` — the data of every figure ``magbell reproduce --out DIR`` draws
-  (:mod:`magbell.figures` turns each into PNG, PDF and CSV): Fig. 2, Fig. S1(a), Fig. S1(b), Fig. S2
-  and the beyond-the-paper lifetime map. Add a job here (and a plotter in
-  :data:`magbell.figures.FIGURES`) to add a figure.
+  (:mod:`magbell.figures` turns each into PNG, PDF and CSV): Figs. 2, 3, S1(a), S1(b), S2 and the
+  beyond-the-paper figures (a)–(f); (d)–(f), NV centres above a YIG film with the film model, live in
+  :mod:`magbell.paper_film`. Add a job here (and a plotter in :data:`magbell.figures.FIGURES`) to add a figure.
 
 Every curve is computed with :func:`magbell.evolve` / :func:`magbell.steady_state` /
 :func:`magbell.spectrum` on one batched :class:`~magbell.Model` grid per figure (no Python loops over
