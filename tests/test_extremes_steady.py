@@ -186,6 +186,9 @@ _CORNERS = {
     # SI-like: rates 1e3 /s, splitting 1e10 rad/s, couplings up to 1e9 (the Hamiltonian dominates)
     "si_units": dict(a=1e3, A=0.9e3 * np.exp(0.4j), a_tilde=10.0, A_tilde=5j, d=3.0, delta=1e7, Jz=1e9,
                      Jperp=3e8, D_dm=-1e8, Delta=1.7e10),
+    # rates 1e8 /s with |A| = a to rounding: the bordered solve needs a border on the rates' scale
+    "si_near_dark": dict(a=179557346.46836936, A=151048783.01814696 + 97082984.19135451j, a_tilde=179557.34646836936,
+                         Delta=-1e10, delta=1e7, Jperp=1e5),
     "huge_delta_jz": dict(a=1.0, A=0.5, delta=1e12, Jz=-3e11, Delta=1e14),
     "tiny_rates": dict(a=1e-9, A=0.7e-9, a_tilde=1e-10, delta=0.3, Jz=1.0, Delta=2.0),
     "ordinary": dict(a=1.0, A=0.6, a_tilde=0.2, A_tilde=0.1 + 0.05j, delta=0.3, Jz=0.5, d=0.1, Delta=0.7),

@@ -25,7 +25,6 @@ __all__ = [
     "generator_block",
     "tolerance_scales",
     "stationary_blocks",
-    "sector_projectors",
     "TRACE_FUNCTIONAL",
 ]
 
@@ -93,6 +92,37 @@ def reachable(L: np.ndarray) -> np.ndarray:
     return R > 0
 
 
+def _two_sum(a, b):
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _two_prod(a, b):
+    p = a * b
+    ah = a * 134217729.0
+    ah = ah - (ah - a)
+    bh = b * 134217729.0
+    bh = bh - (bh - b)
+    al, bl = a - ah, b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _bordered_residual(L0: np.ndarray, x: np.ndarray, u: np.ndarray, ell: np.ndarray) -> np.ndarray:
+    """``u − L0 x − u (ℓ·x)`` for stacks L0 (P, n, n), x and u (P, n), accurate to ~eps·|result| (Dot2
+    summation of Ogita, Rump & Oishi 2005: error-free products and sums, errors accumulated apart)."""
+    P, n = x.shape
+    a = np.concatenate([L0, u[:, :, None] * ell[None, None, :], -u[:, :, None]], axis=-1)  # (P, n, 2n+1)
+    b = np.concatenate([x, x, np.ones((P, 1))], axis=-1)  # (P, 2n+1)
+    s = np.zeros((P, n))
+    c = np.zeros((P, n))
+    for j in range(2 * n + 1):
+        p, ep = _two_prod(a[..., j], b[:, j : j + 1])
+        s, es = _two_sum(s, p)
+        c = c + (ep + es)
+    return -(s + c)
+
+
 def block0_projector(L0: np.ndarray, tol_abs: np.ndarray, scale: np.ndarray | None = None):
     """Kernel projector of the |q|=0 blocks ``L0`` (P, 6, 6), exact structural zeros included.
 
@@ -106,11 +136,18 @@ def block0_projector(L0: np.ndarray, tol_abs: np.ndarray, scale: np.ndarray | No
     """
     P = L0.shape[0]
     ell = TRACE_FUNCTIONAL
-    u = ell / 4
-    M = L0 + u[:, None] * ell[None, :]
+    # The border s·uℓ acts on the populations only, so it takes the scale of the population block
+    # (s = its ‖·‖₁; not δ's or the dephasing's, which would swamp the rates in the rounding): with
+    # u = ℓ/4 alone, rates of 1e8 made cond(M) ~ 1e9 and the state wrong by ~1e-9 (SI units).
+    s = np.abs(L0[:, :4, :4]).sum(axis=-2).max(axis=-1)
+    s = np.where(s > 0, s, np.abs(L0).sum(axis=-2).max(axis=-1))
+    u = (ell / 4)[None, :] * np.where(s > 0, s, 1.0)[:, None]  # (P, 6)
+    M = L0 + u[:, :, None] * ell[None, None, :]
     colnorm = np.sqrt(np.sum(M * M, axis=-2))
     colnorm = np.where(colnorm > 0, colnorm, 1.0)
-    ratio = np.abs(np.linalg.det(M / colnorm[:, None, :]))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        ratio = np.abs(np.linalg.det(M / colnorm[:, None, :]))
+    ratio = np.where(np.isfinite(ratio), ratio, 0.0)
     if scale is None:
         scale = np.abs(L0).sum(axis=-2).max(axis=-1)
     tol_rel = tol_abs / np.maximum(scale, 1e-300)
@@ -119,18 +156,35 @@ def block0_projector(L0: np.ndarray, tol_abs: np.ndarray, scale: np.ndarray | No
     ok = ~cand
     if np.any(ok):
         try:
-            x[ok] = np.linalg.solve(M[ok], np.broadcast_to(u, (int(ok.sum()), 6))[..., None])[..., 0]
+            x[ok] = _bordered_solve(L0[ok], M[ok], u[ok], ell)
         except np.linalg.LinAlgError:  # an exactly singular M slipped through: use SVD everywhere
             cand = np.ones(P, dtype=bool)
-    x = structural_zeros(L0, x[:, None, :], tol_abs)[:, 0, :]
-    P0 = x[:, :, None] * ell[None, None, :]
     dims = np.ones(P, dtype=int)
     cand = np.flatnonzero(cand)
     if cand.size:
         Pc, mask, _, _ = svd_kernel_projector(L0[cand], tol_abs[cand])
-        P0[cand] = Pc * reachable(L0[cand])
         dims[cand] = mask.sum(axis=1)
+        one = cand[dims[cand] == 1]  # a one-dimensional kernel after all: the (refined) bordered solve
+        if one.size:
+            try:
+                x[one] = _bordered_solve(L0[one], M[one], u[one], ell)
+            except np.linalg.LinAlgError:
+                one = one[:0]
+    x = structural_zeros(L0, x[:, None, :], tol_abs)[:, 0, :]
+    P0 = x[:, :, None] * ell[None, None, :]
+    if cand.size:
+        svd = ~np.isin(cand, one)
+        P0[cand[svd]] = (Pc * reachable(L0[cand]))[svd]
     return P0, dims, cand
+
+
+def _bordered_solve(L0: np.ndarray, M: np.ndarray, u: np.ndarray, ell: np.ndarray) -> np.ndarray:
+    """x = M⁻¹u (M = L0 + uℓ), refined twice with a compensated residual of the unrounded bordered
+    system, so that the solver's rounding (eps·cond(M)) does not add to that of L0 itself."""
+    x = np.linalg.solve(M, u[..., None])[..., 0]
+    for _ in range(2):
+        x = x + np.linalg.solve(M, _bordered_residual(L0, x, u, ell)[..., None])[..., 0]
+    return x
 
 
 # =============================================================================================
@@ -484,24 +538,3 @@ def _stationary_frame(c, L0, r0, t, sb):
         if np.any(osc):
             conv &= _osc_weight_ok(osc, np.einsum("pij,sj->pis", sec["coef"], z), x)
     return rb, dims, conv
-
-
-def sector_projectors(c1: np.ndarray, tol: float) -> list:
-    """Complex kernel projectors of the sectors q = 0, 1, 2 of one model (coordinates of
-    :func:`magbell.superop.sector_elements`), with the pure phases factored out as in steady_state."""
-    scale, fast = tolerance_scales(c1[None], np.array([tol]))
-    t = np.array([tol * scale[0]])
-    if fast[0]:
-        return [sec["P"][0] for sec in frame_sectors(c1[None], t)]
-    F = block0_complex_map()
-    C0 = F @ generator_block(c1[None], 0)[0] @ np.linalg.inv(F)
-    out = [complex_kernel_projector(C0[None], t)[0][0]]
-    cp = c1.copy()
-    cp[DELTA_COLUMN] = 0.0
-    for q in range(1, len(basis_blocks())):
-        Cp = complex_block(generator_block(cp[None], q))[0]
-        if abs(q * c1[DELTA_COLUMN]) > 2 * (np.linalg.norm(Cp) + t[0]):
-            out.append(np.zeros_like(Cp))
-        else:
-            out.append(complex_kernel_projector((Cp + 1j * q * c1[DELTA_COLUMN] * np.eye(Cp.shape[0]))[None], t)[0][0])
-    return out

@@ -38,14 +38,13 @@ from .kernel import (
     DELTA_COLUMN,
     frame_sectors,
     generator_block,
-    sector_projectors,
     stationary_blocks,
     tolerance_scales,
 )
 from .model import COEFFICIENT_NAMES, Model, basis_blocks
 from .results import MeasureAccess
 from .states import as_density_matrices
-from .superop import complex_block, sector_basis, sector_elements
+from .superop import complex_block, sector_basis
 
 __all__ = ["steady_state", "SteadyStateResult", "spectrum", "Spectrum", "dark_states", "conserved_quantities"]
 
@@ -231,30 +230,29 @@ def conserved_quantities(model: Model, tol: float = DEFAULT_TOL) -> np.ndarray:
 
     They span the left null space of L (the identity, whose conserved value is tr ρ = 1, is always among
     their combinations). For ``|A| = a`` at zero temperature they include the singlet weight <S|ρ|S>.
-    The left null space is the row space of the kernel projector of each sector, computed with the
-    pure phases factored out (a large Δ decides nothing).
+    The left null space is the row space of the kernel projector P0, taken from the same computation as
+    :func:`steady_state` (P0 applied to the 16 real coordinate vectors), so there are as many as
+    ``n_stationary`` and pure phases decide nothing.
     """
     if model.shape != ():
         raise InvalidParameterError("conserved_quantities() needs a single model; index the grid first")
     _check_tol(tol)
-    c1 = model.coefficients().reshape(len(COEFFICIENT_NAMES))
-    check_domain(c1[None], None, what="conserved_quantities")
+    c = model.coefficients().reshape(1, len(COEFFICIENT_NAMES))
+    check_domain(c, None, what="conserved_quantities")
     sb = sector_basis(2)
-    ops = []
-    for els, Pq in zip(sector_elements(2), sector_projectors(c1, float(tol))):
+    rb, _, _, _ = stationary_blocks(c, np.eye(16), np.array([float(tol)]), sb)
+    funcs = []
+    for q, idx in enumerate(sb.blocks):
+        Pq = rb[q][0][idx].T  # (n_q, n_q): columns are P0 applied to the unit vectors of block q
         _, sv, Vh = np.linalg.svd(Pq)
-        for y in Vh[sv > 0.5]:  # the rows of a projector span its row space; its singular values are >= 1
-            y = np.conj(y)  # row vector of P (Vh rows are conjugated right singular vectors)
-            X = np.zeros((4, 4), dtype=complex)
-            for (i, j), yk in zip(els, y):
-                X[j, i] = yk  # tr(X ρ) = Σ_k y_k ρ_{i_k j_k}
-            ops += [(X + X.conj().T) / 2, (X - X.conj().T) / 2j]
-    if not ops:
+        for u in Vh[sv > 0.5]:  # rows of a projector span its row space; its non-zero singular values are >= 1
+            full = np.zeros(16)
+            full[idx] = u
+            funcs.append(full)
+    if not funcs:
         return np.zeros((0, 4, 4), dtype=complex)
-    r = sb.real_coordinates(np.array(ops))  # Hermitian operators <-> real 16-vectors
-    _, sv, Vh = np.linalg.svd(r)
-    keep = Vh[: int(np.sum(sv > 1e-8 * sv[0]))]
-    return sb.density_matrix(keep)
+    M = (np.array(funcs) @ sb.to_real).reshape(-1, 4, 4)  # functional f(ρ) = Σ M_ab ρ_ab = tr(Mᵀ ρ)
+    return np.swapaxes(M, -1, -2)
 
 
 def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
