@@ -227,6 +227,20 @@ def test_si_units_mean_splitting_is_exact(no_warnings):
         assert np.max(np.abs(r1.log_success_probability - r0.log_success_probability)) == 0
 
 
+def test_trajectories_mean_splitting_is_exact(no_warnings):
+    """The closed-form no-jump propagator applies e^{±iΔτ} with Δ·τ formed exactly: at Δ = 1e10, t = 1e9
+    (Δt = 1e19, where the rounded product is off by up to 1e3 rad) the kets carry mpmath's phases."""
+    from scipy.linalg import expm
+
+    m = Model(a=1.0, A=0.5, a_tilde=0.2, delta=0.3, Delta=123.456)
+    assert np.max(np.abs(nojump_propagator(m, [0.7])[0] - expm(-0.7j * non_hermitian_hamiltonian(m)))) < 1e-13
+    D, t = 1e10, 1e9
+    tr = trajectories(Model(a=0.0, Delta=D), "phi+", [0.0, t], n=2, seed=0)
+    expected = np.array([_exact_phase(D, t, 1), 0, 0, _exact_phase(D, t, -1)]) / np.sqrt(2)
+    rho = np.einsum("ni,nj->nij", tr.kets[:, 1], tr.kets[:, 1].conj())  # kets carry an arbitrary global phase
+    assert np.max(np.abs(rho - np.outer(expected, expected.conj()))) < 1e-15
+
+
 def test_long_times_rate_1e9_right_or_refused(no_warnings):
     """t·rate = 1e9: the PT-broken point against the closed forms (log P to 1e-12 relative), in
     milliseconds (it took ~7 minutes substep by substep); an exceptional point that far out is refused."""

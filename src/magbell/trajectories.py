@@ -32,7 +32,7 @@ from ._domain import check_domain
 from .dynamics import validate_times
 from .errors import InvalidParameterError
 from .model import Model
-from .postselect import JUMP_NAMES, jump_rate_operator, non_hermitian_hamiltonian, omega_squared
+from .postselect import JUMP_NAMES, _heff_without_mean, _mean_phase, jump_rate_operator, omega_squared
 from .postselect import callable_module as _callable_module
 from .states import as_density_matrices
 
@@ -91,7 +91,9 @@ def _phi1(z: np.ndarray) -> np.ndarray:
 class _Propagator:
     """Closed-form no-jump propagator of one model (see the module docstring)."""
 
-    def __init__(self, Hn: np.ndarray):
+    def __init__(self, Hn: np.ndarray, Delta: float = 0.0):
+        # Hn: H_eff without the mean splitting Δ, whose exact phases e^{±iΔτ} are applied separately
+        self.Delta = float(Delta)
         self.E_uu = Hn[0, 0]
         self.E_dd = Hn[3, 3]
         b = Hn[1:3, 1:3]
@@ -111,6 +113,11 @@ class _Propagator:
         out = np.empty_like(psi)
         out[:, 0] = np.exp(-1j * self.E_uu * tau) * psi[:, 0]
         out[:, 3] = np.exp(-1j * self.E_dd * tau) * psi[:, 3]
+        if self.Delta != 0 and tau.size:  # e^{+iΔτ} on |↑↑>, e^{−iΔτ} on |↓↓>, with Δ·τ formed exactly
+            cos, sin = _mean_phase(np.array([self.Delta]), tau.reshape(-1), 1)
+            ph = (cos[0] + 1j * sin[0]).reshape(tau.shape)
+            out[:, 0] *= ph
+            out[:, 3] *= np.conj(ph)
         ea = np.exp(-1j * self.E_a * tau)
         es = np.exp(-1j * self.E_s * tau)
         c = 0.5 * (ea + es)
@@ -131,7 +138,8 @@ class _Propagator:
 def nojump_propagator(model: Model, tau) -> np.ndarray:
     """The closed-form e^{−iH_eff τ} used by the trajectories, (N, 4, 4) for τ (N,) (single model)."""
     _single(model)
-    return _Propagator(non_hermitian_hamiltonian(model)).matrix(tau)
+    Hn, Delta = _heff_without_mean(model)
+    return _Propagator(Hn[0], Delta[0]).matrix(tau)
 
 
 def _single(model) -> None:
@@ -391,10 +399,10 @@ def trajectories(
         raise InvalidParameterError("trajectories take one initial state (run once per initial state)")
     rho0 = rho0[0]
     rng = np.random.default_rng(seed)
-    Hn = non_hermitian_hamiltonian(model)
+    Hn0, Delta = _heff_without_mean(model)
     K = jump_rate_operator(model)
     J = model.jump_operators()  # (6, 4, 4)
-    prop = _Propagator(Hn)
+    prop = _Propagator(Hn0[0], Delta[0])
 
     # initial kets
     p, V = np.linalg.eigh(rho0)
