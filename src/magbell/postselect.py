@@ -38,7 +38,7 @@ state renormalised by a power of two after every substep and the integer exponen
 ``log P``. No eigendecomposition is used for the states, so the exceptional point (H_eff defective) is as
 exact as any other point. Eigenvalues and eigenkets appear only in :func:`postselect_spectrum`.
 Beyond 2·10⁵ substeps they are applied as products of safe powers of the substep propagator, checked by a
-second run with one more substep per step (a disagreement is refused: exceptional points at t·rate ≳ 10⁸);
+second run with one more substep per step (a disagreement is refused: e.g. exceptional points at ‖H_eff‖·t > 3·10⁷);
 decoupled parts of a generator are propagated on their own scales; the mean splitting Δ never enters a
 step size (its phases e^{±iΔt} are applied exactly afterwards); :func:`magbell._domain.check_domain` refuses
 rates, times and Δ·t outside the stated accuracy domain (docs/postselection.md, "Numerics").
