@@ -156,7 +156,7 @@ def block0_projector(L0: np.ndarray, tol_abs: np.ndarray, scale: np.ndarray | No
     ok = ~cand
     if np.any(ok):
         try:
-            x[ok] = _bordered_solve(L0[ok], M[ok], u[ok], ell)
+            x[ok] = _bordered_solve(L0[ok], M[ok], u[ok], ell, refine=ratio[ok] < 1e-4)
         except np.linalg.LinAlgError:  # an exactly singular M slipped through: use SVD everywhere
             cand = np.ones(P, dtype=bool)
     dims = np.ones(P, dtype=int)
@@ -167,7 +167,7 @@ def block0_projector(L0: np.ndarray, tol_abs: np.ndarray, scale: np.ndarray | No
         one = cand[dims[cand] == 1]  # a one-dimensional kernel after all: the (refined) bordered solve
         if one.size:
             try:
-                x[one] = _bordered_solve(L0[one], M[one], u[one], ell)
+                x[one] = _bordered_solve(L0[one], M[one], u[one], ell, refine=np.ones(one.size, dtype=bool))
             except np.linalg.LinAlgError:
                 one = one[:0]
     x = structural_zeros(L0, x[:, None, :], tol_abs)[:, 0, :]
@@ -178,12 +178,14 @@ def block0_projector(L0: np.ndarray, tol_abs: np.ndarray, scale: np.ndarray | No
     return P0, dims, cand
 
 
-def _bordered_solve(L0: np.ndarray, M: np.ndarray, u: np.ndarray, ell: np.ndarray) -> np.ndarray:
-    """x = M⁻¹u (M = L0 + uℓ), refined twice with a compensated residual of the unrounded bordered
-    system, so that the solver's rounding (eps·cond(M)) does not add to that of L0 itself."""
+def _bordered_solve(L0: np.ndarray, M: np.ndarray, u: np.ndarray, ell: np.ndarray, refine: np.ndarray) -> np.ndarray:
+    """x = M⁻¹u (M = L0 + uℓ); where ``refine`` (ill-conditioned M: small column-scaled determinant)
+    refined twice with a compensated residual of the unrounded bordered system, so that the solver's
+    rounding (eps·cond(M)) does not add to that of L0 itself."""
     x = np.linalg.solve(M, u[..., None])[..., 0]
-    for _ in range(2):
-        x = x + np.linalg.solve(M, _bordered_residual(L0, x, u, ell)[..., None])[..., 0]
+    r = np.flatnonzero(refine)
+    for _ in range(2 if r.size else 0):
+        x[r] = x[r] + np.linalg.solve(M[r], _bordered_residual(L0[r], x[r], u[r], ell)[..., None])[..., 0]
     return x
 
 
