@@ -1,9 +1,11 @@
 """Kernel projectors of (real blocks of) Liouvillians: where the t→∞ dynamics lives.
 
 The spectral projector P0 onto ker L along range L gives the t→∞ limit ``P0 ρ0`` of any initial state
-(0 is a semisimple eigenvalue of a Lindbladian). It is also used to deflate long-time propagators:
-``exp(L t) = P0 + (exp(L t/2^s) − P0)^(2^s)`` keeps the eigenvalue-1 part exact instead of letting
-rounding grow like 2^s·eps through the squarings.
+(0 is a semisimple eigenvalue of a Lindbladian). Ranks are decided on the dissipator's scale, never on
+a pure phase's: the mean splitting Δ is factored out exactly (a scalar ``iqΔ`` per sector), and where
+the rest of the Hamiltonian dominates, the generator is decomposed in the eigenframe of H with its
+frequency clusters decoupled exactly (:func:`frame_sectors`). :func:`stationary_blocks` is the engine
+of :func:`magbell.steady_state` and :func:`magbell.conserved_quantities`.
 """
 
 from __future__ import annotations
