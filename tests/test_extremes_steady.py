@@ -350,3 +350,25 @@ def test_dark_states_not_decided_by_Jz(Jz):
     np.testing.assert_allclose(np.abs(kets), [S.KETS["uu"]], atol=1e-12)
     assert int(magbell.steady_state(m, "ud").n_stationary) == len(magbell.conserved_quantities(m)) == 1
     assert _nullity(_mp_eigenvalues(m), 1e-12)[0] == 1
+
+
+@pytest.mark.parametrize(
+    "kw, n, conv_psi_plus, conv_phi_plus",
+    [
+        (dict(Jz=1e12, delta=1.0), 6, False, True),  # ρ_{↑↓,↓↑} rotates at 2δ = 2 next to 𝒥z = 1e12
+        (dict(Jz=1e12, Delta=2e12 + 1.0), 6, True, False),  # ↑↑ and ↑↓ detuned by 1
+        (dict(Jz=1e12, Delta=2e12), 10, True, False),  # ↑↑, ↑↓, ↓↑ degenerate: their coherences stand still
+        (dict(Jz=1.0, delta=1.0), 6, False, True),
+    ],
+)
+def test_pure_hamiltonian_frequencies_decided_exactly(kw, n, conv_psi_plus, conv_phi_plus):
+    """Without dissipation L = -i[H, ·]: a frequency is zero iff it vanishes to its own rounding, never
+    relative to the largest energy. Regression: Model(a=0, Jz=1e12, delta=1) kept the ↑↓–↓↑ coherence of
+    psi+ (rotating at 2δ = 2) as 'stationary' (n = 8, converges) instead of averaging it out."""
+    m = Model(a=0.0, **kw)
+    s = magbell.steady_state(m, ["psi+", "phi+"])
+    assert int(s.n_stationary) == n == len(magbell.conserved_quantities(m))
+    assert s.converges.tolist() == [conv_psi_plus, conv_phi_plus]
+    coh = 0.0 if "delta" in kw else 0.5
+    np.testing.assert_allclose(s.rho[0], [[0, 0, 0, 0], [0, 0.5, coh, 0], [0, coh, 0.5, 0], [0, 0, 0, 0]], atol=1e-15)
+    assert np.isinf(float(magbell.spectrum(m).slowest_rate))

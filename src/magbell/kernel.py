@@ -332,7 +332,8 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
     ``c``: coefficients (P, K); ``tol_abs`` (P,): kernel thresholds (on the dissipator's scale). Returns
     a list, per q, of dicts in the product-basis coordinates of :func:`magbell.superop.sector_elements`:
     ``P`` (P, n, n) complex kernel projectors, ``k`` (P,) their ranks, ``ev`` (P, n) eigenvalues,
-    ``coef`` (P, n, n) with ``coef @ z`` the components of z along the eigenvectors of ``ev``.
+    ``coef`` (P, n, n) with ``coef @ z`` the components of z along the eigenvectors of ``ev``, ``osc``
+    (P, n) the eigenvalues on the imaginary axis other than 0 (undamped oscillations).
     """
     c = np.asarray(c, dtype=float)
     tol_abs = np.asarray(tol_abs, dtype=float)
@@ -343,6 +344,7 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
     Dsup = np.einsum("pk,kij->pij", cD, basis_superoperators())
     S = np.einsum("pij,pkl->pikjl", V, V.conj()).reshape(Pn, 16, 16)  # vec(VρV†) = (V ⊗ V̄) vec ρ
     Df = np.conj(np.swapaxes(S, 1, 2)) @ Dsup @ S
+    pure = ~np.any(cD != 0, axis=1)
     out = []
     for els in sector_elements(2):
         idx = np.array([4 * i + j for i, j in els])
@@ -382,8 +384,20 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
             cf[:, :, perm] = VRinv @ Tinv  # coef @ z_frame, z_frame = Sq† z
             coef[pts] = cf
             ev[pts] = evp
+        osc = (np.abs(ev.real) < tol_abs[:, None]) & (np.abs(ev) >= tol_abs[:, None])
+        if np.any(pure):
+            # no dissipator at all: L = -i[H, ·] is diagonal in the eigenframe, and a frequency is zero
+            # iff it vanishes to the rounding of its own integer combination of (Δ, 𝒥z, r) — not
+            # relative to the largest energy (𝒥z = 1e12 must not freeze a rotation at frequency 2δ = 2)
+            om = p[pure] @ w.T
+            zero = np.abs(om) <= 16 * np.finfo(float).eps * (np.abs(p[pure])[:, None, :] * np.abs(w)[None]).sum(-1)
+            Pf[pure] = zero[:, :, None] * np.eye(n)
+            ev[pure] = 1j * om
+            coef[pure] = np.eye(n)
+            k[pure] = zero.sum(axis=1)
+            osc[pure] = ~zero
         Sqh = np.conj(np.swapaxes(Sq, 1, 2))
-        out.append(dict(P=Sq @ Pf @ Sqh, k=k, ev=ev, coef=coef @ Sqh))
+        out.append(dict(P=Sq @ Pf @ Sqh, k=k, ev=ev, coef=coef @ Sqh, osc=osc))
     return out
 
 
@@ -415,7 +429,8 @@ def tolerance_scales(c: np.ndarray, tol: np.ndarray):
     must not set the threshold of a rank decision. Where the Hamiltonian (without the mean splitting Δ,
     which is always factored out exactly) exceeds the dissipator by more than ``PHASE_RATIO_MAX`` (or
     by more than the tolerance can absorb, tol/(200 eps)), the point is ``fast`` and takes the exact
-    eigenframe route. Without any dissipator the Hamiltonian's scale is used (then |Δ|, then 1).
+    eigenframe route, and so does a Hamiltonian without any dissipator (its frequencies are then
+    decided exactly, see :func:`frame_sectors`; the scale is the Hamiltonian's, then |Δ|, then 1).
     """
     cD = c.copy()
     cD[:, _HAMILTONIAN] = 0.0
@@ -423,7 +438,7 @@ def tolerance_scales(c: np.ndarray, tol: np.ndarray):
     cH[:, _HAMILTONIAN] = c[:, _HAMILTONIAN]
     sD, sH = generator_norm(cD), generator_norm(cH)  # generator_norm drops Δ itself
     ratio = np.clip(tol / (200 * np.finfo(float).eps), 1.0, PHASE_RATIO_MAX)
-    fast = (sD > 0) & (sH > ratio * sD)
+    fast = ((sD > 0) & (sH > ratio * sD)) | ((sD == 0) & (sH > 0))
     dl = np.abs(c[:, DELTA_COLUMN])
     s = np.where(sD > 0, sD, np.where(sH > 0, sH, np.where(dl > 0, dl, 1.0)))
     return s, fast
@@ -537,8 +552,7 @@ def _stationary_frame(c, L0, r0, t, sb):
             zp = np.einsum("pij,sj->psi", Pq, z)
             rb[q] = np.zeros((P, S, idx.size))
             rb[q][..., 0::2], rb[q][..., 1::2] = zp.real, zp.imag
-        ev = sec["ev"]
-        osc = (np.abs(ev.real) < t[:, None]) & (np.abs(ev) >= t[:, None])
+        osc = sec["osc"]
         if np.any(osc):
             conv &= _osc_weight_ok(osc, np.einsum("pij,sj->pis", sec["coef"], z), x)
     return rb, dims, conv
