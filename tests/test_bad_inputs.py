@@ -53,6 +53,12 @@ def test_subnormal_parameters_are_refused(value):
         Model(a=1.0, delta=value)
 
 
+def test_model_bound_is_the_solvers_rate_limit():
+    from magbell import _domain, model
+
+    assert model.MAX_MAGNITUDE == _domain.RATE_MAX
+
+
 def test_largest_and_smallest_accepted_magnitudes():
     m = Model(a=1e150, A=-1e150, delta=-1e150, Jz=1e-300, d=np.finfo(float).tiny)
     assert float(m.a) == 1e150 and float(m.Jz) == 1e-300

@@ -166,6 +166,8 @@ def basis_blocks() -> tuple:
 #: largest magnitude of a parameter: products of two parameters (the PSD bound a1*a2 >= |A|^2, the
 #: generator's squared norms) must stay finite in float64 (max 1.8e308). Values beyond it are refused
 #: with a message naming the parameter, instead of overflowing to inf/NaN somewhere inside a solver.
+#: The same number as the solvers' ``magbell._domain.RATE_MAX`` (which imports this module, hence two names;
+#: tests/test_bad_inputs.py keeps them equal).
 MAX_MAGNITUDE = 1e150
 
 
