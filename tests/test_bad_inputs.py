@@ -175,3 +175,23 @@ def test_no_warning_escapes_the_setup_at_extremes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         PhysicalSetup(field=0.04, damping=0.0).couplings(separation=1e-300, warn=False)
+
+
+def test_extreme_medium_inputs_found_by_the_fuzz():
+    """Reproducers of the CLI fuzz (tests/test_cli_contract.py): exact limits where float64 holds them,
+    one-line refusals where it does not, never a RuntimeWarning."""
+    # beta*Delta overflows: 1 + n_B = 1 and e^{-beta Delta} = 0 exactly (the zero-temperature couplings)
+    s = PhysicalSetup(field=0.04)
+    cold = s.couplings(separation=200e-9, temperature=1e-300, warn=False)
+    zero = s.couplings(separation=200e-9, temperature=0.0, warn=False)
+    assert float(cold.a) == float(zero.a) and float(cold.a_tilde) == 0.0
+    # n_B = kT/Delta beyond float64: refused
+    with pytest.raises(InvalidParameterError, match="not representable in float64"):
+        PhysicalSetup(qubit_frequency=2.5e-299, gap=0.0, geometry="film2d", thickness=2e-8).couplings(
+            separation=1e-9, temperature=1.0, warn=False)
+    # Delta * (1 + i alpha) overflows: refused naming the damping
+    with pytest.raises(InvalidParameterError, match="wave number .* overflows float64 \\(damping=1e\\+300"):
+        PhysicalSetup(field=0.02, gap=20e9, damping=1e300).couplings(separation=1e-9, warn=False)
+    # retardation time r/v_g beyond float64: Markov check fails with ratio inf, no warning
+    c = PhysicalSetup(qubit_frequency=1e-291, gap=0.5e9).couplings(separation=[1e-9, 1e291], warn=False)
+    assert np.all(np.isfinite(c.Jperp))

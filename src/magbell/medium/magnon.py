@@ -83,8 +83,9 @@ def wavenumber(omega, gap, stiffness, damping=0.0) -> np.ndarray:
     it is ``i p`` (evanescent).
     """
     w = np.asarray(omega, dtype=float)
-    q2 = (w * (1 + 1j * np.asarray(damping, dtype=float)) - gap) / stiffness
-    q = np.sqrt(np.asarray(q2, dtype=complex))
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd inputs give inf/NaN: callers refuse those
+        q2 = (w * (1 + 1j * np.asarray(damping, dtype=float)) - gap) / stiffness
+        q = np.sqrt(np.asarray(q2, dtype=complex))
     flip = (q.imag < 0) | ((q.imag == 0) & (q.real < 0))
     return np.where(flip, -q, q)
 
@@ -159,8 +160,11 @@ def _thermal(D, kT):
     D = np.asarray(D, dtype=float)
     kT = np.asarray(kT, dtype=float)
     safe = np.where(kT == 0, 1.0, kT)
-    plus = np.where(kT == 0, 1.0, -1.0 / np.expm1(-D / safe))  # 1 + n_B(Δ)
-    boltz = np.where(kT == 0, 0.0, np.exp(-D / safe))  # e^{-βΔ}
+    # βΔ beyond float64 is inf (then 1 + n_B = 1 and e^{-βΔ} = 0, exactly right); an n_B beyond float64 is
+    # inf, which couplings() refuses
+    with np.errstate(over="ignore", divide="ignore"):
+        plus = np.where(kT == 0, 1.0, -1.0 / np.expm1(-D / safe))  # 1 + n_B(Δ)
+        boltz = np.where(kT == 0, 0.0, np.exp(-D / safe))  # e^{-βΔ}
     return plus, boltz
 
 
@@ -310,6 +314,13 @@ class MagnonMedium:
                 + describe_bad_points(tiny, where)
             )
         q = self.wavenumber(D)
+        if not np.all(np.isfinite(q)):
+            bad = ~np.isfinite(q)
+            raise InvalidParameterError(
+                "the magnon wave number q(Delta) = sqrt((Delta (1 + i damping) - gap)/stiffness) overflows float64 "
+                f"(damping={self.damping:.3g}, gap={self.gap:.3g}, stiffness={self.stiffness:.3g}) at "
+                + describe_bad_points(bad, where)
+            )
         if self.dim in (1, 2) and np.any(q == 0):
             raise InvalidMediumError(
                 f"Delta is exactly at the band edge Omega with zero damping: the {self.dim}D density of states is "
@@ -451,7 +462,7 @@ def markov_report(medium: MagnonMedium, c: MediumCouplings, threshold: float = 0
     r = np.asarray(c.info.get("separation", np.zeros_like(D)))
     above = D > medium.gap
     vg = 2 * medium.stiffness * k
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf: retardation far beyond any rate
         tau_r = np.where(above & (vg > 0), r / np.where(vg > 0, vg, 1.0), 0.0)
     rate = np.maximum.reduce(
         [2 * (np.asarray(c.a) + np.asarray(c.a_tilde)), 4 * np.abs(c.Jperp), 4 * np.abs(c.D_dm), 4 * np.abs(c.Jz)]
