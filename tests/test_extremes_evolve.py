@@ -341,12 +341,9 @@ def test_double_double_path_agrees_with_scipy(q, times):
         dict(a=1.0, A=1.0, Delta=1e10),
         dict(a=1.0, A=0.5, Delta=1e10, a_tilde=0.3, A_tilde=0.1),
         dict(a=1.0, A=0.9, delta=0.4, Jz=0.3, d=0.1),
-        # SI-like scales: evolve equals mpmath to the last digit here, steady_state was 3.9e-11 off
-        # (0.714285040855 vs 0.714285040817) when this was written: strict xfail, remove once it passes
-        pytest.param(
-            dict(a=1e9, A=0.999999e9, a_tilde=1e3, delta=1e6, Delta=1.8e10),
-            marks=pytest.mark.xfail(strict=True, reason="steady_state off by 3.9e-11 at rate spread 1e6 (issue 9 §1.1)"),
-        ),
+        # SI-like scales: evolve equals mpmath to the last digit here; steady_state was 3.9e-11 off before its
+        # rank/border scaling was fixed (issue 9 §1.1)
+        dict(a=1e9, A=0.999999e9, a_tilde=1e3, delta=1e6, Delta=1.8e10),
     ],
 )
 def test_long_time_limit_equals_steady_state(params):
