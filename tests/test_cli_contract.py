@@ -279,6 +279,27 @@ def test_sweep_and_reproduce_bad_options(argv):
     assert check(argv) == 2
 
 
+@pytest.mark.parametrize("argv", [
+    ["fit"],
+    ["fit", "/nonexistent/data.csv", "--fit", "a"],
+    ["fit", ".", "--fit", "a"],
+    ["fit", "data.csv", "--fit", "a", "--n-starts", "abc"],
+    ["design", "--truth", "a=1", "--times", "0:1:3"],  # --total-shots is required
+    ["design", "--truth", "a=nan", "--times", "0:1:3", "--total-shots", "100"],
+    ["design", "--truth", "a=1", "--times", "0:1:3", "--total-shots", "-5"],
+    ["simulate-experiment", "--truth", "a=-1", "--times", "0:1:3"],
+    ["simulate-experiment", "--truth", "a=1,A=abc", "--times", "0:1:3"],
+    ["simulate-experiment", "--truth", "a=1", "--times", "0:1:3", "--seed", "-1"],
+    ["simulate-experiment", "--truth", "a=1", "--times", "0:1:3", "--bogus"],
+])
+def test_experiment_commands_bad_options(argv):
+    """The commands registered by another module (magbell fit / design / simulate-experiment) get the
+    same one-line rejections through the shared parser class."""
+    if argv[0] not in cli.build_parser()._subparsers._group_actions[0].choices:
+        pytest.skip(f"magbell {argv[0]} is not registered in this tree")
+    assert check(argv) == 2
+
+
 def test_sweep_bad_paths(tmp_path):
     """A directory, an unreadable place and a file that is not TOML: one line, exit 2."""
     (tmp_path / "bad.toml").write_text("[sweep\nfunction = ")
