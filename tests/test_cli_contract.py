@@ -259,6 +259,52 @@ def test_medium_contract(argv):
     check(argv)
 
 
+# `magbell medium film` (registered by the film module). Kept out of the strategies until fixed there (film code,
+# another engineer's area; issue 9 §2):
+#   medium film --thickness 20nm --field 1e308T --height 10nm            -> exit 1, overflow in multiply
+#   medium film --thickness 20nm --field 40mT --height 1e308m --json     -> "Geometric sequence cannot include zero"
+#   medium film --thickness 20nm --field 40mT --height 10nm --separation 1e308m --json -> OverflowError (exit 1)
+# so fields stay <= 1 T, heights and separations <= 10 um; the other hostile values are drawn.
+def film_quantity(good, unit):
+    hostile = [f"-1{unit}", f"0{unit}", f"-0{unit}", f"inf{unit}", f"nan{unit}", "abc", "", "1",
+               f"1{unit}{unit}", f"1e-320{unit}", f"1e400{unit}"]
+    return mostly(st.sampled_from(list(good)), st.sampled_from(hostile))
+
+
+def mostly(good, bad):
+    """``good`` nine times in ten, ``bad`` otherwise (hypothesis shrinks towards the good branch)."""
+    return st.tuples(st.integers(0, 9), good, bad).map(lambda t: t[2] if t[0] == 9 else t[1])
+
+
+FILM_OPTIONS = {
+    "--material": mostly(st.sampled_from(["YIG", "Py", "permalloy"]), st.just("bogus")),
+    "--thickness": film_quantity(["20nm", "100nm"], "nm"),
+    "--field": film_quantity(["40mT", "10mT", "0.2T"], "mT"),
+    "--field-angle": film_quantity(["0", "90", "45"], ""),
+    "--height": film_quantity(["10nm", "50nm"], "nm"),
+    "--separation": film_quantity(["100nm", "50nm,200nm"], "nm"),
+    "--temperature": film_quantity(["0K", "4K"], "K"),
+    "--transition": mostly(st.sampled_from(["minus", "plus"]), st.just("bogus")),
+    "--damping": film_quantity(["1e-4", "0.01"], ""),
+}
+
+
+@settings(SETTINGS, max_examples=_DEEP or 30)
+@given(argv_for("medium", FILM_OPTIONS, required=("--thickness", "--field", "--height"), flags=("--json",),
+                positional=st.just("film")))
+def test_medium_film_contract(argv):
+    if "film" not in _subcommands(["medium"]):
+        return  # the film subcommand is not in this tree
+    check(argv)
+
+
+def _subcommands(path) -> set:
+    p = cli.build_parser()
+    for name in path:
+        p = p._subparsers._group_actions[0].choices[name]
+    return set(p._subparsers._group_actions[0].choices) if p._subparsers else set()
+
+
 # ----------------------------------------------------------------------------- sweep and reproduce: bad input only
 @pytest.mark.parametrize("argv", [
     ["sweep"],
