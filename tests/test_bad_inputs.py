@@ -195,3 +195,15 @@ def test_extreme_medium_inputs_found_by_the_fuzz():
     # retardation time r/v_g beyond float64: Markov check fails with ratio inf, no warning
     c = PhysicalSetup(qubit_frequency=1e-291, gap=0.5e9).couplings(separation=[1e-9, 1e291], warn=False)
     assert np.all(np.isfinite(c.Jperp))
+
+
+def test_derived_subnormal_rates_are_flushed_but_given_ones_refused():
+    """ã = r·a below the normal range (a very cold bath) is 0 (absolute change < 2.2e-308), while a
+    subnormal value the user typed is refused; on a grid, out-of-range points are marked, not raised."""
+    m = Model.detailed_balance(a=1e-10, A=1e-11, ratio=1e-300)
+    assert float(m.a_tilde) == 0.0 and complex(m.A_tilde) == 0
+    with pytest.raises(InvalidParameterError, match="a_tilde must be 0 or at least"):
+        Model(a=1.0, a_tilde=1e-310)
+    ok, why = Model.check(a=[1.0, 1e200, 1e-320, 2.0], A=[0.5, 0.0, 0.0, 3.0])
+    assert ok.tolist() == [True, False, False, False]
+    assert why[1].startswith("|a| must be <= 1e+150") and "subnormal" in why[2] and why[3].startswith("a >= |A|")

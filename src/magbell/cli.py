@@ -40,7 +40,7 @@ from . import __version__
 from .dynamics import evolve as _evolve
 from .errors import InvalidParameterError, MagbellError, NonUniqueSteadyStateError
 from .measures import MEASURES
-from .model import Model
+from .model import Model, flush_subnormal
 from .paper import PRINTERS, REPRODUCE_JOBS, fig2_data, figS1a_data, reproduce
 from .states import BELL_STATES, STATE_NAMES, ket
 from .steady import spectrum as _spectrum
@@ -250,9 +250,9 @@ def model_from_args(args) -> tuple[Model, dict]:
             "temperature_K": args.temperature,
             "Delta_GHz": args.Delta_GHz,
         }
-        a_tilde = r * args.a
-        A_tilde_abs = r * args.A
-        a_tilde2 = None if args.a2 is None else r * args.a2
+        a_tilde = float(flush_subnormal(r * args.a))  # e^{-700} * 1e-10 is 0 here, not a refused subnormal
+        A_tilde_abs = float(flush_subnormal(r * args.A))
+        a_tilde2 = None if args.a2 is None else float(flush_subnormal(r * args.a2))
     else:
         a_tilde = 0.0 if args.a_tilde is None else args.a_tilde
         A_tilde_abs = 0.0 if args.A_tilde is None else args.A_tilde
