@@ -48,9 +48,9 @@ def test_magnitudes_whose_products_overflow_are_refused(name, value):
 
 
 @pytest.mark.parametrize("value", [1e-320, 5e-324, -1e-310])
-def test_subnormal_parameters_are_refused(value):
-    with pytest.raises(InvalidParameterError, match="subnormal"):
-        Model(a=1.0, delta=value)
+def test_subnormal_parameters_are_accepted(value):
+    """A subnormal rate acts only as rate*t < 1e-12 at any representable time: accepted as given."""
+    assert float(Model(a=1.0, delta=value).delta) == value
 
 
 def test_model_bound_is_the_solvers_rate_limit():
@@ -197,13 +197,11 @@ def test_extreme_medium_inputs_found_by_the_fuzz():
     assert np.all(np.isfinite(c.Jperp))
 
 
-def test_derived_subnormal_rates_are_flushed_but_given_ones_refused():
-    """ã = r·a below the normal range (a very cold bath) is 0 (absolute change < 2.2e-308), while a
-    subnormal value the user typed is refused; on a grid, out-of-range points are marked, not raised."""
+def test_derived_subnormal_rates_are_flushed_and_grids_marked_per_point():
+    """ã = r·a below the normal range (a very cold bath) is 0 (absolute change < 2.2e-308); on a grid,
+    out-of-range points are marked by Model.check, not raised."""
     m = Model.detailed_balance(a=1e-10, A=1e-11, ratio=1e-300)
     assert float(m.a_tilde) == 0.0 and complex(m.A_tilde) == 0
-    with pytest.raises(InvalidParameterError, match="a_tilde must be 0 or at least"):
-        Model(a=1.0, a_tilde=1e-310)
     ok, why = Model.check(a=[1.0, 1e200, 1e-320, 2.0], A=[0.5, 0.0, 0.0, 3.0])
-    assert ok.tolist() == [True, False, False, False]
-    assert why[1].startswith("|a| must be <= 1e+150") and "subnormal" in why[2] and why[3].startswith("a >= |A|")
+    assert ok.tolist() == [True, False, True, False]
+    assert why[1].startswith("|a| must be <= 1e+150") and why[3].startswith("a >= |A|")

@@ -455,3 +455,17 @@ def test_real_process_prints_one_line():
                        capture_output=True, text=True, timeout=120)
     assert (p.returncode, p.stdout) == (2, "")
     assert p.stderr == "magbell: error: delta must be finite (no NaN or inf), violated at delta=-inf\n"
+
+
+@pytest.mark.parametrize("argv", [
+    ["spectrum", "--a", "1e-320"],
+    ["steady", "--a", "1", "--Jz", "-5e-324"],
+    ["evolve", "--a", "1", "--t-max", "1e-310"],
+    ["monitor", "--a", "1", "--tau-m", "1e-320"],
+])
+def test_subnormal_numbers_are_refused_on_the_command_line(argv):
+    """A typed value below 2.2e-308 is not represented to its digits (and some solvers' rank decisions
+    are not made for it): one line naming the option, instead of a wrong steady state or an overflow."""
+    rc, out, err = run(argv)
+    check_contract(argv, rc, out, err)
+    assert rc == 2 and f"argument {argv[-2]}: '{argv[-1]}' is below the normal float64 range" in err

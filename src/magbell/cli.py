@@ -107,6 +107,22 @@ class MagbellArgumentParser(argparse.ArgumentParser):
         return super()._get_values(action, arg_strings)
 
 
+def real(text: str) -> float:
+    """argparse ``type`` of every real-number option: ``float(text)``, refusing a subnormal value
+    (0 < |x| < 2.2e-308: the typed digits are not represented, and the solvers' rank and scale decisions
+    are not made for such numbers), in one line naming the option."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid float value: {text!r}") from None
+    if x != 0 and abs(x) < np.finfo(float).tiny:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is below the normal float64 range (0 < |x| < 2.2e-308 has lost its precision); give 0 "
+            "or a larger value"
+        )
+    return x
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog):
         super().__init__(prog, max_help_position=30, width=100)
@@ -168,45 +184,45 @@ def _model_parent() -> argparse.ArgumentParser:
     g = p.add_argument_group(
         "model parameters (paper's symbols, one common unit of rate/energy, hbar = 1; Eqs. 1-6, S38)"
     )
-    g.add_argument("--a", dest="a", type=float, required=True, metavar="a",
+    g.add_argument("--a", dest="a", type=real, required=True, metavar="a",
                    help="local relaxation a (jump sigma+, towards |up>); qubit 1's if --a2 is given (required)")
-    g.add_argument("--A", dest="A", type=float, default=0.0, metavar="A",
+    g.add_argument("--A", dest="A", type=real, default=0.0, metavar="A",
                    help="dissipative coupling A (|A| when --A-phase is given); needs a >= |A| (default 0)")
-    g.add_argument("--A-phase", dest="A_phase", type=float, default=None, metavar="PHI",
+    g.add_argument("--A-phase", dest="A_phase", type=real, default=None, metavar="PHI",
                    help="phase phi of A in radians: A = |A| e^{i phi}; an explicit --At gets the same phase "
                         "(A~ = |A~| e^{i phi}), and so does A~ = r A under --ratio/--temperature (default 0)")
-    g.add_argument("--at", dest="a_tilde", type=float, default=None, metavar="a~",
+    g.add_argument("--at", dest="a_tilde", type=real, default=None, metavar="a~",
                    help="reverse local process a~ (jump sigma-) (default 0, i.e. zero temperature)")
-    g.add_argument("--At", dest="A_tilde", type=float, default=None, metavar="A~",
+    g.add_argument("--At", dest="A_tilde", type=real, default=None, metavar="A~",
                    help="reverse dissipative coupling A~; needs a~ >= |A~| (default 0)")
-    g.add_argument("--delta", dest="delta", type=float, default=0.0, metavar="delta",
+    g.add_argument("--delta", dest="delta", type=real, default=0.0, metavar="delta",
                    help="local-field asymmetry delta = (Delta1 - Delta2)/2 (default 0)")
-    g.add_argument("--Delta", dest="Delta", type=float, default=0.0, metavar="Delta",
+    g.add_argument("--Delta", dest="Delta", type=real, default=0.0, metavar="Delta",
                    help="mean splitting Delta = (Delta1 + Delta2)/2 (only adds phases to coherences; default 0)")
-    g.add_argument("--Jz", dest="Jz", type=float, default=0.0, metavar="Jz",
+    g.add_argument("--Jz", dest="Jz", type=real, default=0.0, metavar="Jz",
                    help="coherent Ising coupling Jz sigma1z sigma2z (default 0)")
-    g.add_argument("--Jperp", dest="Jperp", type=float, default=0.0, metavar="Jperp",
+    g.add_argument("--Jperp", dest="Jperp", type=real, default=0.0, metavar="Jperp",
                    help="coherent XY coupling Jperp (sigma1x sigma2x + sigma1y sigma2y) (default 0)")
-    g.add_argument("--D", dest="D_dm", type=float, default=0.0, metavar="D",
+    g.add_argument("--D", dest="D_dm", type=real, default=0.0, metavar="D",
                    help="Dzyaloshinskii-Moriya coupling D z.(sigma1 x sigma2) (default 0)")
-    g.add_argument("--d", dest="d", type=float, default=0.0, metavar="d",
+    g.add_argument("--d", dest="d", type=real, default=0.0, metavar="d",
                    help="local pure dephasing d; qubit 1's if --d2 is given (default 0)")
-    g.add_argument("--D-deph", dest="D_deph", type=float, default=0.0, metavar="DEPH",
+    g.add_argument("--D-deph", dest="D_deph", type=real, default=0.0, metavar="DEPH",
                    help="nonlocal dephasing (fraktur D), needs d >= |D-deph| (default 0)")
-    g.add_argument("--a2", dest="a2", type=float, default=None, metavar="a2",
+    g.add_argument("--a2", dest="a2", type=real, default=None, metavar="a2",
                    help="qubit 2's local relaxation when it differs from --a (then a*a2 >= |A|^2)")
-    g.add_argument("--at2", dest="a_tilde2", type=float, default=None, metavar="a~2",
+    g.add_argument("--at2", dest="a_tilde2", type=real, default=None, metavar="a~2",
                    help="qubit 2's a~ when it differs from --at")
-    g.add_argument("--d2", dest="d2", type=float, default=None, metavar="d2",
+    g.add_argument("--d2", dest="d2", type=real, default=None, metavar="d2",
                    help="qubit 2's local dephasing when it differs from --d")
     t = p.add_argument_group(
         "detailed balance (instead of --at/--At): a~ = r a, A~ = r A (and a~2 = r a2), r = exp(-beta Delta)"
     )
-    t.add_argument("--ratio", dest="ratio", type=float, default=None, metavar="r",
+    t.add_argument("--ratio", dest="ratio", type=real, default=None, metavar="r",
                    help="Boltzmann ratio r = exp(-beta Delta), 0 <= r <= 1")
-    t.add_argument("--temperature", dest="temperature", type=float, default=None, metavar="T_K",
+    t.add_argument("--temperature", dest="temperature", type=real, default=None, metavar="T_K",
                    help="temperature in kelvin; needs --Delta-GHz (beta Delta = h f / k_B T)")
-    t.add_argument("--Delta-GHz", dest="Delta_GHz", type=float, default=None, metavar="f",
+    t.add_argument("--Delta-GHz", dest="Delta_GHz", type=real, default=None, metavar="f",
                    help="mean qubit splitting as a frequency in GHz, for --temperature only "
                         "(does not set --Delta, whose unit is the model's own)")
     return p
@@ -609,8 +625,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="time evolution: concurrence and populations on a time grid",
                        description="Exact time evolution rho(t) = exp(L t) rho(0) (paper Eq. 2) on a uniform time grid.",
                        epilog=_EVOLVE_EPILOG)
-    p.add_argument("--t-min", dest="t_min", type=float, default=0.0, metavar="T", help="first time (default 0)")
-    p.add_argument("--t-max", dest="t_max", type=float, default=5.0, metavar="T", help="last time (default 5)")
+    p.add_argument("--t-min", dest="t_min", type=real, default=0.0, metavar="T", help="first time (default 0)")
+    p.add_argument("--t-max", dest="t_max", type=real, default=5.0, metavar="T", help="last time (default 5)")
     p.add_argument("--points", type=int, default=101, metavar="N", help="number of times (default 101)")
     p.add_argument("--initial", default="ud", metavar="STATE", help=f"initial state: {states} (default ud)")
     _add_measures(p)

@@ -71,8 +71,8 @@ def _times(args) -> np.ndarray:
 
 
 def _add_time_options(p, points: int) -> None:
-    p.add_argument("--t-min", dest="t_min", type=float, default=0.0, metavar="T", help="first time (default 0)")
-    p.add_argument("--t-max", dest="t_max", type=float, default=5.0, metavar="T", help="last time (default 5)")
+    p.add_argument("--t-min", dest="t_min", type=_cli.real, default=0.0, metavar="T", help="first time (default 0)")
+    p.add_argument("--t-max", dest="t_max", type=_cli.real, default=5.0, metavar="T", help="last time (default 5)")
     p.add_argument("--points", type=int, default=points, metavar="N", help=f"number of times (default {points})")
     p.add_argument("--initial", default="ud", metavar="STATE",
                    help=f"initial state: {', '.join(STATE_NAMES)} (default ud)")
@@ -240,7 +240,7 @@ def register(subparsers, parent, formatter) -> None:
         description="Postselected dynamics with measurements every tau_m (the paper's Discussion).",
         epilog=_MONITOR_EPILOG)
     _add_time_options(p, 101)
-    p.add_argument("--tau-m", dest="tau_m", type=float, required=True, metavar="TAU",
+    p.add_argument("--tau-m", dest="tau_m", type=_cli.real, required=True, metavar="TAU",
                    help="measurement period (periodic) or inverse monitoring rate (continuous), > 0 (required)")
     p.add_argument("--kind", choices=KINDS, default="periodic", help="monitoring model (default periodic)")
     p.add_argument("--no-readout", dest="no_readout", action="store_true",

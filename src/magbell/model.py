@@ -133,11 +133,34 @@ COEFFICIENT_NAMES = (
 
 
 @lru_cache(maxsize=None)
+def system_coefficient_map() -> np.ndarray:
+    """M (17, 17) with ``System coefficients = Model coefficients @ M`` (exact: entries 0, ±1).
+
+    Columns follow :func:`magbell.system.generator.coefficient_names` for N = 2: Δ_1 = Δ + δ, Δ_2 = Δ − δ;
+    h_plus = [[a1, A*], [A, a2]] (so Im h_plus[1,2] = −Im A), h_minus = [[ã1, Ã], [Ã*, ã2]], h_z = [[d1, 𝔇], [𝔇*, d2]].
+    """
+    M = np.zeros((len(COEFFICIENT_NAMES), len(COEFFICIENT_NAMES)))
+    M[0, 0], M[0, 1] = 1.0, -1.0  # delta
+    M[1, 0], M[1, 1] = 1.0, 1.0  # Delta
+    M[2, 3] = M[3, 2] = M[4, 4] = 1.0  # Jz -> J_z[1,2], Jperp -> J_perp[1,2], D_dm -> D[1,2]
+    for k in range(5, 17):  # a1, a2, Re A, Im A, ã..., d...: the same slot
+        M[k, k] = 1.0
+    M[8, 8] = -1.0  # h_plus[1,2] = A*
+    M.setflags(write=False)
+    return M
+
+
+@lru_cache(maxsize=None)
 def basis_superoperators() -> np.ndarray:
-    """Complex (K, 16, 16) superoperators S_k with generator = Σ_k c_k S_k (row-major vectorisation)."""
-    hs = [hamiltonian_superop(H) for H in _hamiltonian_terms()]
-    ds = [dissipator_superop(hk, _operator_list()) for hk in _h_basis()]
-    out = np.stack(hs + ds)
+    """Complex (K, 16, 16) superoperators S_k with generator = Σ_k c_k S_k (row-major vectorisation).
+
+    They come from the N-site builder :func:`magbell.system.generator.basis_superoperators` (the Model is
+    its two-site parameterisation, :func:`system_coefficient_map`): one generator builder for every solver.
+    """
+    from .system.generator import basis_superoperators as _system_basis
+
+    S = np.stack([s.toarray() for s in _system_basis(2)])
+    out = np.einsum("kj,jab->kab", system_coefficient_map(), S)
     out.setflags(write=False)
     return out
 
@@ -203,8 +226,7 @@ def _as_array(name: str, value, complex_ok: bool) -> np.ndarray:
 
 def flush_subnormal(x):
     """``x`` with subnormal parts set to 0: for derived rates such as ã = r·a at very low temperature, where
-    the absolute change (< 2.2e-308) is far below anything the solvers resolve, while a subnormal GIVEN
-    parameter is refused (it has lost its precision)."""
+    the absolute change (< 2.2e-308) is far below anything the solvers resolve."""
     x = np.asarray(x)
     tiny = np.finfo(float).tiny
     if np.iscomplexobj(x):
@@ -459,7 +481,8 @@ class Model:
     def _violations(self) -> list:
         """[(mask, message)] for every violated condition; the message names parameter and condition."""
         out = []
-        tiny = np.finfo(float).tiny
+        # Subnormal values are accepted: they have lost relative precision, but a rate below 2.2e-308 acts
+        # only as a·t < 1e-12 at any representable time, so that imprecision cannot show in a result.
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if v is None:
@@ -470,10 +493,6 @@ class Model:
             if np.any(huge):
                 out.append((huge, f"|{f.name}| must be <= {MAX_MAGNITUDE:g} (larger values overflow float64 in "
                                   "the generator)", {f.name: v}))
-            sub = np.broadcast_to((mag < tiny) & (mag != 0), self._shape)
-            if np.any(sub):
-                out.append((sub, f"{f.name} must be 0 or at least {tiny:.3g} in magnitude (a subnormal number has "
-                                 "lost its precision)", {f.name: v}))
         for name in _RATE_FIELDS:
             v = getattr(self, name)
             if v is None:
@@ -621,6 +640,38 @@ class Model:
             n = b.shape[-1]
             out.append((flat @ b.reshape(b.shape[0], n * n)).reshape(*self._shape, n, n))
         return tuple(out)
+
+    def system(self):
+        """The equivalent N = 2 :class:`magbell.System` (the same generator to rounding, complex phases included).
+
+        Δ_1,2 = Δ ± δ; h_plus = [[a1, A*], [A, a2]], h_minus = [[ã1, Ã], [Ã*, ã2]], h_z = [[d1, 𝔇], [𝔇*, d2]];
+        J_perp, J_z, D with the coupling at [0, 1]. The System's coefficients are ``coefficients() @
+        system_coefficient_map()`` (only Δ ± δ rounds).
+        """
+        from .system import System
+
+        shp = self._shape
+        b = lambda x: np.broadcast_to(np.asarray(x), shp)  # noqa: E731
+
+        def block(d1, d2, off):
+            h = np.zeros(shp + (2, 2), dtype=complex)
+            h[..., 0, 0], h[..., 1, 1], h[..., 0, 1], h[..., 1, 0] = b(d1), b(d2), b(off), np.conj(b(off))
+            return h
+
+        def upper(x):
+            m = np.zeros(shp + (2, 2))
+            m[..., 0, 1] = b(x)
+            return m
+
+        return System(
+            Delta=np.stack([b(self.Delta + self.delta), b(self.Delta - self.delta)], axis=-1),
+            h_plus=block(self.a, self.local("a2"), np.conj(self.A)),
+            h_minus=block(self.a_tilde, self.local("a_tilde2"), self.A_tilde),
+            h_z=block(self.d, self.local("d2"), self.D_deph),
+            J_perp=upper(self.Jperp),
+            J_z=upper(self.Jz),
+            D=upper(self.D_dm),
+        )
 
     # ------------------------------------------------------------------ interop
     def to_qutip(self):
