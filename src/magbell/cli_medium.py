@@ -22,13 +22,23 @@ from .medium.greens import MarkovWarning
 __all__ = ["cmd_medium", "register", "setup_from_args"]
 
 _EPILOG = """\
+which model:
+  magbell medium film ...   NV centres above a real magnetic film (YIG, permalloy): dipolar stray-field
+                            coupling, dipole-exchange spin waves, LLG noise (docs/medium.md section 11).
+                            This is the model for NV + YIG; Python: magbell.medium.FilmSetup.
+  magbell medium --model M  the paper's contact coupling lambda*sigma.S to an exchange-only magnon medium
+                            (bulk3d | film2d | chain1d, closed forms, docs/medium.md section 8): an
+                            idealised medium, not a real NV-above-film device; Python: PhysicalSetup.
+
 examples:
+  magbell medium film --thickness 20nm --field 22mT --field-angle 54.7deg --height 109nm \\
+                      --temperature 4K --separation 50nm:1um:20 --json
   magbell medium --model bulk3d --field 40mT --separation 200nm --temperature 4K
   magbell medium --model film2d --thickness 20nm --field 40mT --separation 50nm:1000nm:20 --json
   magbell medium --model chain1d --cross-section 2500nm^2 --qubit-frequency 1.75GHz --gap 1.12GHz \\
                  --separation 100nm,200nm,400nm --temperature 50mK
 
-Defaults: an NV centre (ms = 0 <-> -1, Delta/2pi = 2.87 GHz - 28.03 GHz/T * B) on YIG
+Contact-model defaults: an NV centre (ms = 0 <-> -1, Delta/2pi = 2.87 GHz - 28.03 GHz/T * B) on YIG
 (Ms = 140 kA/m, A_ex = 3.65 pJ/m, alpha = 1e-4, gap = gamma * B). Contact coupling
 lambda = eta (hbar gamma_q/2) mu0 gamma_m hbar * sqrt(2) (NV), divided by the thickness (film2d) or the
 cross-section (chain1d); see docs/medium.md.
@@ -239,15 +249,18 @@ def register(subparsers, parent=None, formatter=None) -> None:
     p = subparsers.add_parser(
         "medium",
         allow_abbrev=False,
-        help="couplings a, A, a~, A~, Jperp from a magnon medium in physical units",
-        description="Lindblad parameters of two qubits coupled through a ferromagnetic magnon medium "
-        "(closed forms of docs/medium.md; paper Eq. 10 and Suppl. S29-S33, S39-S40).",
+        help="couplings a, A, a~, A~, Jperp from a magnet in physical units ('medium film': NV above a film)",
+        description="Lindblad parameters of two qubits coupled through a magnet. For NV centres above a real "
+        "film (YIG) use the sub-command 'magbell medium film' (dipolar stray field, docs/medium.md section 11). "
+        "The options below are the paper's contact-coupling media (--model bulk3d | film2d | chain1d; closed "
+        "forms of docs/medium.md section 8; paper Eq. 10 and Suppl. S29-S33, S39-S40).",
         epilog=_EPILOG,
         **kw,
     )
     g = p.add_argument_group("medium and geometry")
     g.add_argument("--model", choices=tuple(presets.GEOMETRIES), default="bulk3d",
-                   help="bulk3d (3D magnet), film2d (thin film, needs --thickness), chain1d (wire, needs "
+                   help="contact-coupling medium: bulk3d (3D magnet), film2d (exchange-only thin film, needs "
+                        "--thickness; for the dipolar film model use 'magbell medium film'), chain1d (wire, needs "
                         "--cross-section) (default bulk3d)")
     g.add_argument("--thickness", default=None, metavar="L", help="film thickness for film2d, e.g. 20nm")
     g.add_argument("--cross-section", dest="cross_section", default=None, metavar="AREA",

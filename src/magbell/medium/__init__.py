@@ -9,9 +9,12 @@ Zou, Zhang & Tserkovnyak, PRB 106, L180406 (2022), main text after Eq. (9) and S
 * :mod:`~magbell.medium.magnon` — closed forms for isotropic ferromagnets in 1, 2, 3 dimensions
   (:class:`MagnonMedium`) and the Markov-validity report.
 * :mod:`~magbell.medium.units` — unit parsing (``"200nm"``, ``"4K"``, ``"2.87GHz"``, ``"50mT"``) and constants.
-* :mod:`~magbell.medium.presets` — NV centre and YIG presets, :class:`PhysicalSetup` (physical units in,
-  rates in 1/s and couplings in rad/s out) for the paper's contact coupling.
-* NV centres above a real film (dipolar stray-field coupling, ``docs/medium.md`` §11):
+* :mod:`~magbell.medium.film_setup` — **the NV + YIG preset**: :class:`FilmSetup`, two NV centres above a
+  real film (dipolar stray-field coupling), physical units in, rates in 1/s and couplings in rad/s out,
+  ``.model()``; sweepable with ``magbell.sweep.run(..., medium=FilmSetup(...))``.
+* :mod:`~magbell.medium.presets` — the paper's *contact-coupling* media: NV centre and YIG presets,
+  :class:`PhysicalSetup` (geometries bulk3d | film2d | chain1d; same units) for the λσ·S model.
+* NV centres above a real film, the building blocks (dipolar stray-field coupling, ``docs/medium.md`` §11):
   :mod:`~magbell.medium.film` (:class:`Film`: equilibrium, dipole-exchange spin waves, LLG susceptibility),
   :mod:`~magbell.medium.nv` (:func:`nv_qubit`, :func:`spin_half_qubit`), :mod:`~magbell.medium.stray`
   (:func:`film_couplings` → :class:`FilmCouplings` N×N blocks → ``.model()``; :func:`relaxation_rate`),
@@ -48,6 +51,7 @@ from .presets import QubitSpecies as QubitSpecies
 from .units import parse_quantity as parse_quantity
 from .units import parse_values as parse_values
 from .film import Film as Film
+from .film_setup import FilmSetup as FilmSetup
 from .film_presets import FILM_MATERIALS as FILM_MATERIALS
 from .film_presets import YIG_FILM as YIG_FILM
 from .film_presets import FilmMaterial as FilmMaterial

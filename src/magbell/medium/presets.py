@@ -1,4 +1,11 @@
-"""Physical presets: NV centres and YIG, and a :class:`PhysicalSetup` from lab units to couplings.
+"""Physical presets of the paper's *contact-coupling* media: NV centres and YIG, and a :class:`PhysicalSetup`
+from lab units to couplings.
+
+**For NV centres above a real YIG (or other) film use** :class:`magbell.medium.FilmSetup`
+(:mod:`~magbell.medium.film_setup`: dipolar stray-field coupling, dipole-exchange spin waves, the film's
+Ms(T); ``docs/medium.md`` §11–§12). The contact model below (``docs/medium.md`` §8) is the paper's idealised
+λσ·S coupling to an exchange-only magnon medium; at its 40 mT film2d point a real 20 nm YIG film's band
+lies above the NV frequency, so it is an illustration of the paper's formulas, not a device prediction.
 
 Units inside: SI, energies as angular frequencies (rad/s, ħ = 1). A :class:`PhysicalSetup` produces
 :class:`~magbell.medium.MediumCouplings` with ``unit = "rad/s"``: the rates a, A, ã, Ã are then in 1/s
@@ -38,7 +45,7 @@ from .units import (
     parse_values,
 )
 
-__all__ = ["GEOMETRIES", "NV", "SPIN_HALF", "YIG", "MagnetMaterial", "PhysicalSetup", "QubitSpecies"]
+__all__ = ["GEOMETRIES", "NV", "SPIN_HALF", "YIG", "FilmSetup", "MagnetMaterial", "PhysicalSetup", "QubitSpecies"]
 
 GEOMETRIES = dict(DIMENSION_NAMES)
 
@@ -135,7 +142,8 @@ SPIN_HALF = QubitSpecies(
 
 @dataclass(frozen=True)
 class PhysicalSetup:
-    """Two qubits of species ``qubit`` on a magnet of ``material`` in geometry ``bulk3d | film2d | chain1d``.
+    """Two qubits of species ``qubit`` on a magnet of ``material`` in geometry ``bulk3d | film2d | chain1d``,
+    with the paper's contact coupling (for NV centres above a real film: :class:`FilmSetup`).
 
     ``field`` [T]: bias field along z (sets Δ through ``qubit.frequency`` and Ω = γ_m(B + gap_offset_field)
     unless ``qubit_frequency`` / ``gap`` are given as ordinary frequencies [Hz]). ``thickness`` [m] (film2d)
@@ -324,3 +332,6 @@ class PhysicalSetup:
             "thickness_m": self.thickness,
             "cross_section_m2": self.cross_section,
         }
+
+
+from .film_setup import FilmSetup  # noqa: E402  (the NV + film preset, re-exported here)

@@ -37,7 +37,8 @@ SCHEMA = {
         "scheme": "postselect: 'no-jump' or 'subspace'",
     },
     "medium": {
-        "geometry": "bulk3d | film2d | chain1d (magbell.medium.PhysicalSetup)",
+        "geometry": "film: NV centres above a real film, dipolar stray field (magbell.medium.FilmSetup); "
+                    "bulk3d | film2d | chain1d: the paper's contact coupling (magbell.medium.PhysicalSetup)",
         "material": "YIG (default)",
         "qubit": "NV (default) | spin-1/2",
         "field": "bias field, e.g. \"40mT\" (sets the qubit frequency and the magnon gap)",
@@ -48,6 +49,18 @@ SCHEMA = {
         "cross_section": "chain1d: wire cross-section, e.g. \"2500nm^2\"",
         "eta": "coupling efficiency (number)",
         "damping": "Gilbert damping (number; default: the material's)",
+        "height": "film: height of the NV centres above the film, e.g. \"109nm\"",
+        "field_angle": "film: polar angle of B from the film normal, e.g. \"54.7356deg\" (default 90deg)",
+        "field_azimuth": "film: azimuth of B (default: the NV axis's)",
+        "nv_axis": "film: 111 | -1-11 | 1-1-1 | -11-1 (default 111)",
+        "transition": "film: minus (0<->-1, default) | plus (0<->+1)",
+        "separation": "film: default separation, e.g. \"300nm\" (if not swept)",
+        "direction": "film: in-plane direction of the separation (default 0deg)",
+        "temperature": "film: default temperature, e.g. \"4K\" (if not swept)",
+        "chemical_potential": "film: magnon chemical potential mu/2pi, e.g. \"1GHz\" (default 0)",
+        "Ms": "film: saturation magnetisation, e.g. \"140kA/m\" (default: the material's Ms(T))",
+        "exchange": "film: exchange stiffness, e.g. \"3.7pJ/m\"",
+        "allow_below_band": "film: keep points where the NV lies below the band (true/false; default false)",
     },
     "fixed": {"*": "a number ({re, im} for the complex A, A_tilde, D_deph)"},
     "grid": {"*": "a list of numbers, or {start, stop, num} (linspace), or {start, stop, num, log = true} "
@@ -56,7 +69,16 @@ SCHEMA = {
 }
 _RANGE_KEYS = {"start", "stop", "num", "log"}
 #: parameters whose values may be written with units ("200nm", "4K"): name -> magbell.medium.units kind
-_UNIT_KINDS = {"separation": "length", "temperature": "temperature"}
+_UNIT_KINDS = {"separation": "length", "temperature": "temperature", "height": "length", "field": "field",
+               "chemical_potential": "frequency", "field_angle": "angle", "field_azimuth": "angle",
+               "direction": "angle"}
+#: [medium] keys of the contact-coupling PhysicalSetup (the rest of SCHEMA["medium"] is geometry = "film")
+_CONTACT_KEYS = ("geometry", "material", "qubit", "field", "qubit_frequency", "gap", "gap_offset_field",
+                 "thickness", "cross_section", "eta", "damping")
+_FILM_KINDS = {"thickness": "length", "field": "field", "height": "length", "separation": "length",
+               "temperature": "temperature", "chemical_potential": "frequency", "Ms": "magnetization",
+               "exchange": "exchange", "damping": "dimensionless", "field_angle": "angle",
+               "field_azimuth": "angle", "direction": "angle"}
 _MEDIUM_KINDS = {"field": "field", "qubit_frequency": "frequency", "gap": "frequency", "gap_offset_field": "field",
                  "thickness": "length", "cross_section": "area", "eta": "dimensionless", "damping": "dimensionless"}
 
@@ -64,10 +86,11 @@ _MEDIUM_KINDS = {"field": "field", "qubit_frequency": "frequency", "gap": "frequ
 def _si(where: str, value, kind: str):
     """A number, or a string with a unit converted to SI by magbell.medium.units."""
     if isinstance(value, str):
+        from ..medium.film_setup import parse_angle
         from ..medium.units import parse_quantity
 
         try:
-            return parse_quantity(value, kind, where)
+            return parse_angle(value, where) if kind == "angle" else parse_quantity(value, kind, where)
         except MagbellError as e:
             raise ConfigError(" ".join(str(e).split())) from None
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
@@ -81,6 +104,11 @@ def _medium(table: dict):
     bad = sorted(set(table) - set(SCHEMA["medium"]))
     if bad:
         raise ConfigError(f"unknown key {bad[0]!r} in [medium]; known: {', '.join(SCHEMA['medium'])}")
+    if table.get("geometry") == "film":
+        return _film_medium(table)
+    bad = sorted(set(table) - set(_CONTACT_KEYS))
+    if bad:
+        raise ConfigError(f"[medium] {bad[0]} needs geometry = \"film\" (contact-coupling keys: {', '.join(_CONTACT_KEYS)})")
     kw = {}
     for k, v in table.items():
         if k == "geometry":
@@ -100,6 +128,34 @@ def _medium(table: dict):
         return presets.PhysicalSetup(**kw)
     except MagbellError as e:
         raise ConfigError(f"[medium] {' '.join(str(e).split())}") from None
+
+
+def _film_medium(table: dict):
+    from ..medium.film_setup import FilmSetup
+
+    kw = {}
+    for k, v in table.items():
+        if k == "geometry":
+            continue
+        if k in ("qubit", "qubit_frequency", "gap", "gap_offset_field", "cross_section", "eta"):
+            raise ConfigError(f"[medium] {k} is a key of the contact-coupling geometries, not of geometry = \"film\"")
+        if k in ("material", "nv_axis", "transition"):
+            if not isinstance(v, str):
+                raise ConfigError(f"[medium] {k} must be a string, got {v!r}")
+            kw[k] = v
+        elif k == "allow_below_band":
+            if not isinstance(v, bool):
+                raise ConfigError(f"[medium] allow_below_band must be true or false, got {v!r}")
+            kw[k] = v
+        else:
+            kw[k] = _si(f"[medium] {k}", v, _FILM_KINDS[k])
+    try:
+        return FilmSetup(**kw)
+    except MagbellError as e:
+        raise ConfigError(f"[medium] {' '.join(str(e).split())}") from None
+    except TypeError as e:  # a required key missing
+        missing = [k for k in ("thickness", "field", "height") if k not in kw]
+        raise ConfigError(f"[medium] geometry = \"film\" needs {', '.join(missing) or 'valid keys'} ({e})") from None
 
 
 class ConfigError(InvalidParameterError):
@@ -300,12 +356,16 @@ def load_config(path, max_points: int | None = None) -> SweepConfig:
             if name not in known:
                 raise ConfigError(
                     f"unknown parameter {name!r} in [{table}]; model parameters and derived ones: "
-                    f"{', '.join(PARAMS)}; run options as axes: t, initial, tol; with [medium]: separation"
+                    f"{', '.join(PARAMS)}; run options as axes: t, initial, tol; with [medium]: separation, temperature; "
+                    "with [medium] geometry = \"film\" also direction, height, field, field_angle, field_azimuth, "
+                    "chemical_potential"
                 )
 
         medium = _medium(_table(cfg, "medium")) if "medium" in cfg else None
         if medium is not None:
-            known |= {"separation"}
+            from ._film import medium_param_names
+
+            known |= set(medium_param_names(medium))
 
         fixed = {}
         for k, v in _table(cfg, "fixed").items():

@@ -102,7 +102,7 @@ class Spec:
         if self.medium is not None and not (callable(getattr(self.medium, "couplings", None))
                                             and callable(getattr(self.medium, "describe", None))):
             raise InvalidParameterError(
-                "medium must be a magbell.medium.PhysicalSetup (an object with couplings(separation, "
+                "medium must be a magbell.medium.FilmSetup or PhysicalSetup (an object with couplings(separation, "
                 f"temperature) and describe()), got {type(self.medium).__name__}"
             )
         check_names(set(model_names) | set(fixed), self.medium)

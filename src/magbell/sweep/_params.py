@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from ..model import PLANCK_OVER_BOLTZMANN_K_PER_GHZ, Model
+from ._film import FILM_PARAMS, film_block, is_film, medium_param_names
 
 __all__ = ["MODEL_PARAMS", "DERIVED_PARAMS", "PARAMS", "check_names", "prepare_block", "param_attrs"]
 
@@ -48,6 +49,8 @@ MEDIUM_PARAMS = {
     "separation": ("m", "qubit separation r"),
     "temperature": ("K", "temperature T of the magnet"),
 }
+#: a :class:`magbell.medium.FilmSetup` medium sweeps more (height, field, ...: ``_film.FILM_PARAMS``)
+MEDIUM_PARAMS.update({k: v for k, v in FILM_PARAMS.items() if k not in MEDIUM_PARAMS})
 #: model parameters that may be given together with a medium: they are added to the medium's values
 MEDIUM_ADDITIVE = ("delta", "Delta", "d", "D_deph", "d2", "Jz", "D_dm")
 PARAMS = {**MODEL_PARAMS, **DERIVED_PARAMS}
@@ -66,13 +69,14 @@ def check_names(names, medium=None) -> None:
     """Raise for unknown parameters and for combinations that determine one quantity twice."""
     names = set(names)
     if medium is not None:
-        bad = sorted(n for n in names if n not in MEDIUM_PARAMS and n not in MEDIUM_ADDITIVE)
+        allowed = medium_param_names(medium)
+        bad = sorted(n for n in names if n not in allowed and n not in MEDIUM_ADDITIVE)
         if bad:
             raise InvalidParameterError(
-                f"with a medium, the parameters are {', '.join(MEDIUM_PARAMS)} and the additions "
-                f"{', '.join(MEDIUM_ADDITIVE)}; {bad} are set by the medium or unknown"
+                f"with this medium ({type(medium).__name__}), the parameters are {', '.join(allowed)} and the "
+                f"additions {', '.join(MEDIUM_ADDITIVE)}; {bad} are set by the medium or unknown"
             )
-        if "separation" not in names:
+        if "separation" not in names and not (is_film(medium) and medium.separation is not None):
             raise InvalidParameterError("a medium sweep needs the qubit separation (in the grid or in fixed=)")
         return
     unknown = sorted(n for n in names if n not in PARAMS)
@@ -134,6 +138,12 @@ def _prepare_medium(p: dict, shape: tuple, medium, marks: _Marks) -> dict:
     """Model keyword arguments from a medium's couplings at (separation, temperature) points."""
     from ..errors import MagbellError
 
+    if is_film(medium):  # NV centres above a film: sweep/_film.py
+        kw = film_block(medium, p, shape, marks.note)
+        for k in MEDIUM_ADDITIVE:
+            if k in p:
+                kw[k] = kw[k] + p[k] if k in kw else p[k]
+        return kw
     r = np.broadcast_to(np.asarray(p["separation"], dtype=float), shape)
     T = np.broadcast_to(np.asarray(p.get("temperature", 0.0), dtype=float), shape)
     dim = getattr(medium, "dim", 3)
