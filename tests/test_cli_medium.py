@@ -199,3 +199,15 @@ def test_bad_input_exits_2_with_one_line(runs, case, msg):
 def test_help(runs):
     p = runs["help"]
     assert p.returncode == 0 and "--separation" in p.stdout and "bulk3d" in p.stdout and "JSON keys" in p.stdout
+
+
+def test_help_says_which_model_is_which():
+    """`magbell medium --help` points NV + film users to `magbell medium film` (the dipolar film model,
+    magbell.medium.FilmSetup) and names the --model media as the paper's contact coupling."""
+    from magbell import cli
+
+    p = _inproc(cli, ["medium", "--help"])
+    assert p.returncode == 0
+    text = " ".join(p.stdout.split())
+    assert "magbell medium film" in text and "FilmSetup" in text
+    assert "contact coupling" in text and "PhysicalSetup" in text
