@@ -22,6 +22,7 @@ from .measures import negativity as negativity
 from .measures import populations as populations
 from .measures import purity as purity
 from .model import Model as Model
+from .system import System as System
 from .states import density_matrix as density_matrix
 from .states import ket as ket
 

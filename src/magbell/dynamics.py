@@ -155,7 +155,12 @@ def evolve(
     0.5
     """
     if not isinstance(model, Model):
-        raise InvalidParameterError(f"model must be a magbell.Model, got {type(model).__name__}")
+        from .system import System, evolve_system
+
+        if isinstance(model, System):  # N sites: magbell.system.evolve_system (docs/system.md)
+            return evolve_system(model, initial, times, measures=None if measures is DEFAULT_MEASURES else measures,
+                                 store_states=store_states, chunk_points=chunk_points)
+        raise InvalidParameterError(f"model must be a magbell.Model or a magbell.System, got {type(model).__name__}")
     t = validate_times(times)
     if isinstance(measures, str):
         measures = (measures,)

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import operators as ops
 from .errors import InvalidParameterError, describe_bad_points
-from .superop import dissipator_superop, hamiltonian_superop, sector_basis
+from .superop import sector_basis
 
 __all__ = ["Model", "PLANCK_OVER_BOLTZMANN_K_PER_GHZ"]
 

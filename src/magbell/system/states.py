@@ -1,0 +1,146 @@
+"""Initial states of N sites: u/d strings, superpositions, W / Dicke / singlet, dense kets and density matrices.
+
+Basis: tensor product with site 1 the leftmost factor, |u⟩ = (1, 0), |d⟩ = (0, 1); a u/d string such as
+``"udu"`` names a product state (index = the string read as a binary number with d = 1). Names::
+
+    "udu"                 product state (one letter per site)
+    {"ud": a, "du": b}    superposition Σ amplitude·|string⟩ (must be normalised to 1e-10)
+    "W"                   (1/√N) Σ_i |site i down, the rest up⟩ (one excitation: ↓ is the excited state for Δ > 0)
+    "dicke:k"             symmetric state with k sites down, normalised
+    "singlet:i,j"         (|u_i d_j⟩ − |d_i u_j⟩)/√2 on sites i, j (1-based), the rest up
+                          ("singlet:1,2" for N = 2 is magbell's "singlet")
+
+For N = 2 the two-qubit names of :mod:`magbell.states` (``"singlet"``, ``"phi+"``, ...) work too.
+"""
+
+from __future__ import annotations
+
+import numbers
+from itertools import combinations
+
+import numpy as np
+
+from ..errors import InvalidStateError
+from ..states import STATE_ATOL
+
+__all__ = ["system_density_matrix", "system_density_matrices", "product_index"]
+
+
+def product_index(s: str, N: int) -> int:
+    """Basis index of a u/d string of length N."""
+    if not isinstance(s, str) or len(s) != N or set(s) - {"u", "d"}:
+        raise InvalidStateError(f"a product state is a string of {N} letters u/d (one per site), got {s!r}")
+    return int(s.replace("u", "0").replace("d", "1"), 2)
+
+
+def _named_ket(name: str, N: int) -> np.ndarray:
+    n = 2**N
+    k = np.zeros(n, dtype=complex)
+    if name == "W" or name.startswith("dicke:"):
+        if name == "W":
+            m = 1
+        else:
+            try:
+                m = int(name[6:])
+            except ValueError:
+                raise InvalidStateError(f"dicke:k needs an integer k (0 <= k <= N = {N}), got {name!r}") from None
+            if not 0 <= m <= N:
+                raise InvalidStateError(f"dicke:k needs 0 <= k <= N = {N}, got {name!r}")
+        idx = [sum(1 << (N - 1 - i) for i in c) for c in combinations(range(N), m)]
+        k[idx] = 1 / np.sqrt(len(idx))
+        return k
+    if name.startswith("singlet:"):
+        try:
+            i, j = (int(x) for x in name[8:].split(","))
+        except ValueError:
+            raise InvalidStateError(f"singlet:i,j needs two site numbers (1-based), got {name!r}") from None
+        if not (1 <= i <= N and 1 <= j <= N and i != j):
+            raise InvalidStateError(f"singlet:i,j needs two different sites 1 <= i, j <= N = {N}, got {name!r}")
+        a, b = 1 << (N - i), 1 << (N - j)
+        k[b] = 1 / np.sqrt(2)  # site i up, site j down
+        k[a] = -1 / np.sqrt(2)
+        return k
+    if len(name) == N and not set(name) - {"u", "d"}:
+        k[product_index(name, N)] = 1.0
+        return k
+    if N == 2:
+        from ..states import ket
+
+        return ket(name)
+    raise InvalidStateError(
+        f"unknown initial state {name!r} for N = {N} sites; use a string of {N} letters u/d, 'W', 'dicke:k', "
+        "'singlet:i,j', a dict of u/d strings to amplitudes, a ket or a density matrix"
+    )
+
+
+def _validated_rho(arr: np.ndarray, N: int) -> np.ndarray:
+    n = 2**N
+    if arr.dtype.kind not in "iufc":
+        raise InvalidStateError(f"initial state must be a name, a ket or a density matrix, got dtype {arr.dtype}")
+    arr = arr.astype(complex)
+    if not np.all(np.isfinite(arr)):
+        raise InvalidStateError("initial state contains NaN or inf")
+    big = float(np.max(np.maximum(np.abs(arr.real), np.abs(arr.imag)), initial=0.0))
+    if big > 1e100:
+        raise InvalidStateError(f"initial state has an entry of magnitude {big:.3g}: not a normalised state")
+    if arr.shape in ((n,), (n, 1)):
+        k = arr.reshape(n)
+        norm = np.vdot(k, k).real
+        if abs(norm - 1) > STATE_ATOL:
+            raise InvalidStateError(f"initial ket must be normalised, but <ψ|ψ> = {norm:.6g}")
+        return np.outer(k, k.conj())
+    if arr.shape != (n, n):
+        raise InvalidStateError(
+            f"initial state of N = {N} sites must be a length-{n} ket or a {n}×{n} density matrix, got shape {arr.shape}"
+        )
+    herm = np.max(np.abs(arr - arr.conj().T))
+    if herm > STATE_ATOL:
+        raise InvalidStateError(f"initial density matrix is not Hermitian: max|ρ − ρ†| = {herm:.3g}")
+    tr = np.trace(arr).real
+    if abs(tr - 1) > STATE_ATOL:
+        raise InvalidStateError(f"initial density matrix must have trace 1, but tr ρ = {tr:.12g}")
+    arr = (arr + arr.conj().T) / 2
+    lam = np.linalg.eigvalsh(arr).min()
+    if lam < -STATE_ATOL:
+        raise InvalidStateError(f"initial density matrix is not positive semidefinite: smallest eigenvalue {lam:.3g}")
+    return arr
+
+
+def system_density_matrix(state, N: int) -> np.ndarray:
+    """One initial state of N sites as a validated 2ᴺ × 2ᴺ density matrix (see the module docstring)."""
+    if isinstance(state, str):
+        k = _named_ket(state, N)
+        return np.outer(k, k.conj())
+    if isinstance(state, dict):
+        if not state:
+            raise InvalidStateError("initial superposition is an empty dict")
+        k = np.zeros(2**N, dtype=complex)
+        for s, amp in state.items():
+            if isinstance(amp, (bool, np.bool_, str, bytes)):
+                raise InvalidStateError(f"amplitude of {s!r} must be a number, got {amp!r}")
+            try:
+                a = complex(amp)
+            except (TypeError, ValueError):
+                raise InvalidStateError(f"amplitude of {s!r} must be a number, got {amp!r}") from None
+            k[product_index(s, N)] += a
+        return _validated_rho(k, N)
+    if hasattr(state, "full") and hasattr(state, "dims"):  # QuTiP Qobj, without importing qutip
+        state = state.full()
+        if state.shape[1] == 1:
+            state = state[:, 0]
+    try:
+        arr = np.asarray(state)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidStateError(f"initial state must be a name, a ket or a density matrix, got {state!r}") from None
+    return _validated_rho(arr, N)
+
+
+def system_density_matrices(initial, N: int) -> tuple:
+    """Initial state(s) → (array (S, 2ᴺ, 2ᴺ), several?). A list/tuple of states adds an initial-state axis."""
+    if isinstance(initial, (list, tuple)) and not all(
+        isinstance(x, numbers.Number) and not isinstance(x, (bool, np.bool_)) for x in initial
+    ):  # a list of numbers is one ket
+        if len(initial) == 0:
+            raise InvalidStateError("initial is an empty list of states")
+        return np.stack([system_density_matrix(s, N) for s in initial]), True
+    return system_density_matrix(initial, N)[None], False
