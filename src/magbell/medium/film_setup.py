@@ -139,7 +139,13 @@ class FilmSetup:
         if isinstance(self.nv_axis, (list, tuple, np.ndarray)):
             s(self, "nv_axis", tuple(float(x) for x in np.asarray(self.nv_axis, dtype=float).ravel()))
         s(self, "allow_below_band", bool(self.allow_below_band))
-        self.build()  # validate the film and the qubit once, with a one-line error
+        try:  # validate the film and the qubit once, with a one-line error
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                self.build()
+        except FloatingPointError:
+            raise InvalidParameterError(
+                f"field = {self.field:.6g} T overflows float64 in the film or the NV Hamiltonian (field too large)"
+            ) from None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -204,7 +210,14 @@ class FilmSetup:
         r = self._sep(separation)
         d = self.direction if direction is None else parse_angle(direction, "direction")
         film, q = self.build(temperature=temperature)
-        return pair_noises(film, q, self.height, [[r * math.cos(d), r * math.sin(d)]])[0]
+        try:
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                return pair_noises(film, q, self.height, [[r * math.cos(d), r * math.sin(d)]])[0]
+        except FloatingPointError:
+            raise InvalidParameterError(
+                f"the film's k-space integrals overflow float64 at height = {self.height:.6g} m, field = "
+                f"{self.field:.6g} T (height or field out of range)"
+            ) from None
 
     def _sep(self, separation):
         if separation is None:
@@ -233,7 +246,13 @@ class FilmSetup:
                 from .greens import MarkovWarning
 
                 warnings.simplefilter("ignore", MarkovWarning)
-            return noise.couplings(T, chemical_potential=2 * math.pi * mu, markov_threshold=markov_threshold)
+            try:
+                with np.errstate(over="raise", invalid="raise", divide="raise"):
+                    return noise.couplings(T, chemical_potential=2 * math.pi * mu, markov_threshold=markov_threshold)
+            except FloatingPointError:
+                raise InvalidParameterError(
+                    f"the couplings overflow float64 at temperature = {T:.6g} K, chemical_potential = {mu:.6g} Hz"
+                ) from None
 
     def model(self, separation=None, temperature=None, *, scale=None, **kw):
         """The two-qubit :class:`magbell.Model` (rates 1/s, couplings rad/s, divided by ``scale`` if given)."""

@@ -128,11 +128,15 @@ def film_block(setup, p: dict, shape: tuple, note) -> dict:
         gmask = gmask.reshape(shape)
         B, th, az, h, Tk = (float(x) for x in key)
         try:
-            film, qubit = setup.build(field=B, field_angle=th, field_azimuth=None if az == -1e300 else az,
-                                      temperature=Tk if setup.Ms_depends_on_temperature else setup.temperature)
-            wb = film.band_bottom()[0]
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                film, qubit = setup.build(field=B, field_angle=th, field_azimuth=None if az == -1e300 else az,
+                                          temperature=Tk if setup.Ms_depends_on_temperature else setup.temperature)
+                wb = film.band_bottom()[0]
         except MagbellError as e:
             mark(gmask, " ".join(str(e).split()))
+            continue
+        except FloatingPointError:
+            mark(gmask, f"the film or the NV overflows float64 at field = {B:.6g} T (field too large)")
             continue
         f = qubit.frequency
         if not setup.allow_below_band and f < wb - max(5 * film.damping * f, 1e-3 * wb):
@@ -142,15 +146,21 @@ def film_block(setup, p: dict, shape: tuple, note) -> dict:
         r = v["separation"].reshape(-1)[members]
         d = v["direction"].reshape(-1)[members]
         disp, dinv = np.unique(np.stack([r * np.cos(d), r * np.sin(d)], axis=-1), axis=0, return_inverse=True)
+        overflow = (f"the k-space integrals overflow float64 at height = {h:.6g} m, field = {B:.6g} T "
+                    "(height or field out of range)")
         try:
-            noises = _noises(setup, tuple(key), film, qubit, h, disp)
-        except MagbellError:  # isolate the displacements the quadrature refuses (e.g. too far apart)
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                noises = _noises(setup, tuple(key), film, qubit, h, disp)
+        except (MagbellError, FloatingPointError):  # isolate the displacements refused (e.g. too far apart)
             noises = []
             for j in range(disp.shape[0]):
                 try:
-                    noises.append(_noises(setup, tuple(key), film, qubit, h, disp[j:j + 1])[0])
+                    with np.errstate(over="raise", invalid="raise", divide="raise"):
+                        noises.append(_noises(setup, tuple(key), film, qubit, h, disp[j:j + 1])[0])
                 except MagbellError as e:
                     noises.append(" ".join(str(e).split()))
+                except FloatingPointError:
+                    noises.append(overflow)
         T = v["temperature"].reshape(-1)[members]
         mu = v["chemical_potential"].reshape(-1)[members]
         for m, j, Tm, mum in zip(members, dinv.ravel(), T, mu):
@@ -162,11 +172,18 @@ def film_block(setup, p: dict, shape: tuple, note) -> dict:
                 mark(one, nz)
                 continue
             try:
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
                     warnings.simplefilter("ignore", MarkovWarning)
                     pair = nz.couplings(float(Tm), chemical_potential=2 * math.pi * float(mum)).pair()
             except MagbellError as e:
                 mark(one, " ".join(str(e).split()))
+                continue
+            except FloatingPointError:
+                mark(one, f"the couplings overflow float64 at temperature = {float(Tm):.6g} K, "
+                          f"chemical_potential = {float(mum):.6g} Hz")
+                continue
+            if not all(np.isfinite(complex(pair[k])) for k in _FIELDS):
+                mark(one, "the couplings are not finite in float64 at this point (parameters out of range)")
                 continue
             for k in _FIELDS:
                 kw[k][idx] = pair[k]
