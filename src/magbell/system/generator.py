@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..operators import ID2, SM, SP, SX, SY, SZ, magnetisation
 
@@ -67,6 +66,8 @@ def coefficient_names(n_sites: int) -> tuple:
 
 def site_operator(op: np.ndarray, site: int, n_sites: int) -> sp.csr_matrix:
     """Sparse ``op`` on ``site`` (0-based) of ``n_sites`` qubits, site 0 the leftmost factor."""
+    import scipy.sparse as sp  # lazily: not at `import magbell` time
+
     out = sp.identity(1, dtype=complex, format="csr")
     for k in range(n_sites):
         out = sp.kron(out, sp.csr_matrix(op if k == site else ID2), format="csr")
@@ -74,12 +75,16 @@ def site_operator(op: np.ndarray, site: int, n_sites: int) -> sp.csr_matrix:
 
 
 def _ham_superop(H: sp.spmatrix) -> sp.csr_matrix:
+    import scipy.sparse as sp  # lazily: not at `import magbell` time
+
     eye = sp.identity(H.shape[0], dtype=complex, format="csr")
     return (-1j * (sp.kron(H, eye) - sp.kron(eye, H.T))).tocsr()
 
 
 def _diss_term(On: sp.spmatrix, Om: sp.spmatrix) -> sp.csr_matrix:
     """Superoperator of ρ ↦ O_m†O_n ρ + ρ O_m†O_n − 2 O_n ρ O_m† (the term multiplying h_nm)."""
+    import scipy.sparse as sp  # lazily: not at `import magbell` time
+
     eye = sp.identity(On.shape[0], dtype=complex, format="csr")
     prod = (Om.conj().T @ On).tocsr()
     return (sp.kron(prod, eye) + sp.kron(eye, prod.T) - 2 * sp.kron(On, Om.conj())).tocsr()
@@ -138,6 +143,8 @@ class SectorCoordinates:
 
     def to_real(self) -> sp.csr_matrix:
         """Sparse (n², n²) map vec(ρ) → r (equal to ``sector_basis(N).to_real``)."""
+        import scipy.sparse as sp  # lazily: not at `import magbell` time
+
         n, k = self.n, np.arange(self.row.size)
         ij, ji = self.row * n + self.col, self.col * n + self.row
         d, re, im = self.part == 0, self.part == 1, self.part == 2
@@ -149,6 +156,8 @@ class SectorCoordinates:
 
     def from_real(self) -> sp.csr_matrix:
         """Sparse (n², n²) map r → vec(ρ) (equal to ``sector_basis(N).from_real``)."""
+        import scipy.sparse as sp  # lazily: not at `import magbell` time
+
         n, k = self.n, np.arange(self.row.size)
         ij, ji = self.row * n + self.col, self.col * n + self.row
         d, re, im = self.part == 0, self.part == 1, self.part == 2
@@ -222,6 +231,8 @@ class SectorBlocks:
 def sector_blocks(n_sites: int) -> tuple:
     """:class:`SectorBlocks` for |q| = 0 … N, from :func:`basis_superoperators` (checked: Hermiticity
     preserving, exactly block diagonal in the |q| sectors)."""
+    import scipy.sparse as sp  # lazily: not at `import magbell` time
+
     N = _check_sites(n_sites)
     sc = sector_coordinates(N)
     T, F = sc.to_real(), sc.from_real()
