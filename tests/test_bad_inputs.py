@@ -47,9 +47,25 @@ def test_magnitudes_whose_products_overflow_are_refused(name, value):
         Model(**kw)
 
 
-@pytest.mark.parametrize("value", [1e-320, 5e-324, -1e-310])
-def test_subnormal_parameters_are_accepted(value):
-    """A subnormal rate acts only as rate*t < 1e-12 at any representable time: accepted as given."""
+@pytest.mark.parametrize("name", ["a", "A", "delta", "Jz", "a_tilde", "d"])
+@pytest.mark.parametrize("value", [1e-320, 5e-324, -1e-310, 1e-315j])
+def test_subnormal_parameters_are_refused(name, value):
+    """A subnormal value has lost its precision and the solvers' scalings overflow on it (issue 9 fix-ups:
+    steady_state(Model(a=1e-320)) reported n_stationary = 0, spectrum overflowed): one line naming it."""
+    if isinstance(value, complex) and name != "A":
+        value = value.imag
+    if name in ("a", "a_tilde", "d"):
+        value = abs(value)
+    kw = {"a": 1.0, name: value}
+    with pytest.raises(InvalidParameterError, match=rf"^{name} is subnormal \(below 2\.2e-308\): it has lost its "
+                                                   r"precision; use 0 or a normal number; at "):
+        Model(**kw)
+    ok, why = Model.check(**{**kw, name: [0.0, value]})
+    assert ok.tolist() == [True, False] and why[1].startswith(f"{name} is subnormal")
+
+
+@pytest.mark.parametrize("value", [0.0, -0.0, 2.2250738585072014e-308, 1e-300])
+def test_smallest_normal_and_zero_parameters_are_accepted(value):
     assert float(Model(a=1.0, delta=value).delta) == value
 
 
@@ -203,5 +219,38 @@ def test_derived_subnormal_rates_are_flushed_and_grids_marked_per_point():
     m = Model.detailed_balance(a=1e-10, A=1e-11, ratio=1e-300)
     assert float(m.a_tilde) == 0.0 and complex(m.A_tilde) == 0
     ok, why = Model.check(a=[1.0, 1e200, 1e-320, 2.0], A=[0.5, 0.0, 0.0, 3.0])
-    assert ok.tolist() == [True, False, True, False]
+    assert ok.tolist() == [True, False, False, False]
     assert why[1].startswith("|a| must be <= 1e+150") and why[3].startswith("a >= |A|")
+    assert why[2].startswith("a is subnormal")
+
+
+def test_tiny_normal_rates_give_the_exact_answers():
+    """Issue 9 fix-ups: a = 1e-300 (normal, the smallest scale a user could type after subnormals are refused)
+    in every solver, no warning, the exact answer: the zero-temperature steady state |↑↑> (unique), slowest
+    rate a, and for t <= 1 the evolution of the coherent part alone (a·t = 1e-300 cannot show)."""
+    import warnings
+
+    from magbell import spectrum, steady_state
+    from magbell.monitor import monitor
+    from magbell.postselect import postselect
+    from magbell.trajectories import trajectories
+
+    t = np.array([0.0, 0.5, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        st_ = steady_state(Model(a=1e-300))
+        assert int(st_.n_stationary) == 1 and bool(st_.unique)
+        np.testing.assert_allclose(st_.populations, [1, 0, 0, 0], atol=1e-12)
+        sp = spectrum(Model(a=1e-300))
+        assert int(sp.info["n_stationary"]) == 1 and float(sp.slowest_rate) == pytest.approx(1e-300, rel=1e-12)
+        # the CLI reproducer (3e-308, D 1e-307) moved to the normal range: psi+ stays a Bell state, P = 1
+        p = postselect(Model(a=3e-300, D_dm=1e-299, delta=30), "psi+", t, scheme="subspace")
+        np.testing.assert_allclose(p.success_probability, 1.0, atol=1e-12)
+        np.testing.assert_allclose(p.measures["concurrence"], 1.0, atol=1e-12)
+        for kind in ("periodic", "continuous"):
+            mo = monitor(Model(a=1e-300, A=5e-301, Jz=1e-300), "ud", t, 0.1, kind=kind, store_states=True)
+            np.testing.assert_allclose(mo.success_probability, 1.0, atol=1e-12)
+            np.testing.assert_allclose(np.abs(mo.states[..., 1, 1]), 1.0, atol=1e-12)
+        tr = trajectories(Model(a=1e-300, A=1e-300, Jz=1e-300), "psi+", t, n=3, seed=1)
+        assert int(tr.n_jumps.sum()) == 0
+        np.testing.assert_allclose(np.abs(tr.kets[:, :, 1:3]), 2 ** -0.5, atol=1e-12)

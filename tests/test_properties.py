@@ -19,7 +19,8 @@ from magbell import InvalidParameterError, InvalidStateError, Model
 SETTINGS = dict(deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 TOL = 1e-12
 
-finite = lambda lo, hi: st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False)
+finite = lambda lo, hi: st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False,
+                                 allow_subnormal=False)
 phase = st.one_of(st.just(0.0), st.just(np.pi), finite(0, 2 * np.pi))
 
 

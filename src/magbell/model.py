@@ -481,12 +481,21 @@ class Model:
     def _violations(self) -> list:
         """[(mask, message)] for every violated condition; the message names parameter and condition."""
         out = []
-        # Subnormal values are accepted: they have lost relative precision, but a rate below 2.2e-308 acts
-        # only as a·t < 1e-12 at any representable time, so that imprecision cannot show in a result.
+        # Subnormal values (0 < |x| < 2.2e-308) are refused: they have lost their relative precision, and the
+        # solvers' scalings (1/a, rank decisions relative to the largest rate) overflow or misjudge them.
+        # Derived ã = r·a below the normal range is flushed to 0 by ``flush_subnormal`` (detailed_balance).
+        tiny = np.finfo(float).tiny
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if v is None:
                 continue
+            parts = (v.real, v.imag) if np.iscomplexobj(v) else (v,)
+            sub = np.zeros(self._shape, dtype=bool)
+            for part in parts:
+                sub = sub | np.broadcast_to((part != 0) & (np.abs(part) < tiny), self._shape)
+            if np.any(sub):
+                out.append((sub, f"{f.name} is subnormal (below {tiny:.2g}): it has lost its precision; use 0 or "
+                                 "a normal number", {f.name: v}))
             # |z| without overflow: max(|re|, |im|) decides both bounds up to a factor sqrt(2)
             mag = np.maximum(np.abs(v.real), np.abs(v.imag)) if np.iscomplexobj(v) else np.abs(v)
             huge = np.broadcast_to(mag > MAX_MAGNITUDE, self._shape)
