@@ -238,28 +238,39 @@ def sector_blocks(n_sites: int) -> tuple:
     T, F = sc.to_real(), sc.from_real()
     S = basis_superoperators(N)
     K = len(S)
+    label = np.abs(sc.sign)
+    pos = np.empty(label.size, dtype=int)  # position of each coordinate inside its block
+    for idx in sc.blocks:
+        pos[idx] = np.arange(idx.size)
+    sizes = [idx.size for idx in sc.blocks]
+    rows = [[] for _ in sc.blocks]  # per q: flat index row*n_q + col, coefficient k, value
+    ks = [[] for _ in sc.blocks]
+    vals = [[] for _ in sc.blocks]
+    norms = np.zeros((len(sc.blocks), K))
+    for k, s in enumerate(S):
+        full = (T @ (s @ F)).tocoo()
+        if full.nnz and np.max(np.abs(full.data.imag)) > 1e-14:  # pragma: no cover - structural invariant
+            raise AssertionError("basis superoperator is not Hermiticity preserving")
+        keep = full.data != 0
+        r, c, v = full.row[keep], full.col[keep], full.data[keep].real
+        q = label[r]
+        if np.any(q != label[c]):  # pragma: no cover - structural invariant
+            raise AssertionError("generator is not block diagonal in |q| sectors")
+        for qq in np.unique(q):
+            m = q == qq
+            nq = sizes[qq]
+            rows[qq].append(pos[r[m]] * nq + pos[c[m]])
+            ks[qq].append(np.full(m.sum(), k))
+            vals[qq].append(v[m])
+            colsum = np.bincount(pos[c[m]], weights=np.abs(v[m]), minlength=nq)
+            norms[qq, k] = colsum.max()
     out = []
-    for q, idx in enumerate(sc.blocks):
-        nq = idx.size
-        Fq = F[:, idx]
-        cols = []
-        norms = np.zeros(K)
-        for k, s in enumerate(S):
-            full = (T @ (s @ Fq)).tocoo()  # all rows: the part outside idx must vanish
-            if full.nnz and np.max(np.abs(full.data.imag)) > 1e-14:  # pragma: no cover - structural invariant
-                raise AssertionError("basis superoperator is not Hermiticity preserving")
-            pos = np.full(T.shape[0], -1)
-            pos[idx] = np.arange(nq)
-            keep = np.abs(full.data) > 0
-            r, cidx, v = pos[full.row[keep]], full.col[keep], full.data[keep].real
-            if np.any(r < 0):  # pragma: no cover - structural invariant
-                raise AssertionError("generator is not block diagonal in |q| sectors")
-            blk = sp.csr_matrix((v, (r, cidx)), shape=(nq, nq))
-            norms[k] = float(np.max(np.asarray(abs(blk).sum(axis=0)), initial=0.0))
-            cols.append(sp.csr_matrix((v, (r * nq + cidx, np.zeros(v.size, dtype=int))), shape=(nq * nq, 1)))
-        flat = sp.hstack(cols, format="csr")
+    for q, nq in enumerate(sizes):
+        cat = (lambda x: np.concatenate(x) if x else np.zeros(0))  # noqa: E731
+        flat = sp.csr_matrix((cat(vals[q]), (cat(rows[q]).astype(int), cat(ks[q]).astype(int))), shape=(nq * nq, K))
         rot = np.asarray(flat[:, :N].sum(axis=1)).reshape(nq, nq)
         rot.setflags(write=False)
-        norms.setflags(write=False)
-        out.append(SectorBlocks(q=q, size=nq, flat=flat, rotation=rot, col_norms=norms))
+        nrm = norms[q].copy()
+        nrm.setflags(write=False)
+        out.append(SectorBlocks(q=q, size=nq, flat=flat, rotation=rot, col_norms=nrm))
     return tuple(out)
