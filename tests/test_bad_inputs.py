@@ -254,3 +254,24 @@ def test_tiny_normal_rates_give_the_exact_answers():
         tr = trajectories(Model(a=1e-300, A=1e-300, Jz=1e-300), "psi+", t, n=3, seed=1)
         assert int(tr.n_jumps.sum()) == 0
         np.testing.assert_allclose(np.abs(tr.kets[:, :, 1:3]), 2 ** -0.5, atol=1e-12)
+
+
+def test_monitor_long_periods_are_fast_and_exact_or_refused():
+    """Issue 9 fix-ups: `magbell monitor --tau-m 0.1 --a 1e6` ran for minutes (1e4 substeps repeated in every
+    period). The period map is now built once; at zero temperature the periodic scheme with readout equals
+    Eq. 13 (postselect, scheme="subspace") exactly for every tau_m. Work beyond the limit: one line, before work."""
+    import time
+
+    from magbell.monitor import MAX_PERIODIC_SUBSTEPS, monitor
+    from magbell.postselect import postselect
+
+    m = Model(a=1e5, A=0.5e5, delta=3e4)  # ‖L‖·tau_m = 8e4: the long-period path
+    t = np.array([0.0, 0.2, 0.5])
+    t0 = time.perf_counter()
+    r = monitor(m, "ud", t, 0.1)
+    assert time.perf_counter() - t0 < 20
+    q = postselect(m, "ud", t, scheme="subspace")
+    np.testing.assert_allclose(r.log_success_probability, q.log_success_probability, rtol=1e-12)
+    np.testing.assert_allclose(r.measures["concurrence"], q.measures["concurrence"], atol=1e-12)
+    with pytest.raises(InvalidParameterError, match=rf"substeps .* needed \(limit {MAX_PERIODIC_SUBSTEPS}\)"):
+        monitor(Model(a=1e7), "ud", np.linspace(0, 5, 101), 0.1)

@@ -80,6 +80,10 @@ _NONE = -(2**62)  # exponent of an all-zero part
 MAX_PERIODS = 1e15
 #: the period map's powers T^(2^j) are built up to j = MAX_PERIOD_DOUBLINGS (2^50 > MAX_PERIODS)
 MAX_PERIOD_DOUBLINGS = 50
+#: largest number of two-part substeps (about 0.2 ms each per grid point) a periodic run may need: the period
+#: map's (long periods) plus each reported time's remainder after its last measurement; beyond it a one-line
+#: refusal with the estimate, before any work (issue 9: --a 1e6 --tau-m 0.1 ran for minutes)
+MAX_PERIODIC_SUBSTEPS = 20_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -206,17 +210,53 @@ def _advance_periods(L0, tau, x, lx, dn: int, cache: dict):
             rem >>= 1
             j += 1
         return x, lx
-    # long periods: two-part substeps within each period, projection (drop the outside part) at its end
-    if "blk" not in cache:
-        cache["blk"] = _substep_blocks(L0, tau)
-    blocks, c, m = cache["blk"]
-    if dn * m > MAX_SUBSTEPS:
-        raise InvalidParameterError("times too long for the rates and tau_m (too many substeps)")
-    p, S = x.shape[:2]
+    # long periods: the period map T = [e^{L0 τ}]_{sub,sub} once, from two-part substeps applied to the four
+    # subspace coordinate vectors (each column on its own scale, projection = dropping the outside part at the
+    # period's end), then T applied dn times. Cost m + dn instead of m·dn (issue 9: --a 1e6 --tau-m 0.1 took
+    # minutes with m ~ 1e4 substeps repeated in every period).
+    if "long" not in cache:
+        cache["long"] = _long_period_map(L0, tau)
+    Q, cq = cache["long"]
+    if dn > MAX_SUBSTEPS:
+        raise InvalidParameterError(
+            f"too many measurement periods of norm ‖L‖·tau_m = {gnorm * tau:.3g} ({dn} > {MAX_SUBSTEPS}); "
+            "increase tau_m or shorten the times"
+        )
     for _ in range(dn):
-        xo = np.zeros((p, S, 2))
-        x, lx, _, _ = _two_part(blocks, c, x, lx, xo, np.full((p, S), _NONE), m)
+        x, lx = _apply(Q, cq, x, lx)
     return x, lx
+
+
+def _long_period_map(L0: np.ndarray, tau: float):
+    """(Q, c) with 2^c·Q = [e^{L0 τ}]_{sub,sub} for ‖L0‖·τ > MAX_STEP_NORM, column by column with the
+    two-part stepping (a subspace column far below the leaked weight keeps its digits)."""
+    blocks, c, m = _substep_blocks(L0, tau)
+    p = L0.shape[0]
+    cols = np.broadcast_to(np.eye(4), (p, 4, 4)).copy()  # (p, column k, coordinate i)
+    xs, ls, _, _ = _two_part(blocks, c, cols, np.zeros((p, 4), dtype=np.int64), np.zeros((p, 4, 2)),
+                             np.full((p, 4), _NONE), m)
+    L = np.max(ls, axis=-1)  # (p,)
+    f = np.ldexp(1.0, np.clip(ls - L[:, None], -2000, 0).astype(np.int32))
+    f = np.where(ls == _NONE, 0.0, f)
+    Q = np.swapaxes(xs * f[..., None], -1, -2)  # Q[p, i, k]
+    Q, e = _renorm(Q, (-2, -1))
+    zero = ~np.any(Q != 0, axis=(-2, -1))
+    return Q, np.where(zero | (L == _NONE), 0, L + e).astype(np.int64)
+
+
+def _check_periodic_work(L0: np.ndarray, tau: float, rem: np.ndarray) -> None:
+    """Refuse, before any work, a periodic run whose substeps (the period map's, plus those of each reported
+    time's remainder after its last measurement) exceed MAX_PERIODIC_SUBSTEPS: one line with the estimate and the limit."""
+    with np.errstate(over="ignore"):
+        gnorm = float(np.abs(L0).sum(axis=-2).max())
+        per = gnorm * tau if np.isfinite(tau) else 0.0
+        need = float(np.ceil(per / MAX_STEP_NORM)) if per > MAX_STEP_NORM else 0.0
+        need += float(np.sum(np.where(rem > 0, np.maximum(1.0, np.ceil(gnorm * rem / MAX_STEP_NORM)), 0.0)))
+    if not need <= MAX_PERIODIC_SUBSTEPS:
+        raise InvalidParameterError(
+            f"tau_m too long for the rates: about {need:.3g} substeps of norm {MAX_STEP_NORM:g} needed "
+            f"(limit {MAX_PERIODIC_SUBSTEPS}); lower tau_m, report fewer times, or lower the rates"
+        )
 
 
 def _periods_and_remainders(tt: np.ndarray, tau: float):
@@ -361,6 +401,7 @@ def monitor(
                 f"too many measurement periods (t_max/tau_m = {ratio:.3g} > {MAX_PERIODS:.0e}); increase tau_m"
             )
         n_per, rem = _periods_and_remainders(tt, tau)
+        _check_periodic_work(L0, tau, rem)
         x, lx = xs0, ls0
         done = 0
         cache: dict = {}
