@@ -63,12 +63,23 @@ def ref_generator(Delta, hp, hm, hz, Jp, Jz, Dm):
     return L
 
 
+_EXPM = {}
+
+
+def _expm_cached(L, step):
+    key = (L.tobytes(), step)
+    if key not in _EXPM:
+        _EXPM.clear()
+        _EXPM[key] = expm(L * step)
+    return _EXPM[key]
+
+
 def ref_states(L, rho0, times, step=None):
     """ρ(t) = expm(L t) ρ0; with ``step`` h, every t must be k·h and ρ(kh) = expm(L h)^k ρ0 (one expm)."""
     n = rho0.shape[-1]
     if step is None:
         return np.array([(expm(L * t) @ rho0.reshape(-1)).reshape(n, n) for t in times])
-    E = expm(L * step)
+    E = _expm_cached(L, step)
     ks = np.rint(np.asarray(times) / step).astype(int)
     assert np.allclose(ks * step, times, rtol=1e-15, atol=0)
     v, out = rho0.reshape(-1), {}
@@ -384,3 +395,43 @@ def test_psd_at_rounding_is_accepted_and_upper_triangle_only():
         magbell.evolve(System(Delta=[0.0, 0.0, 0.0]), "uuu", [0.0, 1.0], measures=["concurrence"])
     with pytest.raises(InvalidParameterError, match="t·‖L‖"):
         magbell.evolve(System(Delta=[0.0, 0.0, 0.0], h_plus=np.eye(3)), "ddd", [1e17])
+
+
+def test_hamiltonian_and_jump_operators_match_the_reference():
+    rng = np.random.default_rng(21)
+    N = 3
+    p = random_params(rng, N)
+    s = System(**p)
+    assert np.max(np.abs(s.hamiltonian() - ref_hamiltonian(p["Delta"], p["J_perp"], p["J_z"], p["D"]))) < 1e-15
+    # Σ_k D_{J_k} from the jump operators is the contract's dissipator
+    n = 2**N
+    eye = np.eye(n)
+    Ls = sum(-(np.kron(J.conj().T @ J, eye) + np.kron(eye, (J.conj().T @ J).T) - 2 * np.kron(J, J.conj()))
+             for J in s.jump_operators())
+    H = s.hamiltonian()
+    Ls = Ls - 1j * (np.kron(H, eye) - np.kron(eye, H.T))
+    assert np.max(np.abs(Ls - ref_of(p))) < 1e-13
+    with pytest.raises(InvalidParameterError, match="cannot be indexed"):
+        s[0]
+
+
+@pytest.mark.parametrize("N", [3, 4])
+def test_collective_decay_keeps_the_dark_manifold(N):
+    """h_plus = a·(all ones) has rank one: N − 1 single-excitation states are dark, so from one excitation on
+    site 1 the excitation probability 1 − 1/N survives (issue 11 §5; Dicke subradiance)."""
+    s = System(Delta=np.ones(N), h_plus=np.ones((N, N)))
+    r = magbell.evolve(s, "d" + "u" * (N - 1), [0.0, 40.0])
+    assert abs(r.site_populations[-1].sum() - (1 - 1 / N)) < 1e-12
+    assert abs(r.site_populations[-1, 0] - (1 - 1 / N) ** 2) < 1e-12  # the dark part of |d u…u⟩ on site 1
+
+
+def test_model_system_on_a_grid():
+    rng = np.random.default_rng(31)
+    m = _random_model(rng, (2, 3))
+    s = m.system()
+    assert s.shape == (2, 3)
+    t = np.linspace(0, 2, 5)
+    a = magbell.evolve(m, "phi-", t, store_states=True).states
+    b = magbell.evolve(s, "phi-", t, store_states=True).states
+    assert a.shape == b.shape == (2, 3, 5, 4, 4)
+    assert np.max(np.abs(a - b)) < 1e-14

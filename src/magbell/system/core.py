@@ -157,6 +157,8 @@ class System:
 
     def __getitem__(self, index) -> "System":
         """Index the batch: ``system[3]`` is the system at that batch point."""
+        if self._shape == ():
+            raise InvalidParameterError("a single System (batch shape ()) cannot be indexed")
         kw = {}
         for name in ("Delta",) + BLOCK_NAMES + COUPLING_NAMES:
             v = getattr(self, name)

@@ -110,7 +110,7 @@ def _check_domain(cp: np.ndarray, dbar: np.ndarray, N: int, t_max: float) -> Non
     if absc.size and absc.max() > RATE_MAX:
         p, k = np.argwhere(absc > RATE_MAX)[0]
         raise InvalidParameterError(
-            f"evolve: |{names[k]} − mean(Delta)| = {absc[p, k]:.3g} exceeds {RATE_MAX:.0e}, the largest rate or "
+            f"evolve: |{names[k]}{' − mean(Delta)' if k < N else ''}| = {absc[p, k]:.3g} exceeds {RATE_MAX:.0e}, the largest rate or "
             "energy accepted; rescale the unit of time"
         )
     if t_max <= 0:
