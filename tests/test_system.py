@@ -12,6 +12,8 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.linalg import expm
 
 import magbell
@@ -435,3 +437,33 @@ def test_model_system_on_a_grid():
     b = magbell.evolve(s, "phi-", t, store_states=True).states
     assert a.shape == b.shape == (2, 3, 5, 4, 4)
     assert np.max(np.abs(a - b)) < 1e-14
+
+
+def test_two_site_system_equals_model_at_long_times():
+    """t·‖L‖ = 1e4: both go through the same deflated / double-double paths of magbell.propagate."""
+    rng = np.random.default_rng(41)
+    m = _random_model(rng)
+    t = [0.0, 10.0, 1e3, 1e4]
+    a = magbell.evolve(m, "ud", t, store_states=True).states
+    b = magbell.evolve(m.system(), "ud", t, store_states=True).states
+    assert np.max(np.abs(a - b)) < 1e-13
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, database=None)
+@given(seed=st.integers(0, 2**32 - 1), N=st.integers(1, 3), rank=st.integers(1, 3))
+def test_property_physical_states_and_semigroup(seed, N, rank):
+    """ρ(t) stays a density matrix (trace 1, Hermitian, PSD) for random, possibly rank-deficient blocks, and
+    evolving t1 then t2 equals evolving t1 + t2."""
+    rng = np.random.default_rng(seed)
+    p = random_params(rng, N)
+    p["h_plus"] = random_psd(rng, N, rank=min(rank, N))
+    s = System(**p)
+    rho0 = random_rho(rng, 2**N)
+    r = magbell.evolve(s, rho0, [0.0, 0.7, 1.9, 3.0], store_states=True)
+    st_ = r.states
+    assert np.max(np.abs(np.einsum("tii->t", st_) - 1)) < 1e-13
+    assert np.max(np.abs(st_ - np.conj(np.swapaxes(st_, -1, -2)))) < 1e-15
+    assert np.min(np.linalg.eigvalsh(st_)) > -1e-12
+    assert np.all(r.purity <= 1 + 1e-13) and np.all((r.site_populations > -1e-13) & (r.site_populations < 1 + 1e-13))
+    again = magbell.evolve(s, st_[1], [1.2], store_states=True).states[0]
+    assert np.max(np.abs(again - st_[2])) < 1e-12

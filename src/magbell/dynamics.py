@@ -128,7 +128,8 @@ def evolve(
 
     Parameters
     ----------
-    model : :class:`magbell.Model` (a single model or a grid).
+    model : :class:`magbell.Model` (a single model or a grid); an N-site :class:`magbell.System` is passed on to
+        :func:`magbell.system.evolve_system` (docs/system.md).
     initial : a state name (``"ud"``, ``"singlet"``, ...), a ket, a density matrix, a QuTiP ``Qobj``,
         or a list of those (adds an initial-state axis before the time axis).
     times : 1-D array of non-negative times (any order; a uniform grid such as ``np.linspace`` uses the
