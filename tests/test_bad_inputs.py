@@ -275,3 +275,25 @@ def test_monitor_long_periods_are_fast_and_exact_or_refused():
     np.testing.assert_allclose(r.measures["concurrence"], q.measures["concurrence"], atol=1e-12)
     with pytest.raises(InvalidParameterError, match=rf"substeps .* needed \(limit {MAX_PERIODIC_SUBSTEPS}\)"):
         monitor(Model(a=1e7), "ud", np.linspace(0, 5, 101), 0.1)
+
+
+def test_trajectories_bound_their_jumps_before_starting():
+    """Issue 9 fix-ups: d = 1e6 over t = 5 meant ~1e7 jump rounds (minutes to hours, no bound). The expected
+    jumps of one trajectory are at most 2·λmax(K)·t_max: over the limit, one line naming the limit, at once;
+    raising the limit runs it."""
+    import time
+
+    from magbell.trajectories import trajectories
+
+    m = Model(a=30, A=1e-300, delta=0.5, d=1e6)
+    t0 = time.perf_counter()
+    with pytest.raises(InvalidParameterError, match=r"jumps per trajectory expected .* exceeds "
+                                                   r"max_jumps_per_trajectory = 10000"):
+        trajectories(m, "ud", [0, 2.5, 5], n=1, seed=1)
+    assert time.perf_counter() - t0 < 1
+    with pytest.raises(InvalidParameterError, match=r"jumps expected in all .* exceeds max_events = 1000"):
+        trajectories(Model(a=1, d=10), "ud", [0, 5], n=100, seed=1, max_events=1000)
+    r = trajectories(Model(a=1, d=10), "ud", [0, 0.01], n=2, seed=1, max_jumps_per_trajectory=50)
+    assert r.n == 2
+    with pytest.raises(InvalidParameterError, match="max_jumps_per_trajectory"):
+        trajectories(Model(a=1), "ud", [0, 1], n=1, max_jumps_per_trajectory=0)

@@ -209,12 +209,15 @@ def test_monitor_contract(argv):
     check(argv)
 
 
-# Rates stay <= 30 here (the hostile 1e150 and up are refused by the accuracy domain at once):
-# `magbell trajectories --a 30 --A 1e-300 --delta 0.5 --d 1e6 --t-max 5 --points 3 --n 1 --seed 1` runs for
-# minutes (~1e7 dephasing jumps per trajectory, no bound on the expected number of jumps; issue 9 §2,
-# trajectories.py, another engineer's area), so rates like 1e6 are not drawn until that is bounded.
+# Rates up to 1e6 are drawn as good values: `magbell trajectories --a 30 --A 1e-300 --delta 0.5 --d 1e6 --t-max 5
+# --points 3 --n 1 --seed 1` (minutes before: ~1e7 jumps) is refused before it starts by the bound
+# 2·λmax(K)·t_max on the jumps per trajectory (trajectories.MAX_JUMPS_PER_TRAJECTORY).
+_TRAJ_RATE = numbers([0.1, 1, 2, 30, 1e3, 1e6], hostile=True)
+
+
 @SETTINGS
-@given(argv_for("trajectories", {**model_options(), **time_options(points=(1, 2, 3)),
+@given(argv_for("trajectories", {**model_options(), "--a": _TRAJ_RATE, "--d": _TRAJ_RATE, "--at": _TRAJ_RATE,
+                                 **time_options(points=(1, 2, 3)),
                                  "--n": numbers([1, 2, 10, 20], ints=True),
                                  "--seed": numbers([0, 1, 7, 123], ints=True),
                                  "--select": st.sampled_from(["no-jump", "all", "no-J3", "no-J3,J4", "J9", "",
