@@ -40,7 +40,9 @@ from . import __version__
 from .dynamics import evolve as _evolve
 from .errors import InvalidParameterError, MagbellError, NonUniqueSteadyStateError
 from .measures import MEASURES
-from .model import Model, flush_subnormal
+from ._params import COMPLEX_PARAMS, MODEL_NAMES, add_cli_options, by_name, detailed_balance_rates
+from ._params import thermal_ratio as _thermal_ratio
+from .model import Model
 from .paper import PRINTERS, REPRODUCE_JOBS, fig2_data, figS1a_data, reproduce
 from .states import BELL_STATES, STATE_NAMES, ket
 from .steady import spectrum as _spectrum
@@ -66,10 +68,8 @@ MAX_POINTS = 1_000_000
 #: measures ``evolve``/``steady`` always report
 BASE_MEASURES = ("concurrence", "populations")
 POPULATION_LABELS = ("p_uu", "p_ud", "p_du", "p_dd")
-_COMPLEX_FIELDS = ("A", "A_tilde", "D_deph")
-_FIELD_ORDER = (
-    "a", "A", "a_tilde", "A_tilde", "delta", "Delta", "d", "D_deph", "Jz", "Jperp", "D_dm", "a2", "a_tilde2", "d2",
-)
+_COMPLEX_FIELDS = COMPLEX_PARAMS  # both from the parameter schema, magbell._params
+_FIELD_ORDER = MODEL_NAMES
 # Entanglement counted as persisting forever (lifetime = inf) when C(inf) exceeds this.
 _STEADY_C_ATOL = 1e-9
 
@@ -184,47 +184,11 @@ def _model_parent() -> argparse.ArgumentParser:
     g = p.add_argument_group(
         "model parameters (paper's symbols, one common unit of rate/energy, hbar = 1; Eqs. 1-6, S38)"
     )
-    g.add_argument("--a", dest="a", type=real, required=True, metavar="a",
-                   help="local relaxation a (jump sigma+, towards |up>); qubit 1's if --a2 is given (required)")
-    g.add_argument("--A", dest="A", type=real, default=0.0, metavar="A",
-                   help="dissipative coupling A (|A| when --A-phase is given); needs a >= |A| (default 0)")
-    g.add_argument("--A-phase", dest="A_phase", type=real, default=None, metavar="PHI",
-                   help="phase phi of A in radians: A = |A| e^{i phi}; an explicit --At gets the same phase "
-                        "(A~ = |A~| e^{i phi}), and so does A~ = r A under --ratio/--temperature (default 0)")
-    g.add_argument("--at", dest="a_tilde", type=real, default=None, metavar="a~",
-                   help="reverse local process a~ (jump sigma-) (default 0, i.e. zero temperature)")
-    g.add_argument("--At", dest="A_tilde", type=real, default=None, metavar="A~",
-                   help="reverse dissipative coupling A~; needs a~ >= |A~| (default 0)")
-    g.add_argument("--delta", dest="delta", type=real, default=0.0, metavar="delta",
-                   help="local-field asymmetry delta = (Delta1 - Delta2)/2 (default 0)")
-    g.add_argument("--Delta", dest="Delta", type=real, default=0.0, metavar="Delta",
-                   help="mean splitting Delta = (Delta1 + Delta2)/2 (only adds phases to coherences; default 0)")
-    g.add_argument("--Jz", dest="Jz", type=real, default=0.0, metavar="Jz",
-                   help="coherent Ising coupling Jz sigma1z sigma2z (default 0)")
-    g.add_argument("--Jperp", dest="Jperp", type=real, default=0.0, metavar="Jperp",
-                   help="coherent XY coupling Jperp (sigma1x sigma2x + sigma1y sigma2y) (default 0)")
-    g.add_argument("--D", dest="D_dm", type=real, default=0.0, metavar="D",
-                   help="Dzyaloshinskii-Moriya coupling D z.(sigma1 x sigma2) (default 0)")
-    g.add_argument("--d", dest="d", type=real, default=0.0, metavar="d",
-                   help="local pure dephasing d; qubit 1's if --d2 is given (default 0)")
-    g.add_argument("--D-deph", dest="D_deph", type=real, default=0.0, metavar="DEPH",
-                   help="nonlocal dephasing (fraktur D), needs d >= |D-deph| (default 0)")
-    g.add_argument("--a2", dest="a2", type=real, default=None, metavar="a2",
-                   help="qubit 2's local relaxation when it differs from --a (then a*a2 >= |A|^2)")
-    g.add_argument("--at2", dest="a_tilde2", type=real, default=None, metavar="a~2",
-                   help="qubit 2's a~ when it differs from --at")
-    g.add_argument("--d2", dest="d2", type=real, default=None, metavar="d2",
-                   help="qubit 2's local dephasing when it differs from --d")
     t = p.add_argument_group(
-        "detailed balance (instead of --at/--At): a~ = r a, A~ = r A (and a~2 = r a2), r = exp(-beta Delta)"
+        "detailed balance (instead of --a-tilde/--A-tilde): a~ = r a, A~ = r A (and a~2 = r a2), r = exp(-beta Delta)"
     )
-    t.add_argument("--ratio", dest="ratio", type=real, default=None, metavar="r",
-                   help="Boltzmann ratio r = exp(-beta Delta), 0 <= r <= 1")
-    t.add_argument("--temperature", dest="temperature", type=real, default=None, metavar="T_K",
-                   help="temperature in kelvin; needs --Delta-GHz (beta Delta = h f / k_B T)")
-    t.add_argument("--Delta-GHz", dest="Delta_GHz", type=real, default=None, metavar="f",
-                   help="mean qubit splitting as a frequency in GHz, for --temperature only "
-                        "(does not set --Delta, whose unit is the model's own)")
+    # generated from the one parameter schema (magbell._params), like the sweep's keys
+    add_cli_options(g, t, real)
     return p
 
 
@@ -234,10 +198,9 @@ def _check_finite(name: str, flag: str, value) -> None:
 
 
 def thermal_ratio(ratio=None, temperature=None, Delta_GHz=None) -> float:
-    """r = e^{-βΔ} from ``ratio`` or from ``temperature`` [K] and ``Delta_GHz``, validated by
-    :meth:`magbell.Model.detailed_balance` (its formula and its error messages)."""
-    m = Model.detailed_balance(a=1.0, ratio=ratio, temperature=temperature, Delta_GHz=Delta_GHz)
-    return float(m.a_tilde)
+    """r = e^{-βΔ} from ``ratio`` or from ``temperature`` [K] and ``Delta_GHz``: the one implementation of
+    :mod:`magbell._params` that :meth:`magbell.Model.detailed_balance` uses (formula and error messages)."""
+    return float(_thermal_ratio(ratio=ratio, temperature=temperature, Delta_GHz=Delta_GHz))
 
 
 def model_from_args(args) -> tuple[Model, dict]:
@@ -251,10 +214,16 @@ def model_from_args(args) -> tuple[Model, dict]:
         raise _fail("--Delta-GHz is only used together with --temperature")
     if args.temperature is not None and args.Delta_GHz is None:
         raise _fail("--temperature needs --Delta-GHz (the mean qubit splitting in GHz, beta Delta = h f / k_B T)")
+    if args.A_over_a is not None:
+        _check_finite("A_over_a", "--A-over-a", args.A_over_a)
+        if args.A is not None:
+            raise _fail("give either --A or --A-over-a (A = A_over_a * a), not both")
+    A_abs = args.A_over_a * args.a if args.A_over_a is not None else (0.0 if args.A is None else args.A)
+    A = A_abs * phase
     if thermal:
         if args.ratio is not None and args.temperature is not None:
             raise _fail("give either --ratio or --temperature (with --Delta-GHz), not both")
-        given = [f for f, v in (("--at", args.a_tilde), ("--At", args.A_tilde), ("--at2", args.a_tilde2)) if v is not None]
+        given = [by_name(n).shown for n in ("a_tilde", "A_tilde", "a_tilde2") if getattr(args, n) is not None]
         if given:
             how = "--ratio" if args.ratio is not None else "--temperature"
             raise _fail(
@@ -266,15 +235,15 @@ def model_from_args(args) -> tuple[Model, dict]:
             "temperature_K": args.temperature,
             "Delta_GHz": args.Delta_GHz,
         }
-        a_tilde = float(flush_subnormal(r * args.a))  # e^{-700} * 1e-10 is 0 here, not a refused subnormal
-        A_tilde_abs = float(flush_subnormal(r * args.A))
-        a_tilde2 = None if args.a2 is None else float(flush_subnormal(r * args.a2))
+        # the one implementation (magbell._params), as Model.detailed_balance and the sweep: A~ = r A keeps
+        # the phase of A; e^{-700} * 1e-10 is 0 here, not a refused subnormal
+        db = detailed_balance_rates(r, args.a, A, args.a2)
+        a_tilde, A_tilde = float(db["a_tilde"]), complex(db["A_tilde"])
+        a_tilde2 = None if args.a2 is None else float(db["a_tilde2"])
     else:
         a_tilde = 0.0 if args.a_tilde is None else args.a_tilde
-        A_tilde_abs = 0.0 if args.A_tilde is None else args.A_tilde
+        A_tilde = (0.0 if args.A_tilde is None else args.A_tilde) * phase
         a_tilde2 = args.a_tilde2
-    A = args.A * phase
-    A_tilde = A_tilde_abs * phase
     model = Model(
         a=args.a,
         A=A,

@@ -27,20 +27,19 @@ from functools import lru_cache
 import numpy as np
 
 from . import operators as ops
+from ._params import COMPLEX_PARAMS, PLANCK_OVER_BOLTZMANN_K_PER_GHZ, THERMAL_FIXED, flush_subnormal
+from ._params import detailed_balance_rates, thermal_ratio
 from .errors import InvalidParameterError, describe_bad_points
 from .superop import sector_basis
 
 __all__ = ["Model", "PLANCK_OVER_BOLTZMANN_K_PER_GHZ"]
-
-#: h / k_B in kelvin per GHz: β·h·f = PLANCK_OVER_BOLTZMANN_K_PER_GHZ · f[GHz] / T[K]
-PLANCK_OVER_BOLTZMANN_K_PER_GHZ = 6.62607015e-34 * 1e9 / 1.380649e-23
 
 # Relative slack for the PSD bounds: a >= |A| is accepted when |A| exceeds a by at most a few
 # ulps, so that A = r*a computed in floating point (detailed balance) is not rejected.
 _BOUND_RTOL = 8 * np.finfo(float).eps
 
 _REAL_FIELDS = ("delta", "Delta", "a", "a_tilde", "d", "Jz", "Jperp", "D_dm", "a2", "a_tilde2", "d2")
-_COMPLEX_FIELDS = ("A", "A_tilde", "D_deph")
+_COMPLEX_FIELDS = COMPLEX_PARAMS  # from the one parameter schema, magbell._params
 _RATE_FIELDS = ("a", "a2", "a_tilde", "a_tilde2", "d", "d2")
 
 # Operator list O of Eq. (3), in the paper's order.
@@ -222,16 +221,6 @@ def _as_array(name: str, value, complex_ok: bool) -> np.ndarray:
     arr = np.array(arr, copy=True)
     arr.setflags(write=False)
     return arr
-
-
-def flush_subnormal(x):
-    """``x`` with subnormal parts set to 0: for derived rates such as ã = r·a at very low temperature, where
-    the absolute change (< 2.2e-308) is far below anything the solvers resolve."""
-    x = np.asarray(x)
-    tiny = np.finfo(float).tiny
-    if np.iscomplexobj(x):
-        return np.where(np.abs(x.real) < tiny, 0.0, x.real) + 1j * np.where(np.abs(x.imag) < tiny, 0.0, x.imag)
-    return np.where(np.abs(x) < tiny, 0.0, x)
 
 
 def _has_bool(value) -> bool:
@@ -430,52 +419,32 @@ class Model:
         Delta_GHz=None,
         **others,
     ) -> "Model":
-        """Model in thermal equilibrium: ``ã = r a``, ``Ã = r A`` with ``r = e^{-βΔ}`` (paper after Eq. 6).
+        """Model in thermal equilibrium: ``ã = r a``, ``Ã = r A`` (phase of A kept) and, when ``a2`` is
+        given, ``ã2 = r a2``, with ``r = e^{-βΔ}`` (paper after Eq. 6 and Suppl. S35 text; pure dephasing
+        d, 𝔇 is zero-frequency noise and not tied by it). One implementation: :mod:`magbell._params`,
+        which the CLI and the sweep use too.
 
         Give either ``ratio`` (r, 0 ≤ r ≤ 1) or ``temperature`` in kelvin together with the mean qubit
-        splitting ``Delta_GHz`` as a frequency in GHz (βΔ = h f / k_B T). ``others`` are passed to
-        :class:`Model` (``delta``, ``Jz``, ...). ``Delta_GHz`` does not set ``Model.Delta``: the model's
-        energies are in the user's own unit.
+        splitting ``Delta_GHz`` as a frequency in GHz (βΔ = h f / k_B T; −0 K is 0 K, r = 0). ``others`` are
+        passed to :class:`Model` (``delta``, ``Jz``, ``a2``, ...). ``Delta_GHz`` does not set ``Model.Delta``:
+        the model's energies are in the user's own unit.
 
         >>> m = Model.detailed_balance(a=30.0, A=30.0, ratio=0.1)
         >>> float(m.a_tilde), float(m.A_tilde.real)
         (3.0, 3.0)
+        >>> float(Model.detailed_balance(a=1, a2=2, A=0.5, ratio=0.5).a_tilde2)
+        1.0
         """
-        for bad in ("a_tilde", "A_tilde"):
+        for bad in THERMAL_FIXED:
             if bad in others:
                 raise InvalidParameterError(f"{bad} is fixed by detailed balance; do not pass it to detailed_balance()")
-        if (ratio is None) == (temperature is None):
-            raise InvalidParameterError("detailed_balance() needs exactly one of ratio= or temperature= (with Delta_GHz=)")
-        if ratio is not None:
-            if Delta_GHz is not None:
-                raise InvalidParameterError("Delta_GHz is only used with temperature=, not with ratio=")
-            r = _as_array("ratio", ratio, complex_ok=False)
-            bad = (r < 0) | (r > 1)
-            if np.any(bad):
-                raise InvalidParameterError(
-                    "ratio = e^{-βΔ} must satisfy 0 <= ratio <= 1 (positive temperature), violated at "
-                    + describe_bad_points(bad, {"ratio": r})
-                )
-        else:
-            if Delta_GHz is None:
-                raise InvalidParameterError("temperature= needs Delta_GHz= (the mean qubit splitting in GHz)")
-            T = _as_array("temperature", temperature, complex_ok=False)
-            f = _as_array("Delta_GHz", Delta_GHz, complex_ok=False)
-            if np.any(T < 0):
-                raise InvalidParameterError(
-                    "temperature must be >= 0 K, violated at " + describe_bad_points(T < 0, {"temperature": T})
-                )
-            if np.any(f <= 0):
-                raise InvalidParameterError(
-                    "Delta_GHz must be > 0, violated at " + describe_bad_points(f <= 0, {"Delta_GHz": f})
-                )
-            T = T + 0.0  # -0 K is 0 K (zero temperature, r = 0), not a division by -0
-            with np.errstate(divide="ignore", over="ignore"):
-                x = PLANCK_OVER_BOLTZMANN_K_PER_GHZ * f / T  # +inf at T = 0 or f/T beyond float: r = 0
-            r = np.exp(-x)
+        r = thermal_ratio(ratio=ratio, temperature=temperature, Delta_GHz=Delta_GHz)
         a_arr = _as_array("a", a, complex_ok=False)
         A_arr = _as_array("A", A, complex_ok=True)
-        return cls(a=a_arr, A=A_arr, a_tilde=flush_subnormal(r * a_arr), A_tilde=flush_subnormal(r * A_arr), **others)
+        a2 = others.pop("a2", None)
+        a2_arr = None if a2 is None else _as_array("a2", a2, complex_ok=False)
+        derived = detailed_balance_rates(r, a_arr, A_arr, a2_arr)
+        return cls(a=a_arr, A=A_arr, a2=a2_arr, **derived, **others)
 
     # ------------------------------------------------------------------ validation
     def _violations(self) -> list:

@@ -13,37 +13,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._params import COMPLEX_PARAMS, DERIVED_SCHEMA, MODEL_SCHEMA, QUBIT2_PARAMS, THERMAL_FIXED
+from .._params import boltzmann_ratio, detailed_balance_rates, sweep_table, thermal_violations
 from ..errors import InvalidParameterError
-from ..model import PLANCK_OVER_BOLTZMANN_K_PER_GHZ, Model
+from ..model import Model
 from ._film import FILM_PARAMS, film_block, is_film, medium_param_names
 
 __all__ = ["MODEL_PARAMS", "DERIVED_PARAMS", "PARAMS", "check_names", "prepare_block", "param_attrs"]
 
-#: model parameters: name -> (kind, description); kind "rate" (the user's rate/energy unit) or "1"
-MODEL_PARAMS = {
-    "a": ("rate", "local relaxation a (jump sigma+, towards |up>); qubit 1's if a2 is given"),
-    "A": ("rate", "dissipative coupling A (Eq. 4), needs a >= |A|"),
-    "a_tilde": ("rate", "reverse local process a~ (jump sigma-); qubit 1's if a_tilde2 is given"),
-    "A_tilde": ("rate", "reverse dissipative coupling A~, needs a~ >= |A~|"),
-    "delta": ("rate", "local-field asymmetry delta = (Delta1 - Delta2)/2"),
-    "Delta": ("rate", "mean splitting Delta = (Delta1 + Delta2)/2"),
-    "d": ("rate", "local pure dephasing d; qubit 1's if d2 is given"),
-    "D_deph": ("rate", "nonlocal dephasing (fraktur D), needs d >= |D_deph|"),
-    "Jz": ("rate", "coherent Ising coupling Jz sigma1z sigma2z (S38)"),
-    "Jperp": ("rate", "coherent XY coupling Jperp (sigma1x sigma2x + sigma1y sigma2y) (S38)"),
-    "D_dm": ("rate", "Dzyaloshinskii-Moriya coupling D z.(sigma1 x sigma2) (S38)"),
-    "a2": ("rate", "qubit 2's local relaxation"),
-    "a_tilde2": ("rate", "qubit 2's reverse local process"),
-    "d2": ("rate", "qubit 2's local dephasing"),
-}
+#: model parameters: name -> (kind, description); kind "rate" (the user's rate/energy unit) or "1".
+#: Generated from the one parameter schema (magbell._params), as the CLI's model options are.
+MODEL_PARAMS = sweep_table(MODEL_SCHEMA)
 #: derived parameters: name -> (units, description)
-DERIVED_PARAMS = {
-    "ratio": ("1", "Boltzmann ratio r = exp(-beta Delta): a~ = r a, A~ = r A (detailed balance)"),
-    "temperature": ("K", "temperature T (with Delta_GHz): r = exp(-h f / k_B T)"),
-    "Delta_GHz": ("GHz", "qubit splitting f as a frequency, for temperature only"),
-    "A_over_a": ("1", "|A|/a: A = A_over_a * a"),
-    "A_phase": ("rad", "phase phi of A (and A~): A = |A| exp(i phi)"),
-}
+DERIVED_PARAMS = sweep_table(DERIVED_SCHEMA)
 #: parameters of a magnetic medium (``run(..., medium=setup)``, a :class:`magbell.medium.PhysicalSetup`)
 MEDIUM_PARAMS = {
     "separation": ("m", "qubit separation r"),
@@ -54,8 +36,8 @@ MEDIUM_PARAMS.update({k: v for k, v in FILM_PARAMS.items() if k not in MEDIUM_PA
 #: model parameters that may be given together with a medium: they are added to the medium's values
 MEDIUM_ADDITIVE = ("delta", "Delta", "d", "D_deph", "d2", "Jz", "D_dm")
 PARAMS = {**MODEL_PARAMS, **DERIVED_PARAMS}
-_COMPLEX = ("A", "A_tilde", "D_deph")
-_QUBIT2 = ("a2", "a_tilde2", "d2")
+_COMPLEX = COMPLEX_PARAMS
+_QUBIT2 = QUBIT2_PARAMS
 
 
 def param_attrs(name: str, unit: str, medium: bool = False) -> dict:
@@ -93,7 +75,7 @@ def check_names(names, medium=None) -> None:
     if ("temperature" in names) != ("Delta_GHz" in names):
         raise InvalidParameterError("temperature and Delta_GHz go together: r = exp(-h Delta_GHz / k_B temperature)")
     if thermal:
-        clash = [n for n in ("a_tilde", "A_tilde", "a_tilde2") if n in names]
+        clash = [n for n in THERMAL_FIXED if n in names]
         if clash:
             raise InvalidParameterError(
                 f"{', '.join(clash)} cannot be combined with {thermal[0]}: detailed balance fixes a~ = r a, A~ = r A"
@@ -111,12 +93,9 @@ def _derived_violations(p: dict, shape: tuple) -> list:
         if np.any(mask):
             out.append((mask, msg))
 
-    if "ratio" in p:
-        r = p["ratio"]
-        bad("ratio", (r < 0) | (r > 1), "ratio = e^{-beta Delta} must satisfy 0 <= ratio <= 1 (positive temperature)")
-    if "temperature" in p:
-        bad("temperature", p["temperature"] < 0, "temperature must be >= 0 K")
-        bad("Delta_GHz", p["Delta_GHz"] <= 0, "Delta_GHz must be > 0")
+    # the same conditions and messages as Model.detailed_balance and the CLI (magbell._params)
+    for mask, msg, _ in thermal_violations(p.get("ratio"), p.get("temperature"), p.get("Delta_GHz")):
+        bad(None, mask, msg)
     return out
 
 
@@ -215,13 +194,9 @@ def prepare_block(params: dict, shape: tuple, medium=None) -> tuple:
     if "ratio" in p:
         r = p["ratio"]
     elif "temperature" in p:
-        with np.errstate(divide="ignore"):
-            r = np.exp(-PLANCK_OVER_BOLTZMANN_K_PER_GHZ * p["Delta_GHz"] / p["temperature"])
-    if r is not None:
-        kw["a_tilde"] = r * kw["a"]
-        kw["A_tilde"] = r * kw.get("A", 0.0)
-        if "a2" in kw:
-            kw["a_tilde2"] = r * kw["a2"]
+        r = boltzmann_ratio(p["temperature"], p["Delta_GHz"])  # -0 K is 0 K; no overflow warning
+    if r is not None:  # the one detailed-balance implementation (magbell._params), as Model and the CLI
+        kw.update(detailed_balance_rates(r, kw["a"], kw.get("A", 0.0), kw.get("a2")))
     return _check_and_replace(kw, shape, marks)
 
 
