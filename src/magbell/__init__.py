@@ -49,6 +49,21 @@ from .postselect import postselect_spectrum as postselect_spectrum  # noqa: E402
 from .robustness import RobustnessResult as RobustnessResult  # noqa: E402
 from .trajectories import TrajectoryResult as TrajectoryResult  # noqa: E402
 
-# subpackages (imported last: they use the names above)
-from . import medium as medium  # noqa: E402
-from . import sweep as sweep  # noqa: E402
+# Heavy subpackages load on first use (PEP 562): ``magbell.medium.X``, ``from magbell import medium`` and
+# ``import magbell.medium`` all work, but ``import magbell`` does not pay for scipy.integrate/special/optimize
+# (medium), the sweep machinery or sensing until they are touched.
+_LAZY_SUBMODULES = ("medium", "sweep", "sensing")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
