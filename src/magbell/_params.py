@@ -25,7 +25,7 @@ from .errors import InvalidParameterError, describe_bad_points
 
 __all__ = [
     "Param", "MODEL_SCHEMA", "DERIVED_SCHEMA", "SCHEMA", "MODEL_NAMES", "COMPLEX_PARAMS", "QUBIT2_PARAMS",
-    "RATE_PARAMS", "THERMAL_FIXED", "PLANCK_OVER_BOLTZMANN_K_PER_GHZ", "flush_subnormal", "thermal_violations",
+    "RATE_PARAMS", "THERMAL_FIXED", "by_name", "PLANCK_OVER_BOLTZMANN_K_PER_GHZ", "flush_subnormal", "thermal_violations",
     "boltzmann_ratio", "thermal_ratio", "detailed_balance_rates", "add_cli_options", "sweep_table", "cli_flags",
 ]
 
