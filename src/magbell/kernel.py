@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._domain import generator_norm
+from ._graded import RESOLUTION_FACTOR, graded_eigvals
 from .model import COEFFICIENT_NAMES, basis_blocks, basis_superoperators
 from .superop import block0_complex_map, complex_block, sector_elements
 
@@ -42,19 +43,38 @@ TRACE_FUNCTIONAL = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0])
 def svd_kernel_projector(L: np.ndarray, tol_abs: np.ndarray):
     """Spectral projector onto ker L along range L, batched; also the kernel mask.
 
-    With L = U diag(s) Vᵀ, right null vectors are the columns of V and left null vectors the columns of
-    U with s < tol. P0 = V_k (U_kᵀ V_k)⁻¹ U_kᵀ, computed for a variable kernel size by padding the
+    With E·L = U diag(s) Vᵀ (E: the row equilibration of :func:`_row_equilibration`, which leaves the
+    kernel unchanged), right null vectors are the columns of V and left null vectors those of E U with
+    s < tol. P0 = V_k (U_kᵀ E V_k)⁻¹ U_kᵀ E, computed for a variable kernel size by padding the
     non-kernel directions with an identity block.
     """
-    U, s, Vt = np.linalg.svd(L)
+    E = _row_equilibration(L)
+    U, s, Vt = np.linalg.svd(E[..., None] * L)
     V = np.swapaxes(Vt, -1, -2)
     mask = s < tol_abs[:, None]
     w = mask.astype(float)
     Vw = V * w[:, None, :]
-    Uw = U * w[:, None, :]
+    Uw = E[..., None] * U * w[:, None, :]  # left null vectors of E·L, mapped back to those of L
     K = np.swapaxes(Uw, -1, -2) @ Vw + np.eye(L.shape[-1]) * (1 - w)[:, None, :]
     P0 = Vw @ np.linalg.solve(K, np.swapaxes(Uw, -1, -2))
     return P0, mask, U, V
+
+
+def _row_equilibration(L: np.ndarray, cap=1e100) -> np.ndarray:
+    """Row weights E (P, n) that raise every non-zero row of L to the largest row's 1-norm, by at most
+    ``cap`` (scalar or (P,)).
+
+    Ranks are then decided relative to each coordinate's own rates: with dephasing d = 1e12 on the
+    coherences and relaxation a = 1 on the populations, a threshold tol·‖L‖ = 4e3 would count every
+    population rate as zero (issue 9); E·L has the same kernel as L and its population rows have the
+    coherences' scale. Exactly zero rows stay zero (for matrices formed exactly, ``c @ basis``, a row
+    is zero only where it is structurally so). A matrix carrying rounding noise ν·‖L‖ in its zero entries
+    (a similarity transform) needs ``cap ≤ tol/(64 ν)``, so amplified noise stays below the threshold.
+    """
+    rn = np.abs(L).sum(axis=-1)
+    top = rn.max(axis=-1, keepdims=True)
+    cap = np.asarray(cap, dtype=float).reshape(-1, 1) if np.ndim(cap) else cap
+    return np.where(rn > 0, np.maximum(np.minimum(top / np.where(rn > 0, rn, 1.0), cap), 1.0), 1.0)
 
 
 def structural_zeros(L: np.ndarray, x: np.ndarray, tol_abs: np.ndarray | None = None) -> np.ndarray:
@@ -310,15 +330,18 @@ def _eigvec_inverse(VR: np.ndarray) -> np.ndarray:
         return np.linalg.pinv(VR)
 
 
-def complex_kernel_projector(C: np.ndarray, tol_abs: np.ndarray):
+def complex_kernel_projector(C: np.ndarray, tol_abs: np.ndarray, equilibrate=None):
     """Spectral projector onto ker C along range C for complex (P, n, n) stacks, and the kernel sizes.
 
     Kernel: singular values below ``tol_abs`` (P,). P0 = V_k (U_kᴴ V_k)⁻¹ U_kᴴ, padded like
-    :func:`svd_kernel_projector`.
+    :func:`svd_kernel_projector`. ``equilibrate``: None, or the cap of the row equilibration (decide on
+    E·C, :func:`_row_equilibration`): 1e100 for matrices whose zero entries are exact, tol/(64·eps)
+    relative to the noise for those formed by a similarity transform.
     """
-    U, s, Vh = np.linalg.svd(C)
+    E = _row_equilibration(C, equilibrate) if equilibrate is not None else np.ones(C.shape[:-1])
+    U, s, Vh = np.linalg.svd(E[..., None] * C)
     V = np.conj(np.swapaxes(Vh, -1, -2))
-    Uh = np.conj(np.swapaxes(U, -1, -2))
+    Uh = np.conj(np.swapaxes(U, -1, -2)) * E[:, None, :]
     w = (s < np.asarray(tol_abs)[:, None]).astype(float)
     Vw = V * w[:, None, :]
     Uhw = Uh * w[:, :, None]
@@ -333,7 +356,10 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
     a list, per q, of dicts in the product-basis coordinates of :func:`magbell.superop.sector_elements`:
     ``P`` (P, n, n) complex kernel projectors, ``k`` (P,) their ranks, ``ev`` (P, n) eigenvalues,
     ``coef`` (P, n, n) with ``coef @ z`` the components of z along the eigenvectors of ``ev``, ``osc``
-    (P, n) the eigenvalues on the imaginary axis other than 0 (undamped oscillations).
+    (P, n) the eigenvalues on the imaginary axis other than 0 (undamped oscillations); ``ev_graded``
+    (P, n) the same eigenvalues computed with their scales split apart (:mod:`magbell._graded`; for
+    rates, in no particular order) and ``res`` (P, n) the absolute resolution of each of them (0 where
+    there is no dissipator: frequencies exact).
     """
     c = np.asarray(c, dtype=float)
     tol_abs = np.asarray(tol_abs, dtype=float)
@@ -356,6 +382,12 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
         Pf = np.zeros((Pn, n, n), dtype=complex)
         coef = np.zeros((Pn, n, n), dtype=complex)
         ev = np.zeros((Pn, n), dtype=complex)
+        evg = np.zeros((Pn, n), dtype=complex)
+        res = np.zeros((Pn, n))
+        # rounding of the transforms (eigenframe rotation of the ↑↓/↓↑ pair, cluster decoupling T):
+        # ~eps·‖D‖ in every entry, so no eigenvalue is resolved below that where either was applied
+        rotated = np.abs(V[:, 1, 2]) > 0
+        noise = RESOLUTION_FACTOR * np.finfo(float).eps * np.abs(Dq).sum(axis=1).max(axis=1)
         k = np.zeros(Pn, dtype=int)
         for perm, slices, pts in _clusters(p @ w.T, G):
             centres, B, T = _decouple(Dq[pts], w, p[pts], perm, slices)
@@ -364,16 +396,34 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
             VRinv = np.zeros((pts.size, n, n), dtype=complex)
             evp = np.zeros((pts.size, n), dtype=complex)
             t = tol_abs[pts]
+            # the transforms leave ~eps·‖D‖ in every entry: small rows are raised by at most t/(64 eps ‖D‖)
+            nD = np.abs(Dq[pts]).sum(axis=1).max(axis=1)
+            floor = 1e3 * np.finfo(float).eps * nD
             for ci, s in enumerate(slices):
                 Bc = B[:, s, s]
                 cen = centres[:, ci]
                 mu, VR = np.linalg.eig(Bc)
                 evp[:, s] = 1j * cen[:, None] + mu
+                mg, rg = graded_eigvals(Bc)  # the rates, with their scales split apart
+                sub_e, sub_r = evg[pts], res[pts]
+                sub_e[:, perm[s]] = 1j * cen[:, None] + mg
+                noisy = rotated[pts] | (len(slices) > 1)
+                sub_r[:, perm[s]] = np.where(noisy[:, None], np.maximum(rg, noise[pts, None]), rg)
+                evg[pts], res[pts] = sub_e, sub_r
                 VRinv[:, s, s] = _eigvec_inverse(VR)
                 near = np.abs(cen) <= 2 * (np.linalg.norm(Bc, axis=(1, 2)) + t)
                 if np.any(near):
                     m_ = s.stop - s.start
-                    Pc, kc = complex_kernel_projector(1j * cen[near, None, None] * np.eye(m_) + Bc[near], t[near])
+                    Cc = 1j * cen[near, None, None] * np.eye(m_) + Bc[near]
+                    # the threshold on this cluster's own scale where that is smaller than the
+                    # dissipator's (a cluster of slow populations next to dephased coherences), but
+                    # above the transforms' noise ~eps·‖D‖; small rows raised by at most tc/(64 eps ‖D‖)
+                    nc = np.abs(Cc).sum(axis=-2).max(axis=-1)
+                    tc = np.maximum(t[near] * np.minimum(1.0, nc / np.where(nD[near] > 0, nD[near], 1.0)), floor[near])
+                    tc = np.where(nD[near] > 0, tc, t[near])
+                    with np.errstate(divide="ignore", over="ignore"):
+                        cap = np.where(nD[near] > 0, tc / (64 * np.finfo(float).eps * nD[near]), 1.0)
+                    Pc, kc = complex_kernel_projector(Cc, tc, equilibrate=cap)
                     sub = Pp[near]
                     sub[:, s, s] = Pc
                     Pp[near] = sub
@@ -386,6 +436,8 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
             ev[pts] = evp
         osc = (np.abs(ev.real) < tol_abs[:, None]) & (np.abs(ev) >= tol_abs[:, None])
         if np.any(pure):
+            evg[pure] = 1j * (p[pure] @ w.T)
+            res[pure] = 0.0
             # no dissipator at all: L = -i[H, ·] is diagonal in the eigenframe, and a frequency is zero
             # iff it vanishes to the rounding of its own integer combination of (Δ, 𝒥z, r) — not
             # relative to the largest energy (𝒥z = 1e12 must not freeze a rotation at frequency 2δ = 2)
@@ -397,7 +449,7 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
             k[pure] = zero.sum(axis=1)
             osc[pure] = ~zero
         Sqh = np.conj(np.swapaxes(Sq, 1, 2))
-        out.append(dict(P=Sq @ Pf @ Sqh, k=k, ev=ev, coef=coef @ Sqh, osc=osc))
+        out.append(dict(P=Sq @ Pf @ Sqh, k=k, ev=ev, coef=coef @ Sqh, osc=osc, ev_graded=evg, res=res))
     return out
 
 
@@ -444,15 +496,19 @@ def tolerance_scales(c: np.ndarray, tol: np.ndarray):
     return s, fast
 
 
-def stationary_blocks(c: np.ndarray, r0: np.ndarray, tol_rel: np.ndarray, sb):
+def stationary_blocks(c: np.ndarray, r0: np.ndarray, tol_rel: np.ndarray, sb, per_block: bool = False):
     """Projected block coordinates {q: (P, S, n_q)}, kernel dimensions (P,), converges (P, S), and the
-    indices of the points whose results are worth checking (degenerate candidates, eigenframe points)."""
+    indices of the points whose results are worth checking (degenerate candidates, eigenframe points).
+
+    ``per_block``: kernel dimensions as (P, 3) instead, the nullity of sector q = 0, 1, 2 (sector −q has
+    the same; the total is k0 + 2 k1 + 2 k2) — what :func:`magbell.spectrum` counts as zero eigenvalues.
+    """
     P, S = c.shape[0], r0.shape[0]
     scale, fast = tolerance_scales(c, tol_rel)
     tol_abs = tol_rel * scale
     L0 = generator_block(c, 0)  # Δ and 𝒥z do not act on |q| = 0
     rb = {q: np.zeros((P, S, idx.size)) for q, idx in enumerate(sb.blocks)}
-    dims = np.zeros(P, dtype=int)
+    dims = np.zeros((P, 3), dtype=int)
     converges = np.ones((P, S), dtype=bool)
     check = []
     for pts, path in ((np.flatnonzero(~fast), "batched"), (np.flatnonzero(fast), "frame")):
@@ -466,6 +522,8 @@ def stationary_blocks(c: np.ndarray, r0: np.ndarray, tol_rel: np.ndarray, sb):
             check.append(pts)
         for q in rb:
             rb[q][pts] = rb_p[q]
+    if not per_block:
+        dims = dims[:, 0] + 2 * dims[:, 1:].sum(axis=1)
     return rb, dims, converges, np.concatenate(check)
 
 
@@ -483,12 +541,19 @@ def _stationary_batched(c, L0, r0, tol_abs, sb, scale):
     L'_q shifted by exactly iqΔ, so Δ never enters a rank decision nor the real part of an eigenvalue.
     """
     P, S = c.shape[0], r0.shape[0]
-    P0_0, dims0, cand0 = block0_projector(L0, tol_abs, scale)
-    dims = dims0.copy()
+    # thresholds relative to each block's own scale where it is smaller than the dissipator's (e.g.
+    # dephasing 1e12 of the |q| ≥ 1 coherences next to rates ~1 in block 0)
+    tol_rel = tol_abs / np.maximum(scale, np.finfo(float).tiny)
+    n0 = np.abs(L0).sum(axis=-2).max(axis=-1)
+    s0 = np.where(n0 > 0, np.minimum(scale, n0), scale)
+    t0 = tol_rel * s0
+    P0_0, dims0, cand0 = block0_projector(L0, t0, s0)
+    dims = np.zeros((P, 3), dtype=int)
+    dims[:, 0] = dims0
     # Stationary coherences (|q| ≥ 1 kernels) and purely imaginary eigenvalues both need a degenerate
     # block 0 (see docs/numerics.md), so the |q| ≥ 1 blocks are only built and examined at those points.
     cand = cand0[dims0[cand0] >= 2] if cand0.size else cand0
-    t = tol_abs[cand]
+    t = t0[cand]
     cp = c[cand].copy()
     cp[:, DELTA_COLUMN] = 0.0
     rb = {}
@@ -498,7 +563,7 @@ def _stationary_batched(c, L0, r0, tol_abs, sb, scale):
         if q == 0:
             rb[0] = np.einsum("pij,sj->psi", P0_0, x)  # unique points: x has exact zeros already
             if cand0.size:
-                rb[0][cand0] = structural_zeros(L0[cand0], rb[0][cand0], tol_abs[cand0])
+                rb[0][cand0] = structural_zeros(L0[cand0], rb[0][cand0], t0[cand0])
             if cand.size:  # purely imaginary non-zero eigenvalues that the initial state populates
                 ev, VR = np.linalg.eig(L0[cand])
                 osc = (np.abs(ev.real) < t[:, None]) & (np.abs(ev.imag) >= t[:, None])
@@ -511,12 +576,14 @@ def _stationary_batched(c, L0, r0, tol_abs, sb, scale):
             continue
         Cp = complex_block(generator_block(cp, q))  # (Pc, n, n): L'_q without Δ
         n = Cp.shape[-1]
+        nq = np.abs(Cp).sum(axis=-2).max(axis=-1)
+        t = tol_rel[cand] * np.where(nq > 0, np.minimum(scale[cand], nq), scale[cand])
         shift = 1j * q * c[cand, DELTA_COLUMN]
         far = np.abs(q * c[cand, DELTA_COLUMN]) > 2 * (np.linalg.norm(Cp, axis=(-2, -1)) + t)
         C = np.where(far[:, None, None], np.eye(n), Cp + shift[:, None, None] * np.eye(n))
-        Pq, k = complex_kernel_projector(C, t)
+        Pq, k = complex_kernel_projector(C, t, equilibrate=1e100)
         Pq = np.where(far[:, None, None], 0.0, Pq * reachable(C))
-        dims[cand] += 2 * np.where(far, 0, k)
+        dims[cand, q] = np.where(far, 0, k)
         z = x[:, 0::2] + 1j * x[:, 1::2]  # (S, n)
         zp = np.einsum("pij,sj->psi", Pq, z)
         out = np.zeros((cand.size, S, idx.size))
@@ -539,11 +606,30 @@ def _stationary_frame(c, L0, r0, t, sb):
     P, S = c.shape[0], r0.shape[0]
     rb = {}
     conv = np.ones((P, S), dtype=bool)
-    dims = secs[0]["k"] + 2 * sum(sec["k"] for sec in secs[1:])
+    dims = np.stack([sec["k"] for sec in secs], axis=1)
     for q, (idx, sec) in enumerate(zip(sb.blocks, secs)):
         x = r0[:, idx]
         if q == 0:
             P0r = (Finv @ sec["P"] @ F).real * reachable(L0)
+            # (only where block 0 itself is not Hamiltonian-dominated: 𝒥z and Δ do not act there, δ, 𝒥⊥
+            # and D do, and there the frame's projector is the accurate one)
+            h0 = 4 * np.abs(c[:, [COEFFICIENT_NAMES.index(k) for k in ("delta", "Jperp", "D_dm")]]).sum(axis=1)
+            pop = np.abs(L0[:, :4, :4]).sum(axis=-2).max(axis=-1)
+            one = np.flatnonzero((dims[:, 0] == 1) & (h0 <= PHASE_RATIO_MAX * pop))
+            if one.size:
+                # a one-dimensional block-0 kernel: the stationary state from the bordered solve with
+                # compensated refinement (exact entries; the frame's transforms leave ~eps·‖D‖/rate in
+                # the projector where the dissipator spans many scales, e.g. d = 1e12 against a = 1)
+                ell = TRACE_FUNCTIONAL
+                sp = np.abs(L0[one, :4, :4]).sum(axis=-2).max(axis=-1)
+                sp = np.where(sp > 0, sp, np.abs(L0[one]).sum(axis=-2).max(axis=-1))
+                u = (ell / 4)[None, :] * np.where(sp > 0, sp, 1.0)[:, None]
+                M = L0[one] + u[:, :, None] * ell[None, None, :]
+                try:
+                    xs = _bordered_solve(L0[one], M, u, ell, refine=np.ones(one.size, dtype=bool))
+                    P0r[one] = xs[:, :, None] * ell[None, None, :]
+                except np.linalg.LinAlgError:  # pragma: no cover - keep the frame's projector
+                    pass
             rb[0] = structural_zeros(L0, np.einsum("pij,sj->psi", P0r, x), t)
             z = x @ F.T
         else:

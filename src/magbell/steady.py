@@ -34,6 +34,7 @@ from .errors import (
     describe_bad_points,
 )
 from ._domain import check_domain
+from ._graded import RESOLUTION_FACTOR, graded_eigvals
 from .kernel import (
     DELTA_COLUMN,
     frame_sectors,
@@ -44,7 +45,7 @@ from .kernel import (
 from .model import COEFFICIENT_NAMES, Model, basis_blocks
 from .results import MeasureAccess
 from .states import as_density_matrices
-from .superop import complex_block, sector_basis
+from .superop import complex_block, sector_basis, sector_elements
 
 __all__ = ["steady_state", "SteadyStateResult", "spectrum", "Spectrum", "dark_states", "conserved_quantities"]
 
@@ -261,7 +262,8 @@ def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
     Each gives a pure stationary state |ψ><ψ| (the singlet for ``|A| = a``, paper Eq. 10). Returns an
     array of shape (n_dark, 4) (orthonormal kets, eigenvectors of H within the dark subspace).
 
-    The common kernel K of the jumps is decided on the jumps' scale and its H-invariance on the scale of
+    The common kernel K of the jumps is decided on the jumps' rows normalised to unit length (so a jump
+    of rate 1e-12 counts next to dephasing of rate 1e12) and its H-invariance on the scale of
     H'' = H + ΔM/2 − 𝒥z σ1zσ2z (M = Σσz). K is exactly invariant under M and under σ1zσ2z (every jump
     is a combination of single-site σ± of one kind, which anticommute with σ1zσ2z and shift M, or of σz),
     so neither the mean splitting Δ nor 𝒥z — pure phases — decides anything: within K the joint
@@ -280,8 +282,12 @@ def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
     sJ = np.abs(J).max(initial=0)
     sH = np.abs(Hp).max(initial=0)
     if sJ > 0:
-        _, s, Vh = np.linalg.svd(J)
-        K = Vh[np.sum(s > tol * sJ) :].conj().T  # (4, k): common kernel of all jumps
+        # rows normalised first: the kernel is that of every row, whatever its rate (dephasing 1e12
+        # next to relaxation 1e-12 must not make the relaxation jumps count as zero)
+        rn = np.linalg.norm(J, axis=1)
+        Jn = J[rn > 0] / rn[rn > 0, None]
+        _, s, Vh = np.linalg.svd(Jn)
+        K = Vh[np.sum(s > tol) :].conj().T  # (4, k): common kernel of all jumps
     else:
         K = np.eye(4, dtype=complex)
     for _ in range(4):
@@ -347,13 +353,22 @@ class Spectrum:
 def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
     """Eigenvalues of the Liouvillian and derived rates (batched).
 
+    Zero eigenvalues are *counted*, not thresholded: in each sector q exactly as many eigenvalues are
+    0 as the kernel of that sector has dimensions, decided by the same projector machinery as
+    :func:`steady_state` (``info["n_stationary"]`` equals its ``n_stationary`` at the same ``tol``);
+    every other eigenvalue is a decay, however slow — or, only where the stationary state is not unique,
+    possibly an undamped oscillation (real part within the eigensolver's resolution), which is not a
+    decay. Eigenvalues are computed with rates of different scales split apart exactly
+    (:mod:`magbell._graded`: dephasing 1e12 against relaxation 1 resolves the slow rates to ~eps·1, not
+    eps·1e12), the mean splitting Δ as the exact shift iqΔ, Hamiltonian-dominated points in the
+    eigenframe of H. A decay rate below its resolution (128·eps times the scale of the block it is
+    computed from; also eps·‖D‖ on the eigenframe path) at a point with a unique stationary state is
+    refused with :class:`~magbell.errors.InvalidParameterError` rather than reported wrong.
+
     Eigenvalues near exceptional points have the usual sqrt(eps) sensitivity (they are only used for
-    rates and the regime here); use :func:`magbell.evolve` for exact dynamics there. The mean splitting
-    Δ shifts eigenvalues by exactly ±iqΔ and never changes a rate; Hamiltonian-dominated points are
-    decomposed in the eigenframe of H (see the module docstring), so decay rates are exact to ~eps times
-    the dissipator's scale however large Δ, δ or 𝒥z are. ``tol``: a number, 0 < tol < 1; rates below
-    tol·scale count as 0 (scale: the spectral radius of L without Δ, or the dissipator's where the
-    Hamiltonian dominates).
+    rates and the regime here); use :func:`magbell.evolve` for exact dynamics there. ``tol``: a number,
+    0 < tol < 1: the kernel tolerance (as in :func:`steady_state`); sqrt(tol) relative to a mode's own
+    scale groups coalescing modes for ``regime`` and ``entanglement_rate``.
 
     >>> import magbell
     >>> sp = magbell.spectrum(magbell.Model(a=1.0, A=0.8, delta=[0.0, 0.8, 1.5]))
@@ -361,6 +376,8 @@ def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
     ['overdamped', 'critical', 'underdamped']
     >>> round(float(sp.entanglement_lifetime[0]), 12)   # 1/(2(a − |A|)) at δ = 0
     2.5
+    >>> round(float(magbell.spectrum(magbell.Model(a=1.0, A=0.5, d=1e9)).slowest_rate), 9)
+    2.0
     """
     if not isinstance(model, Model):
         raise InvalidParameterError(f"model must be a magbell.Model, got {type(model).__name__}")
@@ -369,61 +386,106 @@ def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
         one = spectrum(Model(a=1.0), tol=tol)
         z = {k: np.zeros(model.shape + np.shape(getattr(one, k)), dtype=np.asarray(getattr(one, k)).dtype)
              for k in ("eigenvalues", "slowest_rate", "entanglement_rate", "entanglement_lifetime", "regime")}
-        return Spectrum(**z, info=one.info)
+        return Spectrum(**z, info=dict(one.info, n_stationary=np.zeros(model.shape, dtype=int)))
     P = model.size
     c = model.coefficients().reshape(P, len(COEFFICIENT_NAMES))
     check_domain(c, None, what="spectrum")
+    sb = sector_basis(2)
+    trace_state = np.zeros((1, 16))
+    trace_state[0, sb.blocks[0][:4]] = 0.25
+    _, kq, _, _ = stationary_blocks(c, trace_state, np.full(P, float(tol)), sb, per_block=True)
     scale, fast = tolerance_scales(c, np.full(P, float(tol)))
-    e0 = np.zeros((P, 6), dtype=complex)
-    ev = np.zeros((P, 16), dtype=complex)
+    nq = [len(e) for e in sector_elements(2)]
+    ev = [np.zeros((P, n), dtype=complex) for n in nq]
+    res = [np.zeros((P, n)) for n in nq]
     o = np.flatnonzero(~fast)
-    if o.size:  # Δ factored out exactly: eigenvalues of L'_q shifted by iqΔ (and their conjugates)
-        e0[o] = np.linalg.eigvals(generator_block(c[o], 0))
+    if o.size:  # Δ factored out exactly: eigenvalues of L'_q shifted by iqΔ
+        ev[0][o], res[0][o] = graded_eigvals(generator_block(c[o], 0))
         cp = c[o].copy()
         cp[:, DELTA_COLUMN] = 0.0
-        parts = [e0[o]]
-        radius = np.abs(e0[o]).max(axis=1)
-        for q in range(1, len(basis_blocks())):
-            e = np.linalg.eigvals(complex_block(generator_block(cp, q)))
-            radius = np.maximum(radius, np.abs(e).max(axis=1))
-            e = e + 1j * q * c[o, DELTA_COLUMN, None]
-            parts += [e, np.conj(e)]
-        ev[o] = np.concatenate(parts, axis=1)
-        # thresholds relative to the spectral radius of L' (Δ removed; within PHASE_RATIO_MAX of the
-        # dissipator's scale here), as the rounding of eig and the splitting of defective clusters are
-        scale[o] = np.where(radius > 0, radius, scale[o])
+        for q in range(1, len(nq)):
+            e, r = graded_eigvals(complex_block(generator_block(cp, q)))
+            ev[q][o], res[q][o] = e + 1j * q * c[o, DELTA_COLUMN, None], r
     f = np.flatnonzero(fast)
     if f.size:  # Hamiltonian ≫ dissipator: exact eigenframe clusters
         secs = frame_sectors(c[f], tol * scale[f])
-        e0[f] = secs[0]["ev"]
-        ev[f] = np.concatenate([e0[f]] + [x for sec in secs[1:] for x in (sec["ev"], np.conj(sec["ev"]))], axis=1)
-    order = np.argsort(-ev.real, axis=1, kind="stable")
-    ev = np.take_along_axis(ev, order, axis=1)
-    ev_blocks = [e0]
+        for q, sec in enumerate(secs):
+            ev[q][f], res[q][f] = sec["ev_graded"], sec["res"]
+    # the kernel: in sector q, the kq eigenvalues nearest 0 are exactly 0
+    kern = []
+    for q in range(len(nq)):
+        rank = np.argsort(np.argsort(np.abs(ev[q]), axis=1, kind="stable"), axis=1)
+        z = rank < kq[:, q, None]
+        ev[q] = np.where(z, 0.0, ev[q])
+        kern.append(z)
+    n_stat = kq[:, 0] + 2 * kq[:, 1:].sum(axis=1)
+    unique = n_stat == 1
+    rates, live = [], []
+    for q in range(len(nq)):
+        g = -ev[q].real
+        resolved = g > res[q]
+        unresolved = ~kern[q] & ~resolved
+        bad = unresolved & unique[:, None]
+        if np.any(bad):
+            p_, i_ = np.argwhere(bad)[0]
+            where = "" if model.shape == () else f" (at {int(bad.any(axis=1).sum())} of {P} grid points, first flat index {p_})"
+            raise InvalidParameterError(
+                f"spectrum: a decay rate {max(g[p_, i_], 0.0):.3g} is below the eigensolver's resolution "
+                f"{res[q][p_, i_]:.3g} (~128·eps times the rate scale {res[q][p_, i_] / (128 * np.finfo(float).eps):.3g} "
+                f"it is computed at: rates spanning more than ~1/(128·eps) = 3.5e13){where}"
+            )
+        rates.append(g)
+        live.append(~kern[q] & resolved)  # decays; the rest are 0 or undamped oscillations (degenerate points)
+    slow = np.full(P, np.inf)
+    for q in range(len(nq)):
+        slow = np.minimum(slow, np.where(live[q], rates[q], np.inf).min(axis=1))
+    allev = np.concatenate([ev[0]] + [x for q in range(1, len(nq)) for x in (ev[q], np.conj(ev[q]))], axis=1)
+    order = np.argsort(-allev.real, axis=1, kind="stable")
+    allev = np.take_along_axis(allev, order, axis=1)
 
-    rate = -ev.real
-    slow = np.where(rate > tol * scale[:, None], rate, np.inf).min(axis=1)
-    # block 0: drop the slowest mode (the stationary state carrying the trace), keep the rest
-    e0 = ev_blocks[0]
-    o0 = np.argsort(-e0.real, axis=1, kind="stable")
-    e0 = np.take_along_axis(e0, o0, axis=1)[:, 1:]
-    r0 = np.maximum(-e0.real, 0.0)
-    eps = np.sqrt(tol) * scale[:, None]
-    near = np.abs(r0 - r0[:, :1]) <= eps
-    # a defective cluster (δ = |A|: a Jordan block) splits by ~eps^(1/k); its mean rate is exact
-    ent = np.sum(r0 * near, axis=1) / np.sum(near, axis=1)
-    ent = np.where(ent > tol * scale, ent, 0.0)
+    # block 0: the slowest decays (the stationary mode carrying the trace removed); 0 where ker is larger
+    g0 = np.where(live[0], rates[0], np.inf)
+    s_loc = res[0] / (RESOLUTION_FACTOR * np.finfo(float).eps)  # each mode's own scale
+    i0 = np.argmin(g0, axis=1)
+    gmin = np.take_along_axis(g0, i0[:, None], axis=1)
+    width = np.sqrt(tol) * np.take_along_axis(s_loc, i0[:, None], axis=1)
+    with np.errstate(invalid="ignore"):  # inf − inf where block 0 has no decay
+        near = live[0] & (np.abs(g0 - gmin) <= width)
+    with np.errstate(invalid="ignore"):
+        ent = np.where(near, rates[0], 0.0).sum(axis=1) / np.maximum(near.sum(axis=1), 1)
+    ent = np.where((kq[:, 0] == 1) & near.any(axis=1), ent, 0.0)
+    osc = np.any(near & (np.abs(ev[0].imag) > width), axis=1)
+    real_near = near & (np.abs(ev[0].imag) <= width)
+    n_real = real_near.sum(axis=1)
+    crit = (n_real >= 2) & ~osc
+    if np.any(crit):  # coalescing real modes: critical only if defective (δ = |A|: a Jordan block)
+        crit[crit] = _defective(generator_block(c[crit], 0), gmin[crit, 0], n_real[crit])
+    # a defective cluster splits by ~eps^(1/k) and its mean rate is exact; distinct (semisimple) modes
+    # decay apart and the slowest sets the long-time decay
+    ent = np.where(crit | osc, ent, np.where(ent > 0, gmin[:, 0], 0.0))
     with np.errstate(divide="ignore"):
         life = 1.0 / ent
-    osc = np.any(near & (np.abs(e0.imag) > eps), axis=1)
-    n_real = np.sum(near & (np.abs(e0.imag) <= eps), axis=1)
-    regime = np.where(osc, "underdamped", np.where(n_real >= 2, "critical", "overdamped"))
+    regime = np.where(osc, "underdamped", np.where(crit, "critical", "overdamped"))
     shape = model.shape
     return Spectrum(
-        eigenvalues=ev.reshape(shape + (16,)),
+        eigenvalues=allev.reshape(shape + (16,)),
         slowest_rate=slow.reshape(shape),
         entanglement_rate=ent.reshape(shape),
         entanglement_lifetime=life.reshape(shape),
         regime=regime.reshape(shape),
-        info={"tol": tol},
+        info={"tol": tol, "n_stationary": n_stat.reshape(shape)},
     )
+
+
+def _defective(L0: np.ndarray, rate: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Whether the k eigenvalues of L0 (P, 6, 6) nearest −rate are a defective cluster: their unit
+    eigenvectors are nearly parallel (σ_min < 1e-2; at δ = |A| they are parallel to ~1e-8), where a
+    semisimple pair — e.g. the ↑↓ and ↓↑ populations decaying apart under strong dephasing — has
+    eigenvectors at a finite angle."""
+    out = np.zeros(L0.shape[0], dtype=bool)
+    for p in range(L0.shape[0]):
+        e, V = np.linalg.eig(L0[p])
+        idx = np.argsort(np.abs(e + rate[p]))[: k[p]]
+        Vk = V[:, idx] / np.linalg.norm(V[:, idx], axis=0)
+        out[p] = np.linalg.svd(Vk, compute_uv=False)[-1] < 1e-2
+    return out
