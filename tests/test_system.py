@@ -239,20 +239,29 @@ def test_evolve_matches_dense_expm(N):
             assert np.max(np.abs(r.purity[k] - np.einsum("tij,tji->t", ref, ref).real)) < TOL
 
 
-def test_evolve_long_times_double_double_path():
-    """t·‖L‖ ≫ 1e3: the |q| = 0 block of N = 3 goes to the double-double path (its trace kernel is not
-    deflated for N ≠ 2); the state approaches the stationary state of the dense reference."""
-    rng = np.random.default_rng(7)
-    p = random_params(rng, 3)
-    L = ref_of(p)
-    w, v = np.linalg.eig(L)
-    k = np.argmin(np.abs(w))
-    rho_ss = v[:, k].reshape(8, 8)
-    rho_ss = rho_ss / np.trace(rho_ss)
-    r = magbell.evolve(System(**p), "ddu", [0.0, 1e3, 1e4], store_states=True)
-    assert r.info["dd_points"] > 0
-    assert np.max(np.abs(r.states[-1] - rho_ss)) < 1e-10
-    assert abs(np.trace(r.states[-1]) - 1) < 1e-13
+@pytest.mark.parametrize("N", [3, 4])
+def test_evolve_long_times_deflated_and_double_double(N):
+    """t·‖L‖ ≫ 1e3: the |q| = 0 block's trace kernel is deflated for N ≠ 2 (magbell.system.evolve); the
+    result equals scipy's expm at intermediate times and the reference stationary state at long times, and
+    a weak coupling (h_minus 1e-9 of the rest) sends the point to the double-double path instead."""
+    rng = np.random.default_rng(7 + N)
+    p = random_params(rng, N)
+    n = 2**N
+    for weak in (False, True) if N == 3 else (False,):  # the dd path of the 70×70 block costs seconds
+        if weak:
+            p = dict(p, h_minus=1e-9 * p["h_minus"])
+        L = ref_of(p)
+        w, v = np.linalg.eig(L)
+        rho_ss = v[:, np.argmin(np.abs(w))].reshape(n, n)
+        rho_ss = rho_ss / np.trace(rho_ss)
+        t = np.array([0.0, 40.0, 80.0, 1e3, 1e4])
+        r = magbell.evolve(System(**p), "d" + "u" * (N - 1), t, store_states=True)
+        assert (r.info["dd_points"] > 0) == weak and (r.info["deflated_points"] > 0) == (not weak)
+        rho0 = magbell.system.system_density_matrix("d" + "u" * (N - 1), N)
+        ref = ref_states(L, rho0, t[1:3])
+        assert np.max(np.abs(r.states[1:3] - ref)) < 1e-11
+        assert np.max(np.abs(r.states[-1] - rho_ss)) < 1e-11
+        assert abs(np.trace(r.states[-1]) - 1) < 1e-13
 
 
 def test_large_mean_splitting_is_an_exact_phase():
