@@ -476,3 +476,25 @@ def test_property_physical_states_and_semigroup(seed, N, rank):
     assert np.all(r.purity <= 1 + 1e-13) and np.all((r.site_populations > -1e-13) & (r.site_populations < 1 + 1e-13))
     again = magbell.evolve(s, st_[1], [1.2], store_states=True).states[0]
     assert np.max(np.abs(again - st_[2])) < 1e-12
+
+
+def test_to_qutip_without_qutip_is_one_line(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "qutip", None)  # import qutip raises ImportError
+    with pytest.raises(InvalidParameterError, match="pip install qutip") as e:
+        System(Delta=[1.0, 2.0, 3.0]).to_qutip()
+    assert "\n" not in str(e.value)
+
+
+def test_bad_evolve_inputs_are_one_line():
+    s = System(Delta=[1.0, 2.0, 3.0], h_plus=np.eye(3))
+    for init in ("ud", "W3", [], np.ones(8), {"udu": "x"}, True):
+        with pytest.raises(InvalidStateError) as e:
+            magbell.evolve(s, init, [0.0, 1.0])
+        assert "\n" not in str(e.value)
+    for times in ([], [-1.0], [np.nan], "abc"):
+        with pytest.raises(InvalidParameterError):
+            magbell.evolve(s, "uuu", times)
+    with pytest.raises(InvalidParameterError, match="chunk_points"):
+        magbell.evolve(s, "uuu", [1.0], chunk_points=0)
