@@ -82,6 +82,12 @@ def test_text_output_and_chemical_potential(capsys):
         (["--separation", "100nmx"], "--separation"),
         (["--direction", "10deg"], "--direction needs --separation"),
         (["--thickness", "0nm"], "--thickness must be > 0"),
+        # issue 9 fix-ups (the CLI fuzz): were exit 1 (overflow, "Geometric sequence cannot include zero",
+        # OverflowError); now one line naming the option and the condition
+        (["--field", "1e308T"], "--field must be <= 1e+06 T"),
+        (["--height", "1e308m"], "--height must be <= 1e+200 m"),
+        (["--separation", "1e308m"], "--separation 1e+308 m: qubit separation 1e+308 m is too large"),
+        (["--thickness", "1e-100m"], "--thickness must be between 1e-12 m and 1e+06 m"),  # overflowed in ω_k²
     ],
 )
 def test_bad_input_one_line_exit_2(capsys, extra, message):

@@ -449,3 +449,30 @@ def test_lamb_shift_against_the_general_machinery():
             ref = float(np.ravel(lamb_shift(corr, q.frequency, kT=K_B * T / HBAR)[0])[0])
         got = float(lamb_shifts(film, [q], [[0, 0, h]], T)[0])
         assert got == pytest.approx(ref, rel=tol), (T, got, ref)
+
+
+def test_out_of_range_field_height_and_separation_are_one_line_errors():
+    """Issue 9 fix-ups: |B| = 1e308 T overflowed in the NV Hamiltonian, z = 1e308 m emptied the k grid, r = 1e308 m
+    overflowed the angular panel count. Each is now an InvalidParameterError naming the quantity; the largest
+    accepted field still gives a finite answer."""
+    from magbell.medium.film import MAX_FIELD_T
+    from magbell.medium.stray import MAX_HEIGHT_M
+
+    with pytest.raises(InvalidParameterError, match=r"field magnitude must be <= 1e\+06 T"):
+        Film(thickness=20e-9, Ms=1.4e5, exchange=3.65e-12, damping=1e-4, gamma=1.76e11, field=1e308)
+    with pytest.raises(InvalidParameterError, match=r"NV field magnitude must be <= 1e\+06 T"):
+        nv_qubit([0.0, 0.0, -1e308])
+    film, qubit = nv_film_setup(thickness=20e-9, field=0.04, field_polar=math.pi / 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkovWarning)
+        with pytest.raises(InvalidParameterError, match=r"qubit height z = 1e\+308 m above the film must be <= 1e\+200"):
+            film_couplings(film, [qubit], [[0.0, 0.0, 1e308]], 0.0)
+        with pytest.raises(InvalidParameterError, match=r"qubit separation 1e\+308 m is too large"):
+            film_couplings(film, [qubit, qubit], [[0.0, 0.0, 1e-8], [1e308, 0.0, 1e-8]], 0.0)
+        assert MAX_FIELD_T == 1e6 and MAX_HEIGHT_M == 1e200
+        with pytest.raises(InvalidParameterError, match=r"film thickness must be between 1e-12 m and 1e\+06 m"):
+            Film(thickness=1e300, Ms=1.4e5, exchange=3.65e-12, damping=1e-4, gamma=1.76e11, field=0.04)
+        np.testing.assert_allclose(form_factor([1e-5, 1e200, 1e308]), [1e-5 / 2 - 1e-10 / 6 + 1e-15 / 24, 1, 1],
+                                   rtol=1e-15)  # x**3 of the unused series overflowed
+        hi = film_couplings(film, [qubit], [[0.0, 0.0, MAX_HEIGHT_M]], 0.0)
+        assert np.all(np.isfinite(hi.A)) and float(hi.A[0, 0].real) == 0.0

@@ -71,7 +71,8 @@ def cmd_film(args) -> int:
     from .medium import units
     from .medium.film_presets import nv_film_setup
     from .medium.greens import MarkovWarning
-    from .medium.stray import film_couplings
+    from .medium.film import MAX_FIELD_T, THICKNESS_RANGE_M
+    from .medium.stray import MAX_HEIGHT_M, film_couplings
 
     def q(name, kind, flag, positive=True):
         v = getattr(args, name)
@@ -87,6 +88,15 @@ def cmd_film(args) -> int:
     B = q("field", "field", "--field", positive=False)
     if B < 0:
         raise InvalidParameterError(f"--field must be >= 0 (give its direction with --field-angle), got {args.field!r}")
+    if not THICKNESS_RANGE_M[0] <= L <= THICKNESS_RANGE_M[1]:
+        raise InvalidParameterError(f"--thickness must be between {THICKNESS_RANGE_M[0]:g} m and "
+                                    f"{THICKNESS_RANGE_M[1]:g} m (the thin-film model's range), got {args.thickness!r}")
+    if not B <= MAX_FIELD_T:
+        raise InvalidParameterError(f"--field must be <= {MAX_FIELD_T:g} T (the film and NV models' range; laboratory "
+                                    f"fields are below ~1e3 T), got {args.field!r}")
+    if not h <= MAX_HEIGHT_M:
+        raise InvalidParameterError(f"--height must be <= {MAX_HEIGHT_M:g} m (every rate is 0 in float64 far below "
+                                    f"that), got {args.height!r}")
     T = q("temperature", "temperature", "--temperature", positive=False)
     if T < 0:
         raise InvalidParameterError(f"--temperature must be >= 0 K, got {args.temperature!r}")
@@ -132,8 +142,13 @@ def cmd_film(args) -> int:
         if seps is not None:
             for r in seps:
                 pos = [[0.0, 0.0, h], [r * math.cos(direction), r * math.sin(direction), h]]
-                pairs.append(film_couplings(film, [qubit, qubit], pos, T, chemical_potential=mu,
-                                            markov_threshold=thr).pair())
+                try:
+                    pairs.append(film_couplings(film, [qubit, qubit], pos, T, chemical_potential=mu,
+                                                markov_threshold=thr).pair())
+                except InvalidParameterError as e:
+                    if "separation" not in str(e):
+                        raise
+                    raise InvalidParameterError(f"--separation {r:.6g} m: {e}") from None
     a = float(single.A[0, 0].real)
     at = float(single.A_tilde[0, 0].real)
     f = film.describe()

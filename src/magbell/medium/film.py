@@ -44,6 +44,13 @@ from .units import MU_0
 __all__ = ["Film", "form_factor", "bose_mu", "check_chemical_potential"]
 
 _ZHAT = np.array([0.0, 0.0, 1.0])
+#: largest static field [T] accepted by the film and NV models: the strongest laboratory fields are ~1e3 T; far
+#: beyond, the linear spin-wave and NV spin-Hamiltonian models mean nothing and γB products leave float64
+#: (``--field 1e308T`` overflowed). Refused with one line naming the field.
+MAX_FIELD_T = 1e6
+#: film thickness range [m] of the continuum thin-film model (a hundredth of an atomic layer to 1000 km); beyond,
+#: the band-bottom k grid (1e-4/L ... 1e3/L) overflows ω_k² (``--thickness 1e-100m`` / ``1e300m`` did)
+THICKNESS_RANGE_M = (1e-12, 1e6)
 
 
 def form_factor(x) -> np.ndarray:
@@ -52,7 +59,8 @@ def form_factor(x) -> np.ndarray:
     small = np.abs(x) < 1e-4
     xs = np.where(small, 1.0, x)
     big = 1.0 - (-np.expm1(-xs)) / xs
-    series = x / 2 - x * x / 6 + x**3 / 24
+    xt = np.where(small, x, 0.0)  # the series only where it is used (x**3 overflowed for kL ~ 1e103)
+    series = xt / 2 - xt * xt / 6 + xt**3 / 24
     return np.where(small, series, big)
 
 
@@ -88,11 +96,22 @@ class Film:
 
     def __post_init__(self):
         _positive("film thickness", self.thickness)
+        lo, hi = THICKNESS_RANGE_M
+        if not lo <= float(self.thickness) <= hi:
+            raise InvalidParameterError(
+                f"film thickness must be between {lo:g} m and {hi:g} m (the continuum thin-film model's range), "
+                f"got {float(self.thickness):.6g} m"
+            )
         _positive("Ms (saturation magnetisation)", self.Ms)
         _positive("exchange stiffness A_ex", self.exchange, allow_zero=True)
         _positive("Gilbert damping alpha", self.damping, allow_zero=True)
         _positive("gyromagnetic ratio gamma", self.gamma)
         _positive("field magnitude", self.field, allow_zero=True)
+        if not float(self.field) <= MAX_FIELD_T:
+            raise InvalidParameterError(
+                f"field magnitude must be <= {MAX_FIELD_T:g} T (the film and NV models' range; laboratory fields "
+                f"are below ~1e3 T), got {float(self.field):.6g} T"
+            )
         for n in ("field_polar", "field_azimuth"):
             v = float(getattr(self, n))
             if not math.isfinite(v):

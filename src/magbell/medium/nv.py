@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InvalidParameterError
+from .film import MAX_FIELD_T
 from .units import HBAR, MU_B
 
 __all__ = ["NV_AXES", "NV_D", "NV_GAMMA", "Qubit", "nv_axis", "nv_qubit", "spin_half_qubit"]
@@ -118,6 +119,11 @@ def nv_qubit(field, axis="111", transition: str = "minus", *, D: float = NV_D, g
     B = np.asarray(field, dtype=float)
     if B.shape != (3,) or not np.all(np.isfinite(B)):
         raise InvalidParameterError(f"NV field must be a finite 3-vector in tesla, got {field!r}")
+    if not float(np.max(np.abs(B))) <= MAX_FIELD_T:
+        raise InvalidParameterError(
+            f"NV field magnitude must be <= {MAX_FIELD_T:g} T (the spin Hamiltonian's range; laboratory fields are below "
+            f"~1e3 T), got {float(np.max(np.abs(B))):.6g} T"
+        )
     if transition not in ("minus", "plus"):
         raise InvalidParameterError(f"NV transition must be 'minus' (0<->-1) or 'plus' (0<->+1), got {transition!r}")
     n = nv_axis(axis)

@@ -43,6 +43,10 @@ from .greens import MarkovWarning
 from .nv import Qubit
 from .units import HBAR, K_B, MU_0
 
+#: largest qubit height above the film [m] the k quadrature accepts (its grid starts at k_cut/(2z)·1e-7, which
+#: must stay a normal float); at such heights every rate underflows to 0 long before (they fall as z^-4 or faster)
+MAX_HEIGHT_M = 1e200
+
 __all__ = [
     "FilmCouplings",
     "FilmNoise",
@@ -119,6 +123,11 @@ def k_quadrature(
         raise InvalidParameterError(f"frequency must be > 0, got {omega!r}")
     if film.damping <= 0:
         raise InvalidParameterError("the film's Gilbert damping alpha must be > 0 for the finite-alpha quadrature")
+    if not z_min <= MAX_HEIGHT_M:
+        raise InvalidParameterError(
+            f"qubit height z = {z_min:.6g} m above the film must be <= {MAX_HEIGHT_M:g} m (the k grid "
+            "k_cut/(2z)·1e-7 leaves float64 beyond; every rate is already 0 in float64 far below that)"
+        )
     kmax = k_cut / (2 * z_min)
     kgrid = np.concatenate([[0.0], np.geomspace(kmax * 1e-7, kmax, 300)])
     # -- angular breakpoints: where the number of roots changes
@@ -126,12 +135,16 @@ def k_quadrature(
     scan_roots = _roots_in_k(film, omega, scan, kgrid)
     counts = np.array([r.size for r in scan_roots])
     k_ridge = max([float(r.max()) for r in scan_roots if r.size] + [1.0 / z_min])
-    n_phi = max(int(n_phi), int(math.ceil(k_ridge * float(separation))))
-    if n_phi > 4096:
+    with np.errstate(over="ignore"):
+        phase = k_ridge * float(separation)  # inf for a separation like 1e308 m: refused below, not int(inf)
+    if not phase <= 4096:
         raise InvalidParameterError(
             f"qubit separation {separation:.3g} m is too large for the angular quadrature (k_ridge * r = "
-            f"{k_ridge * separation:.3g} rad > 4096)"
+            f"{phase:.3g} rad > 4096)"
         )
+    n_phi = max(int(n_phi), int(math.ceil(phase)))
+    if n_phi > 4096:
+        raise InvalidParameterError(f"n_phi = {n_phi} angular panels is too many for the quadrature (> 4096)")
     edges = []
     for t in np.nonzero(counts[:-1] != counts[1:])[0]:
         a, b = scan[t], scan[t + 1]
