@@ -94,7 +94,7 @@ def graded_eigvals(C: np.ndarray):
     absC = np.abs(C)
     mass = absC.sum(axis=-1) + absC.sum(axis=-2)  # (P, n): row + column mass of each coordinate
     norm = absC.sum(axis=-2).max(axis=-1, initial=0.0)  # (P,)
-    graded = mass.min(axis=-1, initial=0.0) * SPLIT_RATIO < norm
+    graded = mass.min(axis=-1) * SPLIT_RATIO < norm
     ev = np.zeros((P, n), dtype=complex)
     res = np.repeat((RESOLUTION_FACTOR * _EPS * norm)[:, None], n, axis=1)
     plain = np.flatnonzero(~graded)

@@ -7,8 +7,12 @@ makes the singlet dark (paper Eq. 10) — the limit depends on ρ0 through the c
 and the projection is the time-averaged state; the result says so (``converges``).
 
 Kernel dimensions are decided with singular values: σ < ``tol`` · s (default 1e-9), where s is the
-scale of the *dissipator* (its ‖·‖₁ bound; the Hamiltonian's where there is no dissipation). A point
-whose slowest decay rate is below that threshold (e.g. ``a − |A| = 1e-12 a``) is treated as degenerate.
+scale of the *dissipator* (its ‖·‖₁ bound; the Hamiltonian's where there is no dissipation), or of the
+block itself where smaller, after the rows are equilibrated (each raised to the largest row's norm), so
+a rank is decided relative to each coordinate's own rates: dephasing 1e12 does not make relaxation
+rates ~1 count as zero. A point whose slowest decay rate is below that threshold relative to its own
+scale (e.g. ``a − |A| = 1e-12 a``) is treated as degenerate. :func:`spectrum` counts exactly that many
+zero eigenvalues and resolves every other rate (docs/numerics.md, "The spectrum").
 
 Pure phases decide nothing (issue 9: Δ/a = 1e10 is an NV centre in SI units). Every Hamiltonian term
 only rotates phases in the eigenbasis of H; the mean splitting Δ is even a scalar, ``iqΔ`` on the
