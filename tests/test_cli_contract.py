@@ -262,15 +262,16 @@ def test_medium_contract(argv):
     check(argv)
 
 
-# `magbell medium film` (registered by the film module). Kept out of the strategies until fixed there (film code,
-# another engineer's area; issue 9 §2):
-#   medium film --thickness 20nm --field 1e308T --height 10nm            -> exit 1, overflow in multiply
-#   medium film --thickness 20nm --field 40mT --height 1e308m --json     -> "Geometric sequence cannot include zero"
-#   medium film --thickness 20nm --field 40mT --height 10nm --separation 1e308m --json -> OverflowError (exit 1)
-# so fields stay <= 1 T, heights and separations <= 10 um; the other hostile values are drawn.
+# `magbell medium film` (registered by the film module): every hostile magnitude is drawn. These were exit 1 and
+# are now one line naming the quantity (fields <= film.MAX_FIELD_T, heights <= stray.MAX_HEIGHT_M, separations
+# within the angular quadrature):
+#   medium film --thickness 20nm --field 1e308T --height 10nm
+#   medium film --thickness 20nm --field 40mT --height 1e308m --json
+#   medium film --thickness 20nm --field 40mT --height 10nm --separation 1e308m --json
 def film_quantity(good, unit):
     hostile = [f"-1{unit}", f"0{unit}", f"-0{unit}", f"inf{unit}", f"nan{unit}", "abc", "", "1",
-               f"1{unit}{unit}", f"1e-320{unit}", f"1e400{unit}"]
+               f"1{unit}{unit}", f"1e-320{unit}", f"1e400{unit}", f"1e308{unit}", f"-1e308{unit}", f"1e-300{unit}",
+               f"1e150{unit}", f"1e-30{unit}", f"1e30{unit}"]
     return mostly(st.sampled_from(list(good)), st.sampled_from(hostile))
 
 
@@ -372,6 +373,11 @@ def test_sweep_bad_paths(tmp_path):
     (["medium", "--field", "40mT", "--separation", "1e-320m"], "--separation: '1e-320m' is outside the range"),
     (["medium", "--field", "10mT", "--separation", "200nm", "--temperature", "1e308K"], "temperature is too large"),
     (["medium", "--field", "1e308T", "--separation", "50nm"], "must be finite"),
+    # was refused blaming 'a=1e+308' (the rate times t_max in the fit's scaled units), not the times
+    (["simulate-experiment", "--truth", "a=1", "--times", "0:1e308:3"],
+     "times: the longest time t = 1e+308 s is too long for the rates (|a| = 1, |a|·t = 1e+308"),
+    (["design", "--truth", "a=1", "--times", "0:1e100:3", "--total-shots", "100"],
+     "times: the longest time t = 1e+100 s is too long for the rates"),
 ])
 def test_issue9_reproducers_give_one_line(argv, needle):
     rc, out, err = run(argv)
@@ -472,3 +478,13 @@ def test_subnormal_numbers_are_refused_on_the_command_line(argv):
     rc, out, err = run(argv)
     check_contract(argv, rc, out, err)
     assert rc == 2 and f"argument {argv[-2]}: '{argv[-1]}' is below the normal float64 range" in err
+
+
+@pytest.mark.parametrize("args", [["--bogus"], []])
+def test_python_m_cli_sweep_gives_one_line(args):
+    """``python -m magbell.cli_sweep`` built a plain argparse parser whose rejections printed the usage block:
+    it now goes through magbell.cli.main (one line, exit 2)."""
+    p = subprocess.run([sys.executable, "-m", "magbell.cli_sweep", *args], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 2 and p.stdout == "", p
+    assert len(p.stderr.splitlines()) == 1 and p.stderr.startswith("magbell: error: "), p.stderr

@@ -10,7 +10,6 @@ are kept in the store).
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -272,18 +271,11 @@ def register(subparsers, parent=None, formatter=None) -> None:
 
 
 def main(argv=None) -> int:
-    """``python -m magbell.cli_sweep CONFIG.toml ...`` (the same as ``magbell sweep``)."""
-    p = argparse.ArgumentParser(prog=f"{PROG} sweep", epilog=_EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
-    _add_arguments(p)
-    args = p.parse_args(argv)
-    try:
-        return cmd_sweep(args)
-    except (MagbellError, ValueError) as e:
-        sys.stderr.write(f"{PROG}: error: {' '.join(str(e).split())}\n")
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    """``python -m magbell.cli_sweep CONFIG.toml ...`` (the same as ``magbell sweep``): routed through
+    :func:`magbell.cli.main`, so rejections are the same one line (no usage block) with exit status 2."""
+    from . import cli
+
+    return cli.main(["sweep", *(sys.argv[1:] if argv is None else list(argv))])
 
 
 if __name__ == "__main__":  # pragma: no cover

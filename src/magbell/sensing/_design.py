@@ -100,6 +100,25 @@ def _truth(truth) -> dict:
     return t
 
 
+def _blame_times(err: InvalidParameterError, truth_si: dict, tau: float) -> InvalidParameterError:
+    """The solvers see rates × t_max (scaled units): when the SI rates are in range but their product with the
+    longest time is not, the error names the times (``--times 0:1e308:3`` blamed ``a=1e+308``)."""
+    from .._domain import RATE_MAX, T_NORM_MAX
+
+    rates = {k: abs(complex(v)) for k, v in truth_si.items() if k in RATE_PARAMETERS}
+    if not rates:
+        return err
+    k = max(rates, key=rates.get)
+    with np.errstate(over="ignore"):
+        prod = rates[k] * tau
+    if not (rates[k] <= RATE_MAX and prod > 1.0):
+        return err  # the rates themselves (or something else) are at fault: the solver's own message
+    return InvalidParameterError(
+        f"times: the longest time t = {tau:.6g} s is too long for the rates (|{k}| = {rates[k]:.6g}, |{k}|·t = "
+        f"{prod:.3g}; the solvers' accuracy domain is t·‖L‖ <= {T_NORM_MAX:g}); shorten the times"
+    )
+
+
 def _joint(truth_si: dict, protocol: Protocol) -> tuple:
     """Read-out joint probabilities q (n_initials, n_times, 4) and tau."""
     sc = time_scale(protocol.time_unit)
@@ -117,7 +136,10 @@ def _joint(truth_si: dict, protocol: Protocol) -> tuple:
             rows["value"].append(0.5)
             rows["shots"].append(1)
     prob = Problem(load_data(rows), tau)
-    q, _ = prob.q(space, np.zeros((1, 0)))
+    try:
+        q, _ = prob.q(space, np.zeros((1, 0)))
+    except InvalidParameterError as e:
+        raise _blame_times(e, truth_si, tau) from None
     q = np.clip(q[0], 0.0, 1.0)
     q = q / q.sum(axis=-1, keepdims=True)
     return q.reshape(len(protocol.initials), len(t), 4), tau
