@@ -498,3 +498,5 @@ def test_bad_evolve_inputs_are_one_line():
             magbell.evolve(s, "uuu", times)
     with pytest.raises(InvalidParameterError, match="chunk_points"):
         magbell.evolve(s, "uuu", [1.0], chunk_points=0)
+    with pytest.raises(InvalidParameterError, match="N <= 6.*3432"):
+        magbell.evolve(System(Delta=np.ones(7)), "u" * 7, [1.0])

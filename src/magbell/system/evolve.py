@@ -12,6 +12,7 @@ s = (m_i − m_j)/2, applied with an exactly formed phase. N is limited by the d
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,8 @@ __all__ = ["evolve_system", "SystemEvolveResult", "SYSTEM_MEASURES"]
 #: measures every N-site evolution can return (N = 2 also accepts magbell.measures.MEASURES)
 SYSTEM_MEASURES = ("site_populations", "purity")
 _CHUNK_BYTES = 12 * 2**20
+#: largest N evolve_system propagates (|q| = 0 block 924 × 924 at N = 6; 3432 × 3432 at N = 7)
+MAX_EVOLVE_SITES = 6
 
 
 @dataclass(frozen=True, eq=False)
@@ -219,6 +222,12 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
     if not isinstance(system, System):
         raise InvalidParameterError(f"system must be a magbell.System, got {type(system).__name__}")
     N = system.N
+    if N > MAX_EVOLVE_SITES:
+        raise InvalidParameterError(
+            f"evolve: an N = {N} System is beyond the exact dense sector propagation (N <= {MAX_EVOLVE_SITES}; its "
+            f"|q| = 0 block has {math.comb(2 * N, N)} real coordinates); "
+            "larger N is issue 11"
+        )
     t = validate_times(times)
     if measures is None:
         measures = SYSTEM_MEASURES
