@@ -500,3 +500,23 @@ def test_bad_evolve_inputs_are_one_line():
         magbell.evolve(s, "uuu", [1.0], chunk_points=0)
     with pytest.raises(InvalidParameterError, match="N <= 6.*3432"):
         magbell.evolve(System(Delta=np.ones(7)), "u" * 7, [1.0])
+
+
+def test_large_block_double_double_is_refused_not_run_for_an_hour():
+    """N = 6, t·‖L‖ ≫ 1e3 with a weak coupling: the 924×924 |q| = 0 block would need the double-double path
+    (extrapolated from N = 5: tens of minutes); one line instead. Without the weak coupling it is deflated."""
+    rng = np.random.default_rng(6)
+    p = random_params(rng, 6)
+    t = np.linspace(0, 1e4, 3)
+    with pytest.raises(InvalidParameterError, match="924×924 sector block needs the double-double path"):
+        magbell.evolve(System(**dict(p, h_minus=1e-9 * p["h_minus"])), "duuuuu", t)
+
+
+@pytest.mark.slow
+def test_n6_long_times_deflated():
+    rng = np.random.default_rng(6)
+    p = random_params(rng, 6)
+    t = np.linspace(0, 1e4, 3)
+    r = magbell.evolve(System(**p), "duuuuu", t)
+    assert r.info["deflated_points"] == 1 and r.info["dd_points"] == 0
+    assert abs(r.site_populations[-1].sum() - r.site_populations[-2].sum()) < 1e-12  # stationary

@@ -33,6 +33,8 @@ SYSTEM_MEASURES = ("site_populations", "purity")
 _CHUNK_BYTES = 12 * 2**20
 #: largest N evolve_system propagates (|q| = 0 block 924 × 924 at N = 6; 3432 × 3432 at N = 7)
 MAX_EVOLVE_SITES = 6
+#: largest sector block evolve_system sends to the double-double path (N = 5's |q| = 0 block)
+DD_MAX_SIZE = 252
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,12 +164,29 @@ def _propagate_block0(L, r0, times, uniform, exact, n, stats):
     out = np.empty((P, r0.shape[0], L.shape[-1], len(times)))
     plain = np.flatnonzero(~deflate)
     if plain.size:
+        _refuse_large_dd(L[plain], t_max, False)
         out[plain] = propagate(L[plain], r0, times, uniform=uniform, exact=lambda i: exact(plain[i]), info=stats)
     if cand.size:
         P0 = (xs[:, :, None] * trace[None, None, :]) * reachable(L[cand])
         out[cand] = _propagate_double(L[cand], r0, times, uniform, P0)
         stats["deflated_points"] = stats.get("deflated_points", 0) + int(cand.size)
     return out
+
+
+def _refuse_large_dd(L: np.ndarray, t_max: float, block0: bool) -> None:
+    """One line instead of a computation of minutes to hours: the double-double path on a block larger than
+    DD_MAX_SIZE (N = 6: 924 × 924 and up; measured N = 5, 252 × 252: 15–80 s for a few times)."""
+    if L.shape[-1] <= DD_MAX_SIZE or t_max <= 0:
+        return
+    from ..propagate import classify
+
+    use_dd, _ = classify(L, t_max, block0)
+    if np.any(use_dd):
+        raise InvalidParameterError(
+            f"evolve: a {L.shape[-1]}×{L.shape[-1]} sector block needs the double-double path here (t·‖L‖ > 1e3 "
+            "with slow modes, several stationary states or couplings below 1e-6 of ‖L‖), which takes tens of minutes or more at "
+            "this size; use shorter times or fewer sites (issue 11)"
+        )
 
 
 def _norm_weights(N: int) -> np.ndarray:
@@ -291,6 +310,7 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
             if q == 0 and N != 2:  # propagate's own trace deflation knows the two-site |q| = 0 block only
                 x = _propagate_block0(L, r0[:, idx], tt, uniform, exact, n, stats)
             else:
+                _refuse_large_dd(L, float(tt.max()), q == 0 and N == 2)
                 x = propagate(L, r0[:, idx], tt, uniform=uniform, exact=exact, block0=(q == 0), info=stats)
             if q:
                 x = _rotate(x, sc.sign[idx], db, tt)
