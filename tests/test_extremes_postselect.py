@@ -199,7 +199,7 @@ def test_extreme_times_zero_rates_and_refusals(t_max, no_warnings):
             with pytest.raises(InvalidParameterError, match="exceeds 1e\\+16"):
                 trajectories(m, "ud", [0.0, t_max], n=20, seed=1)
         else:
-            with pytest.raises(InvalidParameterError, match="jumps expected"):
+            with pytest.raises(InvalidParameterError, match="jumps (per trajectory )?expected"):
                 trajectories(m, "ud", [0.0, t_max], n=20, seed=1)
 
 
@@ -388,3 +388,25 @@ def test_hostile_arguments_one_line(call, match, no_warnings):
     with time_limit(20), pytest.raises(MagbellError, match=match) as e:
         call()
     assert "\n" not in str(e.value)
+
+
+def test_smallest_normal_rates_next_to_delta_give_the_exact_bell_phase():
+    """Issue 9 fix-ups: ``magbell postselect --a 3e-308 --D 1e-307 --delta 30 --A 0 --scheme subspace --initial
+    psi+`` overflowed in a1/a0 (the eigenket components ~1e-310 and ~1): the Bell phase is now a product of
+    unit numbers. Exact: ψ(t) = (e^{iδt}|↑↓> + e^{−iδt}|↓↑>)/√2, P = C = 1, the target (|↑↓> − i|↓↑>)/√2 set by
+    the DM term's phase, F = (1 + sin 2δt)/2."""
+    import warnings
+
+    from magbell.postselect import postselect_spectrum
+
+    m = Model(a=3e-308, D_dm=1e-307, delta=30)
+    t = np.array([0.0, 0.5, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sp = postselect_spectrum(m)
+        r = postselect(m, "psi+", t, scheme="subspace")
+    np.testing.assert_allclose(sp.bell_state, np.array([0, 1, -1j, 0]) / np.sqrt(2), atol=1e-15)
+    np.testing.assert_allclose(r.bell_state, np.array([0, 1, -1j, 0]) / np.sqrt(2), atol=1e-15)
+    np.testing.assert_allclose(r.success_probability, 1.0, atol=1e-14)
+    np.testing.assert_allclose(r.measures["concurrence"], 1.0, atol=1e-14)
+    np.testing.assert_allclose(r.measures["bell_fidelity"], (1 + np.sin(2 * 30 * t)) / 2, atol=1e-12)

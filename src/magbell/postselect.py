@@ -838,9 +838,10 @@ def _spectrum_core(Hn: np.ndarray, gamma_abs: np.ndarray, rtol: float) -> NonHer
     c0, c1, _ = _normalise_ket(a0, a1, 0, 1.0)
     exc = _embed(np.where(ep, c0, nan), np.where(ep, c1, nan))
 
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = a1 / a0
-        bell_phase = np.where((np.abs(a0) > 0) & (np.abs(a1) > 0), ratio / np.abs(ratio), np.nan + 0j)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
+        # the phase of a1/a0 as a product of unit numbers (a1/a0 overflowed for |a0| ~ 1e-310 next to |a1| ~ 1)
+        both = (np.abs(a0) > 0) & (np.abs(a1) > 0)
+        bell_phase = np.where(both, _unit(a1, both) * np.conj(_unit(a0, both)), np.nan + 0j)
     bp = np.where(np.isnan(bell_phase), -1.0 + 0j, bell_phase)
     r2 = 1 / np.sqrt(2)
     bell_state = _embed(np.full(np.shape(bp), r2 + 0j), bp * r2)
@@ -895,6 +896,13 @@ def _spectrum_core(Hn: np.ndarray, gamma_abs: np.ndarray, rtol: float) -> NonHer
     )
 
 
+def _unit(z: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """z/|z| where ``mask`` (1 elsewhere), by real divisions: NumPy's complex/float division goes through
+    1/|z| and overflows for a subnormal |z| (the eigenket component 3e-309 of the a = 3e-308 reproducer)."""
+    r = np.where(mask, np.abs(z), 1.0)
+    return np.where(mask, z.real, 1.0) / r + 1j * (np.where(mask, z.imag, 0.0) / r)
+
+
 def _target_bell(Hn: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
     """(|↑↓> + e^{iφ̃}|↓↑>)/√2 with the model's e^{iφ̃} (singlet where undefined), (*shape, 4).
 
@@ -912,9 +920,10 @@ def _target_bell(Hn: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
     w = np.where(ep, 0.0, np.where(exact, np.sqrt(np.maximum(w2.real, 0.0)) + 0j, w))
     a0, a1 = _eigvec(T00, T01, T10, w)
     ok = (~degenerate) & (np.abs(a0) > 0) & (np.abs(a1) > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = a1 / np.where(ok, a0, 1.0)
-        ph = np.where(ok, ratio / np.where(ok, np.abs(ratio), 1.0), -1.0 + 0j)
+    # the phase of a1/a0 as a product of unit numbers: a1/a0 itself overflowed when |a0| << |a1| (tiny rates
+    # next to δ, e.g. a = 3e-308, D = 1e-307, δ = 30)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
+        ph = np.where(ok, _unit(a1, ok) * np.conj(_unit(a0, ok)), -1.0 + 0j)
     r2 = 1 / np.sqrt(2)
     return _embed(np.full(np.shape(ph), r2 + 0j), ph * r2)
 

@@ -109,8 +109,9 @@ class Film:
         _positive("field magnitude", self.field, allow_zero=True)
         if not float(self.field) <= MAX_FIELD_T:
             raise InvalidParameterError(
-                f"field magnitude must be <= {MAX_FIELD_T:g} T (the film and NV models' range; laboratory fields "
-                f"are below ~1e3 T), got {float(self.field):.6g} T"
+                f"field magnitude must be <= {MAX_FIELD_T:g} T (field too large: the film and NV models' range; "
+                f"laboratory fields are below ~1e3 T, and near 1e308 T the NV Hamiltonian overflows float64), "
+                f"got {float(self.field):.6g} T"
             )
         for n in ("field_polar", "field_azimuth"):
             v = float(getattr(self, n))
