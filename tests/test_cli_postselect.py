@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import magbell.cli as cli
-import magbell.closed_forms_postselect as cf
+import magbell.paper.closed_forms_postselect as cf
 from magbell import Model
 from magbell.monitor import monitor
 from magbell.postselect import postselect

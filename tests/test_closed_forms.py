@@ -36,7 +36,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.linalg import expm, null_space
 
-from magbell import closed_forms as cf
+from magbell.paper import closed_forms as cf
 
 ATOL_RHO = 1e-10
 ATOL_WOOTTERS = 1e-7

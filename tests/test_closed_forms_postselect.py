@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import magbell.closed_forms_postselect as cf
+import magbell.paper.closed_forms_postselect as cf
 from magbell import Model
 from magbell.postselect import (
     non_hermitian_hamiltonian,

@@ -108,7 +108,7 @@ def _table_rows(text: str) -> list:
 
 
 def test_equations_map_checks_are_claims_and_cover_the_paper():
-    from magbell.claims import CLAIMS
+    from magbell.paper.claims import CLAIMS
 
     text = (DOCS / "equations.md").read_text(encoding="utf-8")
     rows = _table_rows(text)

@@ -21,7 +21,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import magbell.cli as cli
-import magbell.closed_forms_postselect as cf
+import magbell.paper.closed_forms_postselect as cf
 from magbell import Model
 from magbell.errors import InvalidParameterError, MagbellError
 from magbell.monitor import monitor, monitor_sweep

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import magbell
-import magbell.closed_forms_postselect as cf
+import magbell.paper.closed_forms_postselect as cf
 from magbell import InvalidParameterError, Model
 from magbell.monitor import convergence_order, monitor, monitor_sweep
 from magbell.postselect import postselect

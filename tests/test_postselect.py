@@ -21,7 +21,7 @@ import systems as S
 from scipy.linalg import expm as scipy_expm
 
 import magbell
-import magbell.closed_forms_postselect as cf
+import magbell.paper.closed_forms_postselect as cf
 from magbell import InvalidParameterError, InvalidStateError, Model
 from magbell.postselect import (
     JUMP_NAMES,

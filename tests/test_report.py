@@ -71,7 +71,7 @@ def test_report_is_self_contained(report):
 
 def test_report_content(report):
     _, text, man = report
-    from magbell.claims import CLAIMS
+    from magbell.paper.claims import CLAIMS
 
     for f in man["figures"]:
         assert f'id="fig-{f["name"]}"' in text

@@ -372,7 +372,7 @@ def test_nv_pair_map_csv():
 # ----------------------------------------------------------------------------- claims
 def test_claims_table():
     out, _, _ = reproduced()
-    from magbell.claims import CLAIMS
+    from magbell.paper.claims import CLAIMS
 
     md = (out / "claims.md").read_text(encoding="utf-8")
     data = json.loads((out / "claims.json").read_text(encoding="utf-8"))
@@ -408,7 +408,7 @@ def test_claims_table():
 
 def test_claim_verdicts_are_computed_live(monkeypatch):
     """Make magbell's spectrum report twice the true lifetime: the two δ = 0 lifetime rows swap verdicts."""
-    from magbell import claims
+    from magbell.paper import claims
     from magbell.steady import spectrum as true_spectrum
 
     assert [r.verdict for r in claims.check_claims(["tau_delta0_main", "tau_delta0_S64"])] == ["holds", "misprint"]
@@ -424,7 +424,7 @@ def test_claim_verdicts_are_computed_live(monkeypatch):
 
 def test_second_half_verdicts_are_computed_live(monkeypatch):
     """Make magbell's postselection return the printed C_max: the inset row flips to holds; break tanh: FAILED."""
-    from magbell import claims
+    from magbell.paper import claims
     from magbell.postselect import postselect as true_postselect
 
     ids = ["fig3_tanh", "fig3_Cmax"]
@@ -445,7 +445,7 @@ def test_second_half_verdicts_are_computed_live(monkeypatch):
 
 def test_unknown_claim_id():
     from magbell import InvalidParameterError
-    from magbell.claims import check_claims
+    from magbell.paper.claims import check_claims
 
     with pytest.raises(InvalidParameterError, match="unknown claim"):
         check_claims(["nope"])
@@ -488,7 +488,7 @@ def test_help_has_out_example():
 
 # ----------------------------------------------------------------------------- the registry hook
 def test_register_a_figure_job(tmp_path, monkeypatch):
-    from magbell import figures
+    from magbell.paper import figures
 
     monkeypatch.setattr(figures, "FIGURES", dict(figures.FIGURES))
     monkeypatch.setattr(figures, "PENDING", dict(figures.PENDING))
@@ -517,7 +517,7 @@ def test_register_a_figure_job(tmp_path, monkeypatch):
 
 def test_film_claims_are_computed_live(monkeypatch):
     """The NV-above-YIG rows follow the film model's numbers: break |A| → a, or the rates, and they fail."""
-    from magbell import claims
+    from magbell.paper import claims
 
     ids = ["A_to_a_short_separation", "nv_rates_mhz", "markov_nv_film"]
     true = claims._nv_film_pair()

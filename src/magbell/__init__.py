@@ -35,7 +35,6 @@ from .steady import steady_state as steady_state
 
 # the postselection modules are callable: magbell.postselect(model, initial, times) runs the
 # function, magbell.postselect.postselect_spectrum etc. are its companions
-from . import closed_forms_postselect as closed_forms_postselect  # noqa: E402
 from . import monitor as monitor  # noqa: E402
 from . import postselect as postselect  # noqa: E402
 from . import robustness as robustness  # noqa: E402
@@ -52,7 +51,9 @@ from .trajectories import TrajectoryResult as TrajectoryResult  # noqa: E402
 # Heavy subpackages load on first use (PEP 562): ``magbell.medium.X``, ``from magbell import medium`` and
 # ``import magbell.medium`` all work, but ``import magbell`` does not pay for scipy.integrate/special/optimize
 # (medium), the sweep machinery or sensing until they are touched.
-_LAZY_SUBMODULES = ("medium", "sweep", "sensing")
+# ``closed_forms_postselect``: the deprecated alias of magbell.paper.closed_forms_postselect (loaded, with its
+# DeprecationWarning, only when asked for; the library never imports the paper's reproduction).
+_LAZY_SUBMODULES = ("medium", "sweep", "sensing", "closed_forms_postselect")
 
 
 def __getattr__(name):

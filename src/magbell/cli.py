@@ -15,10 +15,10 @@ numbers are ``{"re": x, "im": y}`` (matrices ``{"re": [[...]], "im": [[...]]}``)
 infinite (e.g. an entanglement lifetime where the entanglement never decays) are ``null``; NaN never
 appears.
 
-The ``reproduce`` command is built from small data functions (:func:`fig2_data`,
-:func:`figS1a_data`, collected in :data:`REPRODUCE_JOBS`) that return plain dicts, including the
-full curves as NumPy arrays under ``"curves"``, so that writing figures can be added on top of
-:func:`reproduce` without recomputing anything.
+The ``reproduce`` command runs the paper's reproduction, :mod:`magbell.paper` (data functions such as
+``magbell.paper.fig2_data`` that return plain dicts with the full curves as NumPy arrays, and
+``magbell.paper.reproduce_to`` for ``--out DIR``). It is imported inside that command only: the rest
+of the CLI, like the library, never imports the paper's reproduction.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from .measures import MEASURES
 from ._params import COMPLEX_PARAMS, MODEL_NAMES, add_cli_options, by_name, detailed_balance_rates
 from ._params import thermal_ratio as _thermal_ratio
 from .model import Model
-from .paper import PRINTERS, REPRODUCE_JOBS, fig2_data, figS1a_data, reproduce
 from .states import BELL_STATES, STATE_NAMES, ket
 from .steady import spectrum as _spectrum
 from .steady import steady_state as _steady_state
@@ -52,10 +51,6 @@ __all__ = [
     "main",
     "build_parser",
     "model_from_args",
-    "reproduce",
-    "fig2_data",
-    "figS1a_data",
-    "REPRODUCE_JOBS",
 ]
 
 PROG = "magbell"
@@ -464,6 +459,8 @@ def cmd_spectrum(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
+    from .paper import PRINTERS, reproduce  # the paper's reproduction: only this command imports it
+
     if args.out is None:
         if args.only is not None:
             raise InvalidParameterError("--only selects figures to write and needs --out DIR")
@@ -477,7 +474,7 @@ def cmd_reproduce(args) -> int:
                 print()
             PRINTERS[name](d)
         return 0
-    from .report import reproduce_to  # imports matplotlib: only when figures are written
+    from .paper import reproduce_to  # matplotlib is imported only when a figure is drawn
 
     only = None
     if args.only is not None:

@@ -48,8 +48,8 @@ PAIR_GEOMETRY = {"thickness_m": 20e-9, "field_T": 0.022, "field_polar_deg": math
 
 
 def _rustagi(B: float):
-    from .medium.film import Film
-    from .medium.nv import nv_qubit
+    from ..medium.film import Film
+    from ..medium.nv import nv_qubit
 
     p = RUSTAGI_PARAMS
     th = math.radians(p["field_polar_deg"])
@@ -72,8 +72,8 @@ def nv_relaxometry_data(fields=RELAXOMETRY_FIELDS) -> dict:
     """Rustagi's Γ = a + ã [1/s] of one NV versus field (``magbell.medium.stray.relaxation_rate`` with
     :data:`FIGURE_QUAD`), the NV frequency, band bottom and Kittel frequency, the band-bottom crossing
     field and the comparison with :data:`RUSTAGI_FIG2B` (peak field and rate, ratios at the data fields)."""
-    from .medium.greens import MarkovWarning
-    from .medium.stray import film_couplings
+    from ..medium.greens import MarkovWarning
+    from ..medium.stray import film_couplings
 
     p = RUSTAGI_PARAMS
     B = np.asarray(fields, dtype=float)
@@ -130,7 +130,7 @@ def nv_relaxometry_data(fields=RELAXOMETRY_FIELDS) -> dict:
 
 
 def _pair_setup(temperature: float):
-    from .medium.film_presets import nv_film_setup
+    from ..medium.film_presets import nv_film_setup
 
     g = PAIR_GEOMETRY
     return nv_film_setup(thickness=g["thickness_m"], field=g["field_T"], field_polar=math.radians(g["field_polar_deg"]),
@@ -141,8 +141,8 @@ def nv_pair_map_data(n_r: int = 41, n_psi: int = 37, r_max: float = 1e-6, temper
     """|A|/a and arg A of two NV centres (:data:`PAIR_GEOMETRY`, YIG Ms(T)) for the second one at distance r
     in the in-plane direction ψ from the in-plane projection of the magnetisation (the x axis). A/a does
     not depend on the temperature except through Ms(T) (both carry the factor 1 + n_B); J⊥/a does."""
-    from .medium.film_pairs import pair_noises
-    from .medium.greens import MarkovWarning
+    from ..medium.film_pairs import pair_noises
+    from ..medium.greens import MarkovWarning
 
     film, nv = _pair_setup(temperature)
     h = PAIR_GEOMETRY["height_m"]
@@ -198,11 +198,11 @@ def separation_data(n_r: int = 40, r_min: float = 20e-9, r_max: float = 2e-6, te
     (YIG's Ms changes by < 1e-4 below 1 K). Plotted: the time maximum of C(t) over t ∈ [0, t_window/a(T)]
     (:func:`magbell.evolve`), |A|/a, arg A, and the entanglement lifetime from :func:`magbell.spectrum` (µs).
     """
-    from .dynamics import evolve
-    from .medium.film_pairs import pair_noises
-    from .medium.greens import MarkovWarning
-    from .model import Model
-    from .steady import spectrum
+    from ..dynamics import evolve
+    from ..medium.film_pairs import pair_noises
+    from ..medium.greens import MarkovWarning
+    from ..model import Model
+    from ..steady import spectrum
 
     Ts = np.asarray(temperatures, dtype=float)
     film, nv = _pair_setup(float(Ts.min()))
@@ -232,7 +232,7 @@ def separation_data(n_r: int = 40, r_min: float = 20e-9, r_max: float = 2e-6, te
         argA.append(np.angle(A))
         J_over_a.append(np.array([p["Jperp"] for p in pairs]).reshape(len(dirs), n_r) / a)
     c0 = noises[0].couplings(float(Ts.min()))
-    from .medium.film_pairs import vacuum_dipolar
+    from ..medium.film_pairs import vacuum_dipolar
 
     Jdd = np.array([[vacuum_dipolar(nv, nv, [r * math.cos(p), r * math.sin(p), 0.0])["Jperp"] for r in sep]
                     for p in dirs])

@@ -5,7 +5,9 @@ array arguments broadcast with the ordinary rules (``concurrence_ud(t[None, :], 
 is a grid). Where the printed formula is wrong the function implements the corrected form and says so;
 the printed form is kept with the suffix ``_printed`` for the demonstration. Derivations and the list of
 discrepancies: ``docs/errata.md`` ("Second half"). The exact numerics these are tested against are
-:func:`magbell.postselect.postselect` and :func:`magbell.postselect.postselect_spectrum`.
+:func:`magbell.postselect.postselect` and :func:`magbell.postselect.postselect_spectrum`. Like
+:mod:`magbell.paper.closed_forms`, these are reference implementations of the printed equations, not the
+library's API (the paper's reproduction, :mod:`magbell.paper`, which the library never imports).
 
 Setting (the paper's): H = H_S = −(Δ1σ1z + Δ2σ2z)/2, jumps J1..J4 of Eq. (5), no dephasing, no coherent
 coupling, real non-negative A and Ã (the gauge of ref. [71]; for complex couplings use |A|, |Ã| when

@@ -7,7 +7,7 @@ plotted. :func:`render` runs one job and writes ``DIR/<name>.png``, ``.pdf`` and
 
 To add a figure::
 
-    from magbell.figures import FigureJob, register
+    from magbell.paper.figures import FigureJob, register
     register(FigureJob(name="figX", title="Fig. X", section="beyond", data=figX_data,
                        plot=plot_figX, caption=caption_figX, table=table_figX), before="lifetime_map")
 
@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import paper
+from . import _jobs as paper
 
 __all__ = [
     "FigureJob",
@@ -618,10 +618,10 @@ def table_tau_m(d: dict) -> tuple:
 
 
 # ----------------------------------------------------------------------------- Beyond (d)–(f): NV + YIG film
-# (film model, magbell.paper_film / magbell.figures_film)
-from .figures_film import caption_nv_pair_map, caption_nv_relaxometry, caption_separation  # noqa: E402
-from .figures_film import plot_nv_pair_map, plot_nv_relaxometry, plot_separation  # noqa: E402
-from .figures_film import table_nv_pair_map, table_nv_relaxometry, table_separation  # noqa: E402
+# (film model, magbell.paper._film_jobs / magbell.paper._figures_film)
+from ._figures_film import caption_nv_pair_map, caption_nv_relaxometry, caption_separation  # noqa: E402
+from ._figures_film import plot_nv_pair_map, plot_nv_relaxometry, plot_separation  # noqa: E402
+from ._figures_film import table_nv_pair_map, table_nv_relaxometry, table_separation  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- registry

@@ -1,7 +1,7 @@
 """``magbell reproduce --out DIR``: every figure, the claims table and one self-contained HTML report.
 
-:func:`reproduce_to` runs the figure jobs of :data:`magbell.figures.FIGURES` and the claims of
-:data:`magbell.claims.CLAIMS` and writes into ``DIR``:
+:func:`reproduce_to` runs the figure jobs of :data:`magbell.paper.figures.FIGURES` and the claims of
+:data:`magbell.paper.claims.CLAIMS` and writes into ``DIR``:
 
 ==========================  ==================================================================
 ``<fig>.png``, ``.pdf``      each figure (PNG at 200 dpi, vector PDF), paper style
@@ -37,10 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from .. import __version__
 from . import claims as _claims
 from . import figures as _figures
-from .errors import InvalidParameterError
+from ..errors import InvalidParameterError
 
 __all__ = ["reproduce_to", "render_html", "PAPER", "Progress"]
 

@@ -3,7 +3,7 @@
 Each claim is a function registered with :func:`claim` in :data:`CLAIMS`. It states where the
 paper says what, computes magbell's exact value (with :func:`magbell.evolve`,
 :func:`magbell.steady_state`, :func:`magbell.spectrum`, :func:`magbell.dark_states`, the model's
-matrices and :mod:`magbell.closed_forms`), compares the *printed* statement with it and — where the
+matrices and :mod:`magbell.paper.closed_forms`), compares the *printed* statement with it and — where the
 print disagrees — checks the corrected form too. The verdict is decided from those numbers each time
 the table is built; nothing is hard-coded except the wording of the statements and corrections.
 
@@ -33,12 +33,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import closed_forms as cf
-from .dynamics import evolve
-from .errors import InvalidParameterError
-from .measures import bell_fidelity, concurrence, eof_from_concurrence
-from .model import Model
-from .states import ket
-from .steady import dark_states, spectrum, steady_state
+from ..dynamics import evolve
+from ..errors import InvalidParameterError
+from ..measures import bell_fidelity, concurrence, eof_from_concurrence
+from ..model import Model
+from ..states import ket
+from ..steady import dark_states, spectrum, steady_state
 
 __all__ = [
     "Claim",
@@ -712,13 +712,13 @@ _POST = "Postselection and the non-Hermitian Hamiltonian (Eqs. 11–15, Fig. 3, 
 
 
 def _post(model, initial, times, **kw):
-    from .postselect import postselect
+    from ..postselect import postselect
 
     return postselect(model, initial, times, **kw)
 
 
 def _post_spectrum(model):
-    from .postselect import postselect_spectrum
+    from ..postselect import postselect_spectrum
 
     return postselect_spectrum(model)
 
@@ -798,7 +798,7 @@ def _fig3_cmax():
        "in {|↑↓⟩, |↓↑⟩}: E_{s,a} = ∓ω − i(a + ã), ω = √(δ² − Γ²) (ω = iκ for δ < Γ), Im E_a > Im E_s in the "
        "PT-broken phase")
 def _eq14():
-    from .postselect import non_hermitian_hamiltonian
+    from ..postselect import non_hermitian_hamiltonian
 
     a, at = 1.3, 0.4
     A, At = 1.0, 0.3
@@ -903,7 +903,7 @@ def _gamma_sum():
        "the non-Hermitian scheme is precise when the rate of measurements is infinite; as the rate approaches "
        "zero the full Lindblad dynamics is recovered", errata="S3")
 def _infinite_rate():
-    from .monitor import monitor
+    from ..monitor import monitor
 
     taus = np.array([1e-3, 1e-2, 1e-1, 0.5, 2.0])
     r = np.array([0.0, 0.2])
@@ -963,10 +963,10 @@ def _nv_film_pair():
     (computed once per process, shared by the three claims below)."""
     import warnings
 
-    from .medium.film_pairs import pair_noises
-    from .medium.greens import MarkovWarning
-    from .medium.stray import _roots_in_k, film_couplings
-    from .paper_film import FIGURE_QUAD, PAIR_GEOMETRY, _pair_setup, _rustagi
+    from ..medium.film_pairs import pair_noises
+    from ..medium.greens import MarkovWarning
+    from ..medium.stray import _roots_in_k, film_couplings
+    from ._film_jobs import FIGURE_QUAD, PAIR_GEOMETRY, _pair_setup, _rustagi
 
     film, nv = _pair_setup(4.0)
     r = np.r_[10e-9, np.linspace(20e-9, 2.4e-6, 120)]

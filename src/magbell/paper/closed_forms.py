@@ -8,6 +8,16 @@ formula is wrong, the function implements the *corrected* form and the docstring
 printed form is kept alongside (suffix ``_printed``) only where it is useful to demonstrate the
 discrepancy. All discrepancies are listed, with derivations, in ``docs/errata.md``.
 
+These are reference implementations of the printed equations, not the library's API. Some of them
+(:func:`h_matrix`, :func:`jump_operators`, :func:`jump_rates`, :func:`wootters_concurrence`,
+:func:`x_state_concurrence`, :func:`entanglement_of_formation`) re-implement what the library computes
+(:meth:`magbell.Model.h_matrix`, :meth:`magbell.Model.jump_operators`, :mod:`magbell.measures`) on
+purpose: written from the paper's formulas independently of :class:`magbell.Model`, they are checked
+against it (``tests/test_closed_forms.py``, the claims of :mod:`magbell.paper.claims`). They live in the
+paper's reproduction (:mod:`magbell.paper`), which the library never imports, and are not exported from
+magbell's top level; for simulations use :class:`magbell.Model` / :class:`magbell.System` and
+:mod:`magbell.measures`.
+
 Conventions (the same as the rest of :mod:`magbell`)
 ----------------------------------------------------
 * ħ = 1; basis ``|↑↑>, |↑↓>, |↓↑>, |↓↓>`` = indices 0, 1, 2, 3 (qubit 1 is the left tensor factor);
@@ -698,7 +708,7 @@ def jump_operators(a, A, a_tilde=0.0, A_tilde=0.0) -> np.ndarray:
 
     with L = Σ D_{J_i} equal to the h-form Eq. (3) with h of Eq. (4). Requires a >= |A|, ã >= |Ã|.
     """
-    from .operators import (  # local import keeps this module standalone-ish
+    from ..operators import (  # local import keeps this module standalone-ish
         sigma_minus,
         sigma_plus,
     )

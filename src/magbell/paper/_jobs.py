@@ -7,9 +7,9 @@ the data without recomputing anything.
 * :data:`REPRODUCE_JOBS` — the jobs behind the tables of plain ``magbell reproduce`` (Fig. 2 and
   Fig. S1(a) numbers; also ``--json``). Unchanged by ``--out``.
 * :data:`FIGURE_DATA` — the data of every figure ``magbell reproduce --out DIR`` draws
-  (:mod:`magbell.figures` turns each into PNG, PDF and CSV): Figs. 2, 3, S1(a), S1(b), S2 and the
+  (:mod:`magbell.paper.figures` turns each into PNG, PDF and CSV): Figs. 2, 3, S1(a), S1(b), S2 and the
   beyond-the-paper figures (a)–(f); (d)–(f), NV centres above a YIG film with the film model, live in
-  :mod:`magbell.paper_film`. Add a job here (and a plotter in :data:`magbell.figures.FIGURES`) to add a figure.
+  :mod:`magbell.paper._film_jobs`. Add a job here (and a plotter in :data:`magbell.paper.figures.FIGURES`) to add a figure.
 
 Every curve is computed with :func:`magbell.evolve` / :func:`magbell.steady_state` /
 :func:`magbell.spectrum` on one batched :class:`~magbell.Model` grid per figure (no Python loops over
@@ -26,10 +26,10 @@ import math
 
 import numpy as np
 
-from .dynamics import evolve as _evolve
-from .model import Model
-from .steady import spectrum as _spectrum
-from .steady import steady_state as _steady_state
+from ..dynamics import evolve as _evolve
+from ..model import Model
+from ..steady import spectrum as _spectrum
+from ..steady import steady_state as _steady_state
 
 __all__ = [
     "REPRODUCE_JOBS", "FIGURE_DATA", "reproduce", "fig2_data", "figS1a_data", "figS1b_data", "figS2_data",
@@ -226,7 +226,7 @@ def lifetime_map_data(nx: int = 201, ny: int = 121, x_max: float = 2.0) -> dict:
 
     τ = 1/(slowest decay rate of the |q| = 0 block) from :func:`magbell.spectrum` on one
     ``ny × nx`` grid (a = 1, ã = Ã = 0), compared with the closed form 1/τ = 2(a − Re κ0) (S64 and
-    main text; :func:`magbell.closed_forms.entanglement_lifetime`). The critical line δ = |A|
+    main text; :func:`magbell.paper.closed_forms.entanglement_lifetime`). The critical line δ = |A|
     (x = 1) separates the overdamped (x < 1) and underdamped (x > 1) regimes; τ diverges at
     |A| = a, δ = 0 (the dark singlet, Eq. 10).
     """
@@ -263,7 +263,7 @@ def lifetime_map_data(nx: int = 201, ny: int = 121, x_max: float = 2.0) -> dict:
 REPRODUCE_JOBS = {"fig2": fig2_data, "figS1a": figS1a_data}
 
 #: name → function returning the data of one figure of ``magbell reproduce --out DIR``
-#: (plotted by :data:`magbell.figures.FIGURES`; the lead adds fig3 / PT diagram / τ_m / separation)
+#: (plotted by :data:`magbell.paper.figures.FIGURES`; the lead adds fig3 / PT diagram / τ_m / separation)
 FIGURE_DATA = {
     "fig2": fig2_data,
     "figS1a": figS1a_data,
@@ -340,7 +340,7 @@ def fig3_data(t_max: float = 2.0, points: int = 1001, n_eta: int = 120, eta_max:
         max_concurrence,
         max_concurrence_printed,
     )
-    from .postselect import postselect, postselect_spectrum
+    from ..postselect import postselect, postselect_spectrum
 
     G = FIG3_GAMMA
     deltas = np.array([c[1] for c in FIG3_CURVES])
@@ -393,7 +393,7 @@ def pt_diagram_data(n_delta: int = 161, n_gamma: int = 120, delta_max: float = 4
     :func:`magbell.postselect` call at ``t_fixed`` from |ud> (concurrence and success probability P) on the
     same grid. The exceptional-point line is δ = Γ.
     """
-    from .postselect import postselect, postselect_spectrum
+    from ..postselect import postselect, postselect_spectrum
 
     d = np.linspace(0.0, delta_max, n_delta)
     g = np.linspace(gamma_max / n_gamma, gamma_max, n_gamma)
@@ -432,7 +432,7 @@ def tau_m_data(n_tau: int = 25, tau_min: float = 1e-3, tau_max: float = 10.0, t_
     readout at t (:func:`magbell.monitor_sweep`). References: the τ_m → 0 limit (Eq. 13, ``scheme="subspace"``),
     τ_m = ∞ (a single readout at t) and the unmonitored, unselected Lindblad value (:func:`magbell.evolve`).
     """
-    from .monitor import monitor_sweep
+    from ..monitor import monitor_sweep
 
     r = np.asarray(ratios, dtype=float)
     model = Model(a=1.0, A=1.0, a_tilde=r, A_tilde=r, delta=0.0)
@@ -464,7 +464,7 @@ def tau_m_data(n_tau: int = 25, tau_min: float = 1e-3, tau_max: float = 10.0, t_
 
 # Beyond (d)–(f): NV centres above a real YIG film, film model (docs/medium.md §11). The separation figure
 # used the paper's contact-coupling preset until issue 12, whose headline point lies below the film's band.
-from .paper_film import SEPARATION_TEMPERATURES, nv_pair_map_data, nv_relaxometry_data, separation_data  # noqa: E402,F401
+from ._film_jobs import SEPARATION_TEMPERATURES, nv_pair_map_data, nv_relaxometry_data, separation_data  # noqa: E402,F401
 
 FIGURE_DATA.update({"fig3": fig3_data, "pt_diagram": pt_diagram_data, "tau_m": tau_m_data,
                     "separation": separation_data, "nv_relaxometry": nv_relaxometry_data,

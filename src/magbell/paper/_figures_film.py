@@ -1,6 +1,6 @@
 """Plots, captions and CSV tables of the film-model figures of ``magbell reproduce`` (data:
-:mod:`magbell.paper_film`): Beyond (d) separation, (e) NV relaxometry versus Rustagi et al. 2020, (f) the
-two-NV map. Registered in :data:`magbell.figures.FIGURES`."""
+:mod:`magbell.paper._film_jobs`): Beyond (d) separation, (e) NV relaxometry versus Rustagi et al. 2020, (f) the
+two-NV map. Registered in :data:`magbell.paper.figures.FIGURES`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from .medium.nv import NV_GAMMA
-from .medium.units import HBAR, MU_0
+from ..medium.nv import NV_GAMMA
+from ..medium.units import HBAR, MU_0
 
 __all__ = [
     "plot_separation", "caption_separation", "table_separation",
