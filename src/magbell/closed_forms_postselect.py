@@ -1,0 +1,13 @@
+"""Deprecated alias of :mod:`magbell.paper.closed_forms_postselect` (moved into the paper's reproduction, magbell.paper)."""
+
+import warnings as _warnings
+
+from .paper import closed_forms_postselect as _moved
+from .paper.closed_forms_postselect import *  # noqa: F401,F403
+
+__all__ = _moved.__all__
+_warnings.warn("magbell.closed_forms_postselect is deprecated; import magbell.paper.closed_forms_postselect instead", DeprecationWarning, stacklevel=2)
+
+
+def __getattr__(name):  # private names too, from the one module that defines them
+    return getattr(_moved, name)
