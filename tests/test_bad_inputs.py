@@ -297,3 +297,19 @@ def test_trajectories_bound_their_jumps_before_starting():
     assert r.n == 2
     with pytest.raises(InvalidParameterError, match="max_jumps_per_trajectory"):
         trajectories(Model(a=1), "ud", [0, 1], n=1, max_jumps_per_trajectory=0)
+
+
+def test_computed_couplings_below_the_normal_range_are_zero_not_refused():
+    """Model refuses subnormal values as input; couplings a medium computes (e^{-κr} at r = 0.25 m gives
+    A ~ 7e-317) are physical underflows, flushed to 0 by the medium's model() like ã = r·a."""
+    import warnings
+
+    from magbell.medium import PhysicalSetup
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = PhysicalSetup(field=0.04).couplings(separation=[1e-6, 0.25], warn=False)
+    A = np.asarray(c.A).ravel()
+    assert 0 < abs(A[1]) < 2.2e-308  # the computed coupling is subnormal ...
+    m = c.model()  # ... and the model takes it as 0
+    assert complex(np.asarray(m.A).ravel()[1]) == 0 and complex(np.asarray(m.A).ravel()[0]) == A[0]

@@ -588,7 +588,9 @@ class MediumCouplings:
             v = getattr(self, k)
             if v is not None:
                 kw[k] = v / s
-        return Model(**kw)
+        from .._params import flush_subnormal  # computed couplings below 2.2e-308 are 0 (Model refuses subnormals)
+
+        return Model(**{k: flush_subnormal(v) for k, v in kw.items()})
 
 
 # ----------------------------------------------------------------------------- stability

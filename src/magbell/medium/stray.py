@@ -316,11 +316,15 @@ class FilmCouplings:
 
     def model(self, i: int = 0, j: int = 1, *, scale=None):
         """The two-qubit :class:`magbell.Model` of sites (i, j) in the rotating frame (values / ``scale``)."""
+        from .._params import flush_subnormal
         from ..model import Model
 
         p = self.pair(i, j)
         s = 1.0 if scale is None else float(scale)
-        return Model(**{k: v / s for k, v in p.items()}, delta=(self.frequency[i] - self.frequency[j]) / 2 / s)
+        # a coupling that underflowed below the normal range (far heights or separations) is physically 0:
+        # Model refuses subnormal values as typed input, so flush the computed ones (as for ã = r·a)
+        kw = {k: flush_subnormal(v / s) for k, v in p.items()}
+        return Model(**kw, delta=flush_subnormal((self.frequency[i] - self.frequency[j]) / 2 / s))
 
 
 @dataclass(frozen=True, eq=False)
