@@ -367,10 +367,11 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
     V, p = hamiltonian_frame(c)
     cD = c.copy()
     cD[:, _HAMILTONIAN] = 0.0
-    Dsup = np.einsum("pk,kij->pij", cD, basis_superoperators())
+    Dsup = _exact_sum(cD, basis_superoperators())
     S = np.einsum("pij,pkl->pikjl", V, V.conj()).reshape(Pn, 16, 16)  # vec(VρV†) = (V ⊗ V̄) vec ρ
     Df = np.conj(np.swapaxes(S, 1, 2)) @ Dsup @ S
     pure = ~np.any(cD != 0, axis=1)
+    nDall = np.abs(Df).sum(axis=1).max(axis=1)  # what tol_abs is relative to (the dissipator's scale)
     out = []
     for els in sector_elements(2):
         idx = np.array([4 * i + j for i, j in els])
@@ -384,8 +385,8 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
         ev = np.zeros((Pn, n), dtype=complex)
         evg = np.zeros((Pn, n), dtype=complex)
         res = np.zeros((Pn, n))
-        # rounding of the transforms (eigenframe rotation of the ↑↓/↓↑ pair, cluster decoupling T):
-        # ~eps·‖D‖ in every entry, so no eigenvalue is resolved below that where either was applied
+        # rounding of the eigenframe rotation of the ↑↓/↓↑ pair: ~eps·‖D‖ in every entry, so no
+        # eigenvalue is resolved below that where it was applied
         rotated = np.abs(V[:, 1, 2]) > 0
         noise = RESOLUTION_FACTOR * np.finfo(float).eps * np.abs(Dq).sum(axis=1).max(axis=1)
         k = np.zeros(Pn, dtype=int)
@@ -398,7 +399,11 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
             t = tol_abs[pts]
             # the transforms leave ~eps·‖D‖ in every entry: small rows are raised by at most t/(64 eps ‖D‖)
             nD = np.abs(Dq[pts]).sum(axis=1).max(axis=1)
-            floor = 1e3 * np.finfo(float).eps * nD
+            # a rotation of the ↑↓/↓↑ pair (V ≠ I) leaves ~eps·‖D‖ of rounding in every entry; without
+            # it the entries are exact, and the decoupling T changes a cluster's entries only by
+            # ~‖N‖²/gap, rounded relative to themselves
+            noisy = rotated[pts]
+            floor = np.where(noisy, 1e3 * np.finfo(float).eps * nD, 0.0)
             for ci, s in enumerate(slices):
                 Bc = B[:, s, s]
                 cen = centres[:, ci]
@@ -407,7 +412,6 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
                 mg, rg = graded_eigvals(Bc)  # the rates, with their scales split apart
                 sub_e, sub_r = evg[pts], res[pts]
                 sub_e[:, perm[s]] = 1j * cen[:, None] + mg
-                noisy = rotated[pts] | (len(slices) > 1)
                 sub_r[:, perm[s]] = np.where(noisy[:, None], np.maximum(rg, noise[pts, None]), rg)
                 evg[pts], res[pts] = sub_e, sub_r
                 VRinv[:, s, s] = _eigvec_inverse(VR)
@@ -419,10 +423,12 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
                     # dissipator's (a cluster of slow populations next to dephased coherences), but
                     # above the transforms' noise ~eps·‖D‖; small rows raised by at most tc/(64 eps ‖D‖)
                     nc = np.abs(Cc).sum(axis=-2).max(axis=-1)
-                    tc = np.maximum(t[near] * np.minimum(1.0, nc / np.where(nD[near] > 0, nD[near], 1.0)), floor[near])
-                    tc = np.where(nD[near] > 0, tc, t[near])
+                    nall = nDall[pts][near]
+                    tc = np.maximum(t[near] * np.minimum(1.0, nc / np.where(nall > 0, nall, 1.0)), floor[near])
+                    tc = np.maximum(np.where(nD[near] > 0, tc, t[near]), np.finfo(float).tiny)
                     with np.errstate(divide="ignore", over="ignore"):
                         cap = np.where(nD[near] > 0, tc / (64 * np.finfo(float).eps * nD[near]), 1.0)
+                    cap = np.where(noisy[near], cap, 1e100)
                     Pc, kc = complex_kernel_projector(Cc, tc, equilibrate=cap)
                     sub = Pp[near]
                     sub[:, s, s] = Pc
@@ -458,11 +464,31 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
 # =============================================================================================
 
 
+def _exact_sum(c: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Σ_k c[:, k] B[k] (B real or complex with entries 0, ±1, ±2, ±4, ±8), correctly rounded up to
+    ~eps²: every product is exact and the sum is compensated (two-sum). A plain sum loses small terms
+    to cancellation, e.g. relaxation a = 1e-12 on the ↑↓/↓↑ coherence next to collective dephasing
+    (−4d + 4𝔇 with d = 𝔇 = 1e6): (−2a − 4d) + 4d = 0, and the rate 2a vanished."""
+    P = c.shape[0]
+    if np.iscomplexobj(B):
+        return _exact_sum(c, B.real) + 1j * _exact_sum(c, B.imag)
+    s = np.zeros((P,) + B.shape[1:])
+    err = np.zeros_like(s)
+    for k in range(B.shape[0]):
+        if not np.any(B[k]) or not np.any(c[:, k]):
+            continue
+        term = c[:, k, None, None] * B[k]
+        t = s + term
+        bb = t - s
+        err += (s - (t - bb)) + (term - bb)
+        s = t
+    return s + err
+
+
 def generator_block(c: np.ndarray, q: int) -> np.ndarray:
-    """Real |q| block of the generator for coefficient rows c (P, K): (P, n_q, n_q)."""
-    b = basis_blocks()[q]
-    n = b.shape[-1]
-    return (c @ b.reshape(b.shape[0], n * n)).reshape(c.shape[0], n, n)
+    """Real |q| block of the generator for coefficient rows c (P, K): (P, n_q, n_q), entries correctly
+    rounded (:func:`_exact_sum`)."""
+    return _exact_sum(np.asarray(c, dtype=float), basis_blocks()[q])
 
 
 _HAMILTONIAN = [COEFFICIENT_NAMES.index(k) for k in ("delta", "Delta", "Jz", "Jperp", "D_dm")]

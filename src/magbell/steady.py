@@ -49,11 +49,14 @@ from .kernel import (
 from .model import COEFFICIENT_NAMES, Model, basis_blocks
 from .results import MeasureAccess
 from .states import as_density_matrices
-from .superop import complex_block, sector_basis, sector_elements
+from .superop import block0_complex_map, complex_block, sector_basis, sector_elements
 
 __all__ = ["steady_state", "SteadyStateResult", "spectrum", "Spectrum", "dark_states", "conserved_quantities"]
 
 DEFAULT_TOL = 1e-9
+#: modes of the |q|=0 block within this (relative to their scale) coalesce for ``regime`` (a defective
+#: pair at δ = |A| splits by ~sqrt(eps)); sqrt of spectrum's former default tol 1e-7
+REGIME_RTOL = float(np.sqrt(1e-7))
 
 
 def _blocks(model: Model) -> list:
@@ -343,7 +346,7 @@ class Spectrum:
     entanglement_lifetime : 1/entanglement_rate (∞ where that rate is 0).
     regime : 'underdamped' | 'critical' | 'overdamped' (Eqs. 8–9), read off the slowest |q|=0 modes:
         a complex pair is underdamped, one real mode overdamped, several coalescing real modes (the
-        defective point δ = |A|) critical, all to the relative tolerance sqrt(tol).
+        defective point δ = |A|) critical, all to the relative tolerance REGIME_RTOL.
     """
 
     eigenvalues: np.ndarray
@@ -354,7 +357,7 @@ class Spectrum:
     info: dict = field(default_factory=dict)
 
 
-def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
+def spectrum(model: Model, *, tol: float = DEFAULT_TOL) -> Spectrum:
     """Eigenvalues of the Liouvillian and derived rates (batched).
 
     Zero eigenvalues are *counted*, not thresholded: in each sector q exactly as many eigenvalues are
@@ -371,8 +374,9 @@ def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
 
     Eigenvalues near exceptional points have the usual sqrt(eps) sensitivity (they are only used for
     rates and the regime here); use :func:`magbell.evolve` for exact dynamics there. ``tol``: a number,
-    0 < tol < 1: the kernel tolerance (as in :func:`steady_state`); sqrt(tol) relative to a mode's own
-    scale groups coalescing modes for ``regime`` and ``entanglement_rate``.
+    0 < tol < 1: the kernel tolerance, the same default as :func:`steady_state`'s (before issue 9's
+    follow-up it was 1e-7 here); :data:`REGIME_RTOL` relative to a mode's own scale groups coalescing
+    modes for ``regime`` and ``entanglement_rate``.
 
     >>> import magbell
     >>> sp = magbell.spectrum(magbell.Model(a=1.0, A=0.8, delta=[0.0, 0.8, 1.5]))
@@ -404,7 +408,10 @@ def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
     res = [np.zeros((P, n)) for n in nq]
     o = np.flatnonzero(~fast)
     if o.size:  # Δ factored out exactly: eigenvalues of L'_q shifted by iqΔ
-        ev[0][o], res[0][o] = graded_eigvals(generator_block(c[o], 0))
+        # block 0 in complex coordinates (ρ12, ρ21): a rotation 2δ of ρ12 is then diagonal, not a 2×2 real
+        # rotation block whose eigensolver error eps·δ would swamp a slow decay rate of that coherence
+        F = block0_complex_map()
+        ev[0][o], res[0][o] = graded_eigvals(F @ generator_block(c[o], 0) @ np.linalg.inv(F))
         cp = c[o].copy()
         cp[:, DELTA_COLUMN] = 0.0
         for q in range(1, len(nq)):
@@ -452,7 +459,7 @@ def spectrum(model: Model, *, tol: float = 1e-7) -> Spectrum:
     s_loc = res[0] / (RESOLUTION_FACTOR * np.finfo(float).eps)  # each mode's own scale
     i0 = np.argmin(g0, axis=1)
     gmin = np.take_along_axis(g0, i0[:, None], axis=1)
-    width = np.sqrt(tol) * np.take_along_axis(s_loc, i0[:, None], axis=1)
+    width = REGIME_RTOL * np.take_along_axis(s_loc, i0[:, None], axis=1)
     with np.errstate(invalid="ignore"):  # inf − inf where block 0 has no decay
         near = live[0] & (np.abs(g0 - gmin) <= width)
     with np.errstate(invalid="ignore"):
