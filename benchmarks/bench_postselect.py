@@ -16,7 +16,7 @@ Grid (the issue's target): a = 1, delta_i = 3i/99 (100) x |A|_j = j/99 (100), T 
 Each time is the best (minimum) of several runs, CPU time of this process (BLAS pinned to one thread, as in
 bench_core.py), with the wall time alongside; the pass criterion of the issue is ratio = t(postselect) /
 t(evolve) <= 1. Accuracy is checked on the same grid against the closed form C(t) = 2 sqrt(s(1+s))/(1+2s),
-s = |A|^2 sinh^2(kappa t)/kappa^2 (magbell.closed_forms_postselect.concurrence_ud), and log P likewise.
+s = |A|^2 sinh^2(kappa t)/kappa^2 (magbell.paper.closed_forms_postselect.concurrence_ud), and log P likewise.
 Extras (informative, no target): the long-time case (t up to 1e6) on a 10 x 10 grid, monitor at tau_m = 0.01,
 and 10,000 trajectories.
 """
@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 import magbell  # noqa: E402
-import magbell.closed_forms_postselect as cf  # noqa: E402
+import magbell.paper.closed_forms_postselect as cf  # noqa: E402
 from magbell.monitor import monitor  # noqa: E402
 from magbell.postselect import postselect  # noqa: E402
 from magbell.trajectories import trajectories  # noqa: E402

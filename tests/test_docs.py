@@ -126,8 +126,13 @@ def test_equations_map_checks_are_claims_and_cover_the_paper():
         assert s in first, s
 
 
+#: deprecated aliases of moved modules (their examples run under the new path)
+_DEPRECATED_ALIASES = {"magbell.claims", "magbell.figures", "magbell.closed_forms", "magbell.closed_forms_postselect"}
+
+
 def _modules():
-    return sorted(m.name for m in pkgutil.walk_packages(magbell.__path__, "magbell.") if m.name != "magbell.__main__")
+    names = (m.name for m in pkgutil.walk_packages(magbell.__path__, "magbell."))
+    return sorted(n for n in names if n != "magbell.__main__" and n not in _DEPRECATED_ALIASES)
 
 
 @pytest.mark.parametrize("name", _modules())
