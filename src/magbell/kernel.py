@@ -231,6 +231,11 @@ def _bordered_solve(L0: np.ndarray, M: np.ndarray, u: np.ndarray, ell: np.ndarra
 #: clusters of frequencies are split where consecutive frequencies differ by more than this × ‖D‖_F
 CLUSTER_GAP = 16.0
 
+#: where the eigenframe rotates the ↑↓/↓↑ pair by θ, its rounding perturbs every rate by up to
+#: ~0.1·eps·‖D‖·sin θ (measured): rates below this × eps·‖D‖·sin θ are not reported (relative error
+#: ≤ 1e-6 above it)
+ROTATION_RESOLUTION = 1e5
+
 # energies of the eigenframe basis (↑↑, v−, v+, ↓↓) as integer combinations of (Δ, 𝒥z, r)
 _ENERGY_WEIGHTS = np.array([[-1, 1, 0], [0, -1, -1], [0, -1, 1], [1, 1, 0]], dtype=float)
 
@@ -388,7 +393,7 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
         # rounding of the eigenframe rotation of the ↑↓/↓↑ pair: ~eps·‖D‖ in every entry, so no
         # eigenvalue is resolved below that where it was applied
         rotated = np.abs(V[:, 1, 2]) > 0
-        noise = RESOLUTION_FACTOR * np.finfo(float).eps * np.abs(Dq).sum(axis=1).max(axis=1)
+        noise = ROTATION_RESOLUTION * np.finfo(float).eps * np.abs(Dq).sum(axis=1).max(axis=1) * np.abs(V[:, 1, 2])
         k = np.zeros(Pn, dtype=int)
         for perm, slices, pts in _clusters(p @ w.T, G):
             centres, B, T = _decouple(Dq[pts], w, p[pts], perm, slices)
@@ -520,6 +525,23 @@ def tolerance_scales(c: np.ndarray, tol: np.ndarray):
     dl = np.abs(c[:, DELTA_COLUMN])
     s = np.where(sD > 0, sD, np.where(sH > 0, sH, np.where(dl > 0, dl, 1.0)))
     return s, fast
+
+
+def rotated_frame_error(c: np.ndarray, tol_rel: np.ndarray) -> np.ndarray:
+    """Estimated relative error (P,) of the stationary state on the eigenframe path where the frame
+    rotates the ↑↓/↓↑ pair: eps·‖D‖·sin θ (θ the mixing angle) over the population block's rate scale
+    (measured 3e-4 at d = 1e12, a = 1, 𝒥⊥ = 1e15, sin θ = 0.7; 3e-7 at d = 1e9, 𝒥⊥ = 1e12, δ = 3e11);
+    0 elsewhere (exact entries, or the batched path)."""
+    scale, fast = tolerance_scales(c, tol_rel)
+    out = np.zeros(c.shape[0])
+    f = np.flatnonzero(fast)
+    if f.size:
+        V, _ = hamiltonian_frame(c[f])
+        pop = np.abs(generator_block(c[f], 0)[:, :4, :4]).sum(axis=-2).max(axis=-1)
+        with np.errstate(divide="ignore"):
+            est = np.where(pop > 0, np.finfo(float).eps * scale[f] / pop, 0.0)
+        out[f] = est * np.abs(V[:, 1, 2])  # the rounding enters through the mixing angle sin θ
+    return out
 
 
 def stationary_blocks(c: np.ndarray, r0: np.ndarray, tol_rel: np.ndarray, sb, per_block: bool = False):

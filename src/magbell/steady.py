@@ -41,6 +41,7 @@ from ._domain import check_domain
 from ._graded import RESOLUTION_FACTOR, graded_eigvals
 from .kernel import (
     DELTA_COLUMN,
+    rotated_frame_error,
     frame_sectors,
     generator_block,
     stationary_blocks,
@@ -144,6 +145,7 @@ def steady_state(
     else:
         rho0, several = as_density_matrices(initial)
         r0 = sb.real_coordinates(rho0)  # (S, 16)
+    _check_frame_accuracy(c, model.shape, "steady_state")
     rb, n_stat, converges, check = stationary_blocks(c, r0, tol_rel, sb)
     # A tolerance that falls inside a cluster of slow non-normal modes can give a projector that does
     # not map states to states; tighten the tolerance at those points until it does. (The bordered
@@ -200,6 +202,25 @@ def steady_state(
     )
 
 
+#: largest estimated error of a stationary state accepted from the rotated eigenframe
+FRAME_ERROR_MAX = 1e-12
+
+
+def _check_frame_accuracy(c: np.ndarray, shape: tuple, what: str) -> None:
+    """Refuse where the eigenframe rotates the ↑↓/↓↑ pair (𝒥⊥ or D ≫ the dissipator) and the dissipator
+    spans so many scales that the rotation's rounding eps·‖D‖ exceeds FRAME_ERROR_MAX times the
+    population rates (e.g. d = 1e12, a = 1, 𝒥⊥ = 1e15: ρ∞ off by 3e-4)."""
+    est = rotated_frame_error(c, np.full(c.shape[0], DEFAULT_TOL))
+    bad = est > FRAME_ERROR_MAX
+    if np.any(bad):
+        p = int(np.flatnonzero(bad)[0])
+        where = "" if shape == () else f" (at {int(bad.sum())} of {bad.size} grid points, first flat index {p})"
+        raise InvalidParameterError(
+            f"{what}: the dissipator spans rates too far apart under a dominant 𝒥⊥/D coupling (eps·‖D‖ over "
+            f"the population rates = {est[p]:.2g} > {FRAME_ERROR_MAX:.0e}): the result would not be accurate{where}"
+        )
+
+
 def _not_states(rb: dict, r0: np.ndarray, sb) -> np.ndarray:
     """Indices of points whose projected state is not a density matrix of the initial trace."""
     P, S = next(iter(rb.values())).shape[:2]
@@ -248,6 +269,7 @@ def conserved_quantities(model: Model, tol: float = DEFAULT_TOL) -> np.ndarray:
     c = model.coefficients().reshape(1, len(COEFFICIENT_NAMES))
     check_domain(c, None, what="conserved_quantities")
     sb = sector_basis(2)
+    _check_frame_accuracy(c, (), "conserved_quantities")
     rb, _, _, _ = stationary_blocks(c, np.eye(16), np.array([float(tol)]), sb)
     funcs = []
     for q, idx in enumerate(sb.blocks):
@@ -442,8 +464,8 @@ def spectrum(model: Model, *, tol: float = DEFAULT_TOL) -> Spectrum:
             where = "" if model.shape == () else f" (at {int(bad.any(axis=1).sum())} of {P} grid points, first flat index {p_})"
             raise InvalidParameterError(
                 f"spectrum: a decay rate {max(g[p_, i_], 0.0):.3g} is below the eigensolver's resolution "
-                f"{res[q][p_, i_]:.3g} (~128·eps times the rate scale {res[q][p_, i_] / (128 * np.finfo(float).eps):.3g} "
-                f"it is computed at: rates spanning more than ~1/(128·eps) = 3.5e13){where}"
+                f"{res[q][p_, i_]:.3g} here (rates spanning more than ~1/(128·eps) = 3.5e13 within one block, "
+                f"or 1e5·eps·‖D‖ where a dominant 𝒥⊥/D mixes ↑↓ and ↓↑){where}"
             )
         rates.append(g)
         live.append(~kern[q] & resolved)  # decays; the rest are 0 or undamped oscillations (degenerate points)
