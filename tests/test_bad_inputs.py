@@ -262,7 +262,7 @@ def test_monitor_long_periods_are_fast_and_exact_or_refused():
     Eq. 13 (postselect, scheme="subspace") exactly for every tau_m. Work beyond the limit: one line, before work."""
     import time
 
-    from magbell.monitor import MAX_PERIODIC_SUBSTEPS, monitor
+    from magbell.monitor import MAX_MONITOR_SUBSTEPS, monitor
     from magbell.postselect import postselect
 
     m = Model(a=1e5, A=0.5e5, delta=3e4)  # ‖L‖·tau_m = 8e4: the long-period path
@@ -273,8 +273,10 @@ def test_monitor_long_periods_are_fast_and_exact_or_refused():
     q = postselect(m, "ud", t, scheme="subspace")
     np.testing.assert_allclose(r.log_success_probability, q.log_success_probability, rtol=1e-12)
     np.testing.assert_allclose(r.measures["concurrence"], q.measures["concurrence"], atol=1e-12)
-    with pytest.raises(InvalidParameterError, match=rf"substeps .* needed \(limit {MAX_PERIODIC_SUBSTEPS}\)"):
+    with pytest.raises(InvalidParameterError, match=rf"substeps .* needed \(limit {MAX_MONITOR_SUBSTEPS}\)"):
         monitor(Model(a=1e7), "ud", np.linspace(0, 5, 101), 0.1)
+    with pytest.raises(InvalidParameterError, match=rf"substeps needed \(limit {MAX_MONITOR_SUBSTEPS}\)"):
+        monitor(Model(a=1e6), "ud", [0, 1.5, 3], 0.1, kind="continuous")  # 30 s before
 
 
 def test_trajectories_bound_their_jumps_before_starting():

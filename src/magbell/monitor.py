@@ -80,10 +80,11 @@ _NONE = -(2**62)  # exponent of an all-zero part
 MAX_PERIODS = 1e15
 #: the period map's powers T^(2^j) are built up to j = MAX_PERIOD_DOUBLINGS (2^50 > MAX_PERIODS)
 MAX_PERIOD_DOUBLINGS = 50
-#: largest number of two-part substeps (about 0.2 ms each per grid point) a periodic run may need: the period
-#: map's (long periods) plus each reported time's remainder after its last measurement; beyond it a one-line
-#: refusal with the estimate, before any work (issue 9: --a 1e6 --tau-m 0.1 ran for minutes)
-MAX_PERIODIC_SUBSTEPS = 20_000
+#: largest number of two-part substeps (about 0.2 ms each per grid point) a run may need: periodic, the period
+#: map's (long periods) plus each reported time's remainder after its last measurement; continuous, all steps.
+#: Beyond it a one-line refusal with the estimate, before any work (issue 9: --a 1e6 --tau-m 0.1 ran for
+#: minutes; continuous at --t-max 3 took 30 s under the general MAX_SUBSTEPS = 2e5)
+MAX_MONITOR_SUBSTEPS = 20_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,16 +247,16 @@ def _long_period_map(L0: np.ndarray, tau: float):
 
 def _check_periodic_work(L0: np.ndarray, tau: float, rem: np.ndarray) -> None:
     """Refuse, before any work, a periodic run whose substeps (the period map's, plus those of each reported
-    time's remainder after its last measurement) exceed MAX_PERIODIC_SUBSTEPS: one line with the estimate and the limit."""
+    time's remainder after its last measurement) exceed MAX_MONITOR_SUBSTEPS: one line with the estimate and the limit."""
     with np.errstate(over="ignore"):
         gnorm = float(np.abs(L0).sum(axis=-2).max())
         per = gnorm * tau if np.isfinite(tau) else 0.0
         need = float(np.ceil(per / MAX_STEP_NORM)) if per > MAX_STEP_NORM else 0.0
         need += float(np.sum(np.where(rem > 0, np.maximum(1.0, np.ceil(gnorm * rem / MAX_STEP_NORM)), 0.0)))
-    if not need <= MAX_PERIODIC_SUBSTEPS:
+    if not need <= MAX_MONITOR_SUBSTEPS:
         raise InvalidParameterError(
             f"tau_m too long for the rates: about {need:.3g} substeps of norm {MAX_STEP_NORM:g} needed "
-            f"(limit {MAX_PERIODIC_SUBSTEPS}); lower tau_m, report fewer times, or lower the rates"
+            f"(limit {MAX_MONITOR_SUBSTEPS}); lower tau_m, report fewer times, or lower the rates"
         )
 
 
@@ -433,9 +434,9 @@ def monitor(
         _substeps_needed(G, float(hs.max()))  # finite and within the limit for the longest step
         gnorm = float(np.abs(G).sum(axis=-2).max())
         total = int(np.sum(np.where(hs > 0, np.maximum(1, np.ceil(gnorm * hs / MAX_STEP_NORM)), 0)))
-        if total > MAX_SUBSTEPS:
+        if total > MAX_MONITOR_SUBSTEPS:
             raise InvalidParameterError(
-                f"times too long for the rates and tau_m: {total} substeps needed (limit {MAX_SUBSTEPS}); "
+                f"times too long for the rates and tau_m: {total} substeps needed (limit {MAX_MONITOR_SUBSTEPS}); "
                 "shorten the times or raise tau_m"
             )
         xs, ls = xs0, ls0
