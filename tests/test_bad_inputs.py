@@ -290,7 +290,7 @@ def test_trajectories_bound_their_jumps_before_starting():
     m = Model(a=30, A=1e-300, delta=0.5, d=1e6)
     t0 = time.perf_counter()
     with pytest.raises(InvalidParameterError, match=r"jumps per trajectory expected .* exceeds "
-                                                   r"max_jumps_per_trajectory = 10000"):
+                                                   r"max_jumps_per_trajectory = 3000"):
         trajectories(m, "ud", [0, 2.5, 5], n=1, seed=1)
     assert time.perf_counter() - t0 < 1
     with pytest.raises(InvalidParameterError, match=r"jumps expected in all .* exceeds max_events = 1000"):
@@ -299,6 +299,13 @@ def test_trajectories_bound_their_jumps_before_starting():
     assert r.n == 2
     with pytest.raises(InvalidParameterError, match="max_jumps_per_trajectory"):
         trajectories(Model(a=1), "ud", [0, 1], n=1, max_jumps_per_trajectory=0)
+    # a dark initial state (rate 0) is not refused, however long the times ...
+    assert int(trajectories(Model(a=1.0, A=1.0), "singlet", [0.0, 1e6], n=5, seed=1).n_jumps.sum()) == 0
+    # ... and one that becomes bright (δ rotates the singlet into the triplet; ã keeps it jumping) stops at 2×limit
+    with pytest.raises(InvalidParameterError, match=r"more than 40 jumps in one trajectory \(2 × "
+                                                   r"max_jumps_per_trajectory = 40\)"):
+        trajectories(Model(a=50.0, A=50.0, a_tilde=50.0, A_tilde=50.0, delta=20.0), "singlet", [0.0, 100.0], n=2,
+                     seed=1, max_jumps_per_trajectory=20)
 
 
 def test_computed_couplings_below_the_normal_range_are_zero_not_refused():

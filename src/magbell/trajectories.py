@@ -48,30 +48,29 @@ __all__ = [
 #: most jump events one call may generate (memory / run-time guard)
 MAX_EVENTS = 20_000_000
 #: default most jumps one trajectory may be expected to make (each jump is one vectorised round of about
-#: 1 ms, whatever n): bounded BEFORE the run from the largest jump rate 2·λmax(K) and t_max; raise it with
+#: 1–2 ms, whatever n): bounded BEFORE the run from the initial jump rate 2·tr(Kρ0) and t_max; raise it with
 #: ``max_jumps_per_trajectory=`` (issue 9: --d 1e6 --t-max 5 meant ~1e7 rounds, hours)
-MAX_JUMPS_PER_TRAJECTORY = 10_000
+MAX_JUMPS_PER_TRAJECTORY = 3_000
 #: default most stored kets n × len(times) (memory guard: 64 bytes each, 1.3 GB); raise it with ``max_states=``
 MAX_STATES = 20_000_000
 
 
-def _check_expected_jumps(model: Model, t_max: float, n: int, per_traj: int, max_events: int) -> None:
-    """Refuse before any work a run whose jumps cannot be afforded: the rate of jumps from any state is
-    2<ψ|K|ψ> <= 2·λmax(K) (the norm decays as d|ψ|²/dt = −2<ψ|K|ψ>, Eq. 12), so one trajectory makes on
-    average at most 2·λmax(K)·t_max jumps; each jump costs one round of the event loop."""
-    K = np.asarray(jump_rate_operator(model)).reshape(4, 4)
-    rate = 2.0 * max(float(np.linalg.eigvalsh(K).max()), 0.0)
+def _check_expected_jumps(rate: float, t_max: float, n: int, per_traj: int, max_events: int) -> None:
+    """Refuse before any work a run whose jumps cannot be afforded. ``rate`` = 2 tr(K ρ0), the initial jump
+    rate (the norm decays as d|ψ|²/dt = −2<ψ|K|ψ>, Eq. 12): one trajectory makes about rate·t_max jumps, each
+    one round of the event loop. (The largest rate 2·λmax(K) would refuse dark states that never jump; a
+    state whose rate grows later is stopped in the loop at 2·max_jumps_per_trajectory rounds.)"""
     with np.errstate(over="ignore"):
         bound = rate * t_max
     if not bound <= per_traj:
         raise InvalidParameterError(
-            f"up to {bound:.3g} jumps per trajectory expected (largest jump rate {rate:.3g} × t_max {t_max:.3g}) "
-            f"exceeds max_jumps_per_trajectory = {per_traj} (about 1 ms a jump); shorten the times, raise "
+            f"about {bound:.3g} jumps per trajectory expected (initial jump rate {rate:.3g} × t_max {t_max:.3g}) "
+            f"exceeds max_jumps_per_trajectory = {per_traj} (about 1-2 ms a jump); shorten the times, raise "
             "max_jumps_per_trajectory, or use magbell.evolve / magbell.postselect for the averages"
         )
     if not n * bound <= max_events:
         raise InvalidParameterError(
-            f"up to {n * bound:.3g} jumps expected in all (n = {n} × {bound:.3g}) exceeds max_events = {max_events}; "
+            f"about {n * bound:.3g} jumps expected in all (n = {n} × {bound:.3g}) exceeds max_events = {max_events}; "
             "lower n, shorten the times, or raise max_events"
         )
 
@@ -400,9 +399,10 @@ def trajectories(
     Guards (each raises :class:`~magbell.errors.InvalidParameterError` naming the argument): ``n`` a
     positive integer with ``n × len(times) ≤ max_states`` (default :data:`MAX_STATES` = 2·10⁷ stored kets,
     64 bytes each; raise it if you have the memory); at most ``max_events`` jumps in all; and, checked before
-    the run, the upper bound 2·λmax(K)·t_max on the expected jumps of one trajectory (K = Σ J†J, the largest
-    jump rate any state can have) at most ``max_jumps_per_trajectory`` (default
-    :data:`MAX_JUMPS_PER_TRAJECTORY` = 10⁴, about 1 ms a jump), and n times it at most ``max_events``.
+    the run, the expected jumps of one trajectory 2·tr(Kρ0)·t_max (K = Σ J†J, the initial jump rate; a
+    trajectory is stopped at twice the limit) at most ``max_jumps_per_trajectory`` (default
+    :data:`MAX_JUMPS_PER_TRAJECTORY` = 3000: about 1–2 ms a jump, a few seconds), and n times it at most
+    ``max_events``.
 
     >>> import numpy as np, magbell
     >>> from magbell.trajectories import trajectories
@@ -425,11 +425,13 @@ def trajectories(
     max_jumps_per_trajectory = _check_count("max_jumps_per_trajectory", max_jumps_per_trajectory,
                                             "the most jumps expected of one trajectory")
     seed = _check_seed(seed)
-    _check_expected_jumps(model, float(t.max()), n, max_jumps_per_trajectory, max_events)
     rho0, several = as_density_matrices(initial)
     if several:
         raise InvalidParameterError("trajectories take one initial state (run once per initial state)")
     rho0 = rho0[0]
+    K0 = np.asarray(jump_rate_operator(model)).reshape(4, 4)
+    _check_expected_jumps(max(2.0 * float(np.real(np.trace(K0 @ rho0))), 0.0), float(t.max()), n,
+                          max_jumps_per_trajectory, max_events)
     rng = np.random.default_rng(seed)
     Hn0, Delta = _heff_without_mean(model)
     K = jump_rate_operator(model)
@@ -497,6 +499,11 @@ def trajectories(
                 r[jumpers] = 1.0 - rng.random(jumpers.size)
                 active = jumpers
                 rounds += 1
+                if rounds > 2 * max_jumps_per_trajectory:  # the initial rate underestimated the jumps
+                    raise InvalidParameterError(
+                        f"more than {rounds - 1} jumps in one trajectory (2 × max_jumps_per_trajectory = "
+                        f"{2 * max_jumps_per_trajectory}); shorten the times or raise max_jumps_per_trajectory"
+                    )
                 if rounds % 256 == 0:  # refuse early what would exceed max_events (not after minutes)
                     covered = n * t_cur + h * (n - active.size) + float(np.sum(off[active]))
                     projected = n_events * (n * float(tt[-1])) / max(covered, np.finfo(float).tiny)
