@@ -322,3 +322,18 @@ def test_computed_couplings_below_the_normal_range_are_zero_not_refused():
     assert 0 < abs(A[1]) < 2.2e-308  # the computed coupling is subnormal ...
     m = c.model()  # ... and the model takes it as 0
     assert complex(np.asarray(m.A).ravel()[1]) == 0 and complex(np.asarray(m.A).ravel()[0]) == A[0]
+
+
+@pytest.mark.parametrize("argv", [
+    ["steady", "--a", "inf", "--ratio", "0", "--json"],
+    ["postselect", "--a", "inf", "--ratio", "0", "--json"],
+    ["steady", "--a", "1", "--A", "inf", "--ratio", "0.5"],
+])
+def test_detailed_balance_of_non_finite_rates_blames_the_rate(argv, capsys):
+    """`magbell steady --a inf --ratio 0` exited 1 on a RuntimeWarning (0·inf in ã = r·a) before a was checked."""
+    from magbell.cli import main
+
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1
+    assert "must be finite" in err and ("a=inf" in err or "A=inf" in err)

@@ -164,3 +164,15 @@ def test_subprocess_fresh_interpreter():
     d = json.loads(p.stdout)
     assert d["phase"] == "exceptional-point"
     assert np.max(np.abs(np.array(d["concurrence"]) - cf.concurrence_ep(np.array(d["times"]), 2.0))) < 1e-13
+
+
+def test_trajectories_max_jumps_option(capsys):
+    """The jump-count refusal names its limit, and the CLI can raise it (--max-jumps)."""
+    from magbell.cli import main
+
+    argv = ["trajectories", "--a", "30", "--d", "1e3", "--t-max", "5", "--points", "3", "--n", "1", "--seed", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "max_jumps_per_trajectory = 3000" in err and "--max-jumps" in err
+    assert main(argv + ["--max-jumps", "0"]) == 2
+    assert "must be a positive integer" in capsys.readouterr().err

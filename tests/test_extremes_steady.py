@@ -535,3 +535,23 @@ def test_rotated_eigenframe_with_wide_dissipator_is_refused_not_wrong():
     ev = _mp_eigenvalues(m)
     g = (-ev.real[np.abs(ev) > 1e-27 * np.abs(ev).max()]).min()
     assert float(magbell.spectrum(m).slowest_rate) == pytest.approx(g, rel=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["spectrum", "steady_state", "conserved_quantities", "dark_states"])
+def test_rate_spread_beyond_the_domain_is_refused(solver):
+    """a = 1e-170 against d = 1 used to give n_stationary = 4 and p_ud = 1 (exit 0); the t-free solvers now refuse
+    spreads beyond _domain.SPREAD_MAX = 1e100 in one line naming both parameters, and stay right inside it."""
+    import magbell
+    from magbell._domain import SPREAD_MAX
+
+    assert SPREAD_MAX == 1e100
+    bad = magbell.Model(a=1e-170, d=1.0)
+    args = (bad, "ud") if solver == "steady_state" else (bad,)
+    with pytest.raises(magbell.InvalidParameterError, match=r"\|a\| = 1e-170 against \|d\| = 1 spans more than 1e\+100"):
+        getattr(magbell, solver)(*args)
+    ok = magbell.Model(a=1e-100, d=1.0)  # at the edge: slowest rate 2a, unique steady state |↑↑>
+    assert magbell.spectrum(ok).slowest_rate == pytest.approx(2e-100, rel=1e-12)
+    s = magbell.steady_state(ok, "ud")
+    assert bool(s.unique) and abs(float(s.populations[0]) - 1) < 1e-15
+    lone = magbell.Model(a=1e-300)  # one tiny scale alone is no spread
+    assert magbell.spectrum(lone).slowest_rate == pytest.approx(2e-300, rel=1e-12)

@@ -34,6 +34,7 @@ __all__ = [
     "RATE_MAX",
     "T_NORM_MAX",
     "PHASE_MAX",
+    "SPREAD_MAX",
     "DELTA_INDEX",
     "block_without_mean_phase",
     "generator_norm",
@@ -48,6 +49,10 @@ RATE_MAX = 1e150
 T_NORM_MAX = 1e16
 #: largest |Δ|·t for which the mean-phase rotation is applied
 PHASE_MAX = 1e200
+#: widest ratio between the largest and the smallest nonzero coefficient (Δ excluded) that the t-free solvers
+#: (steady_state, spectrum, dark_states, conserved_quantities) accept: at a = 1e-170 against d = 1 the kernel was
+#: counted 4-dimensional (tests/test_extremes_steady.py); 1e100 keeps a margin of 1e60 below that failure
+SPREAD_MAX = 1e100
 #: column of "Delta" in the coefficient vector
 DELTA_INDEX = COEFFICIENT_NAMES.index("Delta")
 
@@ -127,6 +132,24 @@ def check_domain(c: np.ndarray, t_max: float | None = None, what: str = "evolve"
             f"{what}: |{COEFFICIENT_NAMES[k]}| = {absc[p, k]:.3g} exceeds {RATE_MAX:.0e}, the largest rate or "
             f"energy accepted; rescale the unit of time{_where(big.any(axis=1))}"
         )
+    if t_max is None and absc.size:  # t-free solvers decide ranks: the nonzero scales must be resolvable together
+        rest = np.delete(absc, DELTA_INDEX, axis=1)  # Δ only rotates phases and is factored out exactly
+        big = rest.max(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            small = np.where(rest > 0, rest, np.inf).min(axis=1)
+            bad = (big > 0) & (small < big / SPREAD_MAX)
+        if np.any(bad):
+            p = int(np.flatnonzero(bad)[0])
+            # the Model's parameter names (site 1's a1 is the user's a, Re A / Im A are parts of A)
+            user = {"a1": "a", "a_tilde1": "a_tilde", "d1": "d"}
+            names = [user.get(n, n) for n in COEFFICIENT_NAMES if n != "Delta"]
+            kmin = int(np.argmin(np.where(rest[p] > 0, rest[p], np.inf)))
+            kmax = int(np.argmax(rest[p]))
+            raise InvalidParameterError(
+                f"{what}: |{names[kmin]}| = {rest[p, kmin]:.3g} against |{names[kmax]}| = {rest[p, kmax]:.3g} spans "
+                f"more than {SPREAD_MAX:.0e}, the widest spread of rates and couplings whose kernel and slowest "
+                f"rates are resolved; set the negligible one to 0 or use evolve at the times of interest{_where(bad)}"
+            )
     global _W
     if _W is None:
         _W = _norm_weights()

@@ -214,7 +214,9 @@ def detailed_balance_rates(r, a, A=0.0, a2=None) -> dict:
     """``{"a_tilde": r a, "A_tilde": r A, ["a_tilde2": r a2]}`` (Ã keeps the phase of A; a_tilde2 only when
     ``a2`` is given), subnormal results flushed to 0."""
     r = np.asarray(r, dtype=float)
-    out = {"a_tilde": flush_subnormal(r * np.asarray(a, dtype=float)), "A_tilde": flush_subnormal(r * np.asarray(A))}
-    if a2 is not None:
-        out["a_tilde2"] = flush_subnormal(r * np.asarray(a2, dtype=float))
+    # a non-finite a or A (0·inf = nan) is not judged here: the Model's validation names it ("a must be finite")
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = {"a_tilde": flush_subnormal(r * np.asarray(a, dtype=float)), "A_tilde": flush_subnormal(r * np.asarray(A))}
+        if a2 is not None:
+            out["a_tilde2"] = flush_subnormal(r * np.asarray(a2, dtype=float))
     return out

@@ -166,7 +166,8 @@ def cmd_trajectories(args) -> int:
         )
     if args.seed is not None and args.seed < 0:
         raise InvalidParameterError(f"seed (--seed) must be >= 0, got {args.seed}")
-    tr = trajectories(model, initial, times, n=args.n, seed=args.seed)
+    extra = {} if args.max_jumps is None else {"max_jumps_per_trajectory": args.max_jumps}
+    tr = trajectories(model, initial, times, n=args.n, seed=args.seed, **extra)
     sel = tr.average(args.select)
     full = tr.average()
     bell = postselect_spectrum(model).bell_state
@@ -255,6 +256,8 @@ def register(subparsers, parent, formatter) -> None:
     _add_time_options(p, 51)
     p.add_argument("--n", type=int, default=1000, metavar="N", help="number of trajectories (default 1000)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: fresh entropy)")
+    p.add_argument("--max-jumps", dest="max_jumps", type=int, default=None, metavar="J",
+                   help="refuse runs expecting more than J jumps per trajectory (default 3000, ~1-2 ms a jump)")
     p.add_argument("--select", type=str, default="no-jump", metavar="SEL",
                    help="sub-ensemble: no-jump (default), all, no-J3, no-J3,J4, ... (channels J1..J6)")
     p.set_defaults(func=cmd_trajectories)

@@ -66,7 +66,7 @@ def _check_expected_jumps(rate: float, t_max: float, n: int, per_traj: int, max_
         raise InvalidParameterError(
             f"about {bound:.3g} jumps per trajectory expected (initial jump rate {rate:.3g} × t_max {t_max:.3g}) "
             f"exceeds max_jumps_per_trajectory = {per_traj} (about 1-2 ms a jump); shorten the times, raise "
-            "max_jumps_per_trajectory, or use magbell.evolve / magbell.postselect for the averages"
+            "max_jumps_per_trajectory (CLI: --max-jumps), or use magbell.evolve / magbell.postselect for the averages"
         )
     if not n * bound <= max_events:
         raise InvalidParameterError(
@@ -502,7 +502,7 @@ def trajectories(
                 if rounds > 2 * max_jumps_per_trajectory:  # the initial rate underestimated the jumps
                     raise InvalidParameterError(
                         f"more than {rounds - 1} jumps in one trajectory (2 × max_jumps_per_trajectory = "
-                        f"{2 * max_jumps_per_trajectory}); shorten the times or raise max_jumps_per_trajectory"
+                        f"{2 * max_jumps_per_trajectory}); shorten the times or raise max_jumps_per_trajectory (CLI: --max-jumps)"
                     )
                 if rounds % 256 == 0:  # refuse early what would exceed max_events (not after minutes)
                     covered = n * t_cur + h * (n - active.size) + float(np.sum(off[active]))
