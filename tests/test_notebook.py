@@ -45,5 +45,9 @@ def test_tutorial_notebook_executes(tmp_path):
     assert m and abs(float(m.group(1)) - 0.5) < 1e-12
     assert "unique: False" in out
     assert "'FAILED': 0" in out and "misprint" in out
+    # section 6 (sensing, issue 13): the fit recovers A inside its interval and reports correlated relaxation
+    m = re.search(r"A\s+=\s+([0-9.]+) 1/s\s+95% \[\s*([0-9.]+),\s*([0-9.]+)\]", out)
+    assert m and float(m.group(2)) < 5e3 < float(m.group(3))
+    assert "correlated relaxation shown: True  not identifiable: []" in out
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
     assert len(images) == 2  # Fig. 2 sketch and Fig. S1(b)
