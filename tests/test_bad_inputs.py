@@ -231,9 +231,9 @@ def test_tiny_normal_rates_give_the_exact_answers():
     import warnings
 
     from magbell import spectrum, steady_state
-    from magbell.monitor import monitor
-    from magbell.postselect import postselect
-    from magbell.trajectories import trajectories
+    from magbell._monitor import monitor
+    from magbell._postselect import postselect
+    from magbell._trajectories import trajectories
 
     t = np.array([0.0, 0.5, 1.0])
     with warnings.catch_warnings():
@@ -262,8 +262,8 @@ def test_monitor_long_periods_are_fast_and_exact_or_refused():
     Eq. 13 (postselect, scheme="subspace") exactly for every tau_m. Work beyond the limit: one line, before work."""
     import time
 
-    from magbell.monitor import MAX_MONITOR_SUBSTEPS, monitor
-    from magbell.postselect import postselect
+    from magbell._monitor import MAX_MONITOR_SUBSTEPS, monitor
+    from magbell._postselect import postselect
 
     m = Model(a=1e5, A=0.5e5, delta=3e4)  # ‖L‖·tau_m = 8e4: the long-period path
     t = np.array([0.0, 0.2, 0.5])
@@ -285,7 +285,7 @@ def test_trajectories_bound_their_jumps_before_starting():
     raising the limit runs it."""
     import time
 
-    from magbell.trajectories import trajectories
+    from magbell._trajectories import trajectories
 
     m = Model(a=30, A=1e-300, delta=0.5, d=1e6)
     t0 = time.perf_counter()

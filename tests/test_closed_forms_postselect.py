@@ -16,7 +16,7 @@ import pytest
 
 import magbell.paper.closed_forms_postselect as cf
 from magbell import Model
-from magbell.postselect import (
+from magbell._postselect import (
     non_hermitian_hamiltonian,
     postselect,
     postselect_spectrum,

@@ -425,7 +425,7 @@ def test_claim_verdicts_are_computed_live(monkeypatch):
 def test_second_half_verdicts_are_computed_live(monkeypatch):
     """Make magbell's postselection return the printed C_max: the inset row flips to holds; break tanh: FAILED."""
     from magbell.paper import claims
-    from magbell.postselect import postselect as true_postselect
+    from magbell._postselect import postselect as true_postselect
 
     ids = ["fig3_tanh", "fig3_Cmax"]
     assert [r.verdict for r in claims.check_claims(ids)] == ["holds", "misprint"]

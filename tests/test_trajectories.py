@@ -17,8 +17,8 @@ from scipy.linalg import expm as scipy_expm
 
 import magbell
 from magbell import InvalidParameterError, Model
-from magbell.postselect import conditional_evolve, non_hermitian_hamiltonian, postselect
-from magbell.trajectories import JumpRecord, no_jumps, nojump_propagator, trajectories
+from magbell._postselect import conditional_evolve, non_hermitian_hamiltonian, postselect
+from magbell._trajectories import JumpRecord, no_jumps, nojump_propagator, trajectories
 
 Z = 5.0
 GENERAL = Model(a=1.3, a2=1.0, A=0.9 * np.exp(0.3j), a_tilde=0.3, A_tilde=0.2 * np.exp(0.3j), delta=0.4,

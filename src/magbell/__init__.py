@@ -33,20 +33,21 @@ from .steady import dark_states as dark_states
 from .steady import spectrum as spectrum
 from .steady import steady_state as steady_state
 
-# the postselection modules are callable: magbell.postselect(model, initial, times) runs the
-# function, magbell.postselect.postselect_spectrum etc. are its companions
-from . import monitor as monitor  # noqa: E402
-from . import postselect as postselect  # noqa: E402
-from . import robustness as robustness  # noqa: E402
-from . import trajectories as trajectories  # noqa: E402
-from .monitor import MonitorResult as MonitorResult  # noqa: E402
-from .postselect import NonHermitianSpectrum as NonHermitianSpectrum  # noqa: E402
-from .postselect import PostselectResult as PostselectResult  # noqa: E402
-from .postselect import conditional_evolve as conditional_evolve  # noqa: E402
-from .postselect import non_hermitian_hamiltonian as non_hermitian_hamiltonian  # noqa: E402
-from .postselect import postselect_spectrum as postselect_spectrum  # noqa: E402
-from .robustness import RobustnessResult as RobustnessResult  # noqa: E402
-from .trajectories import TrajectoryResult as TrajectoryResult  # noqa: E402
+# conditional (postselected) dynamics: the solvers are plain functions; their companions live in the
+# namespace magbell.conditional (the implementation modules are private: magbell._postselect, ...)
+from . import conditional as conditional  # noqa: E402
+from ._monitor import MonitorResult as MonitorResult  # noqa: E402
+from ._monitor import monitor as monitor  # noqa: E402
+from ._postselect import NonHermitianSpectrum as NonHermitianSpectrum  # noqa: E402
+from ._postselect import PostselectResult as PostselectResult  # noqa: E402
+from ._postselect import conditional_evolve as conditional_evolve  # noqa: E402
+from ._postselect import non_hermitian_hamiltonian as non_hermitian_hamiltonian  # noqa: E402
+from ._postselect import postselect as postselect  # noqa: E402
+from ._postselect import postselect_spectrum as postselect_spectrum  # noqa: E402
+from ._robustness import RobustnessResult as RobustnessResult  # noqa: E402
+from ._robustness import robustness as robustness  # noqa: E402
+from ._trajectories import TrajectoryResult as TrajectoryResult  # noqa: E402
+from ._trajectories import trajectories as trajectories  # noqa: E402
 
 # Heavy subpackages load on first use (PEP 562): ``magbell.medium.X``, ``from magbell import medium`` and
 # ``import magbell.medium`` all work, but ``import magbell`` does not pay for scipy.integrate/special/optimize

@@ -13,11 +13,11 @@ import math
 import numpy as np
 
 from . import cli as _cli
+from ._monitor import KINDS, monitor
+from ._postselect import SCHEMES, postselect, postselect_spectrum
+from ._trajectories import trajectories
 from .errors import InvalidParameterError
-from .monitor import KINDS, monitor
-from .postselect import SCHEMES, postselect, postselect_spectrum
 from .states import STATE_NAMES
-from .trajectories import trajectories
 
 __all__ = ["register", "cmd_postselect", "cmd_monitor", "cmd_trajectories", "MAX_TRAJECTORY_STATES"]
 
@@ -216,7 +216,7 @@ def cmd_trajectories(args) -> int:
 
 
 def _select(text: str) -> str:
-    from .trajectories import _as_predicate
+    from ._trajectories import _as_predicate
 
     _as_predicate(text)  # validates: raises InvalidParameterError with the reason
     return text

@@ -712,13 +712,13 @@ _POST = "Postselection and the non-Hermitian Hamiltonian (Eqs. 11–15, Fig. 3, 
 
 
 def _post(model, initial, times, **kw):
-    from ..postselect import postselect
+    from .._postselect import postselect
 
     return postselect(model, initial, times, **kw)
 
 
 def _post_spectrum(model):
-    from ..postselect import postselect_spectrum
+    from .._postselect import postselect_spectrum
 
     return postselect_spectrum(model)
 
@@ -798,7 +798,7 @@ def _fig3_cmax():
        "in {|↑↓⟩, |↓↑⟩}: E_{s,a} = ∓ω − i(a + ã), ω = √(δ² − Γ²) (ω = iκ for δ < Γ), Im E_a > Im E_s in the "
        "PT-broken phase")
 def _eq14():
-    from ..postselect import non_hermitian_hamiltonian
+    from .._postselect import non_hermitian_hamiltonian
 
     a, at = 1.3, 0.4
     A, At = 1.0, 0.3
@@ -903,7 +903,7 @@ def _gamma_sum():
        "the non-Hermitian scheme is precise when the rate of measurements is infinite; as the rate approaches "
        "zero the full Lindblad dynamics is recovered", errata="S3")
 def _infinite_rate():
-    from ..monitor import monitor
+    from .._monitor import monitor
 
     taus = np.array([1e-3, 1e-2, 1e-1, 0.5, 2.0])
     r = np.array([0.0, 0.2])

@@ -5,7 +5,7 @@ array arguments broadcast with the ordinary rules (``concurrence_ud(t[None, :], 
 is a grid). Where the printed formula is wrong the function implements the corrected form and says so;
 the printed form is kept with the suffix ``_printed`` for the demonstration. Derivations and the list of
 discrepancies: ``docs/errata.md`` ("Second half"). The exact numerics these are tested against are
-:func:`magbell.postselect.postselect` and :func:`magbell.postselect.postselect_spectrum`. Like
+:func:`magbell.postselect` and :func:`magbell.conditional.postselect_spectrum`. Like
 :mod:`magbell.paper.closed_forms`, these are reference implementations of the printed equations, not the
 library's API (the paper's reproduction, :mod:`magbell.paper`, which the library never imports).
 

@@ -6,8 +6,10 @@
 >>> ds.concurrence.dims, [round(float(c), 12) for c in ds.concurrence.sel(delta=0.0).values]
 (('delta', 'A'), [0.0, 0.5])
 
-``run(func, grid, *, fixed, store, resume, scheduler, ...)`` computes ``func`` (``evolve``,
-``steady_state``, ``spectrum``, ``postselect`` or your own :class:`Function`) over a :class:`Grid`
+``run(func, grid, *, fixed, store, resume, scheduler, ...)`` computes ``func`` (the function itself,
+``magbell.evolve``, ``magbell.steady_state``, ``magbell.spectrum``, ``magbell.postselect``, or its name
+``"evolve"``, ...; a task object :class:`Evolve`, :class:`SteadyState`, :class:`SpectrumTask`,
+:class:`Postselect`; or your own :class:`Function`) over a :class:`Grid`
 in chunks: in this process by default, or on a dask.distributed cluster (``scheduler=...``), writing
 finished chunks to a zarr ``store`` that an interrupted sweep resumes from (each chunk with a checksum
 per variable, checked on resume and by ``verify(store)``; one writer at a time). See ``docs/sweeps.md``.
@@ -22,7 +24,7 @@ from ._grid import Axis, Grid
 from ._params import DERIVED_PARAMS, MODEL_PARAMS
 from ._lock import StoreLockedError
 from ._run import MAX_POINTS, StoreDamageWarning, SweepIncompleteWarning, open_store, run, store_progress
-from ._tasks import Evolve, Function, Spectrum, SteadyState
+from ._tasks import Evolve, Function, Postselect, SpectrumTask, SteadyState
 from ._verify import StoreCheck, verify
 
 __all__ = [
@@ -31,7 +33,8 @@ __all__ = [
     "Axis",
     "Evolve",
     "SteadyState",
-    "Spectrum",
+    "SpectrumTask",
+    "Postselect",
     "Function",
     "open_store",
     "store_progress",
@@ -50,8 +53,10 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name == "Postselect":  # only when magbell.postselect exists
-        from ._tasks import _postselect_task
+    if name == "Spectrum":  # renamed: magbell.Spectrum is the result class of magbell.spectrum
+        import warnings
 
-        return _postselect_task()
+        warnings.warn("magbell.sweep.Spectrum is deprecated; use magbell.sweep.SpectrumTask (magbell.Spectrum is "
+                      "the result of magbell.spectrum, a different class)", DeprecationWarning, stacklevel=2)
+        return SpectrumTask
     raise AttributeError(f"module 'magbell.sweep' has no attribute {name!r}")

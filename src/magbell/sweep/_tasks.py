@@ -1,9 +1,13 @@
 """What a sweep computes at every grid point: small frozen task objects.
 
 ``Evolve(times, initial, measures)``, ``SteadyState(initial, measures, tol, rho)``,
-``Spectrum(tol)``, ``Function(func, outputs)`` (any batched function of a :class:`magbell.Model`),
-and ``Postselect(...)`` when :mod:`magbell.postselect` is installed. Each knows the variables it
-produces (name, trailing dimensions, dtype, units) and computes them for a block of models.
+``SpectrumTask(tol)``, ``Postselect(times, initial, scheme, measures)`` and ``Function(func, outputs)``
+(any batched function of a :class:`magbell.Model`). Each knows the variables it produces (name, trailing
+dimensions, dtype, units) and computes them for a block of models.
+
+:data:`TASKS` maps the sweep names (``"evolve"``, ...) and :data:`TASKS_BY_FUNCTION` the magbell functions
+themselves (``magbell.evolve``, ``magbell.steady_state``, ``magbell.spectrum``, ``magbell.postselect``) to their
+task classes. This module imports no other sweep module (no import cycle).
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import _postselect as _ps
 from .. import measures as _measures
+from ..dynamics import evolve
 from ..errors import InvalidParameterError, InvalidStateError
+from ..steady import spectrum, steady_state
 from ..states import BELL_STATES, as_density_matrices
 
-__all__ = ["Evolve", "SteadyState", "Spectrum", "Function", "Output", "task_from", "EXTRA_COORDS", "MEASURE_UNITS",
-           "REGIMES", "TASKS"]
+__all__ = ["Evolve", "SteadyState", "SpectrumTask", "Postselect", "Function", "Output", "task_from", "EXTRA_COORDS",
+           "MEASURE_UNITS", "REGIMES", "TASKS", "TASKS_BY_FUNCTION"]
 
 BASIS_LABELS = ("uu", "ud", "du", "dd")
 #: coordinates of the trailing dimensions that measures add
@@ -184,8 +191,6 @@ class Evolve(_TimeSeries, _Task):
         return _measure_outputs(self.measures, self.native_dims())
 
     def compute(self, model) -> tuple:
-        from ..dynamics import evolve
-
         init = list(self.initial) if isinstance(self.initial, tuple) else self.initial
         r = evolve(model, init, self.times, measures=self.measures)
         return dict(r.measures), None
@@ -259,8 +264,6 @@ class SteadyState(_Task):
         return out
 
     def compute(self, model) -> tuple:
-        from ..steady import steady_state
-
         init = self.initial
         if init is None:
             init = np.eye(4) / 4  # the projection of I/4 is the steady state wherever it is unique
@@ -287,9 +290,12 @@ class SteadyState(_Task):
 
 
 @dataclass(frozen=True, eq=False)
-class Spectrum(_Task):
+class SpectrumTask(_Task):
     """Sweep :func:`magbell.spectrum`: slowest rate, entanglement rate and lifetime, and the regime
-    (``regime`` codes 1, 2, 3 = underdamped, critical, overdamped; 0 where not computed)."""
+    (``regime`` codes 1, 2, 3 = underdamped, critical, overdamped; 0 where not computed).
+
+    Named ``SpectrumTask`` (``magbell.sweep.Spectrum`` is its deprecated alias) so that it is not mistaken
+    for :class:`magbell.Spectrum`, the result of :func:`magbell.spectrum`."""
 
     tol: float = 1e-7
 
@@ -313,8 +319,6 @@ class Spectrum(_Task):
         ]
 
     def compute(self, model) -> tuple:
-        from ..steady import spectrum
-
         sp = spectrum(model, tol=self.tol)
         regime = np.zeros(model.shape, dtype=np.int8)
         for k, name in enumerate(REGIMES, start=1):
@@ -393,44 +397,102 @@ class Function(_Task):
                 "outputs": self.outputs_spec}
 
 
-TASKS = {"evolve": Evolve, "steady_state": SteadyState, "spectrum": Spectrum}
+_EXTRA_UNITS = {
+    "bell_fidelity": ("1", "fidelity to the model's asymptotic Bell state (|ud> + e^{i phi}|du>)/sqrt2"),
+    "bell_fidelity_max": ("1", "largest fidelity to any (|ud> + e^{i phi}|du>)/sqrt2"),
+}
 
 
-def _postselect_task():
-    """The postselection task, if magbell.postselect provides one (imported lazily)."""
-    try:
-        from . import _postselect
-    except ImportError as e:  # pragma: no cover - depends on the other module
-        raise InvalidParameterError(f"postselection is not available in this magbell ({e})") from None
-    return _postselect.Postselect
+@dataclass(frozen=True, eq=False)
+class Postselect(_TimeSeries, _Task):
+    """Sweep :func:`magbell.postselect`: the normalised conditional evolution (Eq. 13) on the
+    time grid ``times`` with its success probability P(t) (``success_probability``,
+    ``log_success_probability``). ``scheme`` is ``"no-jump"`` or ``"subspace"``."""
+
+    times: object = None
+    initial: object = "ud"
+    scheme: str = "no-jump"
+    measures: tuple = _ps.DEFAULT_MEASURES
+
+    name = "postselect"
+    native_axes = {"t": "times", "initial": "initial"}
+
+    def __post_init__(self):
+        measures = (self.measures,) if isinstance(self.measures, str) else tuple(self.measures)
+        object.__setattr__(self, "measures", _ps._check_measures(measures))
+        if not measures:
+            raise InvalidParameterError("measures is empty")
+        if self.scheme not in _ps.SCHEMES:
+            raise InvalidParameterError(f"scheme must be one of {', '.join(_ps.SCHEMES)}, got {self.scheme!r}")
+        self._init_initial_and_times()
+
+    def outputs(self) -> list:
+        d = self.native_dims()
+        out = []
+        for m in self.measures:
+            units, text = MEASURE_UNITS.get(m) or _EXTRA_UNITS[m]
+            extra = {"populations": ("basis",), "bell_fidelities": ("bell",)}.get(m, ())
+            out.append(Output(m, d + extra, "float64", {"units": units, "long_name": f"{text}, postselected"}))
+        out.append(Output("success_probability", d, "float64",
+                          {"units": "1", "long_name": "postselection success probability P(t)"}))
+        out.append(Output("log_success_probability", d, "float64",
+                          {"units": "1", "long_name": "ln P(t) (finite where P underflows)"}))
+        return out
+
+    def compute(self, model) -> tuple:
+        init = list(self.initial) if isinstance(self.initial, tuple) else self.initial
+        r = _ps.postselect(model, init, self.times, scheme=self.scheme, measures=self.measures)
+        out = dict(r.measures)
+        out["success_probability"] = np.asarray(r.success_probability)
+        out["log_success_probability"] = np.asarray(r.log_success_probability)
+        return out, None
+
+    def bytes_per_point(self) -> int:
+        S = len(self._labels) if self._labels else 1
+        width = sum(_width(m) if m in MEASURE_UNITS else 1 for m in self.measures) + 2
+        return 1024 + S * self.times.size * 8 * (2 * width + 8)
+
+    def describe(self) -> dict:
+        return {
+            "function": self.name,
+            "initial": _initial_json(self.initial),
+            "scheme": self.scheme,
+            "measures": list(self.measures),
+            "times": None if self.times is None else
+            {"n": int(self.times.size), "first": float(self.times[0]), "last": float(self.times[-1])},
+        }
+
+
+TASKS = {"evolve": Evolve, "steady_state": SteadyState, "spectrum": SpectrumTask, "postselect": Postselect}
+#: the sweep registry keyed by function object: ``sweep.run(magbell.postselect, ...)``
+TASKS_BY_FUNCTION = {evolve: Evolve, steady_state: SteadyState, spectrum: SpectrumTask, _ps.postselect: Postselect}
 
 
 def task_from(func, **kwargs):
-    """A task object from a task, a function name or a magbell function plus its keyword arguments."""
+    """A task object from a task, a magbell function (``magbell.evolve``, ...) or its name, plus its keyword arguments."""
     if isinstance(func, _Task):
         if kwargs:
             raise InvalidParameterError(
                 f"give run options ({', '.join(kwargs)}) either in the task object or as keywords, not both"
             )
         return func
-    if callable(func) and not isinstance(func, type):
-        name = getattr(func, "__name__", "")
-        mod = getattr(func, "__module__", "") or ""
-        if mod.startswith("magbell.") and name in ("evolve", "steady_state", "spectrum", "postselect"):
-            func = name
-        else:
+    known = ", ".join(TASKS)
+    if isinstance(func, str):
+        cls = TASKS.get(func)
+        if cls is None:
+            raise InvalidParameterError(f"unknown sweep function {func!r}; known: {known} (or a magbell.sweep.Function)")
+    elif callable(func) and not isinstance(func, type):
+        try:
+            cls = TASKS_BY_FUNCTION.get(func)
+        except TypeError:  # unhashable callable
+            cls = None
+        if cls is None:
             raise InvalidParameterError(
-                f"{func!r} is not a magbell function; wrap your own as magbell.sweep.Function(func, outputs_spec=...)"
+                f"{func!r} is not a magbell function the sweep knows (magbell.{', magbell.'.join(TASKS)}); "
+                "wrap your own as magbell.sweep.Function(func, outputs_spec=...)"
             )
-    if func == "postselect":
-        cls = _postselect_task()
-    elif isinstance(func, str) and func in TASKS:
-        cls = TASKS[func]
     else:
-        raise InvalidParameterError(
-            f"unknown sweep function {func!r}; known: {', '.join(list(TASKS) + ['postselect'])} "
-            "(or a magbell.sweep.Function)"
-        )
+        raise InvalidParameterError(f"unknown sweep function {func!r}; known: {known} (or a magbell.sweep.Function)")
     names = {f.name for f in dataclasses.fields(cls)}
     bad = sorted(set(kwargs) - names)
     if bad:

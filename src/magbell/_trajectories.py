@@ -16,7 +16,7 @@ e^{−iE_c τ}(1 − iτT)); it is cross-checked against :func:`magbell.expm.exp
 
 Every trajectory's record (which J_k, when) is kept, so the ensemble can be postselected afterwards on any
 predicate of the record (:meth:`TrajectoryResult.average`): "no jump" reproduces Eq. (13) and its weight P(t),
-"no J3 jump" reproduces :func:`magbell.postselect.conditional_evolve` with ``forbid=["J3"]``, and the
+"no J3 jump" reproduces :func:`magbell.conditional.conditional_evolve` with ``forbid=["J3"]``, and the
 unselected average reproduces :func:`magbell.evolve` — all within their statistical errors.
 """
 
@@ -32,8 +32,7 @@ from ._domain import check_domain
 from .dynamics import validate_times
 from .errors import InvalidParameterError
 from .model import Model
-from .postselect import JUMP_NAMES, _heff_without_mean, _mean_phase, jump_rate_operator, omega_squared
-from .postselect import callable_module as _callable_module
+from ._postselect import JUMP_NAMES, _heff_without_mean, _mean_phase, jump_rate_operator, omega_squared
 from .states import as_density_matrices
 
 __all__ = [
@@ -179,7 +178,7 @@ def _single(model) -> None:
 # ------------------------------------------------------------------------------ records and predicates
 class JumpRecord(NamedTuple):
     """Jump records of n trajectories, padded: ``times`` (n, J) (NaN after the last jump), ``channels``
-    (n, J) (indices into :data:`magbell.postselect.JUMP_NAMES`, −1 after the last jump)."""
+    (n, J) (indices into :data:`magbell.conditional.JUMP_NAMES`, −1 after the last jump)."""
 
     times: np.ndarray
     channels: np.ndarray
@@ -405,7 +404,7 @@ def trajectories(
     ``max_events``.
 
     >>> import numpy as np, magbell
-    >>> from magbell.trajectories import trajectories
+    >>> from magbell.conditional import trajectories
     >>> tr = trajectories(magbell.Model(a=1.0, A=1.0), "ud", np.linspace(0, 2, 5), n=2000, seed=1)
     >>> avg = tr.average("no-jump")          # the Eq. (13) sub-ensemble and its weight P(t)
     >>> bool(abs(avg.fraction[-1] - 0.5 * (1 + np.exp(-8.0))) < 5 * avg.fraction_stderr[-1] + 1e-12)
@@ -550,7 +549,3 @@ def trajectories(
         seed=seed,
         info=info,
     )
-
-
-# ``magbell.trajectories(...)`` calls :func:`trajectories` while ``magbell.trajectories.<name>`` still reaches this module's names
-_callable_module(__name__, trajectories)

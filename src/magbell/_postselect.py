@@ -25,8 +25,8 @@ Two postselection schemes (``scheme=``):
 
 :func:`conditional_evolve` is the general form: postselect on "no jump in the channels ``forbid``".
 
-The module is callable: ``magbell.postselect(model, initial, times)`` calls :func:`postselect`, and
-``magbell.postselect.postselect_spectrum`` etc. stay reachable.
+Private implementation module: the public spellings are ``magbell.postselect`` (the function) and
+:mod:`magbell.conditional` (the companions: ``postselect_spectrum``, ``conditional_evolve``, ...).
 
 Numerics (details in docs/postselection.md). ``e^{−iH_eff t}`` decays like e^{−rate·t}; for t·rate ≫ 700 it
 underflows and the normalised state would be 0/0. magbell never forms it unscaled. Short uniform grids
@@ -46,9 +46,6 @@ rates, times and Δ·t outside the stated accuracy domain (docs/postselection.md
 
 from __future__ import annotations
 
-import inspect
-import sys
-import types
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -653,7 +650,7 @@ def non_hermitian_hamiltonian(model: Model) -> np.ndarray:
     ``H_eff`` conserves σ1z + σ2z: it is block diagonal with blocks {|↑↑>}, {|↑↓>, |↓↑>}, {|↓↓>}.
 
     >>> import magbell
-    >>> from magbell.postselect import non_hermitian_hamiltonian
+    >>> from magbell.conditional import non_hermitian_hamiltonian
     >>> non_hermitian_hamiltonian(magbell.Model(a=1.0, A=0.5))[1:3, 1:3]
     array([[0.-1.j , 0.-0.5j],
            [0.-0.5j, 0.-1.j ]])
@@ -790,7 +787,7 @@ def postselect_spectrum(model: Model, *, rtol: float = 1e-12) -> NonHermitianSpe
     'degenerate' where T = 0. A PT phase diagram is one call on a grid::
 
         >>> import numpy as np, magbell
-        >>> from magbell.postselect import postselect_spectrum
+        >>> from magbell.conditional import postselect_spectrum
         >>> sp = postselect_spectrum(magbell.Model(a=2.0, A=2.0, delta=[0.0, 2.0, 5.0]))
         >>> sp.phase.tolist()
         ['PT-broken', 'exceptional-point', 'PT-exact']
@@ -931,7 +928,7 @@ def _target_bell(Hn: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
 # ============================================================================== results
 @dataclass(frozen=True, eq=False)
 class PostselectResult(MeasureAccess):
-    """Result of :func:`postselect` / :func:`conditional_evolve` / :func:`magbell.monitor.monitor`.
+    """Result of :func:`postselect` / :func:`conditional_evolve` / :func:`magbell.monitor`.
 
     Shapes follow :class:`magbell.EvolveResult`: ``(*model.shape, [n_initial,] n_times)`` for scalar
     measures (a trailing axis of 4 for ``populations`` / ``bell_fidelities``). ``success_probability`` is
@@ -1255,7 +1252,7 @@ def postselect(
     ``"subspace"`` postselection of |↑↑>) the states and measures are NaN and log P is −inf.
 
     >>> import numpy as np, magbell
-    >>> from magbell.postselect import postselect
+    >>> from magbell.conditional import postselect
     >>> r = postselect(magbell.Model(a=2.0, A=2.0), "ud", [0.0, 0.5, 1e6])
     >>> np.round(r.concurrence, 10).tolist()          # C = tanh(2Γt), Γ = 2
     [0.0, 0.9640275801, 1.0]
@@ -1491,24 +1488,3 @@ def _rotate_vec(X: np.ndarray, Delta: np.ndarray, tt: np.ndarray) -> np.ndarray:
         cos, sin = _mean_phase(Delta, tt, mm)
         X[:, :, sel] *= (cos + 1j * sin)[:, None, None, None, :]
     return X
-
-
-# ============================================================================== callable module
-class _CallableModule(types.ModuleType):
-    """A module that can be called like its main function: ``magbell.postselect(model, initial, times)``
-    works when ``magbell.postselect`` is the module, and the module's other names stay reachable as
-    ``magbell.postselect.postselect_spectrum`` (exporting the function under the module's name would hide them)."""
-
-    def __call__(self, *args, **kwargs):
-        return self.__dict__["__main_function__"](*args, **kwargs)
-
-
-def callable_module(name: str, func) -> None:
-    """Make the module ``name`` callable as ``func`` (with ``func``'s signature for ``inspect``)."""
-    mod = sys.modules[name]
-    mod.__main_function__ = func
-    mod.__signature__ = inspect.signature(func)
-    mod.__class__ = _CallableModule
-
-
-callable_module(__name__, postselect)

@@ -22,7 +22,7 @@ in the subspace and is comparable with Eq. 13); ``readout=False`` reports the st
 conditioned on the measurements before t only (for τ_m > t this is the unmonitored Lindblad evolution of
 Π0ρ0Π0/tr — the paper's "as this rate approaches zero, we recover the full Lindblad dynamics").
 
-As τ_m → 0 both kinds converge to :func:`magbell.postselect.postselect` with ``scheme="subspace"`` (Eq. 13 when
+As τ_m → 0 both kinds converge to :func:`magbell.postselect` with ``scheme="subspace"`` (Eq. 13 when
 there is no dephasing), with error O(τ_m): per period the weight that leaked out of the subspace and came back
 (σ∓ jumps from |↑↑>/|↓↓> at finite temperature) is O(τ_m²). At zero temperature nothing can come back, and the
 periodic scheme with readout equals Eq. 13 *exactly* for every τ_m (docs/postselection.md).
@@ -44,7 +44,7 @@ from .dynamics import validate_times
 from .errors import InvalidParameterError
 from .kernel import reachable
 from .model import Model
-from .postselect import (
+from ._postselect import (
     DEFAULT_MEASURES,
     MAX_STEP_NORM,
     MAX_SUBSTEPS,
@@ -66,7 +66,6 @@ from .postselect import (
     log_scaled,
     scaled_expm,
 )
-from .postselect import callable_module as _callable_module
 from .states import as_density_matrices
 from .superop import sector_basis
 
@@ -89,7 +88,7 @@ MAX_MONITOR_SUBSTEPS = 20_000
 
 @dataclass(frozen=True, eq=False)
 class MonitorResult(PostselectResult):
-    """Result of :func:`monitor`: a :class:`~magbell.postselect.PostselectResult` plus the monitoring settings."""
+    """Result of :func:`monitor`: a :class:`~magbell.conditional.PostselectResult` plus the monitoring settings."""
 
     tau_m: float = np.nan
     kind: str = "periodic"
@@ -343,20 +342,20 @@ def monitor(
 
     Parameters
     ----------
-    model, initial, times : as for :func:`magbell.postselect.postselect` (any initial state; it is
+    model, initial, times : as for :func:`magbell.postselect` (any initial state; it is
         projected onto the subspace by the measurement at t = 0).
     tau_m : the measurement period (``kind="periodic"``) or the inverse monitoring rate 1/γ_m
         (``kind="continuous"``), > 0; ``inf`` means no measurement after t = 0.
     readout : also measure (and postselect) at each reported time (default True).
-    measures : as for :func:`~magbell.postselect.postselect`.
+    measures : as for :func:`~magbell.postselect`.
 
-    Returns a :class:`MonitorResult` (shapes as :func:`~magbell.postselect.postselect`): concurrence,
+    Returns a :class:`MonitorResult` (shapes as :func:`~magbell.postselect`): concurrence,
     Bell fidelity, ..., ``success_probability`` (the probability that every measurement up to t gave 0)
     and ``log_success_probability``.
 
     >>> import numpy as np, magbell
-    >>> from magbell.monitor import monitor
-    >>> from magbell.postselect import postselect
+    >>> from magbell.conditional import monitor
+    >>> from magbell.conditional import postselect
     >>> m = magbell.Model(a=2.0, A=1.5, a_tilde=0.5, A_tilde=0.3)
     >>> r = monitor(m, "ud", [1.0], tau_m=1e-3)
     >>> exact = postselect(m, "ud", [1.0], scheme="subspace")
@@ -493,10 +492,10 @@ def monitor_sweep(model: Model, initial, t_final: float, tau_m_values, *, kind: 
 
     Returns a dict of arrays with a leading τ_m axis: ``tau_m``, each measure, ``success_probability``,
     ``log_success_probability``, and the τ_m → 0 limit (``limit``: the same keys from
-    :func:`magbell.postselect.postselect` with ``scheme="subspace"``) and the unmonitored Lindblad values
+    :func:`magbell.postselect` with ``scheme="subspace"``) and the unmonitored Lindblad values
     after a single readout at t_final (``single_readout``: τ_m = ∞).
     """
-    from .postselect import postselect
+    from ._postselect import postselect
 
     try:
         taus = np.atleast_1d(np.asarray(tau_m_values, dtype=float))
@@ -524,7 +523,3 @@ def convergence_order(tau_m_values, errors) -> float:
     x = np.log(np.asarray(tau_m_values, dtype=float))
     y = np.log(np.asarray(errors, dtype=float))
     return float(np.polyfit(x, y, 1)[0])
-
-
-# ``magbell.monitor(...)`` calls :func:`monitor` while ``magbell.monitor.<name>`` still reaches this module's names
-_callable_module(__name__, monitor)

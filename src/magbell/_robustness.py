@@ -2,7 +2,7 @@
 
 One call draws random perturbations of a base model at several strengths, builds a single
 :class:`~magbell.Model` grid of shape ``(n_groups, n_strengths, n_samples)`` and evaluates the postselected
-state at the final time with one batched :func:`magbell.postselect.postselect` call. Perturbation kinds
+state at the final time with one batched :func:`magbell.postselect` call. Perturbation kinds
 (ε = strength, ξ independent standard normal draws, ``scale`` an energy scale, by default the base model's
 effective dissipative coupling Γ = |A + Ã|):
 
@@ -28,9 +28,8 @@ import numpy as np
 
 from .errors import InvalidParameterError
 from .model import Model
-from .postselect import SCHEMES, postselect, postselect_spectrum
-from .postselect import callable_module as _callable_module
-from .trajectories import _check_seed
+from ._postselect import SCHEMES, postselect, postselect_spectrum
+from ._trajectories import _check_seed
 
 __all__ = ["KINDS", "MAX_POINTS", "MAX_STRENGTH", "robustness", "RobustnessResult"]
 
@@ -139,13 +138,13 @@ def robustness(
         the curves versus ε are smooth.
     groups : kinds applied one at a time, and/or ``"all"`` (all kinds at once).
     scale : energy scale of the additive perturbations (default: |A + Ã| of the base, or its a if that is 0).
-    scheme : postselection scheme (:data:`magbell.postselect.SCHEMES`).
+    scheme : postselection scheme (:data:`magbell.conditional.SCHEMES`).
     seed : None, a non-negative integer, or a numpy ``Generator``/``SeedSequence``.
     max_points : most model points ``len(groups) × len(strengths) × n_samples`` (memory and time guard,
         default :data:`MAX_POINTS`; raise it if you mean it).
 
     >>> import magbell
-    >>> from magbell.robustness import robustness
+    >>> from magbell.conditional import robustness
     >>> r = robustness(magbell.Model(a=1.0, A=1.0), t=5.0, strengths=[0.01, 0.1], n_samples=50, groups=["delta"])
     >>> round(r.infidelity_exponent()["delta"], 1)      # infidelity ∝ ε²: robust to first order
     2.0
@@ -253,7 +252,3 @@ def robustness(
         seed=seed,
         info={"scale": scale, "n_samples": N, "one_call": "postselect on a Model grid of shape " + str(shape)},
     )
-
-
-# ``magbell.robustness(...)`` calls :func:`robustness` while ``magbell.robustness.<name>`` still reaches this module's names
-_callable_module(__name__, robustness)
