@@ -281,6 +281,12 @@ def test_property_steady_state_and_slowest_rate_match_evolve(p, seed):
     to the contamination B·e^{−(γ2−γ)t1}/(t2−t1) (B ≤ 10) by the next rate γ2."""
     m = Model(**p)
     rho0 = S.random_density_matrix(np.random.default_rng(seed))
+    from magbell._domain import within_spread
+
+    if not within_spread(m.coefficients()).all():  # outside the stated domain: a one-line refusal, not a number
+        with pytest.raises(magbell.InvalidParameterError, match="spans more than"):
+            magbell.steady_state(m, rho0)
+        return
     scale = _rates_scale(m)
     ev = _mp_eigenvalues(m)
     n_ref, clear = _nullity(ev, 1e-12 * scale)
@@ -553,5 +559,7 @@ def test_rate_spread_beyond_the_domain_is_refused(solver):
     assert magbell.spectrum(ok).slowest_rate == pytest.approx(2e-100, rel=1e-12)
     s = magbell.steady_state(ok, "ud")
     assert bool(s.unique) and abs(float(s.populations[0]) - 1) < 1e-15
+    phase = magbell.Model(a=1.0, A=1 + 2e-252j)  # a tiny Im A next to Re A is a phase, not a second scale
+    assert bool(magbell.steady_state(phase, "ud").unique) is False
     lone = magbell.Model(a=1e-300)  # one tiny scale alone is no spread
     assert magbell.spectrum(lone).slowest_rate == pytest.approx(2e-300, rel=1e-12)

@@ -114,6 +114,34 @@ def _where(bad: np.ndarray) -> str:
     return f" (at {idx.size} of {bad.size} grid points, first flat index {idx[0]})"
 
 
+#: the Model's parameter names for :func:`_parameter_moduli`'s columns (site 1's a1 is the user's a)
+_MODULUS_NAMES = ("delta", "Jz", "Jperp", "D_dm", "a", "a2", "A", "a_tilde", "a_tilde2", "A_tilde", "d", "d2", "D_deph")
+
+
+def _parameter_moduli(c: np.ndarray) -> np.ndarray:
+    """(P, 13) magnitudes of the Model's parameters except Δ: complex A, Ã, 𝔇 by their modulus (a tiny Im A
+    next to Re A is a phase, not a second scale)."""
+    k = {n: i for i, n in enumerate(COEFFICIENT_NAMES)}
+    cols = []
+    for n in ("delta", "Jz", "Jperp", "D_dm", "a1", "a2"):
+        cols.append(np.abs(c[:, k[n]]))
+    cols.append(np.hypot(c[:, k["Re A"]], c[:, k["Im A"]]))
+    cols += [np.abs(c[:, k["a_tilde1"]]), np.abs(c[:, k["a_tilde2"]])]
+    cols.append(np.hypot(c[:, k["Re A_tilde"]], c[:, k["Im A_tilde"]]))
+    cols += [np.abs(c[:, k["d1"]]), np.abs(c[:, k["d2"]])]
+    cols.append(np.hypot(c[:, k["Re D_deph"]], c[:, k["Im D_deph"]]))
+    return np.stack(cols, axis=1)
+
+
+def within_spread(c: np.ndarray) -> np.ndarray:
+    """Per point: True where the nonzero parameter magnitudes (Δ excluded) span at most :data:`SPREAD_MAX`."""
+    c = np.asarray(c, dtype=float).reshape(-1, len(COEFFICIENT_NAMES))
+    m = _parameter_moduli(c)
+    big = m.max(axis=1)
+    small = np.where(m > 0, m, np.inf).min(axis=1)
+    return ~((big > 0) & (small < big / SPREAD_MAX))
+
+
 def check_domain(c: np.ndarray, t_max: float | None = None, what: str = "evolve") -> np.ndarray:
     """Refuse, with one clear line, parameters outside the guaranteed accuracy domain.
 
@@ -133,16 +161,14 @@ def check_domain(c: np.ndarray, t_max: float | None = None, what: str = "evolve"
             f"energy accepted; rescale the unit of time{_where(big.any(axis=1))}"
         )
     if t_max is None and absc.size:  # t-free solvers decide ranks: the nonzero scales must be resolvable together
-        rest = np.delete(absc, DELTA_INDEX, axis=1)  # Δ only rotates phases and is factored out exactly
+        rest = _parameter_moduli(c)  # Δ only rotates phases and is factored out exactly; |A|, not Re A, Im A
         big = rest.max(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             small = np.where(rest > 0, rest, np.inf).min(axis=1)
             bad = (big > 0) & (small < big / SPREAD_MAX)
         if np.any(bad):
             p = int(np.flatnonzero(bad)[0])
-            # the Model's parameter names (site 1's a1 is the user's a, Re A / Im A are parts of A)
-            user = {"a1": "a", "a_tilde1": "a_tilde", "d1": "d"}
-            names = [user.get(n, n) for n in COEFFICIENT_NAMES if n != "Delta"]
+            names = _MODULUS_NAMES
             kmin = int(np.argmin(np.where(rest[p] > 0, rest[p], np.inf)))
             kmax = int(np.argmax(rest[p]))
             raise InvalidParameterError(
