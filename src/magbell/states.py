@@ -68,21 +68,31 @@ def density_matrix(state) -> np.ndarray:
         raise InvalidStateError(f"initial state must be a name, a ket or a density matrix, got {state!r}") from None
     if arr.dtype.kind not in "iufc":  # bools are not amplitudes
         raise InvalidStateError(f"initial state must be a name, a ket or a density matrix, got {state!r}")
-    arr = arr.astype(complex)
+    return validated_dense_state(arr, 4)
+
+
+def validated_dense_state(arr: np.ndarray, n: int, what: str = "") -> np.ndarray:
+    """A ket (length n) or an n×n density matrix, validated, as an n×n density matrix.
+
+    One place for both the two-qubit states and the N-site ones (``what`` adds e.g. " of N = 3 sites" to the
+    shape message): finite entries of magnitude ≤ 1e100 (no overflow in norms), a normalised ket, or a Hermitian,
+    unit-trace, positive semidefinite matrix, all within ``STATE_ATOL``.
+    """
+    arr = np.asarray(arr).astype(complex)
     if not np.all(np.isfinite(arr)):
         raise InvalidStateError("initial state contains NaN or inf")
     big = float(np.max(np.maximum(np.abs(arr.real), np.abs(arr.imag)), initial=0.0))  # no overflow in |z|
     if big > 1e100:  # |entries| of a state are <= 1; refuse absurd ones before norms/eigenvalues overflow
         raise InvalidStateError(f"initial state has an entry of magnitude {big:.3g}: not a normalised state (entries are <= 1)")
-    if arr.shape == (4,) or arr.shape == (4, 1):
-        k = arr.reshape(4)
+    if arr.shape in ((n,), (n, 1)):
+        k = arr.reshape(n)
         norm = np.vdot(k, k).real
         if abs(norm - 1) > STATE_ATOL:
             raise InvalidStateError(f"initial ket must be normalised, but <ψ|ψ> = {norm:.6g}")
         return np.outer(k, k.conj())
-    if arr.shape != (4, 4):
+    if arr.shape != (n, n):
         raise InvalidStateError(
-            f"initial state must be a length-4 ket or a 4×4 density matrix, got an array of shape {arr.shape}"
+            f"initial state{what} must be a length-{n} ket or a {n}×{n} density matrix, got an array of shape {arr.shape}"
         )
     herm = np.max(np.abs(arr - arr.conj().T))
     if herm > STATE_ATOL:

@@ -21,7 +21,7 @@ from itertools import combinations
 import numpy as np
 
 from ..errors import InvalidStateError
-from ..states import STATE_ATOL
+from ..states import validated_dense_state
 
 __all__ = ["system_density_matrix", "system_density_matrices", "product_index"]
 
@@ -74,36 +74,9 @@ def _named_ket(name: str, N: int) -> np.ndarray:
 
 
 def _validated_rho(arr: np.ndarray, N: int) -> np.ndarray:
-    n = 2**N
     if arr.dtype.kind not in "iufc":
         raise InvalidStateError(f"initial state must be a name, a ket or a density matrix, got dtype {arr.dtype}")
-    arr = arr.astype(complex)
-    if not np.all(np.isfinite(arr)):
-        raise InvalidStateError("initial state contains NaN or inf")
-    big = float(np.max(np.maximum(np.abs(arr.real), np.abs(arr.imag)), initial=0.0))
-    if big > 1e100:
-        raise InvalidStateError(f"initial state has an entry of magnitude {big:.3g}: not a normalised state")
-    if arr.shape in ((n,), (n, 1)):
-        k = arr.reshape(n)
-        norm = np.vdot(k, k).real
-        if abs(norm - 1) > STATE_ATOL:
-            raise InvalidStateError(f"initial ket must be normalised, but <ψ|ψ> = {norm:.6g}")
-        return np.outer(k, k.conj())
-    if arr.shape != (n, n):
-        raise InvalidStateError(
-            f"initial state of N = {N} sites must be a length-{n} ket or a {n}×{n} density matrix, got shape {arr.shape}"
-        )
-    herm = np.max(np.abs(arr - arr.conj().T))
-    if herm > STATE_ATOL:
-        raise InvalidStateError(f"initial density matrix is not Hermitian: max|ρ − ρ†| = {herm:.3g}")
-    tr = np.trace(arr).real
-    if abs(tr - 1) > STATE_ATOL:
-        raise InvalidStateError(f"initial density matrix must have trace 1, but tr ρ = {tr:.12g}")
-    arr = (arr + arr.conj().T) / 2
-    lam = np.linalg.eigvalsh(arr).min()
-    if lam < -STATE_ATOL:
-        raise InvalidStateError(f"initial density matrix is not positive semidefinite: smallest eigenvalue {lam:.3g}")
-    return arr
+    return validated_dense_state(arr, 2**N, f" of N = {N} sites")
 
 
 def system_density_matrix(state, N: int) -> np.ndarray:
