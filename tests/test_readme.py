@@ -50,6 +50,10 @@ def test_readme_examples_run_and_keep_their_promises(namespace):
     # postselected Bell state with the paper's protocol
     ps = magbell.postselect(magbell.Model(a=2.0, A=2.0), "ud", np.linspace(0, 3, 301), scheme="subspace")
     assert ps.concurrence[-1] > 0.999 and abs(ps.success_probability[-1] - 0.5) < 1e-6
+    # N sites: one excitation under rank-one collective decay keeps 1 − 1/N in the dark manifold
+    sys3 = magbell.System(Delta=[1.0, 1.0, 1.0], h_plus=np.ones((3, 3)))
+    pops = magbell.evolve(sys3, "duu", np.linspace(0, 20, 201), store_states=True).site_populations
+    assert abs(pops[-1].sum() - (1 - 1 / 3)) < 1e-9
     # the film example: NV in the band, |A|/a close to 1 at 300 nm perpendicular to the magnetisation
     fc = ns["fc"]
     assert tuple(fc.regime) == ("in band", "in band")
