@@ -474,7 +474,10 @@ def cmd_reproduce(args) -> int:
                 print()
             PRINTERS[name](d)
         return 0
+    from ._optional import require
     from .paper import reproduce_to  # matplotlib is imported only when a figure is drawn
+
+    require("matplotlib", "plot", what="magbell reproduce --out")  # refuse before any computing
 
     only = None
     if args.only is not None:

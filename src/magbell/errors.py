@@ -9,6 +9,7 @@ __all__ = [
     "InvalidParameterError",
     "InvalidStateError",
     "NonUniqueSteadyStateError",
+    "MissingDependencyError",
     "describe_bad_points",
 ]
 
@@ -27,6 +28,10 @@ class InvalidStateError(MagbellError):
 
 class NonUniqueSteadyStateError(MagbellError):
     """The Liouvillian has several stationary states and no initial state was given."""
+
+
+class MissingDependencyError(MagbellError):
+    """An optional dependency (an extra such as ``magbell[plot]``) is not installed; the message names the extra."""
 
 
 def _fmt(x) -> str:

@@ -662,7 +662,9 @@ class Model:
             raise InvalidParameterError(
                 f"to_qutip() needs a single model, but this Model is a grid of shape {self._shape}; index it first"
             )
-        import qutip  # optional dependency, imported lazily
+        from ._optional import require
+
+        qutip = require("qutip", what="to_qutip()")  # optional dependency, imported lazily
 
         dims = [[2, 2], [2, 2]]
         H = qutip.Qobj(self.hamiltonian(), dims=dims)

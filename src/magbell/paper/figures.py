@@ -228,7 +228,9 @@ del _job
 # ----------------------------------------------------------------------------- rendering
 def draw(job: FigureJob, data: dict):
     """A :class:`matplotlib.figure.Figure` of ``job`` drawn from ``data`` in the paper style."""
-    import matplotlib
+    from .._optional import require
+
+    matplotlib = require("matplotlib", "plot", what="drawing the paper's figures")
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context(STYLE):
@@ -242,7 +244,9 @@ def render(job: FigureJob, out_dir=None, data: dict | None = None) -> FigureResu
 
     Without ``out_dir`` nothing is written and only the PNG bytes are kept (e.g. for a notebook).
     """
-    import matplotlib
+    from .._optional import require
+
+    matplotlib = require("matplotlib", "plot", what="drawing the paper's figures")
 
     t0 = time.perf_counter()
     if data is None:

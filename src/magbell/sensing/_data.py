@@ -109,8 +109,10 @@ class Data:
                 w.writerow([_csv_num(cols[k][i]) for k in names])
 
     def to_dataframe(self, time_unit: str = "s"):
-        """The data as a pandas DataFrame (needs pandas)."""
-        import pandas as pd  # optional dependency
+        """The data as a pandas DataFrame (needs pandas, installed with ``magbell[sweep]``)."""
+        from .._optional import require
+
+        pd = require("pandas", "sweep", what="to_dataframe()")  # optional dependency
 
         return pd.DataFrame(self.to_columns(time_unit))
 

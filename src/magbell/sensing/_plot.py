@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import MagbellError
+from .._optional import require
+from ..errors import MissingDependencyError
 from ._data import TIME_UNITS
 from ._likelihood import observable_values
 
 __all__ = ["plot_fit"]
 
 
-class PlotUnavailableError(MagbellError):
-    """matplotlib is not installed."""
+class PlotUnavailableError(MissingDependencyError):
+    """matplotlib is not installed (kept for compatibility; the general class is MissingDependencyError)."""
 
 
 def plot_fit(result, ax=None):
     try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise PlotUnavailableError("plot() needs matplotlib: pip install 'magbell[plot]'") from None
+        plt = require("matplotlib.pyplot", "plot", what="plot()")
+    except MissingDependencyError as e:
+        raise PlotUnavailableError(str(e)) from None
     problem, space = result._problem, result._space
     data = problem.data
     unit = result.time_unit if result.time_unit in TIME_UNITS else "s"

@@ -21,13 +21,9 @@ __all__ = ["template", "reasons", "summary", "var_chunks"]
 
 
 def _require_xarray():
-    try:
-        import xarray as xr
-    except ImportError:  # pragma: no cover - depends on the environment
-        from ..errors import MagbellError
+    from .._optional import require
 
-        raise MagbellError("magbell.sweep needs xarray: pip install 'magbell[sweep]'") from None
-    return xr
+    return require("xarray", "sweep", what="magbell.sweep")
 
 
 def var_chunks(dims: tuple, layout: Layout, sizes: dict) -> tuple:

@@ -44,11 +44,9 @@ class InProcess:
 
 
 def _distributed():
-    try:
-        import distributed
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise MagbellError("a dask scheduler needs dask.distributed: pip install 'magbell[sweep]'") from None
-    return distributed
+    from .._optional import require
+
+    return require("distributed", "sweep", what="a dask scheduler")
 
 
 _SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

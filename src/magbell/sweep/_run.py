@@ -153,7 +153,9 @@ def _store_for(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_point
 
 
 def _dask_full(shape, dtype, fill, chunks):
-    import dask.array as da
+    from .._optional import require
+
+    da = require("dask.array", "sweep", what="a sweep")
 
     return da.full(shape, fill, dtype=dtype, chunks=chunks)
 

@@ -77,11 +77,9 @@ _GROUPS: dict = {}
 
 
 def _zarr():
-    try:
-        import zarr
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise MagbellError("a sweep store needs zarr: pip install 'magbell[sweep]'") from None
-    return zarr
+    from .._optional import require
+
+    return require("zarr", "sweep", what="a sweep store")
 
 
 def _arrays(path: str, store_id: str) -> dict:
@@ -308,7 +306,9 @@ class Store:
 
     # ------------------------------------------------------------------ reading
     def open(self):
-        import xarray as xr
+        from .._optional import require
+
+        xr = require("xarray", "sweep", what="reading a sweep store")
 
         ds = xr.open_zarr(self.path, consolidated=False, chunks=None, zarr_format=2)
         return ds

@@ -151,7 +151,9 @@ def _variables(st: Store, group) -> list:
 
 def check(st: Store, layout: Layout, fingerprint: str) -> StoreCheck:
     """Compare every recorded chunk of ``st`` with its checksums (reads the whole store once)."""
-    import zarr
+    from .._optional import require
+
+    zarr = require("zarr", "sweep", what="checking a sweep store")
 
     n = layout.n_chunks
     sound, bad_records, problems = {}, [], {}

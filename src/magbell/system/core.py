@@ -236,10 +236,9 @@ class System:
             raise InvalidParameterError(
                 f"to_qutip() needs a single system, but this System has batch shape {self._shape}; index it first"
             )
-        try:
-            import qutip  # optional dependency, imported lazily
-        except ImportError:
-            raise InvalidParameterError("to_qutip() needs QuTiP: pip install qutip") from None
+        from .._optional import require
+
+        qutip = require("qutip", what="to_qutip()")  # optional dependency, imported lazily
         dims = [[2] * self._N, [2] * self._N]
         H = qutip.Qobj(self.hamiltonian(), dims=dims)
         c_ops = [qutip.Qobj(np.sqrt(2.0) * J, dims=dims) for J in self.jump_operators() if np.any(J != 0)]
