@@ -11,7 +11,7 @@ import logging
 import os
 import uuid
 
-from ..errors import InvalidParameterError, MagbellError
+from ..errors import InvalidParameterError
 from ._store import write_chunk
 
 __all__ = ["run_chunk", "InProcess", "Dask", "executor_for"]
