@@ -48,6 +48,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -61,6 +62,11 @@ from .propagate import is_uniform
 from .results import MeasureAccess
 from .states import as_density_matrices
 from .superop import sector_basis
+
+if TYPE_CHECKING:  # annotations only (PEP 563 strings): nothing imported at run time
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "SCHEMES",
@@ -1217,8 +1223,8 @@ def _fields(model: Model) -> dict:
 
 def postselect(
     model: Model,
-    initial,
-    times,
+    initial: str | ArrayLike | Sequence[str | ArrayLike],
+    times: ArrayLike,
     *,
     scheme: str = "no-jump",
     measures=DEFAULT_MEASURES,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,11 @@ from .propagate import is_uniform, propagate
 from .results import MeasureAccess
 from .states import as_density_matrices
 from .superop import sector_basis
+
+if TYPE_CHECKING:  # annotations only (PEP 563 strings): nothing imported at run time
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
 
 __all__ = ["evolve", "EvolveResult", "validate_times"]
 
@@ -117,8 +123,8 @@ def _label(state) -> str:
 
 def evolve(
     model: Model,
-    initial,
-    times,
+    initial: str | ArrayLike | Sequence[str | ArrayLike],
+    times: ArrayLike,
     *,
     measures=DEFAULT_MEASURES,
     store_states: bool = False,

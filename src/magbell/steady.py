@@ -28,6 +28,7 @@ References: rates and ranks agree with mpmath for Δ up to 1e14, 𝒥z and δ up
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -51,6 +52,11 @@ from .model import COEFFICIENT_NAMES, Model, basis_blocks
 from .results import MeasureAccess
 from .states import as_density_matrices
 from .superop import block0_complex_map, complex_block, sector_basis, sector_elements
+
+if TYPE_CHECKING:  # annotations only (PEP 563 strings): nothing imported at run time
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
 
 __all__ = ["steady_state", "SteadyStateResult", "spectrum", "Spectrum", "dark_states", "conserved_quantities"]
 
@@ -105,7 +111,7 @@ class SteadyStateResult(MeasureAccess):
 
 def steady_state(
     model: Model,
-    initial=None,
+    initial: str | ArrayLike | Sequence[str | ArrayLike] | None = None,
     *,
     measures=("concurrence", "populations"),
     tol: float = DEFAULT_TOL,
