@@ -482,7 +482,9 @@ def test_to_qutip_without_qutip_is_one_line(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "qutip", None)  # import qutip raises ImportError
-    with pytest.raises(InvalidParameterError, match="pip install qutip") as e:
+    from magbell.errors import MissingDependencyError
+
+    with pytest.raises(MissingDependencyError, match=r"pip install 'magbell\[qutip\]'") as e:
         System(Delta=[1.0, 2.0, 3.0]).to_qutip()
     assert "\n" not in str(e.value)
 
