@@ -12,6 +12,7 @@ from .dynamics import evolve as evolve
 from .errors import InvalidParameterError as InvalidParameterError
 from .errors import InvalidStateError as InvalidStateError
 from .errors import MagbellError as MagbellError
+from .errors import MissingDependencyError as MissingDependencyError
 from .errors import NonUniqueSteadyStateError as NonUniqueSteadyStateError
 from .measures import bell_fidelities as bell_fidelities
 from .measures import bell_fidelity as bell_fidelity
