@@ -86,7 +86,7 @@ MAX_PERIOD_DOUBLINGS = 50
 MAX_MONITOR_SUBSTEPS = 20_000
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class MonitorResult(PostselectResult):
     """Result of :func:`monitor`: a :class:`~magbell.conditional.PostselectResult` plus the monitoring settings."""
 
@@ -95,6 +95,7 @@ class MonitorResult(PostselectResult):
     readout: bool = True
 
     _HOW_TO_ASK = "monitor(..., measures=[...])"
+    _LONG_SUFFIX = ", monitored"
 
 
 # ------------------------------------------------------------------------------ two-part stepping

@@ -59,7 +59,7 @@ from .errors import InvalidParameterError
 from .expm import expm as _expm
 from .model import COEFFICIENT_NAMES, Model, _h_basis, _hamiltonian_terms, _operator_list
 from .propagate import is_uniform
-from .results import MeasureAccess
+from .results import Result, TimeSeriesResult
 from .states import as_density_matrices
 from .superop import sector_basis
 
@@ -727,8 +727,8 @@ def _embed(v0, v1) -> np.ndarray:
     return np.stack([z, v0, v1, z], axis=-1)
 
 
-@dataclass(frozen=True, eq=False)
-class NonHermitianSpectrum:
+@dataclass(frozen=True, eq=False, repr=False)
+class NonHermitianSpectrum(Result):
     """Spectrum and phase of ``H_eff`` (Eq. 12) for a model grid; see :func:`postselect_spectrum`.
 
     Arrays have the model's shape (kets a trailing axis of 4 in the basis |↑↑>, |↑↓>, |↓↑>, |↓↓>).
@@ -782,6 +782,17 @@ class NonHermitianSpectrum:
     growth_beats_leak: np.ndarray
     max_concurrence: np.ndarray
     info: dict = field(default_factory=dict)
+
+    _ARRAYS = ("Gamma", "kappa", "exceptional_point_delta", "asymptotic_concurrence", "asymptotic_bell_fidelity",
+               "leak_rate", "growth_rate", "growth_beats_leak", "max_concurrence")
+    _UNITS = {"Gamma": ("rate", "effective dissipative coupling |A + A~|"), "kappa": ("rate", "kappa = Im omega"),
+              "exceptional_point_delta": ("rate", "delta at the exceptional point"),
+              "asymptotic_concurrence": ("1", "concurrence of the asymptotic state |a>"),
+              "asymptotic_bell_fidelity": ("1", "fidelity of |a> to bell_state"),
+              "leak_rate": ("rate", "asymptotic decay rate of P(t), -2 Im E_a"),
+              "growth_rate": ("rate", "rate of approach to |a>, 2 kappa"),
+              "growth_beats_leak": (None, "growth_rate > leak_rate"),
+              "max_concurrence": ("1", "sup_t C(t) from |ud> (PT-exact phase)")}
 
 
 def postselect_spectrum(model: Model, *, rtol: float = 1e-12) -> NonHermitianSpectrum:
@@ -932,8 +943,8 @@ def _target_bell(Hn: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
 
 
 # ============================================================================== results
-@dataclass(frozen=True, eq=False)
-class PostselectResult(MeasureAccess):
+@dataclass(frozen=True, eq=False, repr=False)
+class PostselectResult(TimeSeriesResult):
     """Result of :func:`postselect` / :func:`conditional_evolve` / :func:`magbell.monitor`.
 
     Shapes follow :class:`magbell.EvolveResult`: ``(*model.shape, [n_initial,] n_times)`` for scalar
@@ -955,13 +966,12 @@ class PostselectResult(MeasureAccess):
     info: dict = field(default_factory=dict)
 
     _HOW_TO_ASK = "postselect(..., measures=[...])"
+    _ARRAYS = ("success_probability", "log_success_probability")
+    _LONG_SUFFIX = ", postselected"
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(scheme={self.scheme!r}, model shape={self.model.shape}, "
-            f"times={len(self.times)} from {self.times[0]:.6g} to {self.times[-1]:.6g}, "
-            f"measures={list(self.measures)}, states={'stored' if self.states is not None else 'not stored'})"
-        )
+    @property
+    def method(self):
+        return (self.info or {}).get("method", self.scheme)
 
 
 def _check_flag(name: str, value) -> None:

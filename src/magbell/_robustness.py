@@ -28,6 +28,7 @@ import numpy as np
 
 from .errors import InvalidParameterError
 from .model import Model
+from .results import Result
 from ._postselect import SCHEMES, postselect, postselect_spectrum
 from ._trajectories import _check_seed
 
@@ -41,8 +42,8 @@ MAX_POINTS = 2_000_000
 MAX_STRENGTH = 100.0
 
 
-@dataclass(frozen=True, eq=False)
-class RobustnessResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class RobustnessResult(Result):
     """Result of :func:`robustness`. Arrays have shape ``(n_groups, n_strengths, n_samples)``.
 
     fidelity: <B0|ρ(t)|B0> with B0 the base model's asymptotic Bell state (``bell_state``);
@@ -70,6 +71,18 @@ class RobustnessResult:
 
     QUANTITIES = ("fidelity", "own_fidelity", "bell_fidelity_max", "concurrence", "success_probability",
                   "log_success_probability")
+    _ARRAYS = QUANTITIES
+    _LONG_SUFFIX = ", postselected"
+
+    @property
+    def method(self):
+        return (self.info or {}).get("method", self.scheme)
+
+    def _native(self) -> tuple:
+        return ()
+
+    def _dims(self, name, arr):
+        return ("group", "strength", "sample")[: arr.ndim] + tuple(f"dim_{i}" for i in range(arr.ndim - 3))
 
     def summary(self, quantiles=(0.05, 0.5, 0.95)) -> dict:
         """{group: {quantity: {"mean", "std", "q05", "q50", "q95"}}} with arrays over the strengths."""

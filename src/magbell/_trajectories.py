@@ -32,6 +32,7 @@ from ._domain import check_domain
 from .dynamics import validate_times
 from .errors import InvalidParameterError
 from .model import Model
+from .results import Result
 from ._postselect import JUMP_NAMES, _heff_without_mean, _mean_phase, jump_rate_operator, omega_squared
 from .states import as_density_matrices
 
@@ -260,8 +261,8 @@ class EnsembleAverage(NamedTuple):
     concurrence: np.ndarray
 
 
-@dataclass(frozen=True, eq=False)
-class TrajectoryResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class TrajectoryResult(Result):
     """Result of :func:`trajectories`.
 
     times (T,); kets (n, T, 4): each trajectory's normalised state at each time; jump_times, jump_channels
@@ -277,6 +278,15 @@ class TrajectoryResult:
     n_jumps: np.ndarray
     seed: object
     info: dict = field(default_factory=dict)
+
+    _ARRAYS = ("n_jumps",)
+    _METHOD = "quantum jumps"
+
+    def _native(self) -> tuple:
+        return ()
+
+    def _dims(self, name, arr):
+        return ("trajectory",) + tuple(f"dim_{i}" for i in range(arr.ndim - 1))
 
     @property
     def n(self) -> int:

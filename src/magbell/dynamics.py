@@ -18,7 +18,7 @@ from ._domain import (
 from .errors import InvalidParameterError
 from .model import COEFFICIENT_NAMES, Model
 from .propagate import is_uniform, propagate
-from .results import MeasureAccess
+from .results import TimeSeriesResult
 from .states import as_density_matrices
 from .superop import sector_basis
 
@@ -53,8 +53,8 @@ def validate_times(times) -> np.ndarray:
     return t
 
 
-@dataclass(frozen=True, eq=False)
-class EvolveResult(MeasureAccess):
+@dataclass(frozen=True, eq=False, repr=False)
+class EvolveResult(TimeSeriesResult):
     """Result of :func:`evolve`.
 
     Shapes: ``(*model.shape, n_times)`` for scalar measures, with a trailing axis for vector measures
@@ -75,18 +75,6 @@ class EvolveResult(MeasureAccess):
     def shape(self) -> tuple:
         return self.measures["concurrence"].shape if "concurrence" in self.measures else None
 
-    def __repr__(self) -> str:
-        lines = [
-            "EvolveResult(",
-            f"  model shape  : {self.model.shape}",
-            f"  initial      : {self.info.get('initial_labels')}",
-            f"  times        : {len(self.times)} from {self.times[0]:.6g} to {self.times[-1]:.6g}",
-            f"  measures     : {', '.join(f'{k}{tuple(v.shape)}' for k, v in self.measures.items())}",
-            f"  states       : {'stored' if self.states is not None else 'not stored'}",
-            f"  method       : {self.info.get('method')} ({self.info.get('propagation')})",
-            ")",
-        ]
-        return "\n".join(lines)
 
 
 def validate_chunk_points(chunk_points) -> int | None:

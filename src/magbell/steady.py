@@ -49,7 +49,7 @@ from .kernel import (
     tolerance_scales,
 )
 from .model import COEFFICIENT_NAMES, Model, basis_blocks
-from .results import MeasureAccess
+from .results import Result
 from .states import as_density_matrices
 from .superop import block0_complex_map, complex_block, sector_basis, sector_elements
 
@@ -71,8 +71,8 @@ def _blocks(model: Model) -> list:
     return [generator_block(c, q) for q in range(len(basis_blocks()))]
 
 
-@dataclass(frozen=True, eq=False)
-class SteadyStateResult(MeasureAccess):
+@dataclass(frozen=True, eq=False, repr=False)
+class SteadyStateResult(Result):
     """Result of :func:`steady_state`; arrays have shape ``model.shape`` (plus an initial-state axis).
 
     rho : the t→∞ state (the time-averaged state where ``converges`` is False).
@@ -92,6 +92,7 @@ class SteadyStateResult(MeasureAccess):
     info: dict = field(default_factory=dict)
 
     _HOW_TO_ASK = "steady_state(..., measures=[...])"
+    _ARRAYS = ("unique", "n_stationary", "converges")
 
     def dark_states(self, index=()) -> np.ndarray:
         """Dark states (pure stationary states) of the model at grid point ``index``; see :func:`dark_states`."""
@@ -361,8 +362,8 @@ def _check_tol(tol) -> None:
         raise InvalidParameterError(f"tol must be a number with 0 < tol < 1, got {tol!r}")
 
 
-@dataclass(frozen=True, eq=False)
-class Spectrum:
+@dataclass(frozen=True, eq=False, repr=False)
+class Spectrum(Result):
     """Liouvillian spectrum of a model grid.
 
     eigenvalues : (*shape, 16) complex, sorted by decreasing real part (0 first).
@@ -383,6 +384,9 @@ class Spectrum:
     entanglement_lifetime: np.ndarray
     regime: np.ndarray
     info: dict = field(default_factory=dict)
+
+    _ARRAYS = ("slowest_rate", "entanglement_rate", "entanglement_lifetime")
+    _METHOD = "eigendecomposition"
 
 
 def spectrum(model: Model, *, tol: float = DEFAULT_TOL) -> Spectrum:

@@ -28,19 +28,19 @@ from ..states import BELL_STATES, as_density_matrices
 __all__ = ["Evolve", "SteadyState", "SpectrumTask", "Postselect", "Function", "Output", "task_from", "EXTRA_COORDS",
            "MEASURE_UNITS", "REGIMES", "TASKS", "TASKS_BY_FUNCTION"]
 
-BASIS_LABELS = ("uu", "ud", "du", "dd")
+from ..results import BASIS_LABELS, MEASURE_UNITS
+from ..results import EXTRA_DIMS as _EXTRA_DIMS
+from ..results import OTHER_UNITS
+from ..results import POSTSELECT_UNITS as _EXTRA_UNITS
+
+
+def _other(name: str) -> dict:
+    """attrs of a non-measure output, from the table shared with the results' to_xarray."""
+    units, text = OTHER_UNITS[name]
+    return {"long_name": text} if units is None else {"units": units, "long_name": text}
+
 #: coordinates of the trailing dimensions that measures add
 EXTRA_COORDS = {"basis": BASIS_LABELS, "bell": BELL_STATES, "row": BASIS_LABELS, "col": BASIS_LABELS}
-_EXTRA_DIMS = {"populations": ("basis",), "bell_fidelities": ("bell",)}
-MEASURE_UNITS = {
-    "concurrence": ("1", "Wootters concurrence C (Suppl. S49)"),
-    "entanglement_of_formation": ("ebit", "entanglement of formation (Suppl. S48-S50)"),
-    "negativity": ("1", "negativity (||rho^T2||_1 - 1)/2"),
-    "log_negativity": ("1", "logarithmic negativity log2 ||rho^T2||_1"),
-    "purity": ("1", "purity tr rho^2"),
-    "populations": ("1", "populations (p_uu, p_ud, p_du, p_dd)"),
-    "bell_fidelities": ("1", "fidelities to (phi+, phi-, psi+, psi-)"),
-}
 #: spectrum regimes, as codes (0: not computed / invalid point)
 REGIMES = ("underdamped", "critical", "overdamped")
 
@@ -253,9 +253,9 @@ class SteadyState(_Task):
         d = self.native_dims()
         out = _measure_outputs(self.measures, d)
         out += [
-            Output("unique", (), "bool", {"long_name": "the model has exactly one stationary state"}),
-            Output("n_stationary", (), "int16", {"long_name": "dimension of ker L (0: not computed)"}),
-            Output("converges", d, "bool", {"long_name": "rho(t) converges (False: rho is the time average)"}),
+            Output("unique", (), "bool", _other("unique")),
+            Output("n_stationary", (), "int16", _other("n_stationary")),
+            Output("converges", d, "bool", _other("converges")),
         ]
         if self.rho:
             for part in ("re", "im"):
@@ -309,10 +309,10 @@ class SpectrumTask(_Task):
 
     def outputs(self) -> list:
         return [
-            Output("slowest_rate", (), "float64", {"units": "rate", "long_name": "smallest non-zero decay rate"}),
-            Output("entanglement_rate", (), "float64", {"units": "rate", "long_name": "slowest |q|=0 decay rate"}),
+            Output("slowest_rate", (), "float64", _other("slowest_rate")),
+            Output("entanglement_rate", (), "float64", _other("entanglement_rate")),
             Output("entanglement_lifetime", (), "float64",
-                   {"units": "time", "long_name": "1/entanglement_rate (inf: entanglement persists)"}),
+                   _other("entanglement_lifetime")),
             Output("regime", (), "int8", {"long_name": "regime of the slowest |q|=0 modes (Eqs. 8-9)",
                                           "flag_values": [0, 1, 2, 3],
                                           "flag_meanings": "not_computed " + " ".join(REGIMES)}),
@@ -397,10 +397,6 @@ class Function(_Task):
                 "outputs": self.outputs_spec}
 
 
-_EXTRA_UNITS = {
-    "bell_fidelity": ("1", "fidelity to the model's asymptotic Bell state (|ud> + e^{i phi}|du>)/sqrt2"),
-    "bell_fidelity_max": ("1", "largest fidelity to any (|ud> + e^{i phi}|du>)/sqrt2"),
-}
 
 
 @dataclass(frozen=True, eq=False)
@@ -434,9 +430,9 @@ class Postselect(_TimeSeries, _Task):
             extra = {"populations": ("basis",), "bell_fidelities": ("bell",)}.get(m, ())
             out.append(Output(m, d + extra, "float64", {"units": units, "long_name": f"{text}, postselected"}))
         out.append(Output("success_probability", d, "float64",
-                          {"units": "1", "long_name": "postselection success probability P(t)"}))
+                          _other("success_probability")))
         out.append(Output("log_success_probability", d, "float64",
-                          {"units": "1", "long_name": "ln P(t) (finite where P underflows)"}))
+                          _other("log_success_probability")))
         return out
 
     def compute(self, model) -> tuple:

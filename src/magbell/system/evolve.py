@@ -22,6 +22,7 @@ from .._domain import PHASE_MAX, RATE_MAX, T_NORM_MAX
 from ..errors import InvalidParameterError, InvalidStateError
 from ..expm import dd_add, two_prod
 from ..propagate import is_uniform, propagate
+from ..results import TimeSeriesResult
 from .core import System
 from .generator import coefficient_names, sector_blocks, sector_coordinates
 from .states import system_density_matrices
@@ -37,8 +38,8 @@ MAX_EVOLVE_SITES = 6
 DD_MAX_SIZE = 252
 
 
-@dataclass(frozen=True, eq=False)
-class SystemEvolveResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class SystemEvolveResult(TimeSeriesResult):
     """Result of :func:`evolve_system`.
 
     ``site_populations``: (*system.shape, [n_initial,] n_times, N), probability that site i is ↓;
@@ -55,11 +56,12 @@ class SystemEvolveResult:
     measures: dict
     info: dict = field(default_factory=dict)
 
-    def __repr__(self) -> str:
-        return (
-            f"SystemEvolveResult(N={self.system.N}, shape={self.system.shape}, times={len(self.times)}, "
-            f"measures={list(self.measures)}, states={'stored' if self.states is not None else 'not stored'})"
-        )
+    _ARRAYS = ("site_populations", "purity")
+
+    def _dims(self, name, arr):
+        if name == "site_populations":
+            return super()._dims("", arr[..., 0]) + ("site",)
+        return super()._dims(name, arr)
 
 
 def _exact_product(x, y):
