@@ -98,6 +98,13 @@ def test_several_initial_states_get_the_initial_dimension():
     assert list(x.initial.values) == ["ud", "singlet"]
 
 
+def test_steady_state_with_several_initial_states():
+    m = magbell.Model(a=1.0, A=np.array([0.5, 1.0, 0.7]), delta=0.0)
+    x = magbell.steady_state(m, ["ud", "singlet"]).to_xarray()
+    assert x.concurrence.dims == ("dim_0", "initial") and x.unique.dims == ("dim_0",)
+    assert x.converges.dims == ("dim_0", "initial") and x.sizes == {"dim_0": 3, "initial": 2, "basis": 4}
+
+
 def test_max_concurrence_and_t_at_max_against_numpy(results):
     for name in ("evolve", "postselect", "monitor"):
         r = results[name]

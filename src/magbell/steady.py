@@ -94,6 +94,11 @@ class SteadyStateResult(Result):
     _HOW_TO_ASK = "steady_state(..., measures=[...])"
     _ARRAYS = ("unique", "n_stationary", "converges")
 
+    def _dims(self, name, arr):
+        if name in ("unique", "n_stationary"):  # per model, no initial axis (as in the sweep)
+            return tuple(f"dim_{i}" for i in range(arr.ndim))
+        return super()._dims(name, arr)
+
     def dark_states(self, index=()) -> np.ndarray:
         """Dark states (pure stationary states) of the model at grid point ``index``; see :func:`dark_states`."""
         return dark_states(self.model[index] if self.model.shape else self.model)
@@ -106,7 +111,7 @@ class SteadyStateResult(Result):
         u = np.asarray(self.unique)
         return (
             f"SteadyStateResult(shape={u.shape}, unique at {int(u.sum())}/{u.size} points, "
-            f"measures={list(self.measures)}, tol={self.info.get('tol')})"
+            f"measures={list(self.measures)}, tol={self.info.get('tol')}, method={self.method!r})"
         )
 
 
