@@ -117,3 +117,12 @@ def test_max_concurrence_and_t_at_max_against_numpy(results):
     i = np.argmax(r.concurrence, axis=-1)
     np.testing.assert_array_equal(r.t_at_max, T[i])
     np.testing.assert_array_equal(r.max_concurrence, np.take_along_axis(r.concurrence, i[..., None], -1)[..., 0])
+
+
+def test_t_at_max_is_nan_where_the_curve_is():
+    r = magbell.evolve(M, "ud", T)
+    c = r.concurrence.copy()
+    c[0, 3] = np.nan
+    bad = type(r)(times=r.times, model=r.model, initial=r.initial, measures={"concurrence": c}, states=None, info=r.info)
+    assert np.isnan(bad.max_concurrence[0]) and np.isnan(bad.t_at_max[0])
+    assert bad.t_at_max[1] == r.t_at_max[1]

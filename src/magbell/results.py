@@ -198,12 +198,15 @@ class TimeSeriesResult(Result):
 
     @property
     def max_concurrence(self) -> np.ndarray:
-        """Largest concurrence over the time axis; shape ``(*model.shape[, n_initial])``."""
+        """Largest concurrence over the time axis (``concurrence.max(axis=-1)``); shape
+        ``(*model.shape[, n_initial])``. NaN where the curve has a NaN (nothing is silently skipped)."""
         c = np.asarray(self.concurrence)
         return c.max(axis=-1)
 
     @property
     def t_at_max(self) -> np.ndarray:
-        """Time at which the concurrence first reaches its maximum; shape as ``max_concurrence``."""
+        """First time at which the concurrence reaches ``max_concurrence``; shape as ``max_concurrence``,
+        NaN where that is NaN. On a grid, the time resolution is the grid's."""
         c = np.asarray(self.concurrence)
-        return np.asarray(self.times)[np.argmax(c, axis=-1)]
+        t = np.asarray(self.times, dtype=float)[np.argmax(c, axis=-1)]
+        return np.where(np.isnan(c).any(axis=-1), np.nan, t)
