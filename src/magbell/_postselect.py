@@ -818,23 +818,32 @@ def postselect_spectrum(model: Model, *, rtol: float = 1e-12) -> NonHermitianSpe
     return _spectrum_core(non_hermitian_hamiltonian(model), np.abs(model.A + model.A_tilde), rtol)
 
 
-def _spectrum_core(Hn: np.ndarray, gamma_abs: np.ndarray, rtol: float) -> NonHermitianSpectrum:
-    d = _block_parts(Hn)
-    Hn, Ec, T00, T01, T10, w2 = d["H"], d["Ec"], d["T00"], d["T01"], d["T10"], d["w2"]
+def _classify(d: dict, rtol: float):
+    """ω and the phase masks (degenerate, exceptional point, PT-exact) of the {|↑↓>, |↓↑>} block parts ``d``.
+
+    ω is the principal root with Im ω ≥ 0 (the −0.0 imaginary-part case included); where the tolerance
+    declares an EP, ω = 0 exactly; in the PT-exact phase ω = +sqrt(Re ω²) > 0 (Eq. 14: ω = sqrt(δ² − Γ²)),
+    whatever the sign of a tolerated Im ω². One rule for the spectrum and for the target Bell state.
+    """
+    Ec, T00, T01, T10, w2 = d["Ec"], d["T00"], d["T01"], d["T10"], d["w2"]
     w = np.sqrt(w2 + 0j)
-    w = np.where(w.imag < 0, -w, w)  # principal branch with Im ω ≥ 0 (the −0.0 imaginary part case)
-    kappa = w.imag
+    w = np.where(w.imag < 0, -w, w)
     scale2 = np.abs(T00) ** 2 + np.abs(T01 * T10)
     tnorm = np.abs(T00) + np.abs(T01) + np.abs(T10)
     ref = np.abs(Ec) + tnorm
     degenerate = tnorm <= 8 * np.finfo(float).eps * np.where(ref > 0, ref, 1.0)
     ep = (~degenerate) & (np.abs(w2) <= rtol * scale2)
     exact = (~degenerate) & (~ep) & (w2.real > 0) & (np.abs(w2.imag) <= rtol * scale2)
-    phase = np.where(degenerate, "degenerate", np.where(ep, "exceptional-point", np.where(exact, "PT-exact", "PT-broken")))
-    # where the tolerance declares an EP, use ω = 0 exactly; in the PT-exact phase ω = +sqrt(Re ω²) > 0
-    # (Eq. 14: ω = sqrt(δ² − Γ²)), whatever the sign of a tolerated Im ω²
     w = np.where(ep, 0.0, np.where(exact, np.sqrt(np.maximum(w2.real, 0.0)) + 0j, w))
-    kappa = np.where(ep | exact, 0.0, kappa)
+    return w, degenerate, ep, exact
+
+
+def _spectrum_core(Hn: np.ndarray, gamma_abs: np.ndarray, rtol: float) -> NonHermitianSpectrum:
+    d = _block_parts(Hn)
+    Hn, Ec, T00, T01, T10 = d["H"], d["Ec"], d["T00"], d["T01"], d["T10"]
+    w, degenerate, ep, exact = _classify(d, rtol)
+    phase = np.where(degenerate, "degenerate", np.where(ep, "exceptional-point", np.where(exact, "PT-exact", "PT-broken")))
+    kappa = np.where(ep | exact, 0.0, w.imag)
     E_s = Ec - w
     E_a = Ec + w
     eig = np.stack([Hn[..., 0, 0], E_s, E_a, Hn[..., 3, 3]], axis=-1)
@@ -922,16 +931,8 @@ def _target_bell(Hn: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
 
     The same formulas as :func:`postselect_spectrum`'s ``bell_state``, without the rest of the spectrum."""
     d = _block_parts(Hn)
-    Ec, T00, T01, T10, w2 = d["Ec"], d["T00"], d["T01"], d["T10"], d["w2"]
-    w = np.sqrt(w2 + 0j)
-    w = np.where(w.imag < 0, -w, w)
-    scale2 = np.abs(T00) ** 2 + np.abs(T01 * T10)
-    tnorm = np.abs(T00) + np.abs(T01) + np.abs(T10)
-    ref = np.abs(Ec) + tnorm
-    degenerate = tnorm <= 8 * np.finfo(float).eps * np.where(ref > 0, ref, 1.0)
-    ep = (~degenerate) & (np.abs(w2) <= rtol * scale2)
-    exact = (~degenerate) & (~ep) & (w2.real > 0) & (np.abs(w2.imag) <= rtol * scale2)
-    w = np.where(ep, 0.0, np.where(exact, np.sqrt(np.maximum(w2.real, 0.0)) + 0j, w))
+    T00, T01, T10 = d["T00"], d["T01"], d["T10"]
+    w, degenerate, _, _ = _classify(d, rtol)
     a0, a1 = _eigvec(T00, T01, T10, w)
     ok = (~degenerate) & (np.abs(a0) > 0) & (np.abs(a1) > 0)
     # the phase of a1/a0 as a product of unit numbers: a1/a0 itself overflowed when |a0| << |a1| (tiny rates

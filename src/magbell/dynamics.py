@@ -205,7 +205,6 @@ def evolve(
     for start in range(0, P, chunk_points):
         stop = min(P, start + chunk_points)
         c = coeff[start:stop]
-        p = stop - start
         rb = {}
         for q in used:
             # exp(L_q t) = exp(Δ t R_q) exp(L'_q t): Δ never enters a scaling or deflation decision

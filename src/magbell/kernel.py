@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._domain import generator_norm
-from ._graded import RESOLUTION_FACTOR, graded_eigvals
+from ._graded import graded_eigvals
 from .model import COEFFICIENT_NAMES, basis_blocks, basis_superoperators
 from .superop import block0_complex_map, complex_block, sector_elements
 

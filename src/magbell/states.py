@@ -58,17 +58,23 @@ def density_matrix(state) -> np.ndarray:
     if isinstance(state, str):
         k = ket(state)
         return np.outer(k, k.conj())
-    if hasattr(state, "full") and hasattr(state, "dims"):  # QuTiP Qobj, without importing qutip
+    arr = state_array(state)
+    if arr.dtype.kind not in "iufc":  # bools are not amplitudes
+        raise InvalidStateError(f"initial state must be a name, a ket or a density matrix, got {state!r}")
+    return validated_dense_state(arr, 4)
+
+
+def state_array(state) -> np.ndarray:
+    """A ket/density matrix given as an array, a nested list or a QuTiP ``Qobj`` (read without importing qutip),
+    as a NumPy array; one line naming the problem when it is none of these. Shared by 2- and N-site states."""
+    if hasattr(state, "full") and hasattr(state, "dims"):  # QuTiP Qobj
         state = state.full()
         if state.shape[1] == 1:
             state = state[:, 0]
     try:
-        arr = np.asarray(state)
+        return np.asarray(state)
     except (TypeError, ValueError, OverflowError):
         raise InvalidStateError(f"initial state must be a name, a ket or a density matrix, got {state!r}") from None
-    if arr.dtype.kind not in "iufc":  # bools are not amplitudes
-        raise InvalidStateError(f"initial state must be a name, a ket or a density matrix, got {state!r}")
-    return validated_dense_state(arr, 4)
 
 
 def validated_dense_state(arr: np.ndarray, n: int, what: str = "") -> np.ndarray:

@@ -21,7 +21,7 @@ from itertools import combinations
 import numpy as np
 
 from ..errors import InvalidStateError
-from ..states import validated_dense_state
+from ..states import state_array, validated_dense_state
 
 __all__ = ["system_density_matrix", "system_density_matrices", "product_index"]
 
@@ -97,15 +97,7 @@ def system_density_matrix(state, N: int) -> np.ndarray:
                 raise InvalidStateError(f"amplitude of {s!r} must be a number, got {amp!r}") from None
             k[product_index(s, N)] += a
         return _validated_rho(k, N)
-    if hasattr(state, "full") and hasattr(state, "dims"):  # QuTiP Qobj, without importing qutip
-        state = state.full()
-        if state.shape[1] == 1:
-            state = state[:, 0]
-    try:
-        arr = np.asarray(state)
-    except (TypeError, ValueError, OverflowError):
-        raise InvalidStateError(f"initial state must be a name, a ket or a density matrix, got {state!r}") from None
-    return _validated_rho(arr, N)
+    return _validated_rho(state_array(state), N)
 
 
 def system_density_matrices(initial, N: int) -> tuple:
