@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InvalidStateError
-from .states import BELL_STATES, ket
+from ..errors import InvalidStateError
+from ..states import BELL_STATES, ket
 
 __all__ = [
     "populations",
