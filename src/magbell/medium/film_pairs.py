@@ -90,7 +90,9 @@ def pair_noises(film: Film, qubit: Qubit, height: float, displacements, *, react
         D = np.array([[d0, out_d[i]], [np.conj(out_d[i]), d0]])
         jz = -HBAR * float(out_z[i].real)
         res.append(FilmNoise(Qpp=Qpp, J=-(HBAR / 2) * QH, D_per_T=D, Jz=np.array([[0.0, jz], [jz, 0.0]]), QH=QH,
-                             frequency=freqs, Delta=Delta, band_bottom=wb, damping=film.damping, info=dict(info)))
+                             frequency=freqs, Delta=Delta, band_bottom=wb, damping=film.damping,
+                             info={**info, "qubits": (qubit, qubit),
+                                   "positions": np.array([[0.0, 0.0, h], [rho[i, 0], rho[i, 1], h]])}))
     return res
 
 

@@ -254,6 +254,52 @@ class FilmSetup:
                     f"the couplings overflow float64 at temperature = {T:.6g} K, chemical_potential = {mu:.6g} Hz"
                 ) from None
 
+    def couplings_at(self, positions, temperature=None, *, chemical_potential=None, warn: bool = True,
+                     markov_threshold: float = 0.1, quad: dict | None = None):
+        """:class:`~magbell.medium.stray.FilmCouplings` (N×N blocks) of N identical NV centres at
+        ``positions``: (N, 2) lateral positions [m] at the setup's ``height``, or (N, 3) positions [m] with
+        z the height above the film (one k-space quadrature, ``stray.film_noise``). ``temperature`` [K],
+        ``chemical_potential`` [Hz]: the setup's where not given."""
+        from .stray import film_noise
+
+        pos = np.asarray(positions, dtype=float) if not isinstance(positions, str) else None
+        if pos is None or pos.ndim != 2 or pos.shape[0] < 1 or pos.shape[1] not in (2, 3):
+            raise InvalidParameterError("positions must be an (N, 2) array of lateral positions or an (N, 3) array, in m")
+        if not np.all(np.isfinite(pos)):
+            raise InvalidParameterError("positions must be finite")
+        if pos.shape[1] == 2:
+            pos = np.column_stack([pos, np.full(pos.shape[0], self.height)])
+        if isinstance(temperature, str):
+            temperature = parse_quantity(temperature, "temperature", "temperature")
+        T = self.temperature if temperature is None else _num("temperature", temperature, lo=0)
+        if isinstance(chemical_potential, str):
+            chemical_potential = parse_quantity(chemical_potential, "frequency", "chemical_potential")
+        mu = self.chemical_potential if chemical_potential is None else _num("chemical_potential", chemical_potential)
+        film, q = self.build(temperature=T)
+        with warnings.catch_warnings():
+            if not warn:
+                from .greens import MarkovWarning
+
+                warnings.simplefilter("ignore", MarkovWarning)
+            try:
+                with np.errstate(over="raise", invalid="raise", divide="raise"):
+                    noise = film_noise(film, [q] * pos.shape[0], pos, quad=quad)
+                    return noise.couplings(T, chemical_potential=2 * math.pi * mu, markov_threshold=markov_threshold)
+            except FloatingPointError:
+                raise InvalidParameterError(
+                    f"the film's k-space integrals overflow float64 for these positions (heights "
+                    f"{float(pos[:, 2].min()):.6g} to {float(pos[:, 2].max()):.6g} m), temperature = {T:.6g} K"
+                ) from None
+
+    def system(self, positions, temperature=None, *, chemical_potential=None, scale=None,
+               include_vacuum_dipolar: bool = False, warn: bool = True, quad: dict | None = None):
+        """N NV centres at ``positions`` as one :class:`magbell.System` (``film_system.film_system``:
+        rates 1/s, couplings rad/s, frame rotating at the mean qubit frequency; ``scale`` divides)."""
+        from .film_system import film_system
+
+        return film_system(self, positions, temperature, chemical_potential=chemical_potential, scale=scale,
+                           include_vacuum_dipolar=include_vacuum_dipolar, warn=warn, quad=quad)
+
     def model(self, separation=None, temperature=None, *, scale=None, **kw):
         """The two-qubit :class:`magbell.Model` (rates 1/s, couplings rad/s, divided by ``scale`` if given)."""
         return self.couplings(separation, temperature, **kw).model(scale=scale)

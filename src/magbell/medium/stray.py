@@ -317,7 +317,7 @@ class FilmCouplings:
     def model(self, i: int = 0, j: int = 1, *, scale=None):
         """The two-qubit :class:`magbell.Model` of sites (i, j) in the rotating frame (values / ``scale``)."""
         from .._params import flush_subnormal
-        from ..model import Model
+        from ..system._model import Model
 
         p = self.pair(i, j)
         s = 1.0 if scale is None else float(scale)
@@ -325,6 +325,15 @@ class FilmCouplings:
         # Model refuses subnormal values as typed input, so flush the computed ones (as for ã = r·a)
         kw = {k: flush_subnormal(v / s) for k, v in p.items()}
         return Model(**kw, delta=flush_subnormal((self.frequency[i] - self.frequency[j]) / 2 / s))
+
+    def system(self, *, scale=None, include_vacuum_dipolar: bool = False, lamb_shifts=None):
+        """All N qubits as one :class:`magbell.System` (``film_system.couplings_system``: h_plus = A blockᵀ,
+        h_minus = Ã block, h_z = dephasing blockᵀ, J⊥ + iD from ``J[j, i]``, Δ_i = ω_i − mean ω, PSD
+        checked; for two sites it equals ``self.model(scale=...).system()``)."""
+        from .film_system import couplings_system
+
+        return couplings_system(self, scale=scale, include_vacuum_dipolar=include_vacuum_dipolar,
+                                lamb_shifts=lamb_shifts)
 
 
 @dataclass(frozen=True, eq=False)
@@ -470,7 +479,7 @@ def film_noise(film: Film, qubits, positions, *, reactive: bool = True, quad: di
         Qpp=Qpp, J=J, D_per_T=D_per_T, Jz=Jz, QH=QH, frequency=freqs, Delta=Delta, band_bottom=wb,
         damping=film.damping,
         info={"quadrature": q.info, "band_bottom_k": kb, "band_bottom_angle": ab,
-              "frequency_spread": float(np.ptp(freqs))},
+              "frequency_spread": float(np.ptp(freqs)), "qubits": tuple(qubits), "positions": pos.copy()},
     )
 
 
