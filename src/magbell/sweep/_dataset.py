@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import __version__
+from ..results import INITIAL_LONG_NAME, TIME_LONG_NAME, param_units, unit_labels
 from ._engine import STATUS, Kernel, Spec
 from ._grid import Layout
 from ._params import param_attrs
@@ -32,10 +33,15 @@ def var_chunks(dims: tuple, layout: Layout, sizes: dict) -> tuple:
     return tuple(ch.get(d, sizes[d]) for d in dims)
 
 
-def _time_unit(unit: str) -> str:
-    if unit in ("rad/s", "1/s", "Hz"):
-        return "s"
-    return "1/(" + unit + ")" if " " in unit else "1/" + unit
+def _param_attrs(p: str, spec: Spec) -> dict:
+    """units/long_name of a parameter coordinate: rates and energies labelled as in the results' to_xarray
+    (Γ₀ by default; 1/s and rad/s with a physical medium)."""
+    if p == "tol":
+        return {"units": "1", "long_name": "tolerance"}
+    attrs = param_attrs(p, "rate", spec.medium is not None)
+    if attrs["units"] == "rate":
+        attrs["units"] = param_units(p, spec.unit)
+    return attrs
 
 
 def template(spec: Spec, kernel: Kernel, layout: Layout, table: tuple, allocate) -> "xr.Dataset":
@@ -49,12 +55,11 @@ def template(spec: Spec, kernel: Kernel, layout: Layout, table: tuple, allocate)
         for p, v in ax.values.items():
             if p in ("t", "initial"):
                 continue
-            attrs = param_attrs(p, spec.unit, spec.medium is not None) if p != "tol" else {
-                "units": "1", "long_name": "tolerance"}
-            coords[p] = xr.Variable((ax.name,), v, attrs)
+            coords[p] = xr.Variable((ax.name,), v, _param_attrs(p, spec))
+    ulab = unit_labels(spec.unit)
     for name, v in task.native_coords().items():
-        attrs = {"units": _time_unit(spec.unit), "long_name": "time t"} if name == "t" else {
-            "long_name": "initial state (basis |uu>, |ud>, |du>, |dd>; singlet = psi- = (|ud> - |du>)/sqrt2)"}
+        attrs = {"units": ulab["time"], "long_name": TIME_LONG_NAME} if name == "t" else {
+            "long_name": INITIAL_LONG_NAME}
         coords[name] = xr.Variable((name,), v, attrs)
     used = {d for o in task.outputs() for d in o.dims}
     for d, labels in EXTRA_COORDS.items():
@@ -63,16 +68,14 @@ def template(spec: Spec, kernel: Kernel, layout: Layout, table: tuple, allocate)
                                                                            "row": "row of rho", "col": "column of rho"}[d]})
     for p, v in spec.fixed.items():
         if not isinstance(v, complex):
-            coords[p] = xr.Variable((), v, {**param_attrs(p, spec.unit, spec.medium is not None), "fixed": 1})
+            coords[p] = xr.Variable((), v, {**_param_attrs(p, spec), "fixed": 1})
     data = {}
     for o in task.outputs():
         dims = kernel.final[o.name]
         shape = tuple(sizes[d] for d in dims)
         attrs = dict(o.attrs)
-        if attrs.get("units") == "rate":
-            attrs["units"] = spec.unit
-        elif attrs.get("units") == "time":
-            attrs["units"] = _time_unit(spec.unit)
+        if attrs.get("units") in ("rate", "energy", "time"):
+            attrs["units"] = ulab[attrs["units"]]
         data[o.name] = xr.Variable(dims, allocate(shape, o.dtype, o.fill, var_chunks(dims, layout, sizes)), attrs)
     pdims = spec.chunk_dims
     pshape = tuple(sizes[d] for d in pdims)
@@ -93,8 +96,8 @@ def template(spec: Spec, kernel: Kernel, layout: Layout, table: tuple, allocate)
         "magbell_sweep": json.dumps(spec.describe(), sort_keys=True),
         "magbell_fingerprint": spec.fingerprint(),
         "magbell_layout": json.dumps(layout.to_json()),
-        "rate_unit": spec.unit,
-        "conventions_note": "hbar = 1; rates and energies in rate_unit, times in 1/rate_unit",
+        "rate_unit": ulab["name"],
+        "conventions_note": ulab["note"],
     }
     if isinstance(task, Function):
         attrs["magbell_function"] = task.name
