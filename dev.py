@@ -4,10 +4,12 @@
     python3 dev.py reproduce     # set up, then reproduce the paper's results into results/ (the main job)
     python3 dev.py test          # set up, then run the whole test suite
     python3 dev.py bench         # set up (with QuTiP and dynamiqs), then run the benchmarks
+    python3 dev.py docs          # set up (with mkdocs), then preview the documentation site on http://127.0.0.1:8000
 
 Needs nothing but Python ≥ 3.11 (standard library only). The environment lives in ``.venv/`` and is
 re-installed only when ``pyproject.toml`` changes. Extra arguments are passed on, e.g.
-``python3 dev.py test -k steady`` or ``python3 dev.py reproduce --json``.
+``python3 dev.py test -k steady`` or ``python3 dev.py reproduce --json``; ``python3 dev.py docs build -d DIR``
+builds the site into DIR instead of serving it (``mkdocs build --strict``, as the test suite does).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-EXTRAS = {"reproduce": "plot", "test": "test,plot", "bench": "bench,test,plot"}
+EXTRAS = {"reproduce": "plot", "test": "test,plot", "bench": "bench,test,plot", "docs": "docs"}
 
 
 def _python() -> Path:
@@ -73,6 +75,10 @@ def main(argv: list) -> int:
         return _run([py, "-m", "pytest", "tests", "-q", *rest])
     if task == "bench":
         return _run([py, "benchmarks/bench_core.py", *rest])
+    if task == "docs":  # mkdocs.yml: the guides in docs/ and the API reference from the docstrings
+        if rest and rest[0] == "build":
+            return _run([py, "-m", "mkdocs", "build", "--strict", *rest[1:]])
+        return _run([py, "-m", "mkdocs", "serve", *(rest[1:] if rest and rest[0] == "serve" else rest)])
     return 2
 
 
