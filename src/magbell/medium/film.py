@@ -27,6 +27,14 @@ Physics (each formula with its source):
 * **Dispersion** ``ω_k² = K11 K22 − K12²`` (zero of det H0): the dipole-exchange spin wave of the lowest
   mode for any in-plane direction of k (Kalinikos & Slavin 1986, Eq. (47) with the n = 0 terms; the same form
   as Rustagi et al. 2020 Eq. (S5)). The band bottom is its minimum over k and the in-plane angle.
+* **Higher thickness modes** (``thickness_modes = M > 1``; for thick films, ``docs/medium.md`` §11 "Thick
+  films"): the unpinned exchange modes ``cos(nπ|z|/L)``, n = 0 … M − 1, each in Kalinikos & Slavin's diagonal
+  approximation (their Eq. (45) without the inter-mode dipolar terms F_nn', n ≠ n'): mode n has the exchange
+  offset ``(2A_ex/Ms)(nπ/L)²`` and ``N_n(k) = P_nn k̂k̂ + (1 − P_nn) ẑẑ`` with
+  ``P_nn = k²/κ_n² − (k⁴/κ_n⁴)(2/kL)(1 − (−1)ⁿe^{−kL})/(1 + δ_n0)``, κ_n² = k² + (nπ/L)² (P_00 = P(kL)
+  above). Exact in the exchange-dominated limit (no dipolar coupling between modes), where the mode sum tends
+  to the half-space (L → ∞) closed form; the dipolar hybridisation of thick films (the Damon–Eshbach surface
+  localisation) is *not* in it.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ import numpy as np
 from ..errors import InvalidParameterError
 from .units import MU_0
 
-__all__ = ["Film", "form_factor", "bose_mu", "check_chemical_potential"]
+__all__ = ["Film", "form_factor", "mode_form_factor", "mode_stray_factor", "bose_mu", "check_chemical_potential"]
 
 _ZHAT = np.array([0.0, 0.0, 1.0])
 #: largest static field [T] accepted by the film and NV models: the strongest laboratory fields are ~1e3 T; far
@@ -62,6 +70,36 @@ def form_factor(x) -> np.ndarray:
     xt = np.where(small, x, 0.0)  # the series only where it is used (x**3 overflowed for kL ~ 1e103)
     series = xt / 2 - xt * xt / 6 + xt**3 / 24
     return np.where(small, series, big)
+
+
+def mode_form_factor(n: int, k, L: float) -> np.ndarray:
+    """Kalinikos–Slavin diagonal dipolar factor ``P_nn(k)`` of the unpinned thickness mode ``cos(nπ|z|/L)``
+    (module doc); ``P_00`` is :func:`form_factor` (kL). Checked against the double integral
+    ``(2 − δ_n0)/L ∫∫ cos(nπz/L) cos(nπz'/L) (k/2) e^{−k|z−z'|}`` in tests/test_film_thick.py."""
+    if n == 0:
+        return form_factor(np.asarray(k, dtype=float) * L)
+    k = np.asarray(k, dtype=float)
+    a2 = (n * math.pi / L) ** 2
+    r = k * k / (k * k + a2)
+    kl = k * L
+    safe = np.where(kl > 0, kl, 1.0)
+    tail = -np.expm1(-kl) if n % 2 == 0 else 1.0 + np.exp(-kl)  # 1 − (−1)ⁿ e^{−kL}
+    return np.where(kl > 0, r - r * r * (2.0 / safe) * tail, 0.0)
+
+
+def mode_stray_factor(n: int, k, L: float) -> np.ndarray:
+    """``g_n(k) = k ∫_0^L e^{−kz'} cos(nπz'/L) dz' = k²(1 − (−1)ⁿ e^{−kL})/(k² + (nπ/L)²)``: the stray-field
+    weight of thickness mode n at the film's top surface (n = 0: ``1 − e^{−kL}``, Rustagi Eq. (2))."""
+    k = np.asarray(k, dtype=float)
+    if n == 0:
+        return -np.expm1(-k * L)
+    a2 = (n * math.pi / L) ** 2
+    tail = -np.expm1(-k * L) if n % 2 == 0 else 1.0 + np.exp(-k * L)
+    return k * k * tail / (k * k + a2)
+
+
+#: most thickness modes one film computation sums (each takes its own k-space quadrature)
+MAX_THICKNESS_MODES = 512
 
 
 def _positive(name, v, allow_zero=False):
@@ -93,6 +131,8 @@ class Film:
     field_polar: float = math.pi / 2
     field_azimuth: float = 0.0
     name: str = "film"
+    thickness_modes: int = 1
+    mode_index: int = 0
 
     def __post_init__(self):
         _positive("film thickness", self.thickness)
@@ -117,11 +157,38 @@ class Film:
             v = float(getattr(self, n))
             if not math.isfinite(v):
                 raise InvalidParameterError(f"{n} must be finite, got {v!r}")
+        for n, lo, hi in (("thickness_modes", 1, MAX_THICKNESS_MODES), ("mode_index", 0, MAX_THICKNESS_MODES - 1)):
+            v = getattr(self, n)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= int(v) <= hi:
+                raise InvalidParameterError(f"{n} must be an integer in [{lo}, {hi}], got {v!r}")
+        if self.mode_index >= self.thickness_modes:
+            raise InvalidParameterError(
+                f"mode_index must be below thickness_modes = {self.thickness_modes}, got {self.mode_index}")
         if not 0.0 <= float(self.field_polar) <= math.pi + 1e-12:
             raise InvalidParameterError(f"field polar angle must be in [0, 180] deg, got {math.degrees(self.field_polar):.6g} deg")
 
     def replace(self, **kw) -> Film:
         return dataclasses.replace(self, **kw)
+
+    def modes(self) -> list:
+        """One :class:`Film` per thickness mode n = 0 … ``thickness_modes`` − 1 (``mode_index = n``)."""
+        if self.thickness_modes == 1:
+            return [self]
+        return [self.replace(mode_index=n) for n in range(self.thickness_modes)]
+
+    @property
+    def mode_length(self) -> float:
+        """``∫ cos²(nπz/L) dz`` over the thickness: L for n = 0, L/2 otherwise (the mode's moment per area is
+        Ms times this, which normalises its fluctuation–dissipation relation)."""
+        return self.thickness if self.mode_index == 0 else 0.5 * self.thickness
+
+    def stray_factor(self, k) -> np.ndarray:
+        """:func:`mode_stray_factor` of this film's mode."""
+        return mode_stray_factor(self.mode_index, k, self.thickness)
+
+    @property
+    def _offset_k2(self) -> float:
+        return (self.mode_index * math.pi / self.thickness) ** 2
 
     # ------------------------------------------------------------------ equilibrium
     @property
@@ -168,7 +235,7 @@ class Film:
         """The real symmetric 2×2 matrix K(k) [rad/s] (module doc), shape (..., 2, 2)."""
         kx, ky = np.broadcast_arrays(np.asarray(kx, dtype=float), np.asarray(ky, dtype=float))
         k = np.hypot(kx, ky)
-        P = form_factor(k * self.thickness)
+        P = mode_form_factor(self.mode_index, k, self.thickness)
         with np.errstate(invalid="ignore", divide="ignore"):
             cx = np.where(k > 0, kx / np.where(k > 0, k, 1), 0.0)
             cy = np.where(k > 0, ky / np.where(k > 0, k, 1), 0.0)
@@ -177,7 +244,7 @@ class Film:
         kh = cx[..., None] * E[0] + cy[..., None] * E[1]  # (..., 2)
         zh = E[2]  # (2,)
         N = P[..., None, None] * kh[..., :, None] * kh[..., None, :] + (1 - P)[..., None, None] * np.outer(zh, zh)
-        diag = self.internal_field + self.exchange_field_coeff * k * k
+        diag = self.internal_field + self.exchange_field_coeff * (k * k + self._offset_k2)
         K = self.gamma * (diag[..., None, None] * np.eye(2) + self.mu0Ms * N)
         return K
 
@@ -189,7 +256,7 @@ class Film:
         kx = np.asarray(kx, dtype=float)
         ky = np.asarray(ky, dtype=float)
         k = np.hypot(kx, ky)
-        P = form_factor(k * self.thickness)
+        P = mode_form_factor(self.mode_index, k, self.thickness)
         pos = k > 0
         safe = np.where(pos, k, 1.0)
         cx = np.where(pos, kx / safe, 0.0)
@@ -199,7 +266,7 @@ class Film:
         k2 = cx * E[0, 1] + cy * E[1, 1]
         z1, z2 = E[2, 0], E[2, 1]
         m, Q = self.mu0Ms, 1.0 - P
-        d = self.internal_field + self.exchange_field_coeff * k * k
+        d = self.internal_field + self.exchange_field_coeff * (k * k + self._offset_k2)
         K11 = d + m * (P * k1 * k1 + Q * (z1 * z1))
         K22 = d + m * (P * k2 * k2 + Q * (z2 * z2))
         K12 = m * (P * k1 * k2 + Q * (z1 * z2))
@@ -246,6 +313,7 @@ class Film:
             "magnetisation_polar_deg": math.degrees(self.theta0),
             "internal_field_T": self.internal_field,
             "kittel_Hz": self.kittel() / (2 * math.pi),
+            "thickness_modes": self.thickness_modes,
         }
 
 

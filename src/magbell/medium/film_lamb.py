@@ -40,18 +40,7 @@ from .units import HBAR, K_B
 __all__ = ["lamb_shifts", "pole_weights", "reactive_from_poles"]
 
 
-def pole_weights(film: Film, qubits, positions, *, quad: dict | None = None) -> dict:
-    """Node data of the α → 0 pole form (module doc) for the local terms of each qubit.
-
-    Returns ``{"omega_k": (M,), "w_plus": (N, M), "w_minus": (N, M), "weight": (M,), "Delta": float}`` with
-    ``weight`` = quadrature weight / (Ms L (2π)²), so that ``Σ_m weight w±`` are the k-integrals."""
-    qubits = list(qubits)
-    if not qubits or not all(isinstance(q, Qubit) for q in qubits):
-        raise InvalidParameterError("qubits must be a non-empty list of magbell.medium.nv.Qubit objects")
-    pos = np.asarray(positions, dtype=float).reshape(-1, 3)
-    if pos.shape[0] != len(qubits) or not np.all(np.isfinite(pos)) or np.any(pos[:, 2] <= 0):
-        raise InvalidParameterError(f"positions must be a finite (N, 3) array with heights > 0 for N = {len(qubits)}")
-    Delta = float(np.mean([q.frequency for q in qubits]))
+def _pole_weights_one_mode(film: Film, qubits, pos, Delta, quad) -> dict:
     q = k_quadrature(film, Delta, float(pos[:, 2].min()), **(quad or {}))
     K = film.stiffness(q.kx, q.ky)
     K11, K22, K12 = K[..., 0, 0], K[..., 1, 1], K[..., 0, 1]
@@ -69,7 +58,27 @@ def pole_weights(film: Film, qubits, positions, *, quad: dict | None = None) -> 
                + 2 * np.real(f0 * np.conj(f1) * (-K12 - 1j * w)))
         out[name] = film.gamma * val / (2 * wk)
     out["omega_k"] = wk
-    out["weight"] = q.w / (film.Ms * film.thickness * (2 * math.pi) ** 2)
+    out["weight"] = q.w / (film.Ms * film.mode_length * (2 * math.pi) ** 2)
+    return out
+
+
+def pole_weights(film: Film, qubits, positions, *, quad: dict | None = None) -> dict:
+    """Node data of the α → 0 pole form (module doc) for the local terms of each qubit.
+
+    Returns ``{"omega_k": (M,), "w_plus": (N, M), "w_minus": (N, M), "weight": (M,), "Delta": float}`` with
+    ``weight`` = quadrature weight / (Ms L (2π)²), so that ``Σ_m weight w±`` are the k-integrals."""
+    qubits = list(qubits)
+    if not qubits or not all(isinstance(q, Qubit) for q in qubits):
+        raise InvalidParameterError("qubits must be a non-empty list of magbell.medium.nv.Qubit objects")
+    pos = np.asarray(positions, dtype=float).reshape(-1, 3)
+    if pos.shape[0] != len(qubits) or not np.all(np.isfinite(pos)) or np.any(pos[:, 2] <= 0):
+        raise InvalidParameterError(f"positions must be a finite (N, 3) array with heights > 0 for N = {len(qubits)}")
+    Delta = float(np.mean([q.frequency for q in qubits]))
+    parts = [_pole_weights_one_mode(fm, qubits, pos, Delta, quad) for fm in film.modes()]  # the modes add
+    out = parts[0] if len(parts) == 1 else {
+        "omega_k": np.concatenate([p["omega_k"] for p in parts]), "weight": np.concatenate([p["weight"] for p in parts]),
+        "w_plus": np.concatenate([p["w_plus"] for p in parts], axis=1),
+        "w_minus": np.concatenate([p["w_minus"] for p in parts], axis=1)}
     out["Delta"] = Delta
     out["damping_width"] = film.damping * Delta
     return out

@@ -29,6 +29,28 @@ from .units import HBAR, K_B
 __all__ = ["pair_noises"]
 
 
+def _node_weights(film: Film, qubit: Qubit, Delta: float, h: float, sep: float, reactive: bool, quad):
+    """One thickness mode's quadrature nodes and the per-node weights S'', S^H, S_d, S_z (module doc)."""
+    q = k_quadrature(film, Delta, h, **{"separation": sep, **(quad or {})})
+    lam, vec = _eig(film, q, Delta)
+    origin = np.array([[0.0, 0.0, h]])
+    geom = _geometry(film, q, origin)
+    F = _rows(film, q, origin, qubit.transition[None, :], geom)[0]  # (M, 2)
+    Fv2 = np.abs(np.einsum("mk,mkn->mn", F, vec)) ** 2  # |F_1 v_n|²
+    g, a_w = film.gamma, film.damping * Delta
+    wt = q.w / (film.Ms * film.mode_length * (2 * math.pi) ** 2)
+    S_pp = g * wt * np.sum(Fv2 * a_w / (lam**2 + a_w**2), axis=1)  # (M,) >= 0
+    S_h = g * wt * np.sum(Fv2 * lam / (lam**2 + a_w**2), axis=1) if reactive else np.zeros_like(S_pp)
+    Fz = _rows(film, q, origin, qubit.dephasing.astype(complex)[None, :], geom)[0]
+    K = film.stiffness(q.kx, q.ky)
+    detK = K[..., 0, 0] * K[..., 1, 1] - K[..., 0, 1] ** 2
+    Kinv = np.stack([np.stack([K[..., 1, 1], -K[..., 0, 1]], -1), np.stack([-K[..., 1, 0], K[..., 0, 0]], -1)], -2)
+    FzK = np.einsum("mk,mkl->ml", Fz, Kinv / detK[..., None, None])
+    S_d = K_B * g * film.damping * wt * np.sum(np.abs(FzK) ** 2, axis=1)
+    S_z = g * wt * np.real(np.sum(FzK * Fz.conj(), axis=1))
+    return q, S_pp, S_h, S_d, S_z
+
+
 def pair_noises(film: Film, qubit: Qubit, height: float, displacements, *, reactive: bool = True,
                 quad: dict | None = None) -> list:
     """One :class:`FilmNoise` (2×2 blocks, qubit 1 at the origin) per lateral displacement of qubit 2.
@@ -53,29 +75,20 @@ def pair_noises(film: Film, qubit: Qubit, height: float, displacements, *, react
             f"{math.degrees(film.field_polar):.6g} deg); apply a field with an in-plane component or above mu0*Ms"
         )
     sep = float(np.max(np.hypot(rho[:, 0], rho[:, 1])))
-    q = k_quadrature(film, Delta, h, **{"separation": sep, **(quad or {})})
-    lam, vec = _eig(film, q, Delta)
-    origin = np.array([[0.0, 0.0, h]])
-    geom = _geometry(film, q, origin)
-    F = _rows(film, q, origin, qubit.transition[None, :], geom)[0]  # (M, 2)
-    Fv2 = np.abs(np.einsum("mk,mkn->mn", F, vec)) ** 2  # |F_1 v_n|²
-    g, a_w = film.gamma, film.damping * Delta
-    wt = q.w / (film.Ms * film.thickness * (2 * math.pi) ** 2)
-    S_pp = g * wt * np.sum(Fv2 * a_w / (lam**2 + a_w**2), axis=1)  # (M,) >= 0
-    S_h = g * wt * np.sum(Fv2 * lam / (lam**2 + a_w**2), axis=1) if reactive else np.zeros_like(S_pp)
-    Fz = _rows(film, q, origin, qubit.dephasing.astype(complex)[None, :], geom)[0]
-    K = film.stiffness(q.kx, q.ky)
-    detK = K[..., 0, 0] * K[..., 1, 1] - K[..., 0, 1] ** 2
-    Kinv = np.stack([np.stack([K[..., 1, 1], -K[..., 0, 1]], -1), np.stack([-K[..., 1, 0], K[..., 0, 0]], -1)], -2)
-    FzK = np.einsum("mk,mkl->ml", Fz, Kinv / detK[..., None, None])
-    S_d = K_B * g * film.damping * wt * np.sum(np.abs(FzK) ** 2, axis=1)
-    S_z = g * wt * np.real(np.sum(FzK * Fz.conj(), axis=1))
+    parts = [_node_weights(fm, qubit, Delta, h, sep, reactive, quad) for fm in film.modes()]  # the modes add
+    q = parts[0][0]
+    if len(parts) == 1:
+        kx, ky = q.kx, q.ky
+        S_pp, S_h, S_d, S_z = parts[0][1:]
+    else:
+        kx, ky = (np.concatenate([getattr(p[0], a) for p in parts]) for a in ("kx", "ky"))
+        S_pp, S_h, S_d, S_z = (np.concatenate([p[i] for p in parts]) for i in range(1, 5))
     # e^{−ik·ρ} for every displacement and node, in blocks to bound the memory
     out_pp, out_h, out_d, out_z = (np.empty(rho.shape[0], complex) for _ in range(4))
-    step = max(1, int(2e6 // max(q.kx.size, 1)))
+    step = max(1, int(2e6 // max(kx.size, 1)))
     for s in range(0, rho.shape[0], step):
         r = rho[s:s + step]
-        ph = np.exp(-1j * (np.outer(r[:, 0], q.kx) + np.outer(r[:, 1], q.ky)))
+        ph = np.exp(-1j * (np.outer(r[:, 0], kx) + np.outer(r[:, 1], ky)))
         out_pp[s:s + step] = ph @ S_pp
         out_h[s:s + step] = ph @ S_h
         out_d[s:s + step] = ph @ S_d

@@ -85,10 +85,12 @@ def nv_film_setup(
     exchange: float | None = None,
     damping: float | None = None,
     gamma: float | None = None,
+    thickness_modes: int = 1,
 ):
     """``(film, qubit)`` for NV centres with axis ``nv_axis_`` in the field ``field`` [T] at polar angle
     ``field_polar`` [rad] from the film normal and azimuth ``field_azimuth`` [rad] (default: the NV axis's
-    azimuth, so polar = 54.7356° puts the field along a ⟨111⟩ axis). Ms defaults to the material's Ms(T)."""
+    azimuth, so polar = 54.7356° puts the field along a ⟨111⟩ axis). Ms defaults to the material's Ms(T).
+    ``thickness_modes``: unpinned thickness modes summed (1: the thin-film lowest mode; ``film.Film``)."""
     mat = FILM_MATERIALS.get(material) if isinstance(material, str) else material
     if mat is None:
         raise InvalidParameterError(f"unknown film material {material!r} (known: {', '.join(FILM_MATERIALS)})")
@@ -105,6 +107,7 @@ def nv_film_setup(
         field_polar=field_polar,
         field_azimuth=field_azimuth,
         name=mat.name,
+        thickness_modes=thickness_modes,
     )
     Bv = field * np.array(
         [math.sin(field_polar) * math.cos(field_azimuth), math.sin(field_polar) * math.sin(field_azimuth), math.cos(field_polar)]

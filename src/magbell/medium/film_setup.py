@@ -88,6 +88,8 @@ class FilmSetup:
     [J/m], ``damping``, ``gamma`` [rad/(s T)]. ``allow_below_band``: in a sweep, keep the points where the NV
     transition lies below the magnon band bottom (by default they are marked invalid with that reason, since
     the film hardly relaxes the qubit there and the rates are the Lorentzian tail of the band).
+    ``thickness_modes``: number of unpinned thickness modes summed (default 1, the thin-film lowest mode;
+    more for thick films, ``docs/medium.md`` §11 "Thick films"; each costs one more k-space quadrature).
 
     >>> s = FilmSetup.from_units(thickness="20nm", field="22mT", field_angle="54.7356deg", height="109nm")
     >>> round(s.qubit_frequency / 1e9, 3), s.regime()
@@ -111,6 +113,7 @@ class FilmSetup:
     damping: float | None = None
     gamma: float | None = None
     allow_below_band: bool = False
+    thickness_modes: int = 1
 
     def __post_init__(self):
         mat = FILM_MATERIALS.get(self.material) if isinstance(self.material, str) else self.material
@@ -177,7 +180,7 @@ class FilmSetup:
             field_azimuth=self.field_azimuth if field_azimuth is None else float(field_azimuth),
             nv_axis_=list(self.nv_axis) if isinstance(self.nv_axis, tuple) else self.nv_axis,
             transition=self.transition, temperature=T, Ms=self.Ms, exchange=self.exchange,
-            damping=self.damping, gamma=self.gamma,
+            damping=self.damping, gamma=self.gamma, thickness_modes=self.thickness_modes,
         )
 
     @property
@@ -334,4 +337,5 @@ class FilmSetup:
             "qubit_frequency_Hz": q.frequency / (2 * math.pi),
             "band_bottom_Hz": film.band_bottom()[0] / (2 * math.pi),
             "allow_below_band": self.allow_below_band,
+            "thickness_modes": self.thickness_modes,
         }

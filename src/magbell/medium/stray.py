@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -228,7 +229,7 @@ def _geometry(film: Film, q: Quadrature, positions: np.ndarray):
     v = np.stack([-1j * cx, -1j * cy, np.ones_like(cx) + 0j], axis=-1)  # (M, 3)
     vR = v @ film.basis  # (M, 2)
     pos = np.asarray(positions, dtype=float)
-    common = 0.5 * MU_0 * film.Ms * (-np.expm1(-k * film.thickness))
+    common = 0.5 * MU_0 * film.Ms * film.stray_factor(k)  # (1 − e^{−kL}) for the lowest mode
     amp = common[None, :] * np.exp(-np.outer(pos[:, 2], k) + 1j * (np.outer(pos[:, 0], q.kx) + np.outer(pos[:, 1], q.ky)))
     return amp, v, vR
 
@@ -443,15 +444,36 @@ def film_noise(film: Film, qubits, positions, *, reactive: bool = True, quad: di
             "in-plane component or above mu0*Ms"
         )
     sep = float(np.max(np.hypot(pos[:, None, 0] - pos[None, :, 0], pos[:, None, 1] - pos[None, :, 1])))
+    C = np.stack([qb.transition for qb in qubits])
+    U = np.stack([qb.dephasing.astype(complex) for qb in qubits])
+    Qpp = QH = D_per_T = Qz0 = None
+    qinfo = []
+    for fm in film.modes():  # thickness modes (film.py): independent in the diagonal approximation, so they add
+        t = _noise_terms(fm, Delta, pos, C, U, sep, quad, reactive)
+        Qpp, QH, D_per_T, Qz0 = t[:4] if Qpp is None else (Qpp + t[0], QH + t[1], D_per_T + t[2], Qz0 + t[3])
+        qinfo.append(t[4])
+    J = -(HBAR / 2) * QH
+    Jz = -HBAR * np.real(0.5 * (Qz0 + Qz0.conj().T))
+    np.fill_diagonal(Jz, 0.0)
+    q = SimpleNamespace(info=qinfo[0] if len(qinfo) == 1 else {**qinfo[0], "modes": qinfo})
+    return FilmNoise(
+        Qpp=Qpp, J=J, D_per_T=D_per_T, Jz=Jz, QH=QH, frequency=freqs, Delta=Delta, band_bottom=wb,
+        damping=film.damping,
+        info={"quadrature": q.info, "band_bottom_k": kb, "band_bottom_angle": ab,
+              "frequency_spread": float(np.ptp(freqs)), "qubits": tuple(qubits), "positions": pos.copy()},
+    )
+
+
+def _noise_terms(film: Film, Delta, pos, C, U, sep, quad, reactive):
+    """One thickness mode's Q'', Q^H, dephasing/T and Q^z(0) blocks (module doc) and its quadrature info."""
     q = k_quadrature(film, Delta, float(pos[:, 2].min()), **{"separation": sep, **(quad or {})})
     lam, vec = _eig(film, q, Delta)
     a_w = film.damping * Delta
-    C = np.stack([qb.transition for qb in qubits])
     geom = _geometry(film, q, pos)
     F = _rows(film, q, pos, C, geom)  # (N, M, 2)
     Fv = np.einsum("imk,mkn->imn", F, vec)  # F_i v_n
     g = film.gamma
-    wt = q.w / (film.Ms * film.thickness * (2 * math.pi) ** 2)
+    wt = q.w / (film.Ms * film.mode_length * (2 * math.pi) ** 2)
     lor = a_w / (lam**2 + a_w**2)  # (M, 2)
     # Q'' = γ ωα Σ v v†/(λ² + ω²α²) → a Gram matrix with positive weights (PSD by construction)
     Y = Fv * np.sqrt(g * wt[:, None] * lor)[None]  # (N, M, 2)
@@ -461,9 +483,7 @@ def film_noise(film: Film, qubits, positions, *, reactive: bool = True, quad: di
         disp = lam / (lam**2 + a_w**2)
         QH = np.einsum("imn,mn,jmn->ij", Fv, g * wt[:, None] * disp, Fv.conj())
         QH = 0.5 * (QH + QH.conj().T)
-    J = -(HBAR / 2) * QH
     # dephasing and Jz from the σz couplings at ω → 0
-    U = np.stack([qb.dephasing.astype(complex) for qb in qubits])
     Fz = _rows(film, q, pos, U, geom)
     K = film.stiffness(q.kx, q.ky)
     detK = K[..., 0, 0] * K[..., 1, 1] - K[..., 0, 1] ** 2
@@ -473,14 +493,7 @@ def film_noise(film: Film, qubits, positions, *, reactive: bool = True, quad: di
     D_per_T = K_B * g * film.damping * np.einsum("imk,m,jmk->ij", FzK, wt, FzK.conj())
     D_per_T = 0.5 * (D_per_T + D_per_T.conj().T)
     Qz0 = g * np.einsum("iml,m,jml->ij", FzK, wt, Fz.conj())
-    Jz = -HBAR * np.real(0.5 * (Qz0 + Qz0.conj().T))
-    np.fill_diagonal(Jz, 0.0)
-    return FilmNoise(
-        Qpp=Qpp, J=J, D_per_T=D_per_T, Jz=Jz, QH=QH, frequency=freqs, Delta=Delta, band_bottom=wb,
-        damping=film.damping,
-        info={"quadrature": q.info, "band_bottom_k": kb, "band_bottom_angle": ab,
-              "frequency_spread": float(np.ptp(freqs)), "qubits": tuple(qubits), "positions": pos.copy()},
-    )
+    return Qpp, QH, D_per_T, Qz0, q.info
 
 
 def film_couplings(
@@ -523,6 +536,10 @@ def emission_block_residue(film: Film, qubits, positions, *, n_phi: int = 512) -
     qubits = list(qubits)
     pos = np.asarray(positions, dtype=float).reshape(-1, 3)
     Delta = float(np.mean([qb.frequency for qb in qubits]))
+    return sum(_residue_one_mode(fm, qubits, pos, Delta, n_phi) for fm in film.modes())  # the modes add
+
+
+def _residue_one_mode(film: Film, qubits, pos, Delta, n_phi):
     z_min = float(pos[:, 2].min())
     kmax = 40.0 / (2 * z_min)
     kgrid = np.concatenate([[0.0], np.geomspace(kmax * 1e-7, kmax, 800)])
@@ -533,6 +550,8 @@ def emission_block_residue(film: Film, qubits, positions, *, n_phi: int = 512) -
         kk += list(r)
         pp += [p] * r.size
     kk, pp = np.array(kk), np.array(pp)
+    if kk.size == 0:  # this mode's band lies above the frequency: no ridge, no α → 0 emission
+        return np.zeros((len(qubits), len(qubits)), dtype=complex)
     q = Quadrature(kx=kk * np.cos(pp), ky=kk * np.sin(pp), w=np.ones_like(kk))
     lam, vec = _eig(film, q, Delta)
     i0 = np.argmin(np.abs(lam), axis=1)
@@ -545,5 +564,5 @@ def emission_block_residue(film: Film, qubits, positions, *, n_phi: int = 512) -
     C = np.stack([qb.transition for qb in qubits])
     F = _rows(film, q, pos, C)
     Fv = np.einsum("imk,mk->im", F, v0)
-    wt = (2 * math.pi / n_phi) * kk / dlam * math.pi * film.gamma / (film.Ms * film.thickness * (2 * math.pi) ** 2)
+    wt = (2 * math.pi / n_phi) * kk / dlam * math.pi * film.gamma / (film.Ms * film.mode_length * (2 * math.pi) ** 2)
     return np.einsum("im,m,jm->ij", Fv, wt, Fv.conj())
