@@ -1,0 +1,241 @@
+"""N-site ``evolve`` beyond the dense sector blocks: initial states as sparse excitation blocks, routing, limits.
+
+Used by :func:`magbell.system.evolve_system` for N > DENSE_MAX_SITES (docs/numerics.md, "N sites"). The
+initial state goes straight into its excitation blocks: a u/d string, a dict of strings, ``"W"``,
+``"dicke:k"`` and ``"singlet:i,j"`` become one vector of amplitudes per excitation number (never a 2ᴺ
+array); a dense ket or density matrix (small N) or a QuTiP Qobj is cut into blocks. Then, per point of the
+System's batch (a Python loop: large N is meant for single systems),
+
+* a pure state with at most one excitation at zero temperature (h_minus = 0) without σᶻ jumps (h_z = 0) is
+  propagated as a ket (:func:`magbell.solvers._nsite_blocks.evolve_ket1`);
+* otherwise every chain q = n − m ≥ 0 the state occupies is propagated as one vector
+  (:func:`magbell.solvers._nsite_blocks.evolve_blocks`), limited to the excitation numbers it reaches.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ..errors import InvalidParameterError, InvalidStateError
+from ..liouvillian._excitation import basis_index, excitation_system, rank, sector_size
+from ._nsite_blocks import Chain, chain_elements, chain_ranges, evolve_blocks, evolve_ket1
+
+__all__ = ["initial_blocks", "evolve_point", "MAX_WORK_BYTES", "MAX_STATES_BYTES", "KRYLOV_M"]
+
+#: memory the reached chains may use (Krylov basis of KRYLOV_M + 1 vectors, work vectors, the assembled generator)
+MAX_WORK_BYTES = 3 * 2**30
+#: largest ``states`` array (n_times × 2ᴺ × 2ᴺ complex) evolve returns
+MAX_STATES_BYTES = 2**30
+#: Krylov dimension per step
+KRYLOV_M = 40
+#: largest dense ket / density matrix accepted (2ᴺ entries per side)
+MAX_DENSE_SITES = 10
+
+
+def _sites_of(s: str, N: int) -> np.ndarray:
+    if not isinstance(s, str) or len(s) != N or set(s) - {"u", "d"}:
+        raise InvalidStateError(f"a product state is a string of {N} letters u/d (one per site), got {s!r}")
+    return np.array([i for i, ch in enumerate(s) if ch == "d"], dtype=np.int64)
+
+
+def _check_size(N: int, n: int, what: str) -> None:
+    M = sector_size(N, n)
+    if M * 16 > MAX_WORK_BYTES:
+        raise InvalidStateError(
+            f"initial state {what}: N = {N} sites with {n} excitations has {M:.3g} configurations "
+            f"({M * 16 / 2**30:.3g} GiB for one vector), beyond the {MAX_WORK_BYTES / 2**30:.0f} GiB limit"
+        )
+
+
+def _named(name: str, N: int) -> dict:
+    """{n: amplitudes (C(N, n),)} of a named pure state."""
+    if name == "W" or name.startswith("dicke:"):
+        if name == "W":
+            k = 1
+        else:
+            try:
+                k = int(name[6:])
+            except ValueError:
+                raise InvalidStateError(f"dicke:k needs an integer k (0 <= k <= N = {N}), got {name!r}") from None
+            if not 0 <= k <= N:
+                raise InvalidStateError(f"dicke:k needs 0 <= k <= N = {N}, got {name!r}")
+        _check_size(N, k, repr(name))
+        M = sector_size(N, k)
+        return {k: np.full(M, 1 / math.sqrt(M), dtype=complex)}
+    if name.startswith("singlet:"):
+        try:
+            i, j = (int(x) for x in name[8:].split(","))
+        except ValueError:
+            raise InvalidStateError(f"singlet:i,j needs two site numbers (1-based), got {name!r}") from None
+        if not (1 <= i <= N and 1 <= j <= N and i != j):
+            raise InvalidStateError(f"singlet:i,j needs two different sites 1 <= i, j <= N = {N}, got {name!r}")
+        v = np.zeros(N, dtype=complex)
+        v[rank(N, np.array([[j - 1]]))[0]] = 1 / math.sqrt(2)  # site i up, site j down
+        v[rank(N, np.array([[i - 1]]))[0]] = -1 / math.sqrt(2)
+        return {1: v}
+    if len(name) == N and not set(name) - {"u", "d"}:
+        sites = _sites_of(name, N)
+        n = sites.size
+        _check_size(N, n, repr(name))
+        v = np.zeros(sector_size(N, n), dtype=complex)
+        v[rank(N, sites[None, :])[0]] = 1.0
+        return {n: v}
+    raise InvalidStateError(
+        f"unknown initial state {name!r} for N = {N} sites; use a string of {N} letters u/d, 'W', 'dicke:k', "
+        "'singlet:i,j', a dict of u/d strings to amplitudes, a ket or a density matrix"
+    )
+
+
+def _from_dict(state: dict, N: int) -> dict:
+    if not state:
+        raise InvalidStateError("initial superposition is an empty dict")
+    out: dict = {}
+    for s, amp in state.items():
+        if isinstance(amp, (bool, np.bool_, str, bytes)):
+            raise InvalidStateError(f"amplitude of {s!r} must be a number, got {amp!r}")
+        try:
+            a = complex(amp)
+        except (TypeError, ValueError):
+            raise InvalidStateError(f"amplitude of {s!r} must be a number, got {amp!r}") from None
+        if not (math.isfinite(a.real) and math.isfinite(a.imag)):
+            raise InvalidStateError(f"amplitude of {s!r} must be finite, got {amp!r}")
+        sites = _sites_of(s, N)
+        n = sites.size
+        _check_size(N, n, "dict")
+        if n not in out:
+            out[n] = np.zeros(sector_size(N, n), dtype=complex)
+        out[n][rank(N, sites[None, :])[0]] += a
+    from ..system._two_site_states import STATE_ATOL
+
+    norm = sum(float(np.vdot(v, v).real) for v in out.values())
+    if abs(norm - 1) > STATE_ATOL:
+        raise InvalidStateError(f"initial ket must be normalised, but <ψ|ψ> = {norm:.6g}")
+    return out
+
+
+def initial_blocks(state, N: int):
+    """One initial state of N sites → ``("ket", {n: ψ_n})`` or ``("rho", {(n, m): X_{n,m}, n ≥ m})``."""
+    if isinstance(state, str):
+        if N == 2 and not (len(state) == 2 and not set(state) - {"u", "d"}) and not state.startswith(("dicke:", "singlet:")) and state != "W":
+            from ..system.states import system_density_matrix
+
+            return _dense(system_density_matrix(state, N), N)
+        return "ket", _named(state, N)
+    if isinstance(state, dict):
+        return "ket", _from_dict(state, N)
+    if N > MAX_DENSE_SITES:
+        raise InvalidStateError(
+            f"a dense initial ket or density matrix of N = {N} sites has 2^{N} entries per side; for N > "
+            f"{MAX_DENSE_SITES} give a u/d string, a dict of strings to amplitudes, 'W', 'dicke:k' or 'singlet:i,j'"
+        )
+    from ..system.states import state_array, system_density_matrix
+
+    arr = state_array(state)
+    rho = system_density_matrix(arr, N)  # validated (finite, normalised, Hermitian, PSD)
+    if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[1] == 1 and arr.shape[0] == 2**N):
+        psi = np.asarray(arr, dtype=complex).reshape(-1)
+        return "ket", {n: psi[basis_index(N, n)] for n in range(N + 1) if np.any(psi[basis_index(N, n)] != 0)}
+    return _dense(rho, N)
+
+
+def _dense(rho: np.ndarray, N: int):
+    out = {}
+    for n in range(N + 1):
+        bn = basis_index(N, n)
+        for m in range(n + 1):
+            X = rho[np.ix_(bn, basis_index(N, m))]
+            if np.any(X != 0):
+                out[(n, m)] = X
+    return "rho", out
+
+
+def ket_blocks(psi: dict) -> dict:
+    """X_{n,m} = ψ_n ψ_m† for n ≥ m."""
+    return {(n, m): np.outer(psi[n], psi[m].conj()) for n in psi for m in psi if n >= m}
+
+
+def _plan(ex, kind: str, data: dict, N: int) -> tuple:
+    """("ket", None) or ("blocks", [(q, lo, hi, elements)]) with the memory refusal."""
+    down, up = bool(np.any(ex.hp != 0)), bool(np.any(ex.hm != 0))
+    if kind == "ket" and not up and not np.any(ex.hz != 0) and set(data) <= {0, 1}:
+        return "ket", None
+    keys = ket_blocks({n: np.zeros(0) for n in data}) if kind == "ket" else data
+    chains = []
+    for q in sorted({n - m for (n, m) in keys}):
+        present = [n for (n, m) in keys if n - m == q]
+        lo, hi = chain_ranges(N, q, present, down, up)
+        D = chain_elements(N, q, lo, hi)
+        need = D * 16 * (KRYLOV_M + 8)
+        if need > MAX_WORK_BYTES:
+            raise InvalidParameterError(
+                f"evolve: N = {N} sites, the initial state reaches the sector q = {q} with ket excitation numbers "
+                f"{lo}…{hi}: {D:.4g} density-matrix elements, about {need / 2**30:.3g} GiB to propagate, beyond the "
+                f"{MAX_WORK_BYTES / 2**30:.0f} GiB limit; use fewer sites or excitations, or zero temperature (h_minus = 0)"
+            )
+        chains.append((q, lo, hi, D))
+    return "blocks", chains
+
+
+def evolve_point(system_arrays: dict, init: tuple, times: np.ndarray, *, want_states: bool, pairs, stats: dict,
+                 t_norm_max: float) -> dict:
+    """One System point (arrays of the contract, no batch axes): site populations, purity, optional states
+    and pair states. ``t_norm_max`` bounds t·‖L′‖ (refused in one line above it)."""
+    Delta = np.asarray(system_arrays["Delta"], dtype=float)
+    N = Delta.size
+    dbar = float(Delta.mean())
+    ex = excitation_system(Delta - dbar, system_arrays["h_plus"], system_arrays["h_minus"], system_arrays["h_z"],
+                           system_arrays["J_perp"], system_arrays["J_z"], system_arrays["D"])
+    kind, data = init
+    route, chains = _plan(ex, kind, data, N)
+    t_max = float(times[-1]) if times.size else 0.0
+    if route == "ket":
+        nrm = float(np.abs(ex.K).sum(axis=0).max() + np.abs(ex.e).max()) if N else 0.0
+        _check_tnorm(nrm, t_max, t_norm_max)
+        stats["route"] = "ket: psi(t) = exp(-i H_eff t) psi0 (zero temperature, <= 1 excitation, no h_z)"
+        psi1 = data.get(1, np.zeros(N, dtype=complex))
+        psi0 = complex(data[0][0]) if 0 in data else 0.0
+        return evolve_ket1(ex, dbar, psi0, psi1, times, pairs=pairs, want_states=want_states, stats=stats)
+    blocks = ket_blocks(data) if kind == "ket" else data
+    for q, lo, hi, D in chains:
+        bound = Chain(ex, q, lo, hi).norm_bound() if D <= 4096 else _cheap_bound(ex, hi)
+        _check_tnorm(bound, t_max, t_norm_max)
+    stats["route"] = "excitation-block chains, Krylov steps"
+    return evolve_blocks(ex, dbar, blocks, times, want_states=want_states, pairs=pairs, stats=stats)
+
+
+def _cheap_bound(ex, n: int) -> float:
+    """A 1-norm bound of a chain generator without building it: n excitations hop with at most the largest
+    column sum of K each; the multiplier and jumps by their entries."""
+    kmax = float(np.abs(ex.K).sum(axis=0).max())
+    diag = abs(ex.c0) + n * float(np.abs(ex.e).max()) + n * n * float(np.abs(ex.U).max())
+    hz = 8 * float(np.abs(ex.hz).sum())
+    jumps = 2 * (n + 1) ** 2 * (float(np.abs(ex.hp).max()) + float(np.abs(ex.hm).max()))
+    return 2 * (n * kmax + diag) + hz + jumps
+
+
+def _check_tnorm(norm: float, t_max: float, limit: float) -> None:
+    with np.errstate(over="ignore"):
+        tn = norm * t_max
+    if tn > limit:
+        raise InvalidParameterError(
+            f"evolve: t·‖L‖ = {tn:.3g} (largest time {t_max:.6g} times the generator's rate scale {norm:.3g}, "
+            f"mean splitting removed) exceeds {limit:.0e}, the limit of the N-site Krylov propagation"
+        )
+
+
+def check_states_size(N: int, T: int, S: int, P: int) -> None:
+    need = P * S * T * 4**N * 16
+    if need > MAX_STATES_BYTES:
+        raise InvalidParameterError(
+            f"evolve: store_states=True for N = {N} sites needs {need / 2**30:.3g} GiB ({T} times × 2^{N} × 2^{N} complex), "
+            f"beyond the {MAX_STATES_BYTES / 2**30:.0f} GiB limit; use measures (site_populations, purity, pair states) instead"
+        )
+
+
+def is_state_list(initial) -> bool:
+    return isinstance(initial, (list, tuple)) and not all(
+        isinstance(x, numbers.Number) and not isinstance(x, (bool, np.bool_)) for x in initial
+    )
