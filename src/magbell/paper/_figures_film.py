@@ -55,7 +55,7 @@ def plot_separation(d: dict, fig) -> None:
     ax.axvspan(r[0], min(rdd, r[-1]), color="0.88", lw=0)
     ax.text(r[0] * 1.15, 0.93, "direct\ndipolar\n> a", fontsize=6.5, va="top", color="0.35")
     ax.set_xlabel("separation (nm)")
-    ax.set_ylabel(r"$\max_t \mathcal{C}$")
+    ax.set_ylabel(rf"$\max_{{t \leq {p['t_window_over_a']:g}/a}}\ \mathcal{{C}}(t)$")
     ax.set_ylim(0, 1)
     ax.legend(loc="upper right", handlelength=1.4, fontsize=6.5)
     ax.set_title(r"solid $\psi=90^\circ$, dashed $\psi=0^\circ$", pad=4, fontsize=7.5)
@@ -70,9 +70,11 @@ def plot_separation(d: dict, fig) -> None:
     ax1.set_xlabel("separation (nm)")
     ax1.legend(loc="lower left", handlelength=1.4, fontsize=6)
     ax2.set_xlabel("separation (nm)")
-    ax2.set_ylabel(r"entanglement lifetime ($\mu$s)")
-    fig.suptitle("NV + YIG film (film model): " + f"{p['field_T'] * 1e3:g} mT ∥ [111], h = {p['height_m'] * 1e9:g} nm, "
-                 f"L = {p['thickness_m'] * 1e9:g} nm", fontsize=8, y=1.02)
+    ax2.set_ylabel(r"entanglement lifetime $\tau$ ($\mu$s)")
+    ax2.text(0.04, 0.04, "τ: slowest decay of the\npopulations, ρ$_{12}$ (ψ = 90°)",
+             transform=ax2.transAxes, fontsize=6, va="bottom", ha="left")
+    fig.suptitle(f"Two NV centres {p['height_m'] * 1e9:g} nm above a {p['thickness_m'] * 1e9:g} nm YIG film (film model), "
+                 f"B = {p['field_T'] * 1e3:g} mT along the NV axis [111]; δ = 0, from |↑↓⟩", fontsize=8, y=1.03)
 
 
 def caption_separation(d: dict) -> str:
@@ -144,6 +146,10 @@ def plot_nv_relaxometry(d: dict, fig) -> None:
     ax2.set_xlabel("B (mT)")
     ax2.set_ylabel("frequency (GHz)")
     ax2.legend(loc="lower left", fontsize=6.5)
+    p = d["params"]
+    fig.suptitle(f"One NV {p['height_m'] * 1e9:g} nm above a {p['thickness_m'] * 1e9:g} nm YIG film, T = "
+                 f"{p['temperature_K']:g} K, field along the NV axis [{p['nv_axis']}] "
+                 f"({p['field_polar_deg']:.1f}° from the normal); Γ = a + ã", fontsize=8, y=1.03)
 
 
 def caption_nv_relaxometry(d: dict) -> str:

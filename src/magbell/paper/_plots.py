@@ -1,12 +1,14 @@
 """Plotters, captions and CSV tables of the paper figures (Figs. 2, 3, S1, S2, beyond (a)–(c)) registered in
-:data:`magbell.paper.figures.FIGURES`; the NV + YIG film figures are in ``_figures_film``. matplotlib is imported
-inside the plotters only."""
+:data:`magbell.paper.figures.FIGURES`; the NV + YIG film figures are in ``_figures_film``. The curves and maps are
+drawn with :mod:`magbell.plot`; matplotlib is imported inside the plotters only."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+
+from .. import plot as mplot
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -25,13 +27,6 @@ def _curve_table(d: dict, names) -> tuple:
     return cols, rows
 
 
-def _time_axes(fig, xlabel=r"$t$", ylabel=r"$\mathcal{C}(t)$"):
-    ax = fig.add_subplot()
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    return ax
-
-
 # ----------------------------------------------------------------------------- Fig. 2
 _FIG2_COLORS = {"black": "black", "orange": "#f28e00", "cyan": "#00b5d8", "red": "#d62728"}
 
@@ -39,18 +34,16 @@ _FIG2_COLORS = {"black": "black", "orange": "#f28e00", "cyan": "#00b5d8", "red":
 def plot_fig2(d: dict, fig) -> None:
     cv = d["curves"]
     t = cv["times"]
-    ax = _time_axes(fig, xlabel=r"$t$  (units of $1/a$)")
-    for row, c in zip(d["rows"], cv["concurrence"]):
+    labels = []
+    for row in d["rows"]:
         lab = rf"$\delta = {_num(row['delta'])}$"
         lab += {"underdamped": " (underdamped)", "critical": r" (critical, $\delta = |A|$)",
                 "overdamped": " (overdamped)"}[row["regime"]]
-        if not row["delta_stated_in_paper"]:
-            lab += "*"
-        ax.plot(t, c, color=_FIG2_COLORS[row["color"]], label=lab)
+        labels.append(lab + ("" if row["delta_stated_in_paper"] else "*"))
+    ax = mplot.concurrence(cv["concurrence"], t, labels=labels, colors=[_FIG2_COLORS[r["color"]] for r in d["rows"]],
+                           ax=fig.add_subplot(), time_unit="1/a", legend=False, ylim=(0, 0.6))
     ax.text(t[-1] * 0.98, 0.515, r"$\mathcal{C}(\infty) = 1/2$", ha="right", va="bottom", fontsize=7.5,
             color="#d62728")
-    ax.set_xlim(t[0], t[-1])
-    ax.set_ylim(0, 0.6)
     leg = ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.08), handlelength=1.6, frameon=True,
                     facecolor="white", edgecolor="none", framealpha=0.9,
                     title=r"*: $\delta$ not given in the paper", title_fontsize=6.5)
@@ -92,14 +85,11 @@ def _ramp_colors(n: int, last_red: bool = True):
 def plot_figS1a(d: dict, fig) -> None:
     cv = d["curves"]
     t = cv["times"]
-    ax = _time_axes(fig)
-    cols = _ramp_colors(len(d["rows"]))
-    for row, c, col in zip(d["rows"], cv["concurrence"], cols):
-        ax.plot(t, c, color=col, label=rf"$|A| = {_num(row['A'])}$, $|\tilde A| = {_num(row['A_tilde'])}$")
+    labels = [rf"$|A| = {_num(r['A'])}$, $|\tilde A| = {_num(r['A_tilde'])}$" for r in d["rows"]]
+    ax = mplot.concurrence(cv["concurrence"], t, labels=labels, colors=_ramp_colors(len(d["rows"])),
+                           ax=fig.add_subplot(), legend=False, ylim=(0, 0.42))
     ax.annotate("", xy=(0.16, 0.33), xytext=(0.045, 0.07),
                 arrowprops=dict(arrowstyle="-|>", color="0.55", lw=1.2))
-    ax.set_xlim(t[0], t[-1])
-    ax.set_ylim(0, 0.42)
     ax.legend(loc="upper right", ncol=1, handlelength=1.4)
     ax.set_title(r"$a = 30$,  $\tilde a = 3$,  $\delta = 0$,  $|\tilde A| = |A|/10$", pad=4)
 
@@ -113,8 +103,9 @@ def caption_figS1a(d: dict) -> str:
         "δ = 0, and dissipative couplings |A| ∈ {20, 25, 27, 28, 29, 30} with |Ã| = |A|/10 (detailed balance, "
         "e^{−βΔ} = 0.1), increasing along the grey arrow. Only at the maximal couplings |A| = a = 30, "
         f"|Ã| = ã = 3 (red) does the entanglement persist: C(∞) = {last['C_inf']:.4f}, the paper's "
-        "\"around 0.35\"; exactly (1 − r)²/(2(1 + r + r²)) with r = 0.1. The relaxation times "
-        f"1/(slowest decay rate) of the other curves are {lifes}; at finite temperature C reaches 0 in "
+        "\"around 0.35\"; exactly (1 − r)²/(2(1 + r + r²)) with r = 0.1. The entanglement lifetimes "
+        f"τ = 1/(slowest decay rate of the populations–ρ12 block, magbell.spectrum) of the other curves are {lifes}; "
+        "at finite temperature C reaches 0 in "
         "finite time. The paper does not state its time axis; t ∈ "
         f"[0, {_num(d['params']['t_max'])}] is our choice."
     )
@@ -126,17 +117,14 @@ def table_figS1a(d: dict) -> tuple:
 
 # ----------------------------------------------------------------------------- Fig. S1(b)
 def plot_figS1b(d: dict, fig) -> None:
-    cv = d["curves"]
-    t = cv["times"]
-    ax = _time_axes(fig)
     from matplotlib import colormaps
 
+    cv = d["curves"]
     cmap = colormaps["plasma"]
     n = len(d["rows"])
-    for k, (row, c) in enumerate(zip(d["rows"], cv["concurrence"])):
-        ax.plot(t, c, color=cmap(0.05 + 0.8 * k / (n - 1)), label=rf"$\delta = {_num(row['delta'])}$")
-    ax.set_xlim(t[0], t[-1])
-    ax.set_ylim(0, 0.42)
+    ax = mplot.concurrence(cv["concurrence"], cv["times"], labels=[rf"$\delta = {_num(r['delta'])}$" for r in d["rows"]],
+                           colors=[cmap(0.05 + 0.8 * k / (n - 1)) for k in range(n)], ax=fig.add_subplot(),
+                           legend=False, ylim=(0, 0.42))
     ax.legend(loc="upper right", ncol=2, handlelength=1.4, columnspacing=1.0)
     ax.set_title(r"$a = |A| = 10$,  $\tilde a = |\tilde A| = 1$", pad=4)
 
@@ -159,18 +147,11 @@ def table_figS1b(d: dict) -> tuple:
 
 # ----------------------------------------------------------------------------- Fig. S2
 def plot_figS2(d: dict, fig) -> None:
-    from matplotlib import colormaps
-
     g = d["grid"]
     A, At, C = g["A"], g["A_tilde"], g["C_inf"]
     ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1.0], "wspace": 0.42})
-    cmap = colormaps["magma"].copy()
-    cmap.set_bad("white")
-    dA = A[1] - A[0]
-    dT = At[1] - At[0]
-    extent = (A[0] - dA / 2, A[-1] + dA / 2, At[0] - dT / 2, At[-1] + dT / 2)
-    im = ax.imshow(np.ma.masked_invalid(C), origin="lower", extent=extent, aspect="auto", cmap=cmap,
-                   vmin=0.0, vmax=0.5, interpolation="nearest")
+    mplot.map2d(C, x=A, y=At, ax=ax, cmap="magma", vmin=0.0, vmax=0.5, label_text=r"$\mathcal{C}(\infty)$",
+                xlabel=r"$|A| = a$", ylabel=r"$|\tilde A| = \tilde a$")
     # the unphysical region |Ã| > |A|, hatched
     ax.fill_between([0, A[-1]], [0, A[-1]], [A[-1], A[-1]], facecolor="none", edgecolor="0.6",
                     hatch="////", lw=0)
@@ -179,10 +160,6 @@ def plot_figS2(d: dict, fig) -> None:
             fontsize=7.5, color="0.2", bbox=dict(facecolor="white", edgecolor="none", pad=1.5))
     ax.set_xlim(0, A[-1])
     ax.set_ylim(0, A[-1])
-    ax.set_xlabel(r"$|A| = a$")
-    ax.set_ylabel(r"$|\tilde A| = \tilde a$")
-    cb = fig.colorbar(im, ax=ax, fraction=0.07, pad=0.03)
-    cb.set_label(r"$\mathcal{C}(\infty)$")
     ax.set_title(r"$\delta = 0$,  $\rho_0 = |{\uparrow\downarrow}\rangle$", pad=4)
     # right: collapse onto C(r)
     r = g["r"]
@@ -223,39 +200,37 @@ def table_figS2(d: dict) -> tuple:
 
 # ----------------------------------------------------------------------------- Beyond (a): lifetime map
 def plot_lifetime_map(d: dict, fig) -> None:
-    from matplotlib import colormaps
-    from matplotlib.colors import LogNorm
+    from matplotlib.lines import Line2D
 
     g = d["grid"]
     x, y, tau = g["delta_over_A"], g["A_over_a"], g["tau"]
     ax = fig.add_subplot()
     vmin, vmax = 0.5, 50.0
-    cmap = colormaps["viridis"].copy()
-    cmap.set_over("#fde725")
-    shown = np.clip(np.where(np.isfinite(tau), tau, vmax * 10), vmin, None)
-    pc = ax.pcolormesh(x, y, shown, shading="nearest", cmap=cmap, norm=LogNorm(vmin=vmin, vmax=vmax),
-                       rasterized=True)
-    levels = [0.75, 1, 2, 5, 10]
-    cs = ax.contour(x, y, np.where(np.isfinite(tau), tau, 1e6), levels=levels, colors="white",
-                    linewidths=0.6)
-    ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=6.5, inline_spacing=2)
+    # contour labels placed away from Fig. 2's dots on the top edge (y = 1)
+    ax = mplot.map2d(np.maximum(tau, vmin), x=x, y=y, ax=ax, log=True, vmin=vmin, vmax=vmax, colorbar=False,
+                     contours=[0.75, 1, 2, 5, 10], clabel_positions=[(0.93, 0.6), (0.15, 0.52), (0.45, 0.84),
+                                                                     (0.25, 0.93), (0.07, 0.957)],
+                     xlabel=r"$\delta/|A|$", ylabel=r"$|A|/a$")
+    pc = ax.collections[0]
     ax.axvline(1.0, color="#d62728", lw=1.2, ls="--")
     ax.text(1.03, 0.06, r"critical line $\delta = |A|$", color="#d62728", fontsize=7.5, rotation=90,
             va="bottom", ha="left")
     ax.text(0.5, 0.12, "overdamped", color="white", fontsize=8, ha="center")
     ax.text(1.5, 0.12, "underdamped\n" + r"$\tau = 1/2a$", color="white", fontsize=8, ha="center")
-    # Fig. 2's curves (a = |A| = 1)
+    # Fig. 2's curves (a = |A| = 1), explained in a legend
+    handles = []
     for xd, col in ((2.0, "black"), (1.0, "#f28e00"), (0.3, "#00b5d8"), (0.0, "#d62728")):
         ax.plot([xd], [1.0], marker="o", ms=4.5, mfc=col, mec="white", mew=0.7, clip_on=False, zorder=5)
-    ax.set_xlim(x[0], x[-1])
-    ax.set_ylim(y[0], y[-1])
-    ax.set_xlabel(r"$\delta/|A|$")
-    ax.set_ylabel(r"$|A|/a$")
+        handles.append(Line2D([], [], ls="none", marker="o", ms=4.5, mfc=col, mec="white", mew=0.7,
+                              label=rf"$\delta = {_num(xd)}$"))
+    leg = ax.legend(handles=handles, loc="center right", bbox_to_anchor=(0.99, 0.6), title="Fig. 2 curves",
+                    fontsize=6.5, title_fontsize=6.5, handletextpad=0.3, labelcolor="white", frameon=False)
+    leg.get_title().set_color("white")
     cb = fig.colorbar(pc, ax=ax, extend="max", pad=0.03)
     cb.set_ticks([0.5, 1, 2, 5, 10, 20, 50])
     cb.set_ticklabels(["0.5", "1", "2", "5", "10", "20", "50"])
     cb.minorticks_off()
-    cb.set_label(r"$a\,\tau$")
+    cb.set_label(r"entanglement lifetime $a\,\tau$")
     ax.set_title(r"$T = 0$:  $\tilde a = |\tilde A| = 0$", pad=4)
 
 
@@ -289,29 +264,30 @@ _FIG3_COLORS = {"black": "black", "cyan": "#00b5d8", "red": "#d62728"}
 def plot_fig3(d: dict, fig) -> None:
     cv = d["curves"]
     t = cv["times"]
-    ax = _time_axes(fig)
+    ax, ins = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.45, 1.0], "wspace": 0.32})
     names = {"PT-exact": "PT-exact", "exceptional-point": "EP", "PT-broken": "PT-broken"}
-    for row, c in zip(d["rows"], cv["concurrence"]):
-        lab = rf"$\delta = {_num(row['delta'])}$ ({names[row['expected_phase']]})"
-        ax.plot(t, c, color=_FIG3_COLORS[row["color"]], label=lab)
-    ax.set_xlim(t[0], t[-1])
-    ax.set_ylim(0, 1.85)
-    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    labels = [rf"$\delta = {_num(r['delta'])}$ ({names[r['expected_phase']]})" for r in d["rows"]]
+    mplot.concurrence(cv["concurrence"], t, labels=labels, colors=[_FIG3_COLORS[r["color"]] for r in d["rows"]],
+                      ax=ax, legend=False, ylim=(0, 1.04))
     ax.axhline(1.0, color="0.75", lw=0.5, ls=":", zorder=0)
-    ax.legend(loc="upper left", handlelength=1.2, fontsize=6.5, frameon=False, borderaxespad=0.3)
-    ax.set_title(r"$\Gamma = 2$ ($a = |A| = 2$, $\tilde a = \tilde A = 0$), no-jump postselection", pad=4)
-    ins = ax.inset_axes([0.56, 0.62, 0.41, 0.34])
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, handlelength=1.2, fontsize=6.5, frameon=False,
+              borderaxespad=0.2, columnspacing=0.8, handletextpad=0.4)
+    ax.text(0.03, 0.03, "(a)", transform=ax.transAxes, fontsize=8)
     e = d["inset"]
-    ins.plot(e["eta"], e["C_max_corrected"], color="#1f77b4", lw=1.1, label=r"$2\eta/(1+\eta^2)$")
-    ins.plot(e["eta"][::4], e["C_max_numeric"][::4], ls="none", marker="o", ms=1.8, color="k", label="magbell")
-    ins.plot(e["eta"], e["C_max_printed"], color="#f28e00", lw=1.0, ls="--", label="as printed")
+    # the solid closed form on top of hollow dots, so both stay visible
+    ins.plot(e["eta"][::4], e["C_max_numeric"][::4], ls="none", marker="o", ms=3.2, mfc="none", mec="k", mew=0.6,
+             label="magbell", zorder=2)
+    ins.plot(e["eta"], e["C_max_corrected"], color="#1f77b4", lw=1.1, label=r"$2\eta/(1+\eta^2)$", zorder=3)
+    ins.plot(e["eta"], e["C_max_printed"], color="#f28e00", lw=1.0, ls="--", label="as printed", zorder=3)
     ins.axvline(1.0, color="0.6", lw=0.6, ls=":")
     ins.set_xlim(0, e["eta"][-1])
     ins.set_ylim(0.3, 1.05)
-    ins.set_xlabel(r"$\eta = \delta/\Gamma$", fontsize=7, labelpad=0)
-    ins.set_ylabel(r"$\mathcal{C}_{\max}$", fontsize=7, labelpad=1)
-    ins.tick_params(labelsize=6)
-    ins.legend(loc="lower left", fontsize=5.2, handlelength=1.3, borderpad=0.2, labelspacing=0.15, frameon=False)
+    ins.set_xlabel(r"$\eta = \delta/\Gamma$")
+    ins.set_ylabel(r"$\mathcal{C}_{\max} = \sup_t \mathcal{C}$")
+    ins.legend(loc="lower left", handlelength=1.5, fontsize=6.5)
+    ins.set_title("(b) the paper's inset", fontsize=7.5, pad=4)
+    fig.suptitle(r"$\Gamma = 2$ ($a = |A| = 2$, $\tilde a = \tilde A = 0$), no-jump postselection from "
+                 r"$|{\uparrow\downarrow}\rangle$", fontsize=8.5, y=1.04)
 
 
 def caption_fig3(d: dict) -> str:
@@ -324,8 +300,8 @@ def caption_fig3(d: dict) -> str:
         "does not give a, ã, Ã — we take a = |A| = 2, ã = Ã = 0 (C(t) from |↑↓⟩ does not depend on a, ã). Black: "
         f"δ = 5 (PT-exact, η = 2.5): C oscillates at angular frequency 2ω, ω = √(δ² − Γ²), max {rows[0]['C_max']:.4f}. "
         f"Cyan: δ = Γ = 2 (exceptional point): C = 2Γt√(1 + Γ²t²)/(1 + 2Γ²t²) (max deviation {d['max_dev_ep']:.0e}). "
-        f"Red: δ = 0 (PT-broken): C = tanh 2Γt (max deviation {d['max_dev_tanh']:.0e}). Inset: maximal concurrence "
-        f"versus η = δ/Γ; dots: magbell's maximum over t ∈ [0, {_num(p['t_window'])}] ({p['window_points']} times, "
+        f"Red: δ = 0 (PT-broken): C = tanh 2Γt (max deviation {d['max_dev_tanh']:.0e}). (b), the paper's inset: maximal concurrence "
+        f"versus η = δ/Γ; open circles: magbell's maximum over t ∈ [0, {_num(p['t_window'])}] ({p['window_points']} times, "
         f"{p['n_eta']} values of η ≤ {_num(p['eta_max'])}); solid: the corrected C_max = 2η/(1 + η²) for η > 1 and 1 "
         f"for η ≤ 1 (max deviation {d['max_dev_inset_corrected']:.0e}, from the time grid; "
         "postselect_spectrum(...).max_concurrence agrees to "
@@ -351,27 +327,19 @@ def table_fig3(d: dict) -> tuple:
 
 # ----------------------------------------------------------------------------- Beyond (b): PT phase diagram
 def plot_pt_diagram(d: dict, fig) -> None:
-    from matplotlib import colormaps
-
     g = d["grid"]
     x, y = g["delta"], g["Gamma"]
-    ax = fig.add_subplot()
-    # colour: C(∞) in the PT-broken phase and at the EP (= 1), sup_t C = 2η/(1 + η²) in the PT-exact phase
-    cmap = colormaps["viridis"].copy()
-    pc = ax.pcolormesh(x, y, g["C_long"], shading="nearest", cmap=cmap, vmin=0.4, vmax=1.0, rasterized=True)
-    cs = ax.contour(x, y, g["P_t"], levels=[0.05, 0.1, 0.2, 0.3, 0.4, 0.5], colors="white", linewidths=0.6)
-    ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=6.0, inline_spacing=2)
+    # one quantity: sup_t C from |↑↓⟩ (= 1 = C(∞) in the PT-broken phase and at the EP, 2η/(1 + η²) in the PT-exact one)
+    ax = mplot.pt_phase_diagram(g["phase"], x, y, value=g["C_long"], ax=fig.add_subplot(), vmin=0.4, vmax=1.0,
+                                contours=(g["P_t"], [0.05, 0.1, 0.2, 0.3, 0.4, 0.5]), boundary=False, annotate=False,
+                                value_label=r"$\sup_t\, \mathcal{C}(t)$", xlabel=r"$\delta$",
+                                ylabel=r"$\Gamma = |A| = a$")
     ax.plot([0, y[-1]], [0, y[-1]], color="#d62728", lw=1.3, ls="--")
     ax.text(0.62 * y[-1], 0.70 * y[-1], r"EP: $\delta = \Gamma$", color="#d62728", fontsize=7.5, rotation=38,
             ha="center", va="bottom")
     ax.text(0.35, 0.85 * y[-1], "PT-broken\n" + r"$\mathcal{C}\to 1$", color="0.15", fontsize=7.5, ha="left")
     ax.text(0.80 * x[-1], 0.25 * y[-1], "PT-exact\n(oscillates)", color="white", fontsize=7.5, ha="center")
-    ax.set_xlim(x[0], x[-1])
     ax.set_ylim(0, y[-1])
-    ax.set_xlabel(r"$\delta$")
-    ax.set_ylabel(r"$\Gamma = |A| = a$")
-    cb = fig.colorbar(pc, ax=ax, pad=0.03)
-    cb.set_label(r"$\mathcal{C}(\infty)$ ($\delta \leq \Gamma$),  $\sup_t \mathcal{C}$ ($\delta > \Gamma$)")
     ax.set_title(rf"$\tilde a = \tilde A = 0$; white: $P(t = {_num(d['params']['t_fixed'])})$ from "
                  r"$|{\uparrow\downarrow}\rangle$", pad=4)
 
@@ -382,10 +350,11 @@ def caption_pt_diagram(d: dict) -> str:
         "Beyond the paper (b): PT phase diagram of the non-Hermitian H_eff (Eq. 12) over the detuning δ and "
         "Γ = |A|, with the local rate at its maximum a = |A| = Γ and ã = Ã = 0 (zero temperature), on a "
         f"{p['n_gamma']} × {p['n_delta']} grid (δ ∈ [0, {_num(p['delta_max'])}], Γ ∈ (0, {_num(p['gamma_max'])}]), one "
-        "batched magbell.postselect_spectrum call. Colour: the asymptotic concurrence of the postselected state "
-        "from |↑↓⟩ (= 1: it flows into the Bell state |a⟩, Eq. 15) in the PT-broken phase δ < Γ and at the exceptional "
-        "point; in the PT-exact phase δ > Γ, where C oscillates and has no limit, the time maximum "
-        "sup_t C = 2η/(1 + η²), η = δ/Γ (postselect_spectrum(...).max_concurrence). Red dashed: the exceptional-point line "
+        "batched magbell.postselect_spectrum call. Colour: one quantity, the time maximum sup_t C of the postselected "
+        "state's concurrence from |↑↓⟩ — in the PT-broken phase δ < Γ and at the exceptional point C grows "
+        "monotonically to its limit 1 (the state flows into the Bell state |a⟩, Eq. 15), so sup_t C = C(∞) = 1; in the "
+        "PT-exact phase δ > Γ, where C oscillates, sup_t C = 2η/(1 + η²), η = δ/Γ "
+        "(postselect_spectrum(...).max_concurrence). Red dashed: the exceptional-point line "
         f"δ = Γ (the classification follows δ vs Γ at every grid point: {d['phase_matches_delta_vs_gamma']}). White "
         f"contours: success probability P(t) of the no-jump postselection from |↑↓⟩ at t = {_num(p['t_fixed'])} "
         "(magbell.postselect on the same grid); P → 1/2 along δ = 0 because a = |A| (the paper's optimal point)."
@@ -404,7 +373,7 @@ def table_pt_diagram(d: dict) -> tuple:
 
 # ----------------------------------------------------------------------------- Beyond (c): τ_m
 def plot_tau_m(d: dict, fig) -> None:
-    cv = d["curves"]
+    cv, p = d["curves"], d["params"]
     tau = cv["tau_m"]
     ax, ax2 = fig.subplots(1, 2, gridspec_kw={"wspace": 0.38})
     cols = ["black", "#1f77b4", "#d62728"]
@@ -416,13 +385,17 @@ def plot_tau_m(d: dict, fig) -> None:
         ax.axhline(cv["C_evolve"][i], color=col, lw=0.7, ls=":")
         ax2.semilogx(tau, cv["success_probability"][:, i], color=col, marker=".", ms=3, label=lab)
         ax2.axhline(cv["P_limit"][i], color=col, lw=0.7, ls="--")
+    tf = _num(p["t_fixed"])
     ax.set_xlabel(r"$\tau_m$  (units of $1/a$)")
-    ax.set_ylabel(rf"$\mathcal{{C}}(t = {_num(d['params']['t_fixed'])})$")
+    ax.set_ylabel(rf"$\mathcal{{C}}(t = {tf})$")
     ax.set_ylim(0, 1.05)
     ax.legend(loc="center left", handlelength=1.4)
     ax.text(tau[0], 0.03, "dashed: Eq. 13 ($\\tau_m \\to 0$)\ndotted: unmonitored evolve", fontsize=6, va="bottom")
     ax2.set_xlabel(r"$\tau_m$  (units of $1/a$)")
-    ax2.set_ylabel(rf"$P(t = {_num(d['params']['t_fixed'])})$")
+    ax2.set_ylabel(rf"$P(t = {tf})$")
+    fig.suptitle(rf"$a = |A| = 1$, $\delta = 0$, $\tilde a = r a$, $\tilde A = r A$; from "
+                 rf"$|{{\uparrow\downarrow}}\rangle$, $|\sigma_{{1z}} + \sigma_{{2z}}|$ measured every $\tau_m$ "
+                 rf"(postselected on 0), readout at $t = {tf}/a$", fontsize=8, y=1.03)
 
 
 def caption_tau_m(d: dict) -> str:

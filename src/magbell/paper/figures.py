@@ -203,7 +203,7 @@ for _job in (
     FigureJob("fig2", "Fig. 2", "paper", paper.fig2_data, plot_fig2, caption_fig2, table_fig2,
               figsize=(COLUMN_W, 2.7)),
     FigureJob("fig3", "Fig. 3", "paper", paper.fig3_data, plot_fig3, caption_fig3, table_fig3,
-              figsize=(COLUMN_W, 2.7)),
+              figsize=(FULL_W * 0.85, 2.5)),
     FigureJob("figS1a", "Fig. S1(a)", "paper", paper.figS1a_data, plot_figS1a, caption_figS1a, table_figS1a),
     FigureJob("figS1b", "Fig. S1(b)", "paper", paper.figS1b_data, plot_figS1b, caption_figS1b, table_figS1b),
     FigureJob("figS2", "Fig. S2", "paper", paper.figS2_data, plot_figS2, caption_figS2, table_figS2,

@@ -96,12 +96,12 @@ def _grid_from_arrays(Z, x, y):
     return Z, xs, ys
 
 
-def _contours(ax, X, Y, spec, companion, color, fmt, fontsize):
-    """Contour lines: ``spec`` = levels (or a count) of the mapped value Z, or (values or name, levels)."""
+def _contours(ax, X, Y, spec, color, fmt, fontsize, positions):
+    """Contour lines of ``Z`` at ``levels`` (or their number), labelled (at ``positions`` if given)."""
     Z, levels = spec
     cs = ax.contour(X, Y, np.ma.masked_invalid(Z), levels=levels, colors=color, linewidths=0.6)
     if cs.levels.size:
-        ax.clabel(cs, fmt=fmt, fontsize=fontsize, inline_spacing=2)
+        ax.clabel(cs, fmt=fmt, fontsize=fontsize, inline_spacing=2, manual=positions if positions else False)
     return cs
 
 
@@ -124,7 +124,8 @@ def _boundaries(ax, X, Y, labels, color, annotate: bool, text_color):
 def map2d(data, var: str | None = None, *, x=None, y=None, sel: dict | None = None, ax=None, contours=None,
           boundaries=None, annotate_regions: bool = True, log: bool = False, cmap="viridis", vmin=None, vmax=None,
           colorbar: bool = True, label_text: str | None = None, xlabel: str | None = None, ylabel: str | None = None,
-          contour_color="white", boundary_color="#d62728", clabel_fmt=None, clabel_size: float = 6.5, **mesh_kw):
+          contour_color="white", boundary_color="#d62728", clabel_fmt=None, clabel_size: float = 6.5,
+          clabel_positions=None, **mesh_kw):
     """A 2-D colour map with optional contour lines and regime boundaries; returns the matplotlib Axes.
 
     data : an ``xarray.Dataset`` from :func:`magbell.sweep.run` (or ``result.to_xarray()``) with ``var`` the
@@ -133,7 +134,8 @@ def map2d(data, var: str | None = None, *, x=None, y=None, sel: dict | None = No
     x, y : the dimensions on the axes (default: the DataArray's order, x the last), or the coordinate arrays.
     sel : fixes the other dimensions, e.g. ``{"ratio": 0.1, "initial": "ud"}`` (nearest value if not exact).
     contours : contour lines of the mapped value — a list of levels or their number — or of another quantity,
-        ``(name or (ny, nx) array, levels)``; labelled with ``clabel_fmt``.
+        ``(name or (ny, nx) array, levels)``; labelled with ``clabel_fmt``, near the points ``clabel_positions``
+        (a list of (x, y); default: placed automatically).
     boundaries : region labels to draw the boundaries of: a variable name (``"regime"`` of a ``spectrum``
         sweep) or a ``(ny, nx)`` array of labels (e.g. ``spectrum(model).regime``); each region large enough is
         named on the map (``annotate_regions``).
@@ -182,9 +184,9 @@ def map2d(data, var: str | None = None, *, x=None, y=None, sel: dict | None = No
             other = as_float_array(other, "contours", ndim=2)
             if other.shape != Z.shape:
                 raise InvalidParameterError(f"contours: values must have the map's shape {Z.shape}, got {other.shape}")
-            _contours(ax, X, Y, (other, levels), companion, contour_color, fmt, clabel_size)
+            _contours(ax, X, Y, (other, levels), contour_color, fmt, clabel_size, clabel_positions)
         else:
-            _contours(ax, X, Y, (Z, contours), companion, contour_color, fmt, clabel_size)
+            _contours(ax, X, Y, (Z, contours), contour_color, fmt, clabel_size, clabel_positions)
     if boundaries is not None:
         labs = companion(boundaries, "boundaries") if companion is not None else boundaries
         _boundaries(ax, X, Y, labs, boundary_color, annotate_regions, "white")
