@@ -49,5 +49,11 @@ def test_tutorial_notebook_executes(tmp_path):
     m = re.search(r"A\s+=\s+([0-9.]+) 1/s\s+95% \[\s*([0-9.]+),\s*([0-9.]+)\]", out)
     assert m and float(m.group(2)) < 5e3 < float(m.group(3))
     assert "correlated relaxation shown: True  not identifiable: []" in out
+    # section 7 (physical workflow, issue 14 §1): film → couplings in 1/s → the SI model and the paper-unit model
+    # (scale=a) give the same curve → a sweep with times in s
+    assert "in band" in out
+    m = re.search(r"SI vs paper units: max \|ΔC\| = ([0-9.e+-]+)", out)
+    assert m and float(m.group(1)) < 1e-12
+    assert "('separation', 'temperature', 't') t in s | separation in m" in out
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
-    assert len(images) == 2  # Fig. 2 sketch and Fig. S1(b)
+    assert len(images) == 3  # Fig. 2 sketch, Fig. S1(b), the NV + YIG workflow
