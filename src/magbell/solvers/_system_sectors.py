@@ -1,0 +1,305 @@
+"""Excitation-number sectors of an N-site System for the t-free and conditional solvers (private).
+
+The generator of :class:`magbell.System` (Zou, Zhang & Tserkovnyak, PRB 106, L180406 (2022), Eqs. 2–4, 11–12
+and S38 for N sites; docs/system.md) acts on the blocks X_{n,m} = Π_n ρ Π_m (n, m: numbers of ↓ sites) as
+
+    dX_{n,m}/dt = −i(H_eff,n X_{n,m} − X_{n,m} H_eff,m†) + 2 Σ_ij h^z_ij Z_i X_{n,m} Z_j
+                  + 2 Σ_ij h^+_ij σ⁺_i X_{n+1,m+1} σ⁻_j + 2 Σ_ij h^−_ij σ⁻_i X_{n−1,m−1} σ⁺_j,
+    H_eff = H − i K,   K = Σ_{b ∈ (+, −, z)} Σ_ij h^b_ij O^b_j† O^b_i   (O^+ = σ⁺, O^− = σ⁻, O^z = σᶻ),
+
+so sector q = n − m is a chain of blocks coupled only by the σ± jumps, triangular where h_plus or h_minus
+vanishes. The mean splitting Δ̄ adds the scalar −iqΔ̄ on sector q (H ∋ −½Δ̄Σσᶻ = Δ̄(n − N/2) on n
+excitations): it is removed before anything is decomposed (Δ_i → Δ_i − Δ̄). This private builder (dense
+operators on 2ᴺ ≤ 256 states, restricted by index; written for the steady-state and postselection solvers
+before :mod:`magbell.liouvillian._excitation` landed) gives H_eff per sector, the dense generator on any
+set of blocks of one sector, the dark states per sector and the kernel projector.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from math import comb
+
+import numpy as np
+
+from ..errors import InvalidParameterError
+
+#: largest complex dimension factorised densely (one sector's blocks, or one diagonal block): N = 6's q = 0
+MAX_SECTOR = 1000
+#: the N-site t-free solvers build dense 2ᴺ operators
+MAX_DENSE_SITES = 8
+#: the Hamiltonian without Δ̄ may exceed the dissipator by at most this factor (its rounding eps·‖H‖ must
+#: stay far below the kernel threshold tol·‖D‖); beyond it the N-site t-free solvers refuse
+HAMILTONIAN_RATIO_MAX = 1e4
+#: widest spread of nonzero parameter moduli (Δ̄ excluded), as the two-qubit t-free solvers (_domain.SPREAD_MAX)
+SPREAD_MAX = 1e100
+DEFAULT_TOL = 1e-9
+#: kernel tolerance of the jumps' normalised rows for dark states (as the two-qubit dark_states)
+DARK_TOL = 1e-10
+_EPS = np.finfo(float).eps
+CHANNELS = ("h_plus", "h_minus", "h_z")
+
+
+@lru_cache(maxsize=None)
+def sector_states(N: int, n: int) -> np.ndarray:
+    """Basis indices (ascending) of the states with n sites ↓ (d = bit 1, site 1 the leftmost bit)."""
+    idx = np.array([s for s in range(2**N) if bin(s).count("1") == n], dtype=int)
+    idx.setflags(write=False)
+    return idx
+
+
+@lru_cache(maxsize=None)
+def _site_ops(N: int):
+    """Dense σ⁺_i, σ⁻_i (real, (N, 2ᴺ, 2ᴺ)) and the σᶻ diagonals z (N, 2ᴺ)."""
+    s = np.arange(2**N)
+    bits = [(s >> (N - 1 - i)) & 1 for i in range(N)]  # 1 = d (↓)
+    sp = np.zeros((N, 2**N, 2**N))
+    for i, b in enumerate(bits):
+        src = s[b == 1]
+        sp[i, src ^ (1 << (N - 1 - i)), src] = 1.0  # σ⁺ = |u><d|
+    z = np.array([1.0 - 2.0 * b for b in bits])
+    for a in (sp, z):
+        a.setflags(write=False)
+    return sp, np.swapaxes(sp, -1, -2), z
+
+
+def _mix(h: np.ndarray, O: np.ndarray):
+    """h = V diag(λ) V†: the operators Σ_i V_ik O_i (λ_k > rounding), their rates λ_k."""
+    lam, V = np.linalg.eigh(h)
+    keep = lam > 16 * len(lam) * _EPS * np.abs(lam).max()
+    return np.einsum("ik,i...->k...", V[:, keep], O), lam[keep]
+
+
+class Point:
+    """Dense sector operators of one System point, the mean splitting removed (Δ_i → Δ_i − Δ̄, exact by
+    Sterbenz where Δ_i and Δ̄ are within a factor 2)."""
+
+    def __init__(self, system, index):
+        N = system.N
+        if N > MAX_DENSE_SITES:
+            raise InvalidParameterError(f"N-site steady states and postselection need N <= {MAX_DENSE_SITES}, got N = {N}")
+        g = {}
+        for k in ("Delta",) + CHANNELS + ("J_perp", "J_z", "D"):
+            v = getattr(system, k)
+            tail = v.shape[-1:] if k == "Delta" else v.shape[-2:]
+            g[k] = np.broadcast_to(v, system.shape + tail)[index]
+        self.N = N
+        self.dbar = float(np.mean(g["Delta"]))
+        g["Delta"] = g["Delta"] - self.dbar
+        self.g = g
+        sp, sm, z = _site_ops(N)
+        self.sp, self.sm, self.z = sp, sm, z
+        # H = −½ Σ Δ'_i σᶻ_i + Σ_{i<j} [2J⊥(σ⁺_iσ⁻_j + σ⁻_iσ⁺_j) + 2iD(σ⁺_iσ⁻_j − σ⁻_iσ⁺_j) + Jz σᶻ_iσᶻ_j]
+        diag = -0.5 * g["Delta"] @ z + np.einsum("ij,ia,ja->a", g["J_z"], z, z)
+        hop = np.einsum("ij,iab,jbc->ac", 2 * g["J_perp"] + 2j * g["D"], sp, sm, optimize=True)
+        self.H = np.diag(diag).astype(complex) + hop + hop.conj().T
+        K = np.zeros((2**N, 2**N), dtype=complex)
+        for name, O in (("h_plus", sp), ("h_minus", sm)):
+            if np.any(g[name]):
+                K += np.einsum("ij,jba,ibc->ac", g[name], O, O, optimize=True)  # Σ h_ij O_j† O_i (O real)
+        if np.any(g["h_z"]):
+            K += np.diag(np.einsum("ij,ia,ja->a", g["h_z"], z, z).real)
+        self.K = (K + K.conj().T) / 2
+        self.Heff = self.H - 1j * self.K
+        self.jumps = {name: _mix(g[name], O) for name, O in (("h_plus", sp), ("h_minus", sm))}
+        self.s_H = 2 * float(np.abs(g["Delta"]).sum() + (4 * np.abs(g["J_perp"]) + np.abs(g["J_z"]) + 4 * np.abs(g["D"])).sum())
+        self.s_D = 4 * sum(float(np.abs(g[k]).sum()) for k in CHANNELS)
+        mod = np.concatenate([np.abs(g[k]).ravel() for k in ("J_perp", "J_z", "D") + CHANNELS] + [np.abs(g["Delta"])])
+        self.spread = float(mod.max() / mod[mod > 0].min()) if np.any(mod > 0) else 1.0
+        self.triangular = not (np.any(g["h_plus"]) and np.any(g["h_minus"]))
+        self._dark = {}
+
+    def heff(self, n):
+        i = sector_states(self.N, n)
+        return self.Heff[np.ix_(i, i)]
+
+    def generator(self, blocks, allow=CHANNELS):
+        """Dense complex generator (without −iqΔ̄) on the blocks [(n, m), ...] of one sector, row-major vec;
+        with the jump (re-entry) terms of the channels in ``allow`` only (all: the Lindbladian; none: −iH_eff·)."""
+        N, g = self.N, self.g
+        dims = [comb(N, n) * comb(N, m) for n, m in blocks]
+        off = np.concatenate([[0], np.cumsum(dims)]).astype(int)
+        G = np.zeros((off[-1], off[-1]), dtype=complex)
+        pos = {b: k for k, b in enumerate(blocks)}
+        for k, (n, m) in enumerate(blocks):
+            In, Im = sector_states(N, n), sector_states(N, m)
+            d = -1j * np.kron(self.heff(n), np.eye(len(Im))) + 1j * np.kron(np.eye(len(In)), self.heff(m).conj())
+            if "h_z" in allow and np.any(g["h_z"]):
+                d += np.diag(2 * np.einsum("ia,ij,jb->ab", self.z[:, In], g["h_z"], self.z[:, Im]).ravel())
+            G[off[k]:off[k + 1], off[k]:off[k + 1]] = d
+            for name, dn in (("h_plus", 1), ("h_minus", -1)):
+                src = (n + dn, m + dn)
+                if src not in pos or name not in allow or not np.any(g[name]):
+                    continue
+                ops, lam = self.jumps[name]
+                Is, Js = sector_states(N, src[0]), sector_states(N, src[1])
+                blk = sum(2 * lk * np.kron(Ok[np.ix_(In, Is)], Ok[np.ix_(Im, Js)].conj()) for Ok, lk in zip(ops, lam))
+                j = pos[src]
+                G[off[k]:off[k + 1], off[j]:off[j + 1]] = blk
+        return G, off
+
+    def dark(self, n, tol=DARK_TOL):
+        """Dark kets of sector n (columns, (C(N, n), k)) and their energies without Δ̄: J|ψ> = 0 for every jump
+        (rows normalised: a rate of 1e-12 next to dephasing 1e12 still counts), H|ψ> = E|ψ>."""
+        key = (n, tol)
+        if key in self._dark:
+            return self._dark[key]
+        N = self.N
+        In = sector_states(N, n)
+        rows = [(Ok[:, In]) for name in ("h_plus", "h_minus") for Ok in self.jumps[name][0]]
+        if np.any(self.g["h_z"]):
+            Vz, _ = _mix(self.g["h_z"], self.z)
+            rows += [np.diag(v[In]) for v in Vz]
+        J = np.concatenate(rows) if rows else np.zeros((0, len(In)))
+        rn = np.linalg.norm(J, axis=1)
+        J = J[rn > 0] / rn[rn > 0, None]
+        if J.shape[0]:
+            _, s, Vh = np.linalg.svd(J)
+            Kd = Vh[np.sum(s > tol):].conj().T
+        else:
+            Kd = np.eye(len(In), dtype=complex)
+        Hn = self.H[np.ix_(In, In)]
+        sH = np.abs(Hn).max(initial=0.0)
+        for _ in range(len(In)):  # the largest H-invariant subspace of the jumps' common kernel
+            if Kd.shape[1] == 0 or sH == 0:
+                break
+            HK = Hn @ Kd
+            _, s2, Vh2 = np.linalg.svd(HK - Kd @ (Kd.conj().T @ HK))
+            keep = Vh2[np.sum(s2 > tol * sH):].conj().T
+            if keep.shape[1] == Kd.shape[1]:
+                break
+            Kd = Kd @ keep
+        Hk = Kd.conj().T @ Hn @ Kd
+        E, W = np.linalg.eigh((Hk + Hk.conj().T) / 2)
+        self._dark[key] = (Kd @ W, E)
+        return self._dark[key]
+
+
+def sector_blocks(N, q):
+    return [(n, n - q) for n in range(q, N + 1)]
+
+
+def closure(N: int, start, h_plus: bool, h_minus: bool) -> list:
+    """Blocks (n, m) reachable from ``start`` (σ⁺ jumps feed (n − 1, m − 1), σ⁻ jumps (n + 1, m + 1))."""
+    seen, todo = set(start), list(start)
+    while todo:
+        n, m = todo.pop()
+        for flag, d in ((h_plus, -1), (h_minus, 1)):
+            b = (n + d, m + d)
+            if flag and 0 <= b[0] <= N and 0 <= b[1] <= N and b not in seen:
+                seen.add(b)
+                todo.append(b)
+    return sorted(seen)
+
+
+def occupied(rho0: np.ndarray, N: int) -> set:
+    """Blocks (n, m), n ≥ m, on which some of the states rho0 (S, 2ᴺ, 2ᴺ) have nonzero entries."""
+    return {(n, m) for n in range(N + 1) for m in range(n + 1)
+            if np.any(rho0[:, sector_states(N, n)][:, :, sector_states(N, m)] != 0)}
+
+
+def block_vector(rho, N, blocks):
+    """Row-major coordinates of the blocks of rho (..., 2ᴺ, 2ᴺ), concatenated: (..., D)."""
+    return np.concatenate([rho[..., sector_states(N, n)[:, None], sector_states(N, m)[None, :]].reshape(rho.shape[:-2] + (-1,))
+                           for n, m in blocks], axis=-1)
+
+
+def check_system(system, what):
+    from ..system import System
+
+    if not isinstance(system, System):
+        raise InvalidParameterError(f"{what}: system must be a magbell.System, got {type(system).__name__}")
+
+
+def check_tol(tol) -> None:
+    ok = isinstance(tol, (float, int, np.floating, np.integer)) and not isinstance(tol, (bool, np.bool_))
+    if not (ok and np.isfinite(tol) and 0 < tol < 1):
+        raise InvalidParameterError(f"tol must be a number with 0 < tol < 1, got {tol!r}")
+
+
+def check_point(pt: Point, what: str, where: str) -> None:
+    """The t-free solvers' domain: a dissipator, a resolvable spread of scales, no dominant Hamiltonian."""
+    if pt.s_D == 0:
+        raise InvalidParameterError(
+            f"{what}: the System has no dissipator (h_plus = h_minus = h_z = 0){where}: every state rotates "
+            "forever; use evolve"
+        )
+    if pt.spread > SPREAD_MAX:
+        raise InvalidParameterError(
+            f"{what}: the nonzero rates and couplings span {pt.spread:.3g} > {SPREAD_MAX:.0e}, the widest spread "
+            f"whose kernel and slowest rates are resolved{where}; set the negligible ones to 0"
+        )
+    if pt.s_H > HAMILTONIAN_RATIO_MAX * pt.s_D:
+        raise InvalidParameterError(
+            f"{what}: the Hamiltonian without the mean splitting ({pt.s_H:.3g}) exceeds the dissipator "
+            f"({pt.s_D:.3g}) by more than {HAMILTONIAN_RATIO_MAX:.0e}{where}: N-site kernels are not resolved "
+            "there (the two-qubit Model's eigenframe method is not available for N sites)"
+        )
+
+
+def where(system, p) -> str:
+    return "" if system.shape == () else f" at batch index {tuple(int(i) for i in np.unravel_index(p, system.shape))}"
+
+
+def point_index(system, p):
+    return np.unravel_index(p, system.shape) if system.shape else ()
+
+
+def measure_fns(measures, N):
+    """{name: f(rho)} for N-site measures (magbell.measures._multipartite) and, for N = 2, the two-qubit ones."""
+    from ..measures import MEASURES as TWO
+    from ..measures._multipartite import multipartite_measure
+
+    if isinstance(measures, str):
+        measures = (measures,)
+    try:
+        measures = tuple(measures)
+    except TypeError:
+        raise InvalidParameterError(f"measures must be a measure name or a list of them, got {measures!r}") from None
+    out = {}
+    for m in measures:
+        if N == 2 and isinstance(m, str) and m in TWO and m != "purity":
+            out[m] = TWO[m]
+        else:
+            f = multipartite_measure(m)
+            out[m] = (lambda rho, _f=f: _f(rho, N))
+    return out
+
+
+def kernel_projector(G: np.ndarray, tol_abs: float):
+    """Spectral projector onto ker G along range G (complex) and dim ker G.
+
+    SVD of E·G (E the row equilibration of the two-qubit kernel code: every row raised to the largest row's
+    1-norm, so a rank is decided relative to each coordinate's own rates; same kernel): right null vectors
+    V_k, left null vectors E U_k, 𝒫₀ = V_k (U_kᴴ E V_k)⁻¹ U_kᴴ E."""
+    rn = np.abs(G).sum(axis=1)
+    top = rn.max() if rn.size else 0.0
+    E = np.where(rn > 0, np.maximum(np.minimum(top / np.where(rn > 0, rn, 1.0), 1e100), 1.0), 1.0)
+    U, s, Vh = np.linalg.svd(E[:, None] * G)
+    k = int(np.sum(s < tol_abs))
+    if k == 0:
+        return np.zeros_like(G), 0
+    Vk = Vh[-k:].conj().T
+    Wk = (E[:, None] * U[:, -k:]).conj().T
+    return Vk @ np.linalg.solve(Wk @ Vk, Wk), k
+
+
+def dark_pair_frequencies(pt: Point, q: int, tol_abs: float):
+    """Triangular chains without σᶻ jumps: the eigenvalues of sector q on the imaginary axis.
+
+    Each diagonal block (n, n − q) is then the Kronecker sum of −iH_eff,n and its conjugate, with eigenvalues
+    −i(E_a − conj E_b + qΔ̄) (E without Δ̄); Im E = −<ψ|K|ψ> ≤ 0, so one is (within ``tol_abs``, the kernel
+    threshold of the SVD path) on the imaginary axis only if both modes are (dark). Returns (the number of
+    zeros, the nonzero frequencies w: eigenvalues −iw)."""
+    zeros, freqs = 0, []
+    E = {n: np.linalg.eigvals(pt.heff(n)) for n in range(pt.N + 1)}
+    for n in range(q, pt.N + 1):
+        Ea, Eb = E[n], E[n - q]
+        Ea, Eb = Ea[Ea.imag >= -tol_abs].real, Eb[Eb.imag >= -tol_abs].real
+        if not (Ea.size and Eb.size):
+            continue
+        w = (Ea[:, None] - Eb[None, :]).ravel() + q * pt.dbar
+        z = np.abs(w) <= tol_abs
+        zeros += int(z.sum())
+        freqs += list(w[~z])
+    return zeros, np.array(freqs)

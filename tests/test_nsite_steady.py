@@ -1,0 +1,285 @@
+"""N-site steady states, dark manifolds, conserved quantities and spectra (issue 11 §2, §5).
+
+References from scratch (no magbell machinery): the dense row-major 4ᴺ × 4ᴺ generator of the System contract
+built from Pauli matrices, its kernel projector from ``scipy.linalg.null_space`` of L and L† (P₀ = V(WᴴV)⁻¹Wᴴ,
+exact for a semisimple 0), its eigenvalues, and mpmath (30 digits) where a rank is delicate. N = 2 must equal
+the two-qubit Model solvers. Tolerance 1e-12 on ρ∞ (a projector of O(1) condition).
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+import scipy.linalg as sla
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import magbell
+from magbell import InvalidParameterError, Model, NonUniqueSteadyStateError, System
+from magbell.solvers._system_steady import (
+    system_conserved_quantities,
+    system_dark_states,
+    system_spectrum,
+    system_steady_state,
+)
+
+I2 = np.eye(2, dtype=complex)
+PAULI = {
+    "x": np.array([[0, 1], [1, 0]], dtype=complex),
+    "y": np.array([[0, -1j], [1j, 0]], dtype=complex),
+    "z": np.array([[1, 0], [0, -1]], dtype=complex),
+    "+": np.array([[0, 1], [0, 0]], dtype=complex),
+    "-": np.array([[0, 0], [1, 0]], dtype=complex),
+}
+TOL = 1e-12
+
+
+def op(name, i, N):
+    out = np.ones((1, 1), dtype=complex)
+    for k in range(N):
+        out = np.kron(out, PAULI[name] if k == i else I2)
+    return out
+
+
+def ref_generator(s: System) -> np.ndarray:
+    """Dense row-major generator of the System contract, from scratch."""
+    N = s.N
+    n = 2**N
+    eye = np.eye(n)
+    H = sum(-0.5 * s.Delta[i] * op("z", i, N) for i in range(N))
+    for i in range(N):
+        for j in range(i + 1, N):
+            H = H + s.J_perp[i, j] * (op("x", i, N) @ op("x", j, N) + op("y", i, N) @ op("y", j, N))
+            H = H + s.J_z[i, j] * op("z", i, N) @ op("z", j, N)
+            H = H + s.D[i, j] * (op("x", i, N) @ op("y", j, N) - op("y", i, N) @ op("x", j, N))
+    L = -1j * (np.kron(H, eye) - np.kron(eye, H.T))
+    for h, name in ((s.h_plus, "+"), (s.h_minus, "-"), (s.h_z, "z")):
+        O = [op(name, i, N) for i in range(N)]
+        for i in range(N):
+            for j in range(N):
+                P = O[j].conj().T @ O[i]
+                L = L - h[i, j] * (np.kron(P, eye) + np.kron(eye, P.T) - 2 * np.kron(O[i], O[j].conj()))
+    return L
+
+
+def ref_projector(L, rcond=1e-9):
+    V = sla.null_space(L, rcond=rcond)
+    W = sla.null_space(L.conj().T, rcond=rcond)
+    return V @ np.linalg.solve(W.conj().T @ V, W.conj().T), V.shape[1]
+
+
+def psd(rng, N, rank=None, scale=1.0):
+    X = rng.normal(size=(N, rank or N)) + 1j * rng.normal(size=(N, rank or N))
+    return scale * X @ X.conj().T / N
+
+
+def upper(rng, N, scale):
+    return np.triu(rng.normal(size=(N, N)), 1) * scale
+
+
+def random_system(rng, N, kind):
+    kw = dict(Delta=rng.normal(size=N) + 3.0, h_plus=psd(rng, N), J_perp=upper(rng, N, 0.3),
+              J_z=upper(rng, N, 0.3), D=upper(rng, N, 0.3))
+    if kind == "thermal":
+        kw.update(h_minus=psd(rng, N, scale=0.3), h_z=psd(rng, N, scale=0.2))
+    elif kind == "dark":  # rank-one collective decay, uniform splitting: a dark manifold
+        kw = dict(Delta=np.full(N, 3.0), h_plus=psd(rng, N, rank=1))
+    elif kind == "dephased":  # zero temperature with σᶻ jumps (the diagonal-block SVD path)
+        kw.update(h_z=psd(rng, N, scale=0.2))
+    return System(**kw)
+
+
+def first_excited(N):
+    return "d" + "u" * (N - 1)
+
+
+# ------------------------------------------------------------------------------------------------ references
+@pytest.mark.parametrize("N", [1, 2, 3, pytest.param(4, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("kind", ["plain", "thermal", "dark", "dephased"])
+def test_against_dense_kernel_projector(N, kind):
+    rng = np.random.default_rng(100 * N + len(kind))
+    s = random_system(rng, N, kind)
+    L = ref_generator(s)
+    P0, k = ref_projector(L)
+    initial = [first_excited(N), "W", {"u" * N: 0.6, "d" * N: 0.8}]
+    r = system_steady_state(s, initial)
+    assert int(r.n_stationary) == k
+    assert bool(r.unique) == (k == 1)
+    for rho, ini in zip(r.rho, r.initial):
+        ref = (P0 @ ini.reshape(-1)).reshape(2**N, 2**N)
+        assert np.abs(rho - ref).max() < TOL
+    assert r.site_populations.shape == (3, N)
+    assert np.allclose(r.site_populations, [[np.real(np.trace(rho @ op("-", i, N) @ op("+", i, N))) for i in range(N)]
+                                            for rho in r.rho], atol=TOL)
+
+
+@pytest.mark.parametrize("N", [2, 3])
+@pytest.mark.parametrize("kind", ["plain", "thermal", "dark", "dephased"])
+def test_conserved_quantities_and_spectrum_against_dense(N, kind):
+    rng = np.random.default_rng(7 * N + len(kind))
+    s = random_system(rng, N, kind)
+    L = ref_generator(s)
+    _, k = ref_projector(L)
+    C = system_conserved_quantities(s)
+    assert C.shape == (k, 2**N, 2**N)
+    assert np.allclose(C, np.conj(np.swapaxes(C, -1, -2)), atol=1e-13)  # Hermitian
+    for c in C:  # d/dt tr(Cρ) = 0 for every ρ: vec(Cᵀ) is a left null vector
+        assert np.abs(c.T.reshape(-1) @ L).max() < 1e-12
+    sv = np.linalg.svd(C.reshape(k, -1), compute_uv=False)
+    assert sv.min() > 0.5  # independent
+    sp = system_spectrum(s)
+    ev = np.linalg.eigvals(L)
+    assert int(sp.n_stationary) == k
+    assert np.sum(sp.eigenvalues == 0) == k
+    # every reference eigenvalue is matched by one of magbell's (defective points: sqrt(eps) sensitivity)
+    d = np.abs(ev[:, None] - sp.eigenvalues[None, :]).min(axis=1)
+    assert d.max() < 1e-6
+    gap = -ev.real
+    assert sp.slowest_rate == pytest.approx(gap[gap > 1e-8].min(), rel=1e-7)
+
+
+def test_two_sites_equal_the_model():
+    cases = [dict(a=1.0, A=0.5j, delta=0.3, Delta=2.0, a_tilde=0.2, A_tilde=0.1 - 0.05j, d=0.1),
+             dict(a=1.0, A=1.0), dict(a=1.0, A=1.0, Delta=1e10), dict(a=2.0, A=0.8 * np.exp(0.7j), Jz=0.3, Jperp=0.2, D_dm=0.1)]
+    for kw in cases:
+        m = Model(**kw)
+        s = m.system()
+        r = system_steady_state(s, ["ud", "singlet", "phi+"])
+        r2 = magbell.steady_state(m, ["ud", "singlet", "phi+"])
+        assert np.abs(r.rho - r2.rho).max() < TOL
+        assert int(r.n_stationary) == int(r2.n_stationary) and bool(r.unique) == bool(r2.unique)
+        assert np.array_equal(r.converges, r2.converges)
+        sp, sp2 = system_spectrum(s), magbell.spectrum(m)
+        d = np.abs(sp.eigenvalues[:, None] - sp2.eigenvalues[None, :])
+        assert max(d.min(axis=0).max(), d.min(axis=1).max()) < 1e-12
+        assert sp.slowest_rate == pytest.approx(float(sp2.slowest_rate), rel=1e-12)
+        d, d2 = system_dark_states(s), magbell.dark_states(m)
+        assert d.shape == d2.shape
+        assert np.allclose(d.conj().T @ d, d2.conj().T @ d2, atol=1e-12)  # the same span
+        assert system_conserved_quantities(s).shape[0] == magbell.conserved_quantities(m).shape[0]
+    # the N = 2 concurrence through the two-qubit measures
+    r = system_steady_state(Model(a=1.0, A=1.0).system(), "ud", measures=["concurrence"])
+    assert float(r.concurrence) == pytest.approx(0.5, abs=1e-12)
+
+
+def test_mean_splitting_is_a_pure_phase():
+    """Δ̄ = 1e10 (SI) against rates ~1: ranks and populations unchanged; only stationary coherences between
+    sectors whose energies Δ̄ separates disappear (n_stationary as the two-qubit Model: 4 at Δ = 0, 2 at 1e10)."""
+    rng = np.random.default_rng(3)
+    base = dict(h_plus=psd(rng, 3, rank=1))
+    a = system_steady_state(System(Delta=[0.0, 0.0, 0.0], **base), "W")
+    b = system_steady_state(System(Delta=[1e10] * 3, **base), "W")
+    assert np.abs(a.site_populations - b.site_populations).max() < TOL
+    # two dark kets with one excitation and the ground state: 1 + 2² in q = 0, and at Δ̄ = 0 also the
+    # ground–dark coherences (2 in q = 1, twice with q = −1)
+    assert (int(a.n_stationary), int(b.n_stationary)) == (9, 5)
+    c = system_steady_state(System(Delta=[1e10 - 1.0, 1e10, 1e10 + 1.0], h_plus=base["h_plus"], J_perp=upper(rng, 3, 0.2)), "W")
+    d = system_steady_state(System(Delta=[-1.0, 0.0, 1.0], h_plus=base["h_plus"], J_perp=c.system.J_perp), "W")
+    assert np.abs(c.site_populations - d.site_populations).max() < TOL and int(c.n_stationary) == int(d.n_stationary)
+    assert int(system_steady_state(Model(a=1.0, A=1.0).system(), "ud").n_stationary) == 4
+    assert int(system_steady_state(Model(a=1.0, A=1.0, Delta=1e10).system(), "ud").n_stationary) == 2
+
+
+def test_undamped_oscillation_reported_as_model():
+    """Two dark states in different sectors (|uu> and the singlet) of different energy: a superposition keeps
+    oscillating (converges False), as the two-qubit solver reports."""
+    m = Model(a=1.0, A=1.0, Delta=0.5)
+    ket = {"uu": 2 ** -0.5, "ud": 0.5, "du": -0.5}
+    r = system_steady_state(m.system(), [ket, "ud"])
+    r2 = magbell.steady_state(m, [np.array([2 ** -0.5, 0.5, -0.5, 0])[:, None] * np.array([2 ** -0.5, 0.5, -0.5, 0])[None, :], "ud"])
+    assert r.converges.tolist() == [False, True] == r2.converges.tolist()
+    assert np.abs(r.rho - r2.rho).max() < TOL
+
+
+def test_delicate_rank_against_mpmath():
+    """a − |A| = 1e-6·a: unique, slowest rate a − |A| (the coherence of |uu> and the subradiant state) resolved (mpmath eigenvalues at 30 digits); 1e-12·a:
+    within the kernel tolerance (1e-9 of the dissipator), counted degenerate, as for the Model."""
+    for eps_, unique in ((1e-6, True), (1e-12, False)):
+        s = System(Delta=[1.0, 1.0], h_plus=[[1.0, 1.0 - eps_], [1.0 - eps_, 1.0]])
+        mpmath.mp.dps = 30
+        ev = mpmath.eig(mpmath.matrix(ref_generator(s).tolist()), left=False, right=False)
+        rates = sorted(float(-mpmath.re(e)) for e in ev)
+        r = system_steady_state(s, "ud")
+        assert bool(r.unique) == unique == bool(magbell.steady_state(Model(a=1.0, A=1.0 - eps_, Delta=1.0), "ud").unique)
+        if unique:
+            sp = system_spectrum(s)
+            assert rates[0] < 1e-25 and sp.slowest_rate == pytest.approx(rates[1], rel=1e-8)
+            assert sp.slowest_rate == pytest.approx(eps_, rel=1e-8)  # the ground–subradiant coherence
+
+
+# ------------------------------------------------------------------------------------------------ published physics
+@pytest.mark.parametrize("N", [3, 4, 5, 6, pytest.param(7, marks=pytest.mark.slow), pytest.param(8, marks=pytest.mark.slow)])
+def test_1d_medium_at_k_spacing_pi(N):
+    """Issue 11 §5: A_ij = a cos(k r_ij) at k·spacing = π is rank one, so N − 1 single-excitation states are dark;
+    from one excitation on site 1 the steady state keeps 1 − 1/N in the dark manifold. The whole dark manifold
+    has Σ_k (C(N, k) − C(N, k − 1))² stationary operators in q = 0 (dark kets of equal energy pair up)."""
+    r = np.arange(N)
+    s = System(Delta=np.full(N, 1e10), h_plus=np.cos(np.pi * (r[:, None] - r[None, :])))
+    res = system_steady_state(s, first_excited(N))
+    dark = system_dark_states(s)
+    one = np.array([d for d in dark if abs(np.sum(np.abs(d[[1 << (N - 1 - i) for i in range(N)]]) ** 2) - 1) < 1e-12])
+    assert one.shape[0] == N - 1
+    w = np.real(np.einsum("ka,ab,kb->", one.conj(), res.rho, one))
+    assert w == pytest.approx(1 - 1 / N, abs=1e-12)
+    from math import comb
+
+    expect = sum(max(comb(N, k) - (comb(N, k - 1) if k else 0), 0) ** 2 for k in range(N + 1))
+    assert int(res.n_stationary) == expect
+    assert res.site_populations.shape == (N,)
+
+
+def test_collective_rates_super_and_subradiant():
+    """All-ones σ⁺ block (Dicke limit): one superradiant mode at 2Na, N − 1 dark (rate 0); spectrum's slowest rate."""
+    N, a = 4, 0.7
+    sp = system_spectrum(System(Delta=[2.0] * N, h_plus=a * np.ones((N, N))))
+    assert np.allclose(sp.collective_rates, [0, 0, 0, 2 * N * a], atol=1e-12)
+    assert np.isinf(sp.collective_lifetimes[0]) and sp.collective_lifetimes[-1] == pytest.approx(1 / (2 * N * a))
+    assert sp.eigenvalues.shape == (4**N,) and sp.sector_eigenvalues[0].shape == (70,)
+
+
+# ------------------------------------------------------------------------------------------------ contract, refusals
+def test_batch_shapes_and_non_unique_without_initial():
+    s = System(Delta=[[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]], h_plus=np.eye(3), h_minus=0.1 * np.eye(3))
+    r = system_steady_state(s)
+    assert r.rho.shape == (2, 8, 8) and r.site_populations.shape == (2, 3) and r.unique.tolist() == [True, True]
+    r = system_steady_state(s, ["duu", "W"])
+    assert r.site_populations.shape == (2, 2, 3) and r.converges.shape == (2, 2)
+    with pytest.raises(NonUniqueSteadyStateError, match="not unique"):
+        system_steady_state(System(Delta=[1.0] * 3, h_plus=np.ones((3, 3))))
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(Delta=[1.0, 2.0, 3.0]), "no dissipator"),
+    (dict(Delta=[0.0, 1e6, 0.0], h_plus=np.eye(3)), "exceeds the dissipator"),
+    (dict(Delta=[1.0] * 3, h_plus=np.diag([1.0, 1e-120, 1.0])), "span"),
+])
+def test_refusals(kw, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        system_steady_state(System(**kw), "duu")
+
+
+def test_refusals_other():
+    with pytest.raises(InvalidParameterError, match="must be a magbell.System"):
+        system_steady_state(Model(a=1.0), "ud")
+    with pytest.raises(InvalidParameterError, match="tol"):
+        system_steady_state(System(Delta=[1.0], h_plus=[[1.0]]), "d", tol=2.0)
+    big = System(Delta=[1.0] * 7, h_plus=np.eye(7), h_minus=0.1 * np.eye(7))  # finite temperature, N = 7
+    with pytest.raises(InvalidParameterError, match="factorised densely") as e:
+        system_steady_state(big, "d" + "u" * 6)
+    assert "\n" not in str(e.value)
+    with pytest.raises(InvalidParameterError, match="N ≤ 6|factorised densely"):
+        system_spectrum(big)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(N=st.integers(1, 3), seed=st.integers(0, 2**31 - 1), thermal=st.booleans())
+def test_property_stationary_state(N, seed, thermal):
+    """ρ∞ is a state of the initial trace and 𝓛ρ∞ = 0 (dense reference), for random complex PSD blocks."""
+    rng = np.random.default_rng(seed)
+    s = random_system(rng, N, "thermal" if thermal else "plain")
+    r = system_steady_state(s, first_excited(N))
+    L = ref_generator(s)
+    assert np.abs(L @ r.rho.reshape(-1)).max() < 1e-11 * max(1.0, np.abs(L).max())
+    assert np.trace(r.rho).real == pytest.approx(1.0, abs=1e-12)
+    assert np.linalg.eigvalsh(r.rho).min() > -1e-12
