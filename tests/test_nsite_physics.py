@@ -22,6 +22,8 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import magbell
 from magbell.errors import InvalidParameterError
@@ -318,3 +320,27 @@ def test_collective_rates_are_robust_to_disorder_and_exactly_temperature_indepen
         assert noisy[-1] > 0.95 * clean[-1] and noisy[0] < 0.05
     hot = collective_rates(m, x, kT=5.0)  # (1 + n_B) multiplies every entry of h_plus
     np.testing.assert_allclose(hot, clean, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- property: PSD for any positions
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    dim=st.sampled_from([1, 2, 3]),
+    N=st.integers(2, 7),
+    seed=st.integers(0, 2**31 - 1),
+    scale=st.sampled_from([1e-3, 1.0, 1e3]),
+    damping=st.sampled_from([0.0, 1e-3, 0.3]),
+    kT=st.sampled_from([0.0, 0.1, 10.0]),
+)
+def test_any_positions_give_psd_blocks_and_a_valid_system(dim, N, seed, scale, damping, kT):
+    """Bochner: h₊ is PSD for any positions; the constructor never refuses a physical configuration, and
+    what it reports as the smallest eigenvalue is rounding-level (≥ −16·N·eps·(1 + k r_max)·max)."""
+    rng = np.random.default_rng(seed)
+    m = MagnonMedium(dim=dim, gap=0.3, stiffness=1.0, damping=damping)
+    x = rng.uniform(0, 10, size=(N, dim)) * scale
+    pc = P.couplings_at_positions(m, x, 2.0 + 0.01 * rng.normal(size=N), kT)
+    top = np.abs(pc.h_plus).max()
+    kr = pc.info["k_on_shell"] * pc.distances.max()
+    assert pc.info["min_eigenvalue"]["h_plus"] >= -16 * N * np.finfo(float).eps * (1 + kr) * top
+    s = pc.system()
+    assert s.N == N and np.linalg.eigvalsh(s.h_plus)[0] >= -16 * N * np.finfo(float).eps * top
