@@ -194,10 +194,10 @@ def test_bragg_chain_dark_manifold_at_si_scale():
     assert n_dark == N - 1 and weight == pytest.approx(1 - 1 / N, abs=1e-12)
 
 
-def test_bragg_chain_long_time_evolve_keeps_the_dark_weight():
+@pytest.mark.parametrize("N", [3, 8])
+def test_bragg_chain_long_time_evolve_keeps_the_dark_weight(N):
     """magbell.evolve (the N-site System engine) at t = 30/a from one excitation on site 1: the bright mode
     (rate 2Na) is gone to e^{−180}; populations (1 − 1/N)² on site 1 and 1/N² elsewhere, total 1 − 1/N."""
-    N = 3
     pc = P.couplings_at_positions(UNIT1D, P.chain_positions(N, np.pi), 2.0)
     a = pc.h_plus[0, 0].real
     r = magbell.evolve(pc.system(), "d" + "u" * (N - 1), [0.0, 30.0 / a])
