@@ -7,7 +7,8 @@ so free-form prose never produces parser warnings under ``mkdocs build --strict`
 rewrites, in the copy Griffe holds (never the source):
 
 * roles ``:func:`a.b``` / ``:class:`~a.b.C``` → code spans ``a.b`` / ``C`` (``~``: the last component);
-* a NumPy section title underlined with dashes → a bold label, and its ``name : text`` entries → a list;
+* a NumPy section title underlined with dashes → a bold label, and its ``name : text`` entries → a list (also
+  such entries at the start of a paragraph without a title);
 * a doctest block (``>>>`` lines and their output) → a fenced ``pycon`` block;
 * an RST simple table: two columns without a header → a list ``name — text``; any other → a fenced block;
 * an RST literal block (a paragraph ending in ``::`` and the indented lines after it) → a fenced block.
@@ -25,7 +26,7 @@ import griffe
 
 _ROLE = re.compile(r":(?:py:)?(?:func|class|mod|data|meth|attr|exc|obj|const|term):`(~?)([^`<]+?)(?:\s*<([^`>]+)>)?`")
 _BORDER = re.compile(r"^ *=+( +=+)+ *$")
-_ENTRY = re.compile(r"^([A-Za-z_*][\w*]*(?:\s*,\s*[A-Za-z_*][\w*]*)*)\s+:\s?(.*)$")
+_ENTRY = re.compile(r"^([A-Za-z_*][\w*]*(?:\s*,\s*[A-Za-z_*][\w*]*)*)\s+:(?:\s+(.*))?$")  # "name : text"
 
 
 def _role(m: re.Match) -> str:
@@ -45,7 +46,8 @@ def _table(rows: list[str]) -> list[str]:
     inner = rows[1:-1]
     base = " " * _indent(border)
     if len(cols) != 2 or any(_BORDER.match(r) for r in inner):  # headed or wider tables keep their layout
-        return ["", f"{base}```text", *(r[len(base):] for r in rows), f"{base}```", ""]
+        bare = [_ROLE.sub(lambda m: _role(m).strip("`"), r[len(base):]) for r in rows]
+        return ["", f"{base}```text", *bare, f"{base}```", ""]
     out = [""]
     for r in inner:
         if not r.strip():
@@ -57,13 +59,14 @@ def _table(rows: list[str]) -> list[str]:
             name, text = r[: cols[1]].strip(), r[cols[1]:].strip()
         else:
             name, text = (re.split(r" {2,}", r.strip(), maxsplit=1) + [""])[:2]
-        out.append(f"{base}- `{name}` — {text}" if text else f"{base}- `{name}`")
+        name = _ROLE.sub(_role, name)  # the table is split on the source's columns, then roles are rewritten
+        name = name if "`" in name else f"`{name}`"
+        out.append(f"{base}- {name} — {text}" if text else f"{base}- {name}")
     return out + [""]
 
 
 def convert(text: str) -> str:
     """The Markdown form of one docstring (see the module docstring)."""
-    text = _ROLE.sub(_role, text)
     lines = text.split("\n")
     out: list[str] = []
     i, n = 0, len(lines)
@@ -131,7 +134,7 @@ def convert(text: str) -> str:
             m = _ENTRY.match(line) if _indent(line) == 0 else None
             if m:
                 names = ", ".join(f"`{x.strip()}`" for x in m.group(1).split(","))
-                out.append(f"- {names} — {m.group(2)}")
+                out.append(f"- {names} — {m.group(2) or ''}".rstrip())
                 i += 1
                 continue
             if _indent(line) > 0:  # continuation of the entry above
@@ -144,9 +147,13 @@ def convert(text: str) -> str:
             out.append(line)
             i += 1
             continue
+        # "name : text" entries without a section title, at the start of a paragraph: the same list
+        if _indent(line) == 0 and _ENTRY.match(line) and (not out or not out[-1].strip()):
+            section = True
+            continue
         out.append(line)
         i += 1
-    return "\n".join(out)
+    return _ROLE.sub(_role, "\n".join(out))
 
 
 class MagbellDocstrings(griffe.Extension):
