@@ -336,19 +336,20 @@ def evolve_blocks(ex: ExcitationSystem, dbar: float, init: dict, times: np.ndarr
 
 def evolve_ket1(ex: ExcitationSystem, dbar: float, psi0: complex, psi1: np.ndarray, times: np.ndarray, *,
                 pairs: list | None, want_states: bool, stats: dict) -> dict:
-    """Zero temperature, no σᶻ jumps, ψ₀ = psi0·|0⟩ + Σ_i psi1_i |site i ↓⟩: ψ₁(t) = e^{−iH₁t}ψ₁,
+    """Zero temperature, no σᶻ jumps, ψ₀ = psi0·|0⟩ + Σ_r psi1_r |configuration r⟩ (rank order, as every block):
+    ψ₁(t) = e^{−iH₁t}ψ₁,
     ψ₀(t) = e^{−iE₀t}ψ₀ (E₀ real here), ground-state population 1 − ‖ψ(t)‖² (module docstring)."""
     N, T = ex.N, times.size
     H1 = ex.K.copy()
     H1[np.diag_indices(N)] = ex.e  # H_eff,1 − E₀ (E₀ = c0 is real without σ⁻ and σᶻ terms)
-    psi = np.zeros((T, N), dtype=complex)
+    psi = np.zeros((T, N), dtype=complex)  # by site (configuration rank r is site N − 1 − r)
 
     def cb(k, x):
         psi[k] = x
 
     st: dict = {}
     if np.any(psi1 != 0):
-        krylov_expm_times(lambda x: -1j * (H1 @ x), psi1, times, cb, stats=st)
+        krylov_expm_times(lambda x: -1j * (H1 @ x), np.asarray(psi1)[::-1], times, cb, stats=st)
     stats.setdefault("chains", []).append({"q": "ket", "blocks": (1, 1), "elements": N, **st})
     psi = psi * _phase(1, dbar, times)[:, None]  # the mean splitting: e^{−iΔ̄t} relative to |0⟩
     a0 = np.full(T, psi0, dtype=complex)
@@ -361,7 +362,7 @@ def evolve_ket1(ex: ExcitationSystem, dbar: float, psi0: complex, psi1: np.ndarr
     if want_states:
         full = np.zeros((T, 2**N), dtype=complex)
         full[:, 0] = a0
-        full[:, basis_index(N, 1)] = psi
+        full[:, basis_index(N, 1)] = psi[:, ::-1]
         st_ = full[:, :, None] * full[:, None, :].conj()
         st_[:, 0, 0] += pg
         out["states"] = st_

@@ -239,3 +239,90 @@ def is_state_list(initial) -> bool:
     return isinstance(initial, (list, tuple)) and not all(
         isinstance(x, numbers.Number) and not isinstance(x, (bool, np.bool_)) for x in initial
     )
+
+
+# ----------------------------------------------------------------------------- the evolve driver for N sites
+#: measures the excitation path computes without a dense state
+NATIVE_MEASURES = ("site_populations", "purity", "pair_reduced_states", "pair_concurrence")
+#: largest pair-state array (n_points × n_times × n_pairs × 4 × 4 complex) evolve forms
+MAX_PAIR_BYTES = 2**30
+
+
+def _pairs_to_matrix(r: np.ndarray, N: int, pairs: list) -> np.ndarray:
+    """(..., P, 4, 4) over pairs i < j → (..., N, N, 4, 4): [i, j] site i left, [j, i] its swap, zero diagonal
+    (the layout of magbell.measures.pair_reduced_states)."""
+    out = np.zeros(r.shape[:-3] + (N, N, 4, 4), dtype=complex)
+    I = np.array([p[0] for p in pairs], dtype=np.int64)
+    J = np.array([p[1] for p in pairs], dtype=np.int64)
+    out[..., I, J, :, :] = r
+    swap = [0, 2, 1, 3]  # |ab⟩ → |ba⟩
+    out[..., J, I, :, :] = r[..., swap, :][..., :, swap]
+    return out
+
+
+def evolve_excitation(system, initial, t: np.ndarray, *, measures: tuple, store_states: bool,
+                      pairs: list | None = None, t_norm_max: float = 1e9) -> dict:
+    """Every point of ``system``'s batch and every initial state through :func:`evolve_point`.
+
+    Returns arrays with leading axes (P, S): ``site_populations`` (P, S, T, N), ``purity`` (P, S, T),
+    ``states`` (P, S, T, 2ᴺ, 2ᴺ) or None, ``pairs`` (P, S, T, n_pairs, 4, 4) or None, ``several``, ``stats``.
+    ``t`` need not be sorted. ``pairs`` (0-based i < j) overrides the all-pairs list of the pair measures.
+    """
+    N = system.N
+    several = is_state_list(initial)
+    states_in = list(initial) if several else [initial]
+    if several and not states_in:
+        raise InvalidStateError("initial is an empty list of states")
+    inits = [initial_blocks(s, N) for s in states_in]
+    S, T, P = len(inits), t.size, system.size
+    if store_states:
+        check_states_size(N, T, S, max(P, 1))
+    want_pairs = pairs is not None or any(m in ("pair_reduced_states", "pair_concurrence") for m in measures)
+    if want_pairs and pairs is None:
+        pairs = [(i, j) for i in range(N) for j in range(i + 1, N)]
+    if want_pairs:
+        need = max(P, 1) * S * T * len(pairs) * 16 * 16 * (2 if pairs is not None else 1)
+        if need > MAX_PAIR_BYTES:
+            raise InvalidParameterError(
+                f"evolve: two-site reduced states of {len(pairs)} pairs at {T} times need {need / 2**30:.3g} GiB, "
+                f"beyond the {MAX_PAIR_BYTES / 2**30:.0f} GiB limit; ask for fewer pairs (magbell.system.pair_states(..., pairs=[...])) or times"
+            )
+    order = np.argsort(t, kind="stable")
+    tt = t[order]
+    inv = np.empty_like(order)
+    inv[order] = np.arange(T)
+    names = ("Delta", "h_plus", "h_minus", "h_z", "J_perp", "J_z", "D")
+    shp = system.shape
+    flat = {}
+    for nm in names:
+        v = getattr(system, nm)
+        tail = v.shape[-1:] if nm == "Delta" else v.shape[-2:]
+        flat[nm] = np.broadcast_to(v, shp + tail).reshape((P,) + tail)
+    from .._domain import PHASE_MAX
+
+    dbar = flat["Delta"].mean(axis=-1) if P else np.zeros(0)
+    with np.errstate(over="ignore"):
+        ph = np.abs(dbar) * (float(t.max()) if T else 0.0)
+    if np.any(ph > PHASE_MAX):
+        raise InvalidParameterError(f"evolve: |mean(Delta)|·t = {float(ph.max()):.3g} exceeds {PHASE_MAX:.0e}")
+    pops = np.zeros((P, S, T, N))
+    pur = np.zeros((P, S, T))
+    sts = np.zeros((P, S, T, 2**N, 2**N), dtype=complex) if store_states else None
+    prs = np.zeros((P, S, T, len(pairs), 4, 4), dtype=complex) if want_pairs else None
+    stats: dict = {"chains": []}
+    for p in range(P):
+        arrays = {nm: flat[nm][p] for nm in names}
+        for s, init in enumerate(inits):
+            st: dict = {}
+            out = evolve_point(arrays, init, tt, want_states=store_states, pairs=pairs if want_pairs else None,
+                               stats=st, t_norm_max=t_norm_max)
+            pops[p, s] = out["site_populations"][inv]
+            pur[p, s] = out["purity"][inv]
+            if store_states:
+                sts[p, s] = out["states"][inv]
+            if want_pairs:
+                prs[p, s] = out["pair_states"][inv]
+            stats["route"] = st.get("route")
+            stats["chains"] += st.get("chains", [])
+    return {"site_populations": pops, "purity": pur, "states": sts, "pairs": prs, "pair_list": pairs,
+            "several": several, "stats": stats, "initial": inits}

@@ -17,6 +17,9 @@ __all__ = ["System", "MAX_MAGNITUDE"]
 
 #: the same limit as ``Model.MAX_MAGNITUDE`` and the solvers' ``RATE_MAX`` (tests keep them equal)
 MAX_MAGNITUDE = 1e150
+#: largest N a System holds (its N×N blocks; the excitation-block evolve of issue 11). The dense 2ᴺ operators
+#: (hamiltonian, jump_operators, to_qutip) and the 4ᴺ generator builder stay limited to generator.MAX_SITES.
+MAX_SYSTEM_SITES = 4096
 #: relative tolerance (times N) for Hermiticity and the smallest eigenvalue of an h block
 _PSD_RTOL = 16 * np.finfo(float).eps
 
@@ -114,8 +117,8 @@ class System:
         if len(set(sizes.values())) > 1:
             raise InvalidParameterError(f"the number of sites N differs between arguments: {sizes}")
         N = next(iter(sizes.values()))
-        if not 1 <= N <= MAX_SITES:
-            raise InvalidParameterError(f"the number of sites N must satisfy 1 <= N <= {MAX_SITES}, got {N}")
+        if not 1 <= N <= MAX_SYSTEM_SITES:
+            raise InvalidParameterError(f"the number of sites N must satisfy 1 <= N <= {MAX_SYSTEM_SITES}, got {N}")
         batch = {k: v.shape[:-1] if k == "Delta" else v.shape[:-2] for k, v in arrs.items()}
         try:
             shape = np.broadcast_shapes(*batch.values())
@@ -187,9 +190,10 @@ class System:
     # ------------------------------------------------------------------ dense operators (small N)
     def hamiltonian(self) -> np.ndarray:
         """H (``(*shape, 2ᴺ, 2ᴺ)``, complex) of the contract."""
-        from ..operators import SX, SY, SZ
+        from ._operators import SX, SY, SZ
 
         N, shp = self._N, self._shape
+        _dense_guard(N, "hamiltonian()")
         sz = [site_operator(SZ, i, N).toarray() for i in range(N)]
         sx = [site_operator(SX, i, N).toarray() for i in range(N)]
         sy = [site_operator(SY, i, N).toarray() for i in range(N)]
@@ -219,9 +223,10 @@ class System:
 
     def jump_operators(self) -> np.ndarray:
         """Dense jump operators J_k (``(*shape, 3N, 2ᴺ, 2ᴺ)``): h_plus's, then h_minus's, then h_z's."""
-        from ..operators import SM, SP, SZ
+        from ._operators import SM, SP, SZ
 
         N = self._N
+        _dense_guard(N, "jump_operators()")
         ops = {"h_plus": SP, "h_minus": SM, "h_z": SZ}
         out = []
         for name, (lam, V) in self.jumps().items():
@@ -264,4 +269,13 @@ def _check_psd(name: str, h: np.ndarray, N: int) -> None:
         raise InvalidParameterError(
             f"{name} must be positive semidefinite (thermodynamic stability, Suppl. S42–S47), but its smallest "
             f"eigenvalue is {float(low[bad].min()):.6g}{_where(bad)}"
+        )
+
+
+def _dense_guard(N: int, what: str) -> None:
+    """The dense 2ᴺ × 2ᴺ operators exist up to generator.MAX_SITES sites only (N = 8: 65,536 entries each)."""
+    if N > MAX_SITES:
+        raise InvalidParameterError(
+            f"{what} forms dense 2^N × 2^N matrices, limited to N <= {MAX_SITES} sites (this System has N = {N}); "
+            "magbell.evolve works with the excitation blocks instead"
         )

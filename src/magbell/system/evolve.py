@@ -12,28 +12,30 @@ s = (m_i − m_j)/2, applied with an exactly formed phase. N is limited by the d
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import measures as _measures
+from ..measures import _two_qubit as _measures
 from .._domain import PHASE_MAX, RATE_MAX, T_NORM_MAX
 from ..errors import InvalidParameterError, InvalidStateError
-from ..expm import dd_add, two_prod
-from ..propagate import is_uniform, propagate
+from ..backend._expm import dd_add, two_prod
+from ..backend._propagate import is_uniform, propagate
 from ..results import TimeSeriesResult
 from .core import System
 from .generator import coefficient_names, sector_blocks, sector_coordinates
 from .states import system_density_matrices
 
-__all__ = ["evolve_system", "SystemEvolveResult", "SYSTEM_MEASURES"]
+__all__ = ["evolve_system", "pair_states", "SystemEvolveResult", "SYSTEM_MEASURES"]
 
 #: measures every N-site evolution can return (N = 2 also accepts magbell.measures.MEASURES)
 SYSTEM_MEASURES = ("site_populations", "purity")
 _CHUNK_BYTES = 12 * 2**20
-#: largest N evolve_system propagates (|q| = 0 block 924 × 924 at N = 6; 3432 × 3432 at N = 7)
-MAX_EVOLVE_SITES = 6
+#: largest N for the dense real sector blocks (batched, double-double routing; |q| = 0 block 252 × 252 at N = 5);
+#: above it evolve_system propagates excitation blocks (magbell.solvers._nsite_evolve, docs/numerics.md "N sites")
+DENSE_MAX_SITES = 5
+#: largest t·‖L′‖ of the excitation-block (Krylov) path: its work grows like t·‖L′‖ where nothing relaxes
+KRYLOV_T_NORM_MAX = 1e9
 #: largest sector block evolve_system sends to the double-double path (N = 5's |q| = 0 block)
 DD_MAX_SIZE = 252
 
@@ -140,8 +142,8 @@ def _propagate_block0(L, r0, times, uniform, exact, n, stats):
     the deflated double path ``exp(L t) = P0 + (exp(L t/2^s) − P0)^(2^s)``, P0 = xℓ, is run for those
     points; every other point goes through ``propagate`` unchanged (double-double where needed).
     """
-    from ..kernel import reachable
-    from ..propagate import GAP_REL, TN_FAST, WEAK_REL, _propagate_double
+    from ..liouvillian._kernel import reachable
+    from ..backend._propagate import GAP_REL, TN_FAST, WEAK_REL, _propagate_double
 
     trace = np.zeros(L.shape[-1])
     trace[:n] = 1.0  # the populations are the block's first n coordinates
@@ -180,7 +182,7 @@ def _refuse_large_dd(L: np.ndarray, t_max: float, block0: bool) -> None:
     DD_MAX_SIZE (N = 6: 924 × 924 and up; measured N = 5, 252 × 252: 15–80 s for a few times)."""
     if L.shape[-1] <= DD_MAX_SIZE or t_max <= 0:
         return
-    from ..propagate import classify
+    from ..backend._propagate import classify
 
     use_dd, _ = classify(L, t_max, block0)
     if np.any(use_dd):
@@ -238,27 +240,21 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
     of :data:`magbell.measures.MEASURES` (computed from ρ). Accuracy as :func:`magbell.evolve`: ρ to ~1e-13
     inside the domain ``t·‖𝓛'‖₁ ≤ 1e16``, ``|Δ̄|·t ≤ 1e200``; outside it a one-line InvalidParameterError.
     """
-    from ..dynamics import validate_chunk_points, validate_times
+    from ..solvers._evolve import validate_chunk_points, validate_times
 
     if not isinstance(system, System):
         raise InvalidParameterError(f"system must be a magbell.System, got {type(system).__name__}")
     N = system.N
-    if N > MAX_EVOLVE_SITES:
-        raise InvalidParameterError(
-            f"evolve: an N = {N} System is beyond the exact dense sector propagation (N <= {MAX_EVOLVE_SITES}; its "
-            f"|q| = 0 block has {math.comb(2 * N, N)} real coordinates); "
-            "larger N is issue 11"
-        )
     t = validate_times(times)
     if measures is None:
         measures = SYSTEM_MEASURES
     if isinstance(measures, str):
         measures = (measures,)
-    known = SYSTEM_MEASURES + (tuple(_measures.MEASURES) if N == 2 else ())
-    unknown = [m for m in measures if m not in known]
-    if unknown:
-        raise InvalidParameterError(f"unknown measure(s) {unknown} for an N = {N} System; known: {', '.join(known)}")
+    measures = tuple(measures)
+    dense_fns = _dense_measures(measures, N)
     chunk_points = validate_chunk_points(chunk_points)
+    if N > DENSE_MAX_SITES:
+        return _evolve_large(system, initial, t, measures, store_states, dense_fns)
     if isinstance(initial, (list, tuple)) and len(initial) == 0:
         raise InvalidStateError("initial is an empty list of states")
     rho0, several = system_density_matrices(initial, N)
@@ -334,7 +330,7 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
                 states[start:stop] = rho
             for m in measures:
                 if m not in SYSTEM_MEASURES:
-                    v = _measures.MEASURES[m](rho)
+                    v = dense_fns[m](rho)
                     if res[m] is None:
                         res[m] = np.empty((P,) + v.shape[1:], dtype=v.dtype)
                     res[m][start:stop] = v
@@ -369,3 +365,150 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
         measures=out,
         info=info,
     )
+
+
+def _dense_measures(measures: tuple, N: int) -> dict:
+    """name → f(ρ (..., 2ᴺ, 2ᴺ)) for every requested measure that is not native (site populations, purity):
+    for N = 2 the two-qubit measures, for any N the multipartite ones of magbell.measures (names of
+    ``MULTIPARTITE_MEASURES``, ``"pair_reduced_states"``, parametrised names such as ``"negativity:1,2"``)."""
+    from ..measures import _multipartite as mp
+
+    out = {}
+    for m in measures:
+        if m in SYSTEM_MEASURES:
+            continue
+        if not isinstance(m, str):
+            raise InvalidParameterError(f"measure names must be strings, got {m!r}")
+        if N == 2 and m in _measures.MEASURES:
+            out[m] = _measures.MEASURES[m]
+        elif m == "pair_reduced_states":
+            out[m] = lambda rho: mp.pair_reduced_states(rho, N)
+        else:
+            try:
+                fn = mp.multipartite_measure(m)
+            except (InvalidParameterError, KeyError, ValueError):
+                known = SYSTEM_MEASURES + ("pair_reduced_states",) + tuple(mp.MULTIPARTITE_MEASURES) + (
+                    tuple(_measures.MEASURES) if N == 2 else ())
+                raise InvalidParameterError(
+                    f"unknown measure {m!r} for an N = {N} System; known: {', '.join(dict.fromkeys(known))} "
+                    "(and negativity:i,j,..., log_negativity:..., dicke_fidelity:k, gme_dicke_witness:k)"
+                ) from None
+            out[m] = lambda rho, fn=fn: fn(rho, N)
+    return out
+
+
+def _evolve_large(system: System, initial, t: np.ndarray, measures: tuple, store_states: bool,
+                  dense_fns: dict) -> SystemEvolveResult:
+    """N > DENSE_MAX_SITES: excitation blocks (magbell.solvers._nsite_evolve), one System point at a time."""
+    from ..measures._two_qubit import concurrence
+    from ..solvers import _nsite_evolve as ne
+
+    N = system.N
+    dense = [m for m in dense_fns if m not in ne.NATIVE_MEASURES]
+    if dense:
+        try:
+            ne.check_states_size(N, t.size, len(initial) if ne.is_state_list(initial) else 1, max(system.size, 1))
+        except InvalidParameterError:
+            raise InvalidParameterError(
+                f"evolve: measure(s) {dense} need the dense 2^{N} × 2^{N} state at every time, beyond the "
+                f"{ne.MAX_STATES_BYTES / 2**30:.0f} GiB limit here; site_populations, purity, pair_reduced_states and "
+                "pair_concurrence are computed from the excitation blocks at any N"
+            ) from None
+    r = ne.evolve_excitation(system, initial, t, measures=measures, store_states=store_states or bool(dense),
+                             t_norm_max=KRYLOV_T_NORM_MAX)
+    shape, several = system.shape, r["several"]
+
+    def _shape(a):
+        a = a.reshape(shape + a.shape[1:])
+        if not several:
+            a = a.reshape(shape + a.shape[len(shape) + 1:])
+        return a
+
+    out = {}
+    for m in measures:
+        if m == "site_populations":
+            out[m] = _shape(r["site_populations"])
+        elif m == "purity":
+            out[m] = _shape(r["purity"])
+        elif m == "pair_reduced_states":
+            out[m] = _shape(ne._pairs_to_matrix(r["pairs"], N, r["pair_list"]))
+        elif m == "pair_concurrence":
+            c = concurrence(r["pairs"])  # (P, S, T, n_pairs), batched over every pair at once
+            mat = np.zeros(c.shape[:-1] + (N, N))
+            I = np.array([p[0] for p in r["pair_list"]], dtype=np.int64)
+            J = np.array([p[1] for p in r["pair_list"]], dtype=np.int64)
+            mat[..., I, J] = c
+            mat[..., J, I] = c
+            out[m] = _shape(mat)
+        else:
+            out[m] = _shape(dense_fns[m](r["states"]))
+    st = r["stats"]
+    info = {
+        "method": "excitation blocks X_{n,m} built from the System's N×N blocks; chains q = n − m propagated by Krylov "
+                  "steps with a-posteriori error control (sum of local estimates ≤ 1e-11·‖ρ0‖); at zero temperature "
+                  "only the excitation numbers the initial state reaches; <= 1 excitation at zero T as a ket",
+        "route": st.get("route"),
+        "chains": tuple((c["q"], c["blocks"], c["elements"], c.get("matvecs", 0)) for c in st.get("chains", [])),
+        "matvecs": int(sum(c.get("matvecs", 0) for c in st.get("chains", []))),
+        "dtype": "complex128",
+    }
+    states = _shape(r["states"]) if store_states else None
+    init = None
+    if N <= 10:
+        init = np.stack([system_density_matrices(s, N)[0][0] for s in (initial if several else [initial])])
+        init = init if several else init[0]
+    return SystemEvolveResult(
+        times=t,
+        system=system,
+        initial=init,
+        states=states,
+        site_populations=out.get("site_populations"),
+        purity=out.get("purity"),
+        measures=out,
+        info=info,
+    )
+
+
+def pair_states(system: System, initial, times, pairs=None) -> np.ndarray:
+    """Two-site reduced density matrices ρ_ij(t) from the excitation blocks, without a 2ᴺ state.
+
+    ``pairs``: a list of 1-based site pairs ``[(i, j), ...]`` (i ≠ j; ρ_ij has site i as the left factor,
+    basis uu, ud, du, dd) → shape (*system.shape, [n_initial,] n_times, n_pairs, 4, 4); ``None`` → every pair,
+    (..., n_times, N, N, 4, 4) as :func:`magbell.measures.pair_reduced_states` (zero diagonal). For the pairwise
+    concurrence matrix at large N use ``evolve(..., measures=["pair_concurrence"])``.
+    """
+    from ..solvers import _nsite_evolve as ne
+    from ..solvers._evolve import validate_times
+
+    if not isinstance(system, System):
+        raise InvalidParameterError(f"system must be a magbell.System, got {type(system).__name__}")
+    N = system.N
+    t = validate_times(times)
+    if pairs is None:
+        return evolve_system(system, initial, t, measures=["pair_reduced_states"]).measures["pair_reduced_states"]
+    try:
+        plist = [(int(i), int(j)) for i, j in pairs]
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"pairs must be a list of (i, j) site pairs (1-based), got {pairs!r}") from None
+    for i, j in plist:
+        if not (1 <= i <= N and 1 <= j <= N and i != j):
+            raise InvalidParameterError(f"pairs: ({i}, {j}) must be two different sites 1 <= i, j <= N = {N}")
+    if not plist:
+        raise InvalidParameterError("pairs is an empty list")
+    lo = [(min(i, j) - 1, max(i, j) - 1) for i, j in plist]
+    if N <= DENSE_MAX_SITES:
+        from ..measures._multipartite import reduced_state
+
+        rho = evolve_system(system, initial, t, store_states=True, measures=()).states
+        return np.stack([reduced_state(rho, (i, j), N) for i, j in plist], axis=-3)
+    r = ne.evolve_excitation(system, initial, t, measures=(), store_states=False, pairs=lo,
+                             t_norm_max=KRYLOV_T_NORM_MAX)
+    out = r["pairs"]  # (P, S, T, n_pairs, 4, 4), site min(i, j) left
+    swap = np.array([i > j for i, j in plist])
+    if np.any(swap):
+        perm = [0, 2, 1, 3]
+        out = np.where(swap[:, None, None], out[..., perm, :][..., :, perm], out)
+    out = out.reshape(system.shape + out.shape[1:])
+    if not r["several"]:
+        out = out.reshape(system.shape + out.shape[len(system.shape) + 1:])
+    return out
