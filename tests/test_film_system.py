@@ -143,3 +143,36 @@ def test_three_nv_at_one_point_keep_the_dark_manifold():
     assert total[0] == pytest.approx(1.0)
     assert total[-1] == pytest.approx(2 / 3, abs=1e-9)
     assert total[1] == pytest.approx(2 / 3, abs=1e-9)
+
+
+def test_nv_chain_one_excitation_propagator_equals_evolve():
+    # the N NV figure's T = 0 shortcut ‖e^{−iH_eff t} e_1‖² against magbell.evolve on the same film System
+    from magbell.paper._figures_nv_chain import excitation_left, single_excitation_heff
+
+    s = FilmSetup.from_units(thickness="20nm", field="22mT", field_angle="54.7356deg", height="109nm")
+    c = s.couplings_at([[0, 0], [0, 100e-9], [0, 200e-9]], 0.0, quad=QUAD)
+    for vac in (False, True):
+        sys_ = c.system(scale=c.a[0], include_vacuum_dipolar=vac)
+        r = magbell.evolve(sys_, "duu", [0.0, 1.0, 3.0])
+        for t, pops in zip((1.0, 3.0), r.site_populations[1:]):
+            assert excitation_left(sys_, t) == pytest.approx(float(np.sum(pops)), rel=1e-10, abs=1e-14)
+    c1 = s.couplings_at([[0, 0]], 0.0, quad=QUAD)  # a single NV: H_eff = −i a (a = 1 here), population e^{−2at}
+    assert single_excitation_heff(c1.system(scale=c1.a[0]))[0, 0] == -1j
+    assert excitation_left(c1.system(scale=c1.a[0]), 2.0) == pytest.approx(math.exp(-4.0), rel=1e-13)
+
+
+def test_nv_chain_figure_is_produced(tmp_path):
+    pytest.importorskip("matplotlib")
+    from magbell.paper._figures_nv_chain import caption_nv_chain, nv_chain_data, plot_nv_chain, table_nv_chain
+    from magbell.paper.figures import FIGURES, FigureJob, render
+
+    d = nv_chain_data(ns=(2, 3), n_s=2, s_min=20e-9, s_max=300e-9)
+    left = d["curves"]["excitation_left"]
+    assert left.shape == (2, 2, 2) and np.all((left > 0) & (left < 1))
+    assert left[1, 0, 0] > 0.3 and left[1, 0, 1] < 0.3  # N = 2: near the dark singlet's 1/2 at 20 nm, decayed at 300 nm
+    job = FIGURES.get("nv_chain") or FigureJob("nv_chain", "Beyond", "beyond", nv_chain_data, plot_nv_chain,
+                                               caption_nv_chain, table_nv_chain, figsize=(6.8, 2.5))
+    res = render(job, out_dir=tmp_path, data=d)
+    assert all(res.files[k].stat().st_size > 0 for k in ("png", "pdf", "csv"))
+    assert "N = 2, 3" in res.caption and "vacuum" in res.caption
+    assert len(res.files["csv"].read_text().splitlines()) == 1 + 2 * 2
