@@ -51,6 +51,8 @@ def test_two_sites_equal_the_model(setup):
         assert s.h_plus[1, 0] == c.A[0, 1] and s.h_minus[0, 1] == c.A_tilde[0, 1]
         assert s.J_perp[0, 1] == c.J[1, 0].real and s.D[0, 1] == c.J[1, 0].imag
     assert abs(c.D_deph[0, 1].imag) > 0  # the unequal-height pair exercises the conjugation of 𝔇
+    # the one-call form with units: FilmSetup.system(positions, "4K") = couplings_at(...).system()
+    _same(setup.system(pos, "4K", scale=c.a[0], quad=QUAD), c.system(scale=c.a[0]), rtol=0)
 
 
 @settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
