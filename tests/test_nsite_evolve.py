@@ -203,3 +203,143 @@ def test_exceptional_point_blocks_and_ket():
         psi1[rank(N, np.array([[init.index("d")]]))[0]] = 1
         k = evolve_ket1(ex_of(s), s.Delta.mean(), 0.0, psi1, t, pairs=None, want_states=True, stats={})
         assert np.abs(k["states"] - ref).max() < TOL
+
+
+# ------------------------------------------------------------------------------------------ the public evolve
+@pytest.fixture
+def excitation_path(monkeypatch):
+    """Route every N through the excitation blocks (the dense sector path is the reference)."""
+    import magbell.system.evolve as ev
+
+    monkeypatch.setattr(ev, "DENSE_MAX_SITES", 0)
+
+
+INITIALS = ("uudu", "W", "dicke:2", "singlet:1,3", {"uuuu": 0.6, "duuu": 0.8j}, ["W", "dicke:2"])
+
+
+def test_public_evolve_equals_the_dense_sector_path(monkeypatch):
+    """N = 4, finite temperature, all terms: every kind of initial state, a batch of two Systems, the
+    multipartite measures, states — the excitation path equals the dense sector path (itself checked against
+    the Pauli reference in tests/test_system.py)."""
+    import magbell.system.evolve as ev
+
+    rng = np.random.default_rng(7)
+    p = random_params(rng, 4)
+    s = System(**dict(p, Delta=p["Delta"] + np.array([[0.0], [0.5]])))
+    t = np.array([0.4, 0.0, 1.3])  # unsorted on purpose
+    ms = ["site_populations", "purity", "pair_concurrence", "pair_reduced_states", "w_fidelity", "negativity:1,2"]
+    qobj = pytest.importorskip("qutip").Qobj(magbell.system.system_density_matrix("W", 4), dims=[[2] * 4] * 2)
+    for init in INITIALS + (qobj, random_rho(rng, 16, 2)):
+        ref = magbell.evolve(s, init, t, store_states=True, measures=ms)
+        monkeypatch.setattr(ev, "DENSE_MAX_SITES", 0)
+        got = magbell.evolve(s, init, t, store_states=True, measures=ms)
+        monkeypatch.setattr(ev, "DENSE_MAX_SITES", 5)
+        assert got.states.shape == ref.states.shape
+        assert np.abs(got.states - ref.states).max() < TOL
+        for m in ms:
+            assert got.measures[m].shape == ref.measures[m].shape, m
+            assert np.abs(got.measures[m] - ref.measures[m]).max() < TOL, m
+    assert "Krylov" in got.info["method"]
+
+
+def test_pair_concurrence_from_blocks_is_nonzero_and_matches(excitation_path):
+    """Zero temperature, singlet on sites 1, 3 of N = 5: the pair concurrence matrix from the excitation blocks
+    (no 2ᴺ state) equals the dense one; C_13 starts at 1."""
+    from magbell.measures._multipartite import pair_concurrence
+
+    rng = np.random.default_rng(8)
+    s = System(**random_params(rng, 5, zero_T=True, dephasing=False))
+    t = np.array([0.0, 0.3, 1.0])
+    r = magbell.evolve(s, "singlet:1,3", t, store_states=True, measures=["pair_concurrence"])
+    assert r.info["route"].startswith("ket")
+    c = r.measures["pair_concurrence"]
+    assert abs(c[0, 0, 2] - 1) < 1e-12 and c[1].max() > 0.1
+    assert np.abs(c - pair_concurrence(r.states, 5)).max() < 1e-10
+    ps = magbell.system.evolve.pair_states(s, "singlet:1,3", t, pairs=[(3, 1), (1, 3)])
+    swap = [0, 2, 1, 3]
+    assert np.abs(ps[:, 0] - ps[:, 1][:, swap][:, :, swap]).max() < 1e-15
+
+
+def test_qutip_cross_check_n3_n4(excitation_path):
+    qutip = pytest.importorskip("qutip")
+    for N in (3, 4):
+        rng = np.random.default_rng(300 + N)
+        s = System(**random_params(rng, N))
+        H, c_ops = s.to_qutip()
+        t = np.linspace(0, 1, 3)
+        rho0 = magbell.system.system_density_matrix("W", N)
+        dims = [[2] * N, [2] * N]
+        res = qutip.mesolve(H, qutip.Qobj(rho0, dims=dims), t, c_ops, options={"atol": 1e-12, "rtol": 1e-12})
+        ref = np.array([x.full() for x in res.states])
+        assert np.abs(magbell.evolve(s, "W", t, store_states=True).states - ref).max() < 1e-8
+
+
+def test_n7_batch_and_zero_temperature_chain():
+    """N = 7 (default route): a batch of two Systems equals its points; at zero temperature from two
+    excitations only the blocks with ≤ 2 excitations are propagated."""
+    rng = np.random.default_rng(9)
+    p = random_params(rng, 7, zero_T=True)
+    s = System(**dict(p, Delta=p["Delta"] + np.array([[0.0], [0.3]])))
+    t = np.linspace(0, 1, 4)
+    r = magbell.evolve(s, "duduuuu", t)
+    assert r.site_populations.shape == (2, 4, 7) and r.purity.shape == (2, 4)
+    one = magbell.evolve(s[1], "duduuuu", t)
+    assert np.abs(one.site_populations - r.site_populations[1]).max() < 1e-15
+    assert one.info["chains"] == ((0, (0, 2), 1 + 49 + 441, one.info["chains"][0][3]),)
+    assert np.all(np.diff(r.site_populations.sum(axis=-1), axis=-1) <= 1e-12)  # excitations only decay
+
+
+def test_one_excitation_among_1000_sites_closed_forms():
+    """Collective decay h_plus = a·𝟙𝟙ᵀ (rank one: N − 1 dark states) plus local decay b on site 1000 only.
+    From |site 1 ↓⟩ = N^{-1/2}|W⟩ + (|1⟩ − N^{-1/2}|W⟩): without b, ψ_1(t) = 1 − 1/N + e^{−Nat}/N and
+    ψ_k(t) = (e^{−Nat} − 1)/N (k ≠ 1). Checked at N = 1000 to 1e-12 with b = 0, exact ket path."""
+    N, a = 1000, 0.01
+    s = System(Delta=np.full(N, 2.0), h_plus=np.full((N, N), a))
+    t = np.linspace(0, 5, 11)
+    r = magbell.evolve(s, "d" + "u" * (N - 1), t, measures=["site_populations", "purity"])
+    assert r.info["route"].startswith("ket")
+    e = np.exp(-N * a * t)
+    want1 = (1 - 1 / N + e / N) ** 2
+    wantk = ((e - 1) / N) ** 2
+    assert np.abs(r.site_populations[:, 0] - want1).max() < 1e-12
+    assert np.abs(r.site_populations[:, 1:] - wantk[:, None]).max() < 1e-12
+    pg = 1 - r.site_populations.sum(axis=1)
+    assert np.abs(r.purity - ((1 - pg) ** 2 + pg**2)).max() < 1e-12
+
+
+def test_independent_decay_of_one_excitation_among_1000(excitation_path):
+    N = 1000
+    rates = np.linspace(0.1, 1.0, N)
+    s = System(Delta=np.ones(N), h_plus=np.diag(rates))
+    t = np.array([0.0, 0.7, 3.0])
+    init = {"u" * (N - 1) + "d": 0.6, "d" + "u" * (N - 1): 0.8}
+    r = magbell.evolve(s, init, t)
+    assert abs(r.site_populations[-1, -1] - 0.36 * np.exp(-2 * rates[-1] * 3.0)) < 1e-13
+    assert abs(r.site_populations[-1, 0] - 0.64 * np.exp(-2 * rates[0] * 3.0)) < 1e-13
+
+
+# ------------------------------------------------------------------------------------------ refusals
+def test_refusals_are_one_line():
+    s20 = System(Delta=np.ones(20), h_plus=np.eye(20), h_minus=0.5 * np.eye(20))
+    cases = [
+        (lambda: magbell.evolve(s20, "d" + "u" * 19, [1.0]), InvalidParameterError, r"N = 20 sites.*q = 0.*GiB"),
+        (lambda: magbell.evolve(System(Delta=np.ones(60)), "dicke:30", [1.0]), InvalidStateError, r"configurations.*GiB"),
+        (lambda: magbell.evolve(System(Delta=np.ones(12)), "u" * 12, np.linspace(0, 1, 100), store_states=True),
+         InvalidParameterError, r"store_states=True for N = 12.*GiB"),
+        (lambda: magbell.evolve(System(Delta=np.ones(14)), np.zeros(2**14), [1.0]), InvalidStateError, r"dense initial"),
+        (lambda: magbell.evolve(System(Delta=np.ones(12)), "u" * 12, np.linspace(0, 1, 100), measures=["w_fidelity"]),
+         InvalidParameterError, r"w_fidelity.*dense"),
+        (lambda: magbell.evolve(System(Delta=np.ones(7), h_plus=np.eye(7)), "duuuuuu", [1e12]),
+         InvalidParameterError, r"t·‖L‖ = .*exceeds 1e\+09"),
+        (lambda: magbell.evolve(System(Delta=np.ones(7)), "u" * 7, [1.0], measures=["bogus"]), InvalidParameterError,
+         r"unknown measure 'bogus'"),
+        (lambda: magbell.system.evolve.pair_states(System(Delta=np.ones(7)), "u" * 7, [1.0], pairs=[(1, 1)]),
+         InvalidParameterError, r"pairs: \(1, 1\)"),
+        (lambda: magbell.evolve(System(Delta=np.ones(7)), {"uuuuuuu": 0.5}, [1.0]), InvalidStateError, r"normalised"),
+        (lambda: magbell.evolve(System(Delta=np.ones(7)), "uuuuuud", [1.0], store_states=True).states[0].shape and
+         System(Delta=np.ones(9)).hamiltonian(), InvalidParameterError, r"hamiltonian\(\) .* N <= 8"),
+    ]
+    for fn, err, match in cases:
+        with pytest.raises(err, match=match) as e:
+            fn()
+        assert "\n" not in str(e.value)
