@@ -211,3 +211,20 @@ def test_spectrum_semisimple_degeneracy_is_not_an_ep():
     assert sp.leak_rate[1] == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(InvalidParameterError, match="excitations"):
         system_postselect_spectrum(s, excitations=[5])
+
+
+def test_rounding_floor_is_refused():
+    """W under all-ones collective decay is exactly the superradiant mode (P = e^{−2Na t}) and orthogonal to the
+    N − 1 dark modes; rounding leaves ~eps in them, which float64 cannot tell from a genuine weight: at t = 1e3
+    the propagation returned log P = −73.2 (exact −4000; the two-qubit postselect gives −73.4 from the triplet
+    at a = |A|). Now: exact where P is far above that floor, refused in one line where it is not."""
+    N = 4
+    s = System(Delta=[1e10] * N, h_plus=0.5 * np.ones((N, N)))
+    t = np.arange(0.0, 11.0)
+    r = system_postselect(s, "W", t)
+    assert np.allclose(r.log_success_probability, -4 * t, rtol=0, atol=1e-8)
+    with pytest.raises(InvalidParameterError, match="rounding") as e:
+        system_postselect(s, "W", [0.0, 1.0, 1e3])
+    assert "\n" not in str(e.value)
+    with pytest.raises(InvalidParameterError, match="rounding"):
+        system_conditional_evolve(s, "W", [0.0, 1e3])

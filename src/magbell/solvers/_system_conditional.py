@@ -155,10 +155,12 @@ def _march_kets(pt: Point, W: np.ndarray, sectors, tt, steps, which):
     S, n2, r = W.shape
     T = len(tt)
     parts = []
+    gmin = np.inf
     for n in sectors:
         In = sector_states(N, n)
         if not np.any(W[:, In]):
             continue
+        gmin = min(gmin, max(-2 * float(np.linalg.eigvals(pt.heff(n)).imag.max()), 0.0))
         G = (-1j * pt.heff(n))[None]
         X, L = ps.march(G, W[None][:, :, In, :], steps, which)
         X, L = X[0], (None if L is None else L[0])
@@ -167,12 +169,12 @@ def _march_kets(pt: Point, W: np.ndarray, sectors, tt, steps, which):
             X = X * (c + 1j * s)
         parts.append((In, X, L))
     if not parts:
-        return np.zeros((S, n2, r, T), dtype=complex), None
+        return np.zeros((S, n2, r, T), dtype=complex), None, np.inf
     comb_, LS = _combine(parts, T, S)
     out = np.zeros((S, n2, r, T), dtype=complex)
     for In, X in comb_:
         out[:, In] = X
-    return out, LS
+    return out, LS, gmin
 
 
 def _march_density(pt: Point, rho0: np.ndarray, blocks_by_q: dict, allow: set, tt, steps, which):
@@ -182,8 +184,11 @@ def _march_density(pt: Point, rho0: np.ndarray, blocks_by_q: dict, allow: set, t
     S = rho0.shape[0]
     T = len(tt)
     parts = []
+    gmin = np.inf
     for q, bq in blocks_by_q.items():
         G, off = pt.generator(bq, allow=allow)
+        if q == 0:  # P = tr ρ̃ lives in q = 0: its slowest decay
+            gmin = max(-float(np.linalg.eigvals(G).real.max()), 0.0)
         x = block_vector(rho0, N, bq)
         if not np.any(x):
             continue
@@ -202,7 +207,7 @@ def _march_density(pt: Point, rho0: np.ndarray, blocks_by_q: dict, allow: set, t
             rho[:, :, In[:, None], Im[None, :]] = blk
             if q:
                 rho[:, :, Im[:, None], In[None, :]] = np.conj(np.swapaxes(blk, -1, -2))
-    return rho, LS
+    return rho, LS, gmin
 
 
 def _finish(rho_un, LS, ps):
@@ -238,8 +243,9 @@ def _run(system, initial, times, what, measures, store_states, point_fn):
     for p in range(P_all):
         pt = Point(system, point_index(system, p))
         _check_domain(pt, float(t.max()), what, where(system, p))
-        rho_un, LS, info = point_fn(pt, rho0, tt, steps, which)
+        rho_un, LS, info, gmin = point_fn(pt, rho0, tt, steps, which)
         rho[p], Pr[p], logP[p] = _finish(rho_un, LS, ps)
+        _check_floor(logP[p], gmin, tt, pt.s_H + pt.s_D, what, where(system, p))
     shape = system.shape
 
     def fix(a):
@@ -262,6 +268,32 @@ def _run(system, initial, times, what, measures, store_states, point_fn):
     return dict(times=t, system=system, initial=rho0 if several else rho0[0], measures=vals, site_populations=sp,
                 success_probability=fix(Pr), log_success_probability=fix(logP),
                 states=rho if store_states else None, info=info)
+
+
+#: log P must stay this far above the rounding floor (below: log P uncertain by more than ~1e-8)
+FLOOR_MARGIN = float(np.log(1e8))
+
+
+def _check_floor(logP, gmin, tt, scale, what, where_):
+    """Refuse times at which P(t) is too close to the rounding floor of the slower modes.
+
+    Every renormalised substep leaves ~eps (relative) in every mode, also in modes that the exact state does
+    not occupy; a slower mode (decay rate g_min of P, the slowest in the occupied sectors) keeps that
+    spurious weight, P_spur ≲ (64·eps·n)²·e^{−g_min t} with n = 1 + ‖G‖·t/150 substeps. Where
+    log P < log P_spur + log(1e8), log P could be off by more than 1e-8 (W under all-ones collective decay:
+    exact log P = −4000 at t = 1e3, float64 returns −73); those times are refused."""
+    if not np.isfinite(gmin):
+        return
+    n = 1.0 + scale * tt / 150.0
+    floor = 2 * np.log(64 * _EPS * n) + FLOOR_MARGIN  # (T,)
+    with np.errstate(invalid="ignore"):
+        bad = np.isfinite(logP) & (logP + gmin * tt[None, :] < floor[None, :])
+    if np.any(bad):
+        i = np.flatnonzero(bad.any(axis=0))[0]
+        raise InvalidParameterError(
+            f"{what}: from t = {float(tt[i]):.6g} on P(t) is within 1e8 of the float64 rounding that the slower modes "
+            f"keep (log P + {gmin:.3g}·t < {floor[i]:.1f}){where_}: log P would not be accurate; shorten the times"
+        )
 
 
 def _check_domain(pt: Point, t_max: float, what: str, where: str) -> None:
@@ -295,7 +327,7 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
         N = pt.N
         if scheme == "no-jump":
             W = _factor(rho0)
-            X, LS = _march_kets(pt, W, range(N + 1), tt, steps, which)
+            X, LS, gmin = _march_kets(pt, W, range(N + 1), tt, steps, which)
             info = {"method": "scaled Padé exponentials of −iH_eff per excitation sector (kets), renormalised; "
                               "log P accumulated"}
         else:
@@ -307,7 +339,7 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
             proj = np.zeros_like(rho0)
             proj[:, Ik[:, None], Ik[None, :]] = rho0[:, Ik[:, None], Ik[None, :]]
             if not np.any(reentry):  # σᶻ jumps vanish on the sector: kets under H_eff,k
-                X, LS = _march_kets(pt, _factor_or_zero(proj), [k], tt, steps, which)
+                X, LS, gmin = _march_kets(pt, _factor_or_zero(proj), [k], tt, steps, which)
                 info = {"method": f"kets under −iH_eff on the {k}-excitation sector (σᶻ jumps vanish there)"}
             else:
                 if len(Ik) ** 2 > MAX_SECTOR:
@@ -315,12 +347,12 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
                         f"postselect: σᶻ dephasing on the {k}-excitation sector of N = {N} needs a density matrix of "
                         f"{len(Ik) ** 2} > {MAX_SECTOR} complex coordinates; not supported"
                     )
-                rho, LS = _march_density(pt, proj, {0: [(k, k)]}, {"h_z"}, tt, steps, which)
+                rho, LS, gmin = _march_density(pt, proj, {0: [(k, k)]}, {"h_z"}, tt, steps, which)
                 return rho, LS, {"method": f"conditional density matrix on the {k}-excitation sector (σᶻ jumps kept)",
-                                 "excitations": k}
+                                 "excitations": k}, gmin
             info["excitations"] = k
         rho = np.einsum("sarT,sbrT->sTab", X, X.conj())
-        return rho, (None if LS is None else 2 * LS), info
+        return rho, (None if LS is None else 2 * LS), info, gmin
 
     out = _run(system, initial, times, "postselect", measures, store_states, point)
     return SystemPostselectResult(scheme=scheme, excitations=state.get("k"), **out)
@@ -377,9 +409,9 @@ def system_conditional_evolve(system, initial, times, *, forbid="all", measures=
                     f"conditional_evolve: sector q = {q} of N = {N} reaches {size} > {MAX_SECTOR} complex coordinates"
                 )
             by_q[q] = bq
-        rho, LS = _march_density(pt, rho0, by_q, allow, tt, steps, which)
+        rho, LS, gmin = _march_density(pt, rho0, by_q, allow, tt, steps, which)
         return rho, LS, {"method": "scaled Padé exponentials of the conditional generator per excitation sector",
-                         "forbid": sorted(fb)}
+                         "forbid": sorted(fb)}, gmin
 
     out = _run(system, initial, times, "conditional_evolve", measures, store_states, point)
     scheme = "forbid:" + (",".join(sorted(fb)) if fb else "none")

@@ -77,7 +77,7 @@ class Point:
     def __init__(self, system, index):
         N = system.N
         if N > MAX_DENSE_SITES:
-            raise InvalidParameterError(f"N-site steady states and postselection need N <= {MAX_DENSE_SITES}, got N = {N}")
+            raise InvalidParameterError(f"system: the N-site steady state, spectrum and postselection build dense 2ᴺ operators and need N <= {MAX_DENSE_SITES}, got N = {N}")
         g = {}
         for k in ("Delta",) + CHANNELS + ("J_perp", "J_z", "D"):
             v = getattr(system, k)
