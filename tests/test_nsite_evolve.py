@@ -343,3 +343,15 @@ def test_refusals_are_one_line():
         with pytest.raises(err, match=match) as e:
             fn()
         assert "\n" not in str(e.value)
+
+
+def test_work_budget_is_a_one_line_refusal(monkeypatch):
+    """Coherent hopping that never relaxes at t·‖L‖ ~ 1e7: the Krylov work grows like t·‖L‖; past the budget
+    (lowered here so the test is fast) one line naming the time reached, not an hour of computing."""
+    from magbell.solvers import _nsite_blocks as nb
+
+    monkeypatch.setattr(nb, "MATVECS_MAX", 2000)
+    s = System(Delta=np.ones(7), J_perp=np.diag(np.ones(6), 1))
+    with pytest.raises(InvalidParameterError, match=r"reached only t = .* of 1e\+07 within its work budget") as e:
+        magbell.evolve(s, "ddduuuu", [1e7])
+    assert "\n" not in str(e.value)

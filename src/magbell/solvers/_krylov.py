@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["krylov_expm_times"]
+__all__ = ["krylov_expm_times", "KrylovBudgetExceeded"]
+
+
+class KrylovBudgetExceeded(Exception):
+    """More matrix-vector products than ``max_matvecs`` would be needed (the caller turns it into one line)."""
 
 
 def _expm(A: np.ndarray) -> np.ndarray:
@@ -28,11 +32,12 @@ def _expm(A: np.ndarray) -> np.ndarray:
 
 
 def krylov_expm_times(matvec, v0: np.ndarray, times: np.ndarray, callback, *, m_max: int = 40,
-                      tol: float = 1e-11, stats: dict | None = None) -> None:
+                      tol: float = 1e-11, stats: dict | None = None, max_matvecs: int | None = None) -> None:
     """Call ``callback(k, x)`` with x = exp(times[k]·A) v0 for every k (times ascending, ≥ 0).
 
     ``tol``: bound on the sum of the local error estimates relative to ‖v0‖ (per step
-    max(tol·τ/t_max, 1e-15)). ``stats`` (if given) collects ``matvecs`` and ``steps``.
+    max(tol·τ/t_max, 1e-15)). ``stats`` (if given) collects ``matvecs`` and ``steps``. Beyond ``max_matvecs``
+    products :class:`KrylovBudgetExceeded` is raised (with the time reached) instead of running on.
     """
     times = np.asarray(times, dtype=float)
     T = times.size
@@ -65,6 +70,8 @@ def krylov_expm_times(matvec, v0: np.ndarray, times: np.ndarray, callback, *, m_
         H = np.zeros((m_max + 1, m_max), dtype=complex)
         m, hnext = m_max, 0.0
         scale = 0.0
+        if max_matvecs is not None and st["matvecs"] + m_max > max_matvecs:
+            raise KrylovBudgetExceeded(t_cur)
         for j in range(m_max):
             w = matvec(V[j])
             st["matvecs"] += 1

@@ -197,13 +197,37 @@ def evolve_point(system_arrays: dict, init: tuple, times: np.ndarray, *, want_st
         stats["route"] = "ket: psi(t) = exp(-i H_eff t) psi0 (zero temperature, <= 1 excitation, no h_z)"
         psi1 = data.get(1, np.zeros(N, dtype=complex))
         psi0 = complex(data[0][0]) if 0 in data else 0.0
-        return evolve_ket1(ex, dbar, psi0, psi1, times, pairs=pairs, want_states=want_states, stats=stats)
+        with _budget_message(t_max):
+            return evolve_ket1(ex, dbar, psi0, psi1, times, pairs=pairs, want_states=want_states, stats=stats)
     blocks = ket_blocks(data) if kind == "ket" else data
     for q, lo, hi, D in chains:
         bound = Chain(ex, q, lo, hi).norm_bound() if D <= 4096 else _cheap_bound(ex, hi)
         _check_tnorm(bound, t_max, t_norm_max)
     stats["route"] = "excitation-block chains, Krylov steps"
-    return evolve_blocks(ex, dbar, blocks, times, want_states=want_states, pairs=pairs, stats=stats)
+    with _budget_message(t_max):
+        return evolve_blocks(ex, dbar, blocks, times, want_states=want_states, pairs=pairs, stats=stats)
+
+
+class _budget_message:
+    """KrylovBudgetExceeded → one-line InvalidParameterError naming the time reached."""
+
+    def __init__(self, t_max: float):
+        self.t_max = t_max
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, val, tb):
+        from ._krylov import KrylovBudgetExceeded
+        from ._nsite_blocks import WORK_MAX
+
+        if typ is KrylovBudgetExceeded:
+            raise InvalidParameterError(
+                f"evolve: the N-site propagation reached only t = {val.args[0]:.6g} of {self.t_max:.6g} within its work "
+                f"budget ({WORK_MAX:.0e} generator entries × products, minutes): the dynamics does not relax and "
+                "t·‖L‖ is too large; use shorter times"
+            ) from None
+        return False
 
 
 def _cheap_bound(ex, n: int) -> float:
