@@ -245,9 +245,8 @@ def caption_nv_pair_map(d: dict) -> str:
 def table_nv_pair_map(d: dict) -> tuple:
     g = d["grid"]
     cols = ["r_m", "psi_deg", "A_over_a_abs", "arg_A", "Jperp_over_a"]
-    rows = []
-    for i, r in enumerate(g["r_m"]):
-        for j, ps in enumerate(g["psi_rad"]):
-            A = g["A_over_a"][i, j]
-            rows.append([r, math.degrees(ps), abs(A), float(np.angle(A)), g["J_perp_over_a"][i, j]])
+    R, P = np.meshgrid(g["r_m"], g["psi_rad"], indexing="ij")
+    A = np.asarray(g["A_over_a"])
+    rows = np.column_stack([R.ravel(), np.array([math.degrees(x) for x in P.ravel()]), np.hypot(A.real, A.imag).ravel(),
+                            np.angle(A).ravel(), np.asarray(g["J_perp_over_a"], dtype=float).ravel()])
     return cols, rows

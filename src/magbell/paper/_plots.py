@@ -250,10 +250,11 @@ def caption_lifetime_map(d: dict) -> str:
 
 def table_lifetime_map(d: dict) -> tuple:
     g = d["grid"]
+    from .figures import Columns
+
     X, Y = np.meshgrid(g["delta_over_A"], g["A_over_a"])
-    rows = np.column_stack([X.ravel(), Y.ravel(), g["tau"].ravel(), g["tau_closed_form"].ravel()])
-    reg = np.asarray(g["regime"]).ravel()
-    rows = [list(r) + [s] for r, s in zip(rows, reg)]
+    rows = Columns([X.ravel(), Y.ravel(), np.ravel(g["tau"]), np.ravel(g["tau_closed_form"]),
+                    np.asarray(g["regime"]).ravel()])
     return ["delta_over_A", "A_over_a", "a_tau", "a_tau_closed_form", "regime"], rows
 
 
@@ -363,11 +364,11 @@ def caption_pt_diagram(d: dict) -> str:
 
 def table_pt_diagram(d: dict) -> tuple:
     g = d["grid"]
+    from .figures import Columns
+
     X, Y = np.meshgrid(g["delta"], g["Gamma"])
-    rows = np.column_stack([X.ravel(), Y.ravel(), g["phase_code"].ravel(), g["C_inf"].ravel(), g["C_long"].ravel(), g["C_t"].ravel(),
-                            g["P_t"].ravel()])
-    ph = np.asarray(g["phase"]).ravel()
-    rows = [list(r) + [s] for r, s in zip(rows, ph)]
+    rows = Columns([X.ravel(), Y.ravel(), np.ravel(g["phase_code"]).astype(float), np.ravel(g["C_inf"]),
+                    np.ravel(g["C_long"]), np.ravel(g["C_t"]), np.ravel(g["P_t"]), np.asarray(g["phase"]).ravel()])
     return ["delta", "Gamma", "phase_code", "C_inf", "C_sup", "C_t", "P_t", "phase"], rows
 
 
