@@ -31,14 +31,13 @@ import numpy as np
 
 from ..errors import InvalidParameterError, InvalidStateError
 from ..results import Result, TimeSeriesResult
-from ._system_sectors import CHANNELS, MAX_SECTOR, Point, block_vector, check_system, closure, measure_fns, \
-    point_index, sector_states, where
+from ._system_sectors import CHANNELS, MAX_SECTOR, Point, block_vector, check_backend, check_system, closure, \
+    measure_fns, point_index, sector_states, where
 
 __all__ = ["system_postselect", "system_conditional_evolve", "system_postselect_spectrum",
            "SystemPostselectResult", "SystemNonHermitianSpectrum", "SCHEMES", "CHANNELS"]
 
 SCHEMES = ("no-jump", "subspace")
-DEFAULT_MEASURES = ("site_populations", "purity")
 _EPS = np.finfo(float).eps
 
 
@@ -232,7 +231,7 @@ def _run(system, initial, times, what, measures, store_states, point_fn):
     if not isinstance(store_states, (bool, np.bool_)):
         raise InvalidParameterError(f"store_states must be True or False, got {store_states!r}")
     N = system.N
-    fns = measure_fns(DEFAULT_MEASURES if measures is None else measures, N)
+    fns = measure_fns(measures, N)
     rho0, several = system_density_matrices(initial, N)
     tt, steps, which, inverse = ps._time_plan(t)
     P_all, S, T = system.size, rho0.shape[0], len(tt)
@@ -305,14 +304,16 @@ def _check_domain(pt: Point, t_max: float, what: str, where: str) -> None:
         raise InvalidParameterError(f"{what}: a rate or coupling exceeds {RATE_MAX:.0e}{where}; rescale the unit of time")
     span = (pt.s_H + pt.s_D) * t_max
     if span > T_NORM_MAX:
-        raise InvalidParameterError(f"{what}: t·‖L‖ = {span:.3g} exceeds {T_NORM_MAX:.0e}, the limit of the stated accuracy{where}")
+        raise InvalidParameterError(
+            f"{what}: t·‖L‖ = {span:.3g} exceeds {T_NORM_MAX:.0e}, the limit of the stated accuracy{where}"
+        )
     if abs(pt.dbar) * t_max > PHASE_MAX:
         raise InvalidParameterError(f"{what}: |mean Delta|·t = {abs(pt.dbar) * t_max:.3g} exceeds {PHASE_MAX:.0e}{where}")
 
 
 # ============================================================================== public functions
 def system_postselect(system, initial, times, *, scheme="no-jump", excitations=None, measures=None,
-                      store_states=False) -> SystemPostselectResult:
+                      store_states=False, chunk_points=None, backend="numpy") -> SystemPostselectResult:
     """Normalised postselected evolution of an N-site System and its success probability P(t) (module docstring).
 
     ``scheme="no-jump"``: no jump of any kind (Eq. 13 on the full space). ``scheme="subspace"``: Σσᶻ
@@ -321,6 +322,8 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
     """
     if scheme not in SCHEMES:
         raise InvalidParameterError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    _check_chunk(chunk_points)
+    check_backend(backend, "postselect")
     state = {}
 
     def point(pt, rho0, tt, steps, which):
@@ -358,6 +361,13 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
     return SystemPostselectResult(scheme=scheme, excitations=state.get("k"), **out)
 
 
+def _check_chunk(chunk_points):
+    """``chunk_points`` as the two-qubit postselect's (validated; the N-site loop runs point by point anyway)."""
+    if chunk_points is not None and (isinstance(chunk_points, (bool, np.bool_))
+                                     or not isinstance(chunk_points, (int, np.integer)) or chunk_points < 1):
+        raise InvalidParameterError(f"chunk_points must be None or a positive integer, got {chunk_points!r}")
+
+
 def _factor_or_zero(rho0):
     if not np.any(rho0):
         return np.zeros(rho0.shape[:2] + (1,), dtype=complex)
@@ -386,13 +396,14 @@ def _channels(forbid) -> set:
 
 
 def system_conditional_evolve(system, initial, times, *, forbid="all", measures=None,
-                              store_states=False) -> SystemPostselectResult:
+                              store_states=False, backend="numpy") -> SystemPostselectResult:
     """Evolution postselected on "no jump in the channels ``forbid``" (h_plus, h_minus, h_z: every jump of that
     block): dρ̃/dt = −i(H_eff ρ̃ − ρ̃ H_eff†) + 2 Σ_{allowed} J ρ̃ J†, ρ = ρ̃/tr ρ̃, P = tr ρ̃. ``forbid="all"`` is
     scheme "no-jump", ``forbid=[]`` the unconditional Lindblad evolution (P = 1). Dense per sector on the
     excitation blocks the initial state reaches (each sector ≤ MAX_SECTOR complex coordinates)."""
     fb = _channels(forbid)
     allow = set(CHANNELS) - fb
+    check_backend(backend, "conditional_evolve")
 
     def point(pt, rho0, tt, steps, which):
         N = pt.N
@@ -450,7 +461,7 @@ EP_CLUSTER_FACTOR = 64.0
 EP_PARALLEL = 1e-2
 
 
-def system_postselect_spectrum(system, *, excitations=None) -> SystemNonHermitianSpectrum:
+def system_postselect_spectrum(system, *, excitations=None, rtol=1e-12) -> SystemNonHermitianSpectrum:
     """Eigenvalues, eigenkets and exceptional points of H_eff = H − i Σ J†J per excitation sector (all sectors, or
     the ``excitations`` given as an int or a list).
 
@@ -460,8 +471,14 @@ def system_postselect_spectrum(system, *, excitations=None) -> SystemNonHermitia
     its unit eigenvectors are (nearly) parallel (σ_min < EP_PARALLEL), else a semisimple degeneracy (e.g.
     symmetric sites, several dark states). At an order-k EP the computed eigenvalues split by ~eps^(1/k)
     with κ ~ eps^(1/k − 1), which the test recognises; a near-EP at distance ≫ sqrt(eps) is resolved.
+    ``rtol`` is the two-qubit PT classification's tolerance and has no meaning here: only its default is accepted.
     """
     check_system(system, "postselect_spectrum")
+    if isinstance(rtol, (bool, np.bool_)) or rtol != 1e-12:
+        raise InvalidParameterError(
+            "rtol applies to the two-qubit PT classification only (N-site exceptional points are detected from the "
+            f"eigenvalues' conditioning); leave it at its default, got {rtol!r}"
+        )
     N = system.N
     if excitations is None:
         secs = tuple(range(N + 1))

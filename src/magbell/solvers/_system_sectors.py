@@ -10,9 +10,9 @@ and S38 for N sites; docs/system.md) acts on the blocks X_{n,m} = Π_n ρ Π_m (
 so sector q = n − m is a chain of blocks coupled only by the σ± jumps, triangular where h_plus or h_minus
 vanishes. The mean splitting Δ̄ adds the scalar −iqΔ̄ on sector q (H ∋ −½Δ̄Σσᶻ = Δ̄(n − N/2) on n
 excitations): it is removed before anything is decomposed (Δ_i → Δ_i − Δ̄). This private builder (dense
-operators on 2ᴺ ≤ 256 states, restricted by index; written for the steady-state and postselection solvers
-before :mod:`magbell.liouvillian._excitation` landed) gives H_eff per sector, the dense generator on any
-set of blocks of one sector, the dark states per sector and the kernel projector.
+operators on 2ᴺ ≤ 256 states, restricted by index, for the t-free and postselection solvers; the sparse
+blocks of :mod:`magbell.liouvillian._excitation` serve evolve at large N) gives H_eff per sector, the
+dense generator on any set of blocks of one sector, the dark states per sector and the kernel projector.
 """
 
 from __future__ import annotations
@@ -77,7 +77,10 @@ class Point:
     def __init__(self, system, index):
         N = system.N
         if N > MAX_DENSE_SITES:
-            raise InvalidParameterError(f"system: the N-site steady state, spectrum and postselection build dense 2ᴺ operators and need N <= {MAX_DENSE_SITES}, got N = {N}")
+            raise InvalidParameterError(
+                f"system: the N-site steady state, spectrum and postselection build dense 2ᴺ operators and need "
+                f"N <= {MAX_DENSE_SITES}, got N = {N}"
+            )
         g = {}
         for k in ("Delta",) + CHANNELS + ("J_perp", "J_z", "D"):
             v = getattr(system, k)
@@ -245,11 +248,28 @@ def point_index(system, p):
     return np.unravel_index(p, system.shape) if system.shape else ()
 
 
+#: the two-qubit solvers' default measure lists: through the System dispatch they mean the N-site default
+_TWO_QUBIT_DEFAULTS = (("concurrence", "populations"), ("concurrence", "bell_fidelity", "populations"))
+
+
+def check_backend(backend, what):
+    """Validate ``backend`` (magbell.backend); the N-site t-free and conditional solvers are NumPy only."""
+    from ..backend import get_backend
+
+    bk = get_backend(backend)
+    if bk.name != "numpy":
+        raise InvalidParameterError(f"{what}: backend={bk.name!r} is not available for an N-site System (numpy only)")
+    return bk
+
+
 def measure_fns(measures, N):
-    """{name: f(rho)} for N-site measures (magbell.measures._multipartite) and, for N = 2, the two-qubit ones."""
+    """{name: f(rho)} for N-site measures (magbell.measures._multipartite) and, for N = 2, the two-qubit ones.
+    ``None`` or a two-qubit solver's default list: site_populations and purity (and concurrence for N = 2)."""
     from ..measures import MEASURES as TWO
     from ..measures._multipartite import multipartite_measure
 
+    if measures is None or (isinstance(measures, tuple) and measures in _TWO_QUBIT_DEFAULTS):
+        measures = ("site_populations", "purity") + (("concurrence",) if N == 2 else ())
     if isinstance(measures, str):
         measures = (measures,)
     try:

@@ -34,6 +34,7 @@ from ._system_sectors import (
     MAX_SECTOR,
     Point,
     block_vector,
+    check_backend,
     check_point,
     check_system,
     check_tol,
@@ -219,7 +220,7 @@ class SystemSteadyStateResult(Result):
                 f"points, measures={list(self.measures)}, tol={self.info.get('tol')})")
 
 
-def system_steady_state(system, initial=None, *, measures=("site_populations", "purity"), tol=DEFAULT_TOL):
+def system_steady_state(system, initial=None, *, measures=None, tol=DEFAULT_TOL, backend="numpy"):
     """The t→∞ state of an N-site System (from ``initial`` when given); see the module docstring.
 
     Without ``initial`` every point must have a unique stationary state, else
@@ -234,6 +235,7 @@ def system_steady_state(system, initial=None, *, measures=("site_populations", "
     what = "steady_state"
     check_system(system, what)
     check_tol(tol)
+    check_backend(backend, what)
     N = system.N
     fns = measure_fns(measures, N)
     rho0, several = (None, False) if initial is None else system_density_matrices(initial, N)
@@ -406,7 +408,7 @@ def _sector_eigenvalues(pt: Point, q: int, what: str, where_: str):
     return np.concatenate(ev), np.concatenate(res)
 
 
-def system_spectrum(system, *, tol: float = DEFAULT_TOL) -> SystemSpectrum:
+def system_spectrum(system, *, tol: float = DEFAULT_TOL, backend="numpy") -> SystemSpectrum:
     """Eigenvalues of the Liouvillian of an N-site System per sector, the slowest rate and the collective rates.
 
     Zero eigenvalues are counted, not thresholded: in sector q exactly dim ker 𝓛_q eigenvalues (decided as
@@ -419,6 +421,7 @@ def system_spectrum(system, *, tol: float = DEFAULT_TOL) -> SystemSpectrum:
     what = "spectrum"
     check_system(system, what)
     check_tol(tol)
+    check_backend(backend, what)
     N = system.N
     P = system.size
     sizes = [sum(comb(N, n) * comb(N, n - q) for n in range(q, N + 1)) for q in range(N + 1)]
