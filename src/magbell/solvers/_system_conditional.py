@@ -235,16 +235,31 @@ def _run(system, initial, times, what, measures, store_states, point_fn):
     rho0, several = system_density_matrices(initial, N)
     tt, steps, which, inverse = ps._time_plan(t)
     P_all, S, T = system.size, rho0.shape[0], len(tt)
-    rho = np.zeros((P_all, S, T, 2**N, 2**N), dtype=complex)
+    from ..measures._multipartite import site_populations
+
+    fns = dict(fns, _site_populations=lambda r: site_populations(r, N))
+    rho = np.zeros((P_all, S, T, 2**N, 2**N), dtype=complex) if store_states else None
     Pr = np.zeros((P_all, S, T))
     logP = np.zeros((P_all, S, T))
+    vals = {}
     info = {}
-    for p in range(P_all):
+    for p in range(P_all):  # measures point by point: only the stored states hold every 2ᴺ × 2ᴺ matrix
         pt = Point(system, point_index(system, p))
         _check_domain(pt, float(t.max()), what, where(system, p))
         rho_un, LS, info, gmin = point_fn(pt, rho0, tt, steps, which)
-        rho[p], Pr[p], logP[p] = _finish(rho_un, LS, ps)
+        rp, Pr[p], logP[p] = _finish(rho_un, LS, ps)
         _check_floor(logP[p], gmin, tt, pt.s_H + pt.s_D, what, where(system, p))
+        bad = np.isnan(rp[..., 0, 0])
+        safe = np.where(bad[..., None, None], 0.0, rp)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for m, f in fns.items():
+                v = np.asarray(f(safe))
+                v = np.where(bad.reshape(bad.shape + (1,) * (v.ndim - bad.ndim)), np.nan, v)
+                if m not in vals:
+                    vals[m] = np.zeros((P_all,) + v.shape, dtype=v.dtype)
+                vals[m][p] = v
+        if store_states:
+            rho[p] = rp
     shape = system.shape
 
     def fix(a):
@@ -252,21 +267,16 @@ def _run(system, initial, times, what, measures, store_states, point_fn):
         a = a.reshape(shape + a.shape[1:])
         return a if several else a.reshape(shape + a.shape[len(shape) + 1:])
 
-    rho = fix(rho)
-    vals = {}
-    with np.errstate(invalid="ignore"):
-        for m, f in fns.items():
-            vals[m] = f(np.where(np.isnan(rho), 0.0, rho))
-            bad = np.isnan(rho[..., 0, 0])
-            vals[m] = np.where(bad.reshape(bad.shape + (1,) * (np.ndim(vals[m]) - bad.ndim)), np.nan, vals[m])
-    from ..measures._multipartite import site_populations
-
-    with np.errstate(invalid="ignore"):
-        sp = site_populations(np.where(np.isnan(rho), 0.0, rho), N)
-    sp = np.where(np.isnan(rho[..., :1, 0]), np.nan, sp)
+    if P_all == 0:  # an empty batch: the measures' trailing shapes from one zero state
+        z = np.zeros((0, S, T, 2**N, 2**N))
+        vals = {m: np.zeros((0,) + np.shape(f(np.eye(2**N)[None, None] * np.ones((S, T, 1, 1)) / 2**N)))
+                for m, f in fns.items()}
+        rho = z if store_states else None
+    vals = {m: fix(v) for m, v in vals.items()}
+    sp = vals.pop("_site_populations")
     return dict(times=t, system=system, initial=rho0 if several else rho0[0], measures=vals, site_populations=sp,
                 success_probability=fix(Pr), log_success_probability=fix(logP),
-                states=rho if store_states else None, info=info)
+                states=fix(rho) if store_states else None, info=info)
 
 
 #: log P must stay this far above the rounding floor (below: log P uncertain by more than ~1e-8)
