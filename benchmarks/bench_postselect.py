@@ -38,9 +38,9 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 import magbell  # noqa: E402
 import magbell.paper.closed_forms_postselect as cf  # noqa: E402
-from magbell._monitor import monitor  # noqa: E402
-from magbell._postselect import postselect  # noqa: E402
-from magbell._trajectories import trajectories  # noqa: E402
+from magbell.solvers._monitor import monitor  # noqa: E402
+from magbell.solvers._postselect import postselect  # noqa: E402
+from magbell.solvers._trajectories import trajectories  # noqa: E402
 
 
 def best(fn, reps: int):

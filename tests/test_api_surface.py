@@ -29,7 +29,7 @@ def test_solvers_are_functions_not_modules(name):
     f = getattr(magbell, name)
     assert callable(f) and inspect.isfunction(f) and not isinstance(f, types.ModuleType)
     assert getattr(magbell.conditional, name) is f
-    assert f.__module__ == f"magbell._{name}"
+    assert f.__module__ == f"magbell.solvers._{name}"
 
 
 def test_no_callable_module_anywhere_in_magbell():

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from magbell import Model
 from magbell.errors import InvalidParameterError, InvalidStateError, MagbellError
 from magbell.medium import MagnonMedium, PhysicalSetup
-from magbell.states import density_matrix
+from magbell.system._two_site_states import density_matrix
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -70,7 +70,8 @@ def test_smallest_normal_and_zero_parameters_are_accepted(value):
 
 
 def test_model_bound_is_the_solvers_rate_limit():
-    from magbell import _domain, model
+    from magbell import _domain
+    from magbell.system import _model as model
 
     assert model.MAX_MAGNITUDE == _domain.RATE_MAX
 
@@ -231,9 +232,9 @@ def test_tiny_normal_rates_give_the_exact_answers():
     import warnings
 
     from magbell import spectrum, steady_state
-    from magbell._monitor import monitor
-    from magbell._postselect import postselect
-    from magbell._trajectories import trajectories
+    from magbell.solvers._monitor import monitor
+    from magbell.solvers._postselect import postselect
+    from magbell.solvers._trajectories import trajectories
 
     t = np.array([0.0, 0.5, 1.0])
     with warnings.catch_warnings():
@@ -262,8 +263,8 @@ def test_monitor_long_periods_are_fast_and_exact_or_refused():
     Eq. 13 (postselect, scheme="subspace") exactly for every tau_m. Work beyond the limit: one line, before work."""
     import time
 
-    from magbell._monitor import MAX_MONITOR_SUBSTEPS, monitor
-    from magbell._postselect import postselect
+    from magbell.solvers._monitor import MAX_MONITOR_SUBSTEPS, monitor
+    from magbell.solvers._postselect import postselect
 
     m = Model(a=1e5, A=0.5e5, delta=3e4)  # ‖L‖·tau_m = 8e4: the long-period path
     t = np.array([0.0, 0.2, 0.5])
@@ -285,7 +286,7 @@ def test_trajectories_bound_their_jumps_before_starting():
     raising the limit runs it."""
     import time
 
-    from magbell._trajectories import trajectories
+    from magbell.solvers._trajectories import trajectories
 
     m = Model(a=30, A=1e-300, delta=0.5, d=1e6)
     t0 = time.perf_counter()

@@ -418,7 +418,7 @@ def test_unexpected_exception_is_one_line_exit_1(monkeypatch):
     def boom(args):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(cli, "cmd_spectrum", boom)
+    monkeypatch.setattr(cli._dynamics, "cmd_spectrum", boom)
     rc, out, err = run(["spectrum", "--a", "1"])
     assert rc == 1 and out == "" and err == "magbell: internal error: ZeroDivisionError: boom (please report)\n"
 
@@ -433,7 +433,7 @@ def test_runtime_warning_during_a_command_is_an_error_not_a_result(monkeypatch):
         print("a wrong number")
         return 0
 
-    monkeypatch.setattr(cli, "cmd_spectrum", overflow)
+    monkeypatch.setattr(cli._dynamics, "cmd_spectrum", overflow)
     rc, out, err = run(["spectrum", "--a", "1"])
     assert rc == 1 and out == "" and len(err.splitlines()) == 1 and "numerical failure (overflow" in err
 

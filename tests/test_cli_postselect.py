@@ -19,8 +19,8 @@ import pytest
 import magbell.cli as cli
 import magbell.paper.closed_forms_postselect as cf
 from magbell import Model
-from magbell._monitor import monitor
-from magbell._postselect import postselect
+from magbell.solvers._monitor import monitor
+from magbell.solvers._postselect import postselect
 
 MOD = "magbell.cli_postselect"
 ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}

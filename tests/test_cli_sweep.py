@@ -25,7 +25,7 @@ pytest.importorskip("zarr")
 pytest.importorskip("dask")
 
 from magbell import cli, sweep  # noqa: E402
-from magbell.cli_sweep import load_config, main  # noqa: E402
+from magbell.cli._sweep import load_config, main  # noqa: E402
 from magbell.errors import InvalidParameterError  # noqa: E402
 
 

@@ -16,11 +16,8 @@ import pytest
 
 import magbell.paper.closed_forms_postselect as cf
 from magbell import Model
-from magbell._postselect import (
-    non_hermitian_hamiltonian,
-    postselect,
-    postselect_spectrum,
-)
+from magbell.solvers._nonhermitian import non_hermitian_hamiltonian, postselect_spectrum
+from magbell.solvers._postselect import postselect
 
 ATOL = 1e-12
 

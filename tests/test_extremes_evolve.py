@@ -196,7 +196,7 @@ def test_mean_phase_factorisation():
     """block_without_mean_phase: L_q = L'_q + Δ R_q, [L'_q, R_q] = 0, and the exact rotation is exp(Δ t R_q)."""
     from scipy.linalg import expm
 
-    from magbell.model import basis_blocks
+    from magbell.system._basis import basis_blocks
 
     m = Model(a=0.7, A=0.3 + 0.2j, a_tilde=0.2, delta=0.4, Jz=0.3, Jperp=0.2, D_dm=0.1, Delta=2.5, d=0.1)
     c = m.coefficients().reshape(1, -1)
@@ -322,7 +322,7 @@ def test_double_double_path_agrees_with_scipy(q, times):
     """The dd path (forced) on ordinary blocks, several initial vectors, t0 ≠ 0 and unsorted times."""
     from scipy.linalg import expm as scipy_expm
 
-    from magbell import propagate as prop
+    from magbell.backend import _propagate as prop
 
     m = Model(a=0.7, A=[0.3, 0.6], a_tilde=0.2, delta=0.4, Jz=0.3, Jperp=0.2, D_dm=0.1, d=0.1)
     c = m.coefficients().reshape(2, -1)

@@ -24,10 +24,12 @@ import magbell.cli as cli
 import magbell.paper.closed_forms_postselect as cf
 from magbell import Model
 from magbell.errors import InvalidParameterError, MagbellError
-from magbell._monitor import monitor, monitor_sweep
-from magbell._postselect import conditional_evolve, non_hermitian_hamiltonian, postselect, postselect_spectrum
-from magbell._robustness import robustness
-from magbell._trajectories import nojump_propagator, trajectories
+from magbell.solvers._monitor import monitor, monitor_sweep
+from magbell.solvers._nonhermitian import non_hermitian_hamiltonian, postselect_spectrum
+from magbell.solvers._postselect import conditional_evolve, postselect
+from magbell.solvers._robustness import robustness
+from magbell.solvers._nojump import nojump_propagator
+from magbell.solvers._trajectories import trajectories
 
 PSI = np.array([0.5, 0.3 + 0.2j, -0.4j, 0.6])
 PSI = PSI / np.linalg.norm(PSI)
@@ -397,7 +399,7 @@ def test_smallest_normal_rates_next_to_delta_give_the_exact_bell_phase():
     the DM term's phase, F = (1 + sin 2δt)/2."""
     import warnings
 
-    from magbell._postselect import postselect_spectrum
+    from magbell.solvers._nonhermitian import postselect_spectrum
 
     m = Model(a=3e-308, D_dm=1e-307, delta=30)
     t = np.array([0.0, 0.5, 1.0])

@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 
 import magbell
 from magbell import InvalidParameterError, Model
-from magbell.model import basis_superoperators
-from magbell.superop import sector_elements
+from magbell.system._basis import basis_superoperators
+from magbell.liouvillian._superop import sector_elements
 
 DPS = 30
 

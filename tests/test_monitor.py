@@ -21,8 +21,8 @@ import pytest
 import magbell
 import magbell.paper.closed_forms_postselect as cf
 from magbell import InvalidParameterError, Model
-from magbell._monitor import convergence_order, monitor, monitor_sweep
-from magbell._postselect import postselect
+from magbell.solvers._monitor import convergence_order, monitor, monitor_sweep
+from magbell.solvers._postselect import postselect
 
 ATOL = 1e-12
 PI0 = np.diag([0.0, 1.0, 1.0, 0.0])

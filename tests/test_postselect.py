@@ -23,14 +23,8 @@ from scipy.linalg import expm as scipy_expm
 import magbell
 import magbell.paper.closed_forms_postselect as cf
 from magbell import InvalidParameterError, InvalidStateError, Model
-from magbell._postselect import (
-    JUMP_NAMES,
-    conditional_evolve,
-    jump_rate_operator,
-    non_hermitian_hamiltonian,
-    postselect,
-    postselect_spectrum,
-)
+from magbell.solvers._nonhermitian import jump_rate_operator, non_hermitian_hamiltonian, postselect_spectrum
+from magbell.solvers._postselect import JUMP_NAMES, conditional_evolve, postselect
 
 ATOL = 1e-12
 PI0 = np.diag([0.0, 1.0, 1.0, 0.0])

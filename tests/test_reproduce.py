@@ -409,7 +409,7 @@ def test_claims_table():
 def test_claim_verdicts_are_computed_live(monkeypatch):
     """Make magbell's spectrum report twice the true lifetime: the two δ = 0 lifetime rows swap verdicts."""
     from magbell.paper import claims
-    from magbell.steady import spectrum as true_spectrum
+    from magbell.solvers._steady import spectrum as true_spectrum
 
     assert [r.verdict for r in claims.check_claims(["tau_delta0_main", "tau_delta0_S64"])] == ["holds", "misprint"]
 
@@ -425,7 +425,7 @@ def test_claim_verdicts_are_computed_live(monkeypatch):
 def test_second_half_verdicts_are_computed_live(monkeypatch):
     """Make magbell's postselection return the printed C_max: the inset row flips to holds; break tanh: FAILED."""
     from magbell.paper import claims
-    from magbell._postselect import postselect as true_postselect
+    from magbell.solvers._postselect import postselect as true_postselect
 
     ids = ["fig3_tanh", "fig3_Cmax"]
     assert [r.verdict for r in claims.check_claims(ids)] == ["holds", "misprint"]

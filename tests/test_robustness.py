@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from magbell import InvalidParameterError, Model
-from magbell._postselect import postselect
-from magbell._robustness import KINDS, robustness
+from magbell.solvers._postselect import postselect
+from magbell.solvers._robustness import KINDS, robustness
 
 OPT = Model(a=1.0, A=1.0)
 EPS = [0.003, 0.01, 0.03]

@@ -159,7 +159,7 @@ def test_steady_state_tol_as_a_loop_axis():
 
 
 def test_postselect_sweep_equals_direct_call():
-    ps = pytest.importorskip("magbell._postselect")
+    ps = pytest.importorskip("magbell.solvers._postselect")
     d = np.array([0.0, 1.0, 3.0])
     times = np.linspace(0, 2, 5)
     ds = sweep.run(ps.postselect, sweep.Grid(delta=d, A=[1.0, 2.0, 2.5]), fixed={"a": 2.0}, times=times,

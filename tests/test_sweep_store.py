@@ -35,7 +35,7 @@ pytest.importorskip("zarr")
 pytest.importorskip("dask")
 
 from magbell import cli, sweep  # noqa: E402
-from magbell.cli_sweep import load_config  # noqa: E402
+from magbell.cli._sweep import load_config  # noqa: E402
 from magbell.errors import InvalidParameterError  # noqa: E402
 from magbell.sweep._lock import LOCK_FILE, StoreLock  # noqa: E402
 
@@ -478,7 +478,7 @@ def test_a_result_larger_than_memory_needs_a_store():
 
 
 def test_the_summary_reads_a_large_variable_block_by_block():
-    from magbell.cli_sweep import _measure_line
+    from magbell.cli._sweep import _measure_line
 
     ds = xr.Dataset({"concurrence": (("x", "t"), np.array([[0.1, np.nan], [0.5, 0.3], [np.inf, 0.2]]))})
     line = "concurrence: min 0.1, max 0.5, mean 0.275 (finite values)"

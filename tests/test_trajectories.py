@@ -17,8 +17,10 @@ from scipy.linalg import expm as scipy_expm
 
 import magbell
 from magbell import InvalidParameterError, Model
-from magbell._postselect import conditional_evolve, non_hermitian_hamiltonian, postselect
-from magbell._trajectories import JumpRecord, no_jumps, nojump_propagator, trajectories
+from magbell.solvers._nonhermitian import non_hermitian_hamiltonian
+from magbell.solvers._postselect import conditional_evolve, postselect
+from magbell.solvers._nojump import nojump_propagator
+from magbell.solvers._trajectories import JumpRecord, no_jumps, trajectories
 
 Z = 5.0
 GENERAL = Model(a=1.3, a2=1.0, A=0.9 * np.exp(0.3j), a_tilde=0.3, A_tilde=0.2 * np.exp(0.3j), delta=0.4,

@@ -7,8 +7,10 @@ J. Zou, S. Zhang, Y. Tserkovnyak, Phys. Rev. B 106, L180406 (2022). Conventions:
 
 __version__ = "0.1.0"
 
-from .dynamics import EvolveResult as EvolveResult
-from .dynamics import evolve as evolve
+from . import _compat
+
+from .solvers._evolve import EvolveResult as EvolveResult
+from .solvers._evolve import evolve as evolve
 from .errors import InvalidParameterError as InvalidParameterError
 from .errors import InvalidStateError as InvalidStateError
 from .errors import MagbellError as MagbellError
@@ -22,44 +24,46 @@ from .measures import log_negativity as log_negativity
 from .measures import negativity as negativity
 from .measures import populations as populations
 from .measures import purity as purity
-from .model import Model as Model
+from .system._model import Model as Model
 from .system import System as System
-from .states import density_matrix as density_matrix
-from .states import ket as ket
+from .system._two_site_states import density_matrix as density_matrix
+from .system._two_site_states import ket as ket
 
-from .steady import Spectrum as Spectrum
-from .steady import SteadyStateResult as SteadyStateResult
-from .steady import conserved_quantities as conserved_quantities
-from .steady import dark_states as dark_states
-from .steady import spectrum as spectrum
-from .steady import steady_state as steady_state
+from .solvers._steady import Spectrum as Spectrum
+from .solvers._steady import SteadyStateResult as SteadyStateResult
+from .solvers._steady import conserved_quantities as conserved_quantities
+from .solvers._steady import dark_states as dark_states
+from .solvers._steady import spectrum as spectrum
+from .solvers._steady import steady_state as steady_state
 
 # conditional (postselected) dynamics: the solvers are plain functions; their companions live in the
-# namespace magbell.conditional (the implementation modules are private: magbell._postselect, ...)
+# namespace magbell.conditional (the implementation modules are private: magbell.solvers._postselect, ...)
 from . import conditional as conditional  # noqa: E402
-from ._monitor import MonitorResult as MonitorResult  # noqa: E402
-from ._monitor import monitor as monitor  # noqa: E402
-from ._postselect import NonHermitianSpectrum as NonHermitianSpectrum  # noqa: E402
-from ._postselect import PostselectResult as PostselectResult  # noqa: E402
-from ._postselect import conditional_evolve as conditional_evolve  # noqa: E402
-from ._postselect import non_hermitian_hamiltonian as non_hermitian_hamiltonian  # noqa: E402
-from ._postselect import postselect as postselect  # noqa: E402
-from ._postselect import postselect_spectrum as postselect_spectrum  # noqa: E402
-from ._robustness import RobustnessResult as RobustnessResult  # noqa: E402
-from ._robustness import robustness as robustness  # noqa: E402
-from ._trajectories import TrajectoryResult as TrajectoryResult  # noqa: E402
-from ._trajectories import trajectories as trajectories  # noqa: E402
+from .solvers._monitor import MonitorResult as MonitorResult  # noqa: E402
+from .solvers._monitor import monitor as monitor  # noqa: E402
+from .solvers._nonhermitian import NonHermitianSpectrum as NonHermitianSpectrum  # noqa: E402
+from .solvers._postselect import PostselectResult as PostselectResult  # noqa: E402
+from .solvers._postselect import conditional_evolve as conditional_evolve  # noqa: E402
+from .solvers._nonhermitian import non_hermitian_hamiltonian as non_hermitian_hamiltonian  # noqa: E402
+from .solvers._postselect import postselect as postselect  # noqa: E402
+from .solvers._nonhermitian import postselect_spectrum as postselect_spectrum  # noqa: E402
+from .solvers._robustness import RobustnessResult as RobustnessResult  # noqa: E402
+from .solvers._robustness import robustness as robustness  # noqa: E402
+from .solvers._trajectories import TrajectoryResult as TrajectoryResult  # noqa: E402
+from .solvers._trajectories import trajectories as trajectories  # noqa: E402
 
 # Heavy subpackages load on first use (PEP 562): ``magbell.medium.X``, ``from magbell import medium`` and
 # ``import magbell.medium`` all work, but ``import magbell`` does not pay for scipy.integrate/special/optimize
 # (medium), the sweep machinery or sensing until they are touched.
-# ``closed_forms_postselect``: the deprecated alias of magbell.paper.closed_forms_postselect (loaded, with its
-# DeprecationWarning, only when asked for; the library never imports the paper's reproduction).
-_LAZY_SUBMODULES = ("medium", "sweep", "sensing", "closed_forms_postselect")
+# Old module paths (``magbell.dynamics``, ``magbell.closed_forms``, ...) are served, with a DeprecationWarning
+# naming the new path, by the one table of magbell._compat (loaded only when asked for; the library never
+# imports the paper's reproduction).
+_compat.install()
+_LAZY_SUBMODULES = ("medium", "sweep", "sensing", "paper", "cli", "backend", "liouvillian", "solvers")
 
 
 def __getattr__(name):
-    if name in _LAZY_SUBMODULES:
+    if name in _LAZY_SUBMODULES or name in _compat.old_names():
         import importlib
 
         module = importlib.import_module(f"{__name__}.{name}")

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import InvalidParameterError
-from .model import COEFFICIENT_NAMES, basis_blocks
+from .system._basis import COEFFICIENT_NAMES, basis_blocks
 
 __all__ = [
     "RATE_MAX",
@@ -214,7 +214,7 @@ def block_dd_without_mean_phase(c: np.ndarray, q: int):
     over k rounds in float64 (e.g. −2(a + ã) with ã/a = 1e-24 loses ã); here it is accumulated with
     error-free transformations. Shape (P, n, n) each.
     """
-    from .expm import dd_add
+    from .backend._expm import dd_add
 
     c = np.asarray(c, dtype=float).reshape(-1, len(COEFFICIENT_NAMES))
     b = basis_blocks()[q]
@@ -231,7 +231,7 @@ def block_dd_without_mean_phase(c: np.ndarray, q: int):
 
 def _exact_product(x: np.ndarray, y: np.ndarray):
     """x·y = hi + lo exactly (Dekker), without overflow in the split for |x|, |y| up to the float max."""
-    from .expm import two_prod
+    from .backend._expm import two_prod
 
     mx, ex = np.frexp(x)
     my, ey = np.frexp(y)

@@ -190,7 +190,7 @@ def boltzmann_ratio(temperature, Delta_GHz) -> np.ndarray:
 def thermal_ratio(*, ratio=None, temperature=None, Delta_GHz=None) -> np.ndarray:
     """The validated Boltzmann ratio r from exactly one of ``ratio`` or ``temperature`` (with ``Delta_GHz``);
     raises :class:`~magbell.errors.InvalidParameterError` naming the argument and the condition."""
-    from .model import _as_array  # the Model's number checks (finite, real, no bool); model imports this module
+    from .system._model import _as_array  # the Model's number checks (finite, real, no bool); model imports this module
 
     if (ratio is None) == (temperature is None):
         raise InvalidParameterError("detailed balance needs exactly one of ratio= or temperature= (with Delta_GHz=)")

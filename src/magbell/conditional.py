@@ -17,28 +17,31 @@ companion through the function's name); that spelling is gone, because a name ca
 module: write ``magbell.conditional.postselect_spectrum`` (or ``magbell.postselect_spectrum``) instead, and
 ``from magbell.conditional import ...`` instead of ``from magbell.postselect import ...``.
 
-The implementation modules (``magbell._postselect``, ``_monitor``, ``_trajectories``, ``_robustness``) are
+The implementation modules (``magbell.solvers._postselect``, ``_monitor``, ``_trajectories``, ``_robustness``) are
 private. Physics, numerics and references: docs/postselection.md.
 """
 
-from ._monitor import KINDS as MONITOR_KINDS
-from ._monitor import MonitorResult, convergence_order, monitor, monitor_sweep
-from ._postselect import (
+from .solvers._monitor import KINDS as MONITOR_KINDS
+from .solvers._monitor import MonitorResult, convergence_order, monitor, monitor_sweep
+from .solvers._nonhermitian import (
+    NonHermitianSpectrum,
+    jump_rate_operator,
+    non_hermitian_hamiltonian,
+    postselect_spectrum,
+)
+from .solvers._postselect import (
     DEFAULT_MEASURES,
     JUMP_NAMES,
     PHASES,
     SCHEMES,
-    NonHermitianSpectrum,
     PostselectResult,
     conditional_evolve,
-    jump_rate_operator,
-    non_hermitian_hamiltonian,
     postselect,
-    postselect_spectrum,
 )
-from ._robustness import KINDS as ROBUSTNESS_KINDS
-from ._robustness import RobustnessResult, robustness
-from ._trajectories import EnsembleAverage, JumpRecord, TrajectoryResult, no_jumps, nojump_propagator, trajectories
+from .solvers._robustness import KINDS as ROBUSTNESS_KINDS
+from .solvers._robustness import RobustnessResult, robustness
+from .solvers._nojump import nojump_propagator
+from .solvers._trajectories import EnsembleAverage, JumpRecord, TrajectoryResult, no_jumps, trajectories
 
 __all__ = [
     # the solvers (also magbell.postselect, magbell.monitor, magbell.trajectories, magbell.robustness)

@@ -82,7 +82,7 @@ def squarings(A: np.ndarray) -> int:
 def _check_finite(nmax: float) -> None:
     """A one-line error instead of an OverflowError (int(inf)) or a NaN propagator."""
     if not np.isfinite(nmax):
-        from .errors import InvalidParameterError
+        from ..errors import InvalidParameterError
 
         raise InvalidParameterError(
             "expm: the matrix (generator × time) has a non-finite entry or a 1-norm beyond the float range"

@@ -2,13 +2,13 @@
 
 Every point of a stack is first *classified* (:func:`classify`), then propagated on one of two paths:
 
-``double``   float64 Padé scaling-and-squaring (:func:`magbell.expm.expm`), batched, fast. Used where its
+``double``   float64 Padé scaling-and-squaring (:func:`magbell.backend._expm.expm`), batched, fast. Used where its
              rounding is provably small: ``‖L‖₁·t_max ≤ TN_FAST`` (error ~eps·‖L‖t ≤ 2e-13), or, for
              longer times, where every non-stationary eigenvalue decays at a rate ≥ ``GAP_REL·‖L‖₁``
              and the kernel is the (certain) one-dimensional trace kernel of the |q|=0 block, which is
              then deflated exactly (``exp(L t) = P0 + (exp(L t/2^s) − P0)^(2^s)``); the error of a mode
              with rate γ is ~eps·‖L‖t·e^{−γt} ≤ eps/GAP_REL.
-``dd``       double-double (~106-bit) expm1-form scaling and squaring (:func:`magbell.expm.expm1_dd`),
+``dd``       double-double (~106-bit) expm1-form scaling and squaring (:func:`magbell.backend._expm.expm1_dd`),
              from the exact generator (the ``exact`` callable, hi + lo): at long times, slow decays
              (a − |A| = 1e-14 a), degenerate or near-degenerate kernels, slowly decaying oscillations
              and weak couplings (0 < |L_ij| < ``WEAK_REL·‖L‖₁``, whose near-zero entries of ρ the
@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .expm import dd_add, dd_matmul, expm, expm1_dd, squarings, two_prod
-from .kernel import reachable
+from ._expm import dd_add, dd_matmul, expm, expm1_dd, squarings, two_prod
+from ..liouvillian._kernel import reachable
 
 __all__ = ["is_uniform", "propagate", "classify", "TN_FAST", "GAP_REL", "WEAK_REL", "NEGLIGIBLE"]
 
-#: Deflate the kernel (see :func:`magbell.expm.expm`) when the scaling needs more squarings than this.
+#: Deflate the kernel (see :func:`magbell.backend._expm.expm`) when the scaling needs more squarings than this.
 DEFLATE_AFTER_SQUARINGS = 5
 #: below this ‖L‖₁·t_max the double path needs no spectral check (error ≲ eps·1e3)
 TN_FAST = 1e3

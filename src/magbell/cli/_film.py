@@ -1,6 +1,6 @@
 """``magbell medium film``: NV centres above a magnetic film (dipolar stray-field coupling).
 
-Hooked into ``magbell medium`` by :func:`attach` (called from :func:`magbell.cli_medium.register`); the
+Hooked into ``magbell medium`` by :func:`attach` (called from :func:`magbell.cli._medium.register`); the
 physics is :mod:`magbell.medium.stray`. Quantities carry units (``20nm``, ``22mT``, ``299K``, ``1GHz``,
 angles ``54.7deg`` or ``0.95rad``, a bare number is degrees). Rates in 1/s, couplings in rad/s, frequencies
 in Hz.
@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from .errors import InvalidParameterError
+from ..errors import InvalidParameterError
 
 __all__ = ["attach", "cmd_film", "parse_angle"]
 
@@ -67,12 +67,12 @@ def _axis(text):
 
 
 def cmd_film(args) -> int:
-    from .cli import _dump_json, _one_line
-    from .medium import units
-    from .medium.film_presets import nv_film_setup
-    from .medium.greens import MarkovWarning
-    from .medium.film import MAX_FIELD_T, THICKNESS_RANGE_M
-    from .medium.stray import MAX_HEIGHT_M, film_couplings
+    from ._parser import _dump_json, _one_line
+    from ..medium import units
+    from ..medium.film_presets import nv_film_setup
+    from ..medium.greens import MarkovWarning
+    from ..medium.film import MAX_FIELD_T, THICKNESS_RANGE_M
+    from ..medium.stray import MAX_HEIGHT_M, film_couplings
 
     def q(name, kind, flag, positive=True):
         v = getattr(args, name)

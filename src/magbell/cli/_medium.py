@@ -15,9 +15,9 @@ import warnings
 
 import numpy as np
 
-from .errors import InvalidParameterError
-from .medium import presets, units
-from .medium.greens import MarkovWarning
+from ..errors import InvalidParameterError
+from ..medium import presets, units
+from ..medium.greens import MarkovWarning
 
 __all__ = ["cmd_medium", "register", "setup_from_args"]
 
@@ -122,7 +122,7 @@ _UNITS = {
 
 
 def cmd_medium(args) -> int:
-    from .cli import (  # the core CLI's helpers (JSON conventions, one-line errors)
+    from ._parser import (  # the core CLI's helpers (JSON conventions, one-line errors)
         _dump_json,
         _one_line,
     )
@@ -294,6 +294,6 @@ def register(subparsers, parent=None, formatter=None) -> None:
                    help="Markov check: require (induced rate) x (medium correlation time) < X (default 0.1)")
     s.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(func=cmd_medium)
-    from .cli_film import attach  # `magbell medium film ...`: NV centres above a film (issue 12)
+    from ._film import attach  # `magbell medium film ...`: NV centres above a film (issue 12)
 
     attach(p, formatter)

@@ -1,6 +1,6 @@
 """Command-line subcommands for the postselected scheme: ``postselect``, ``monitor``, ``trajectories``.
 
-Registered by :data:`magbell.cli.SUBCOMMAND_MODULES` (``"magbell.cli_postselect"``) through
+Registered by :data:`magbell.cli.SUBCOMMAND_MODULES` (``"magbell.cli._postselect"``) through
 :func:`register`. They share the model options of the other commands (paper's symbols) and the JSON
 conventions of :mod:`magbell.cli`: one JSON object on stdout, complex numbers as ``{"re", "im"}``, infinite
 or undefined numbers as ``null``. Bad input exits with status 2 and one line ``magbell: error: <reason>``.
@@ -12,12 +12,13 @@ import math
 
 import numpy as np
 
-from . import cli as _cli
-from ._monitor import KINDS, monitor
-from ._postselect import SCHEMES, postselect, postselect_spectrum
-from ._trajectories import trajectories
-from .errors import InvalidParameterError
-from .states import STATE_NAMES
+from . import _parser as _cli
+from ..solvers._monitor import KINDS, monitor
+from ..solvers._nonhermitian import postselect_spectrum
+from ..solvers._postselect import SCHEMES, postselect
+from ..solvers._trajectories import trajectories
+from ..errors import InvalidParameterError
+from ..system._two_site_states import STATE_NAMES
 
 __all__ = ["register", "cmd_postselect", "cmd_monitor", "cmd_trajectories", "MAX_TRAJECTORY_STATES"]
 
@@ -216,7 +217,7 @@ def cmd_trajectories(args) -> int:
 
 
 def _select(text: str) -> str:
-    from ._trajectories import _as_predicate
+    from ..solvers._trajectories import _as_predicate
 
     _as_predicate(text)  # validates: raises InvalidParameterError with the reason
     return text

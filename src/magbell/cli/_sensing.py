@@ -12,8 +12,8 @@ import sys
 
 import numpy as np
 
-from . import cli as _cli
-from .errors import InvalidParameterError
+from . import _parser as _cli
+from ..errors import InvalidParameterError
 
 __all__ = ["register", "cmd_fit", "cmd_design", "cmd_simulate"]
 
@@ -75,7 +75,7 @@ def _readout(text):
 
 
 def cmd_fit(args) -> int:
-    from . import sensing
+    from .. import sensing
 
     if not 0 < args.level < 1:
         raise InvalidParameterError(f"--level must lie in (0, 1), got {args.level:g}")
@@ -93,7 +93,7 @@ def cmd_fit(args) -> int:
 
 
 def cmd_design(args) -> int:
-    from . import sensing
+    from .. import sensing
 
     times = _times(args.times)
     ro = _readout(args.readout)
@@ -122,7 +122,7 @@ def cmd_design(args) -> int:
 
 
 def cmd_simulate(args) -> int:
-    from . import sensing
+    from .. import sensing
 
     times = _times(args.times)
     ro = _readout(args.readout)

@@ -1,7 +1,7 @@
 """``magbell sweep CONFIG.toml``: parameter sweeps from a TOML file (schema in docs/sweeps.md).
 
 Registered in :data:`magbell.cli.SUBCOMMAND_MODULES`; also runs on its own as
-``python -m magbell.cli_sweep CONFIG.toml [...]``; ``magbell sweep --verify STORE`` checks a store.
+``python -m magbell.cli._sweep CONFIG.toml [...]``; ``magbell sweep --verify STORE`` checks a store.
 Exit status: 0 done, 1 the store is not complete (chunks that could not be computed: run again with
 --resume; with --verify: chunks damaged or missing), 2 bad configuration or input, including a store
 another sweep is writing (one line on stderr naming the bad key), 130 interrupted (finished chunks
@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
-from .errors import InvalidParameterError, MagbellError
-from .sweep._config import SCHEMA, ConfigError, SweepConfig, load_config  # noqa: F401 (re-exported)
+from ..errors import InvalidParameterError, MagbellError
+from ..sweep._config import SCHEMA, ConfigError, SweepConfig, load_config  # noqa: F401 (re-exported)
 
 __all__ = ["register", "load_config", "SweepConfig", "cmd_sweep", "main", "SCHEMA"]
 
@@ -90,7 +90,7 @@ def cmd_sweep(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from . import sweep
+    from .. import sweep
 
     store = args.verify
     res = sweep.verify(store)
@@ -115,8 +115,8 @@ def _cmd_verify(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from . import sweep
-    from .sweep._run import StoreDamageWarning, SweepIncompleteWarning
+    from .. import sweep
+    from ..sweep._run import StoreDamageWarning, SweepIncompleteWarning
 
     cfg = load_config(args.config, max_points=_cli_max_points(getattr(args, "max_points", None)))
     store = args.store if args.store is not None else cfg.store
@@ -271,9 +271,9 @@ def register(subparsers, parent=None, formatter=None) -> None:
 
 
 def main(argv=None) -> int:
-    """``python -m magbell.cli_sweep CONFIG.toml ...`` (the same as ``magbell sweep``): routed through
+    """``python -m magbell.cli._sweep CONFIG.toml ...`` (the same as ``magbell sweep``): routed through
     :func:`magbell.cli.main`, so rejections are the same one line (no usage block) with exit status 2."""
-    from . import cli
+    from .. import cli
 
     return cli.main(["sweep", *(sys.argv[1:] if argv is None else list(argv))])
 

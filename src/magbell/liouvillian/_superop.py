@@ -37,7 +37,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .operators import magnetisation
+from ..system._operators import magnetisation
 
 __all__ = [
     "hamiltonian_superop",

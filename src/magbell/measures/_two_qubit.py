@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidStateError
-from ..states import BELL_STATES, ket
+from ..system._two_site_states import BELL_STATES, ket
 
 __all__ = [
     "populations",

@@ -42,7 +42,7 @@ import numpy as np
 from scipy import integrate, special
 
 from ..errors import InvalidParameterError, describe_bad_points
-from ..model import Model
+from ..system._model import Model
 
 __all__ = [
     "IntegrationAccuracyWarning",

@@ -198,11 +198,11 @@ def separation_data(n_r: int = 40, r_min: float = 20e-9, r_max: float = 2e-6, te
     (YIG's Ms changes by < 1e-4 below 1 K). Plotted: the time maximum of C(t) over t ∈ [0, t_window/a(T)]
     (:func:`magbell.evolve`), |A|/a, arg A, and the entanglement lifetime from :func:`magbell.spectrum` (µs).
     """
-    from ..dynamics import evolve
+    from ..solvers._evolve import evolve
     from ..medium.film_pairs import pair_noises
     from ..medium.greens import MarkovWarning
-    from ..model import Model
-    from ..steady import spectrum
+    from ..system._model import Model
+    from ..solvers._steady import spectrum
 
     Ts = np.asarray(temperatures, dtype=float)
     film, nv = _pair_setup(float(Ts.min()))

@@ -26,10 +26,10 @@ import math
 
 import numpy as np
 
-from ..dynamics import evolve as _evolve
-from ..model import Model
-from ..steady import spectrum as _spectrum
-from ..steady import steady_state as _steady_state
+from ..solvers._evolve import evolve as _evolve
+from ..system._model import Model
+from ..solvers._steady import spectrum as _spectrum
+from ..solvers._steady import steady_state as _steady_state
 
 __all__ = [
     "REPRODUCE_JOBS", "FIGURE_DATA", "reproduce", "fig2_data", "figS1a_data", "figS1b_data", "figS2_data",
@@ -340,7 +340,8 @@ def fig3_data(t_max: float = 2.0, points: int = 1001, n_eta: int = 120, eta_max:
         max_concurrence,
         max_concurrence_printed,
     )
-    from .._postselect import postselect, postselect_spectrum
+    from ..solvers._nonhermitian import postselect_spectrum
+    from ..solvers._postselect import postselect
 
     G = FIG3_GAMMA
     deltas = np.array([c[1] for c in FIG3_CURVES])
@@ -393,7 +394,8 @@ def pt_diagram_data(n_delta: int = 161, n_gamma: int = 120, delta_max: float = 4
     :func:`magbell.postselect` call at ``t_fixed`` from |ud> (concurrence and success probability P) on the
     same grid. The exceptional-point line is δ = Γ.
     """
-    from .._postselect import postselect, postselect_spectrum
+    from ..solvers._nonhermitian import postselect_spectrum
+    from ..solvers._postselect import postselect
 
     d = np.linspace(0.0, delta_max, n_delta)
     g = np.linspace(gamma_max / n_gamma, gamma_max, n_gamma)
@@ -432,7 +434,7 @@ def tau_m_data(n_tau: int = 25, tau_min: float = 1e-3, tau_max: float = 10.0, t_
     readout at t (:func:`magbell.monitor_sweep`). References: the τ_m → 0 limit (Eq. 13, ``scheme="subspace"``),
     τ_m = ∞ (a single readout at t) and the unmonitored, unselected Lindblad value (:func:`magbell.evolve`).
     """
-    from .._monitor import monitor_sweep
+    from ..solvers._monitor import monitor_sweep
 
     r = np.asarray(ratios, dtype=float)
     model = Model(a=1.0, A=1.0, a_tilde=r, A_tilde=r, delta=0.0)

@@ -33,12 +33,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import closed_forms as cf
-from ..dynamics import evolve
+from ..solvers._evolve import evolve
 from ..errors import InvalidParameterError
-from ..measures import bell_fidelity, concurrence, eof_from_concurrence
-from ..model import Model
-from ..states import ket
-from ..steady import dark_states, spectrum, steady_state
+from ..measures._two_qubit import bell_fidelity, concurrence, eof_from_concurrence
+from ..system._model import Model
+from ..system._two_site_states import ket
+from ..solvers._steady import dark_states, spectrum, steady_state
 
 __all__ = [
     "Claim",
@@ -712,13 +712,13 @@ _POST = "Postselection and the non-Hermitian Hamiltonian (Eqs. 11–15, Fig. 3, 
 
 
 def _post(model, initial, times, **kw):
-    from .._postselect import postselect
+    from ..solvers._postselect import postselect
 
     return postselect(model, initial, times, **kw)
 
 
 def _post_spectrum(model):
-    from .._postselect import postselect_spectrum
+    from ..solvers._nonhermitian import postselect_spectrum
 
     return postselect_spectrum(model)
 
@@ -798,7 +798,7 @@ def _fig3_cmax():
        "in {|↑↓⟩, |↓↑⟩}: E_{s,a} = ∓ω − i(a + ã), ω = √(δ² − Γ²) (ω = iκ for δ < Γ), Im E_a > Im E_s in the "
        "PT-broken phase")
 def _eq14():
-    from .._postselect import non_hermitian_hamiltonian
+    from ..solvers._nonhermitian import non_hermitian_hamiltonian
 
     a, at = 1.3, 0.4
     A, At = 1.0, 0.3
@@ -903,7 +903,7 @@ def _gamma_sum():
        "the non-Hermitian scheme is precise when the rate of measurements is infinite; as the rate approaches "
        "zero the full Lindblad dynamics is recovered", errata="S3")
 def _infinite_rate():
-    from .._monitor import monitor
+    from ..solvers._monitor import monitor
 
     taus = np.array([1e-3, 1e-2, 1e-1, 0.5, 2.0])
     r = np.array([0.0, 0.2])

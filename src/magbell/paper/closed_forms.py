@@ -708,7 +708,7 @@ def jump_operators(a, A, a_tilde=0.0, A_tilde=0.0) -> np.ndarray:
 
     with L = Σ D_{J_i} equal to the h-form Eq. (3) with h of Eq. (4). Requires a >= |A|, ã >= |Ã|.
     """
-    from ..operators import (  # local import keeps this module standalone-ish
+    from ..system._operators import (  # local import keeps this module standalone-ish
         sigma_minus,
         sigma_plus,
     )

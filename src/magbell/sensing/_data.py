@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MagbellError
-from ..states import STATE_NAMES
+from ..system._two_site_states import STATE_NAMES
 
 __all__ = ["DataError", "Data", "load_data", "OBSERVABLES", "TIME_UNITS"]
 

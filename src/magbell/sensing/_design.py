@@ -21,7 +21,7 @@ from scipy.optimize import minimize
 from scipy.stats import norm
 
 from ..errors import InvalidParameterError
-from ..states import STATE_NAMES
+from ..system._two_site_states import STATE_NAMES
 from ._data import OBSERVABLES, POPULATIONS, Data, load_data, time_scale
 from ._fit import Problem, optimise, resolve
 from ._params import (PARAMETERS, RATE_PARAMETERS, READOUT, Space, check_physical, parse_assignments, parse_names,

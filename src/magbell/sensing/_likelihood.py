@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, xlogy
 
-from ..dynamics import evolve
+from ..solvers._evolve import evolve
 from ._data import Data
 
 __all__ = ["Likelihood"]

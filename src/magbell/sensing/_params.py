@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ..model import Model
+from ..system._model import Model
 
 __all__ = ["PARAMETERS", "RATE_PARAMETERS", "UNITS", "Space", "parse_assignments", "parse_names"]
 

@@ -56,7 +56,7 @@ def plot_fit(result, ax=None):
 
 
 def _fine_curves(problem, space, x, tt):
-    from ..dynamics import evolve
+    from ..solvers._evolve import evolve
 
     v = space.natural(np.asarray(x)[None])
     model = space.model(v)

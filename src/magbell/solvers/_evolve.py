@@ -7,20 +7,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import measures as _measures
-from ._domain import (
+from ..measures import _two_qubit as _measures
+from .._domain import (
     DELTA_INDEX,
     apply_mean_phase,
     block_dd_without_mean_phase,
     block_without_mean_phase,
     check_domain,
 )
-from .errors import InvalidParameterError
-from .model import COEFFICIENT_NAMES, Model
-from .propagate import is_uniform, propagate
-from .results import TimeSeriesResult
-from .states import as_density_matrices
-from .superop import sector_basis
+from ..errors import InvalidParameterError
+from ..system._basis import COEFFICIENT_NAMES
+from ..system._model import Model
+from ..backend import get_backend, record_backend
+from ..results import TimeSeriesResult
+from ..system._two_site_states import as_density_matrices
+from ..liouvillian._superop import sector_basis
 
 if TYPE_CHECKING:  # annotations only (PEP 563 strings): nothing imported at run time
     from collections.abc import Sequence
@@ -117,6 +118,7 @@ def evolve(
     measures=DEFAULT_MEASURES,
     store_states: bool = False,
     chunk_points: int | None = None,
+    backend: str = "numpy",
 ) -> EvolveResult:
     """Exact evolution of ``dρ/dt = -i[H, ρ] - L[ρ]`` (paper Eq. 2) from ``initial`` over ``times``.
 
@@ -131,6 +133,8 @@ def evolve(
     measures : names from ``magbell.measures.MEASURES`` to compute at every time.
     store_states : also return all density matrices (memory: 256 bytes per state).
     chunk_points : parameter points propagated at once (default: sized for ~16 MB of states).
+    backend : the numerical backend (:func:`magbell.backend.get_backend`; ``"numpy"``, the only one today),
+        recorded in the result's ``backend``.
 
     The propagator ``exp(L t)`` is computed exactly (Padé scaling-and-squaring, no eigendecomposition,
     so exceptional points where L is defective are exact too) on the real |q|-symmetry blocks of L that
@@ -150,12 +154,15 @@ def evolve(
     0.5
     """
     if not isinstance(model, Model):
-        from .system import System, evolve_system
+        from ..system import System, evolve_system
 
         if isinstance(model, System):  # N sites: magbell.system.evolve_system (docs/system.md)
+            if get_backend(backend).name != "numpy":
+                raise InvalidParameterError(f"backend={backend!r}: an N-site System evolves on the numpy backend only")
             return evolve_system(model, initial, times, measures=None if measures is DEFAULT_MEASURES else measures,
                                  store_states=store_states, chunk_points=chunk_points)
         raise InvalidParameterError(f"model must be a magbell.Model or a magbell.System, got {type(model).__name__}")
+    bk = get_backend(backend)  # validated first: a bad name is refused before any work
     t = validate_times(times)
     if isinstance(measures, str):
         measures = (measures,)
@@ -174,13 +181,13 @@ def evolve(
     used = [q for q, idx in enumerate(sb.blocks) if np.any(r0[:, idx] != 0)]
     x_only = 1 not in used  # no |q|=1 weight: X states at all times
 
-    uniform = is_uniform(t)
+    uniform = bk.is_uniform(t)
     order = None
     tt = t
     if not uniform:
         order = np.argsort(t, kind="stable")
         tt = t[order]
-        uniform = is_uniform(tt)
+        uniform = bk.is_uniform(tt)
 
     shape = model.shape
     P = model.size
@@ -209,7 +216,7 @@ def evolve(
         for q in used:
             # exp(L_q t) = exp(Δ t R_q) exp(L'_q t): Δ never enters a scaling or deflation decision
             L, R = block_without_mean_phase(c, q)
-            x = propagate(
+            x = bk.propagate(
                 L,
                 r0[:, sb.blocks[q]],
                 tt,
@@ -253,7 +260,8 @@ def evolve(
         "dd_points": stats["dd_points"],
         "dtype": "float64",
     }
-    return EvolveResult(times=t, model=model, initial=rho0 if several else rho0[0], measures=out, states=states, info=info)
+    res = EvolveResult(times=t, model=model, initial=rho0 if several else rho0[0], measures=out, states=states, info=info)
+    return record_backend(res, bk)
 
 
 def _blocks_to_coords(rb: dict, sb) -> np.ndarray:

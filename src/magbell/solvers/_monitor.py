@@ -28,7 +28,7 @@ there is no dephasing), with error O(τ_m): per period the weight that leaked ou
 periodic scheme with readout equals Eq. 13 *exactly* for every τ_m (docs/postselection.md).
 
 Numerics: the postselected state lives in the |q| = 0 real coordinates (ρ00, ρ11, ρ22, ρ33, Re ρ12, Im ρ12) of
-:mod:`magbell.superop`. Between measurements the part inside the subspace and the part outside are kept on
+:mod:`magbell.liouvillian._superop`. Between measurements the part inside the subspace and the part outside are kept on
 separate power-of-two scales (a subspace weight e^{−10⁴} next to an O(1) leaked weight is still exact), with
 substeps of ‖L‖·h ≤ 150; many short periods use scaled powers of the period map Π0 e^{Lτ_m} Π0.
 """
@@ -39,35 +39,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._domain import RATE_MAX, check_domain
-from .dynamics import validate_times
-from .errors import InvalidParameterError
-from .kernel import reachable
-from .model import Model
+from .._domain import RATE_MAX, check_domain
+from ._evolve import validate_times
+from ..errors import InvalidParameterError
+from ..liouvillian._kernel import reachable
+from ..system._model import Model
+from ._march import MAX_STEP_NORM, MAX_SUBSTEPS, _renorm, _time_plan, log_scaled, scaled_expm
+from ._nonhermitian import _check_model, _heff_fast, _target_bell
+from ._conditional_measures import _finish_chunk, _mask, _measures_from_rho
 from ._postselect import (
     DEFAULT_MEASURES,
-    MAX_STEP_NORM,
-    MAX_SUBSTEPS,
     SUB_COORDS,
     PostselectResult,
     _assemble,
     _check_measures,
-    _check_model,
     _Collector,
-    _finish_chunk,
     _grid_coefficients,
-    _heff_fast,
     _labels,
-    _mask,
-    _measures_from_rho,
-    _renorm,
-    _target_bell,
-    _time_plan,
-    log_scaled,
-    scaled_expm,
 )
-from .states import as_density_matrices
-from .superop import sector_basis
+from ..system._two_site_states import as_density_matrices
+from ..liouvillian._superop import sector_basis
 
 __all__ = ["KINDS", "monitor", "monitor_sweep", "MonitorResult", "convergence_order"]
 

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InvalidParameterError
-from .model import Model
-from .results import Result
-from ._postselect import SCHEMES, postselect, postselect_spectrum
+from ..errors import InvalidParameterError
+from ..system._model import Model
+from ..results import Result
+from ._nonhermitian import postselect_spectrum
+from ._postselect import SCHEMES, postselect
 from ._trajectories import _check_seed
 
 __all__ = ["KINDS", "MAX_POINTS", "MAX_STRENGTH", "robustness", "RobustnessResult"]

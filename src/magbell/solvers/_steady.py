@@ -18,8 +18,8 @@ Pure phases decide nothing (issue 9: Δ/a = 1e10 is an NV centre in SI units). E
 only rotates phases in the eigenbasis of H; the mean splitting Δ is even a scalar, ``iqΔ`` on the
 coherences of sector q, so kernels and eigenvalues are computed without it and shifted exactly. Where
 the rest of the Hamiltonian (δ, 𝒥z, 𝒥⊥, D) exceeds the dissipator by more than
-:data:`magbell.kernel.PHASE_RATIO_MAX`, the generator is decomposed in the eigenframe of H with its
-frequency clusters decoupled exactly (:func:`magbell.kernel.frame_sectors`), so every matrix that is
+:data:`magbell.liouvillian._stationary.PHASE_RATIO_MAX`, the generator is decomposed in the eigenframe of H with its
+frequency clusters decoupled exactly (:func:`magbell.liouvillian._frame.frame_sectors`), so every matrix that is
 factorised has the dissipator's scale. Coefficients beyond :data:`magbell._domain.RATE_MAX` are refused.
 References: rates and ranks agree with mpmath for Δ up to 1e14, 𝒥z and δ up to 1e12 times the rates
 (tests/test_extremes_steady.py).
@@ -32,26 +32,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import measures as _measures
-from .errors import (
+from ..measures import _two_qubit as _measures
+from ..errors import (
     InvalidParameterError,
     NonUniqueSteadyStateError,
     describe_bad_points,
 )
-from ._domain import check_domain
-from ._graded import RESOLUTION_FACTOR, graded_eigvals
-from .kernel import (
-    DELTA_COLUMN,
-    rotated_frame_error,
-    frame_sectors,
-    generator_block,
-    stationary_blocks,
-    tolerance_scales,
-)
-from .model import COEFFICIENT_NAMES, Model, basis_blocks
-from .results import Result
-from .states import as_density_matrices
-from .superop import block0_complex_map, complex_block, sector_basis, sector_elements
+from .._domain import check_domain
+from ..liouvillian._graded import RESOLUTION_FACTOR, graded_eigvals
+from ..liouvillian._frame import DELTA_COLUMN, frame_sectors, generator_block
+from ..backend import get_backend, record_backend
+from ..liouvillian._stationary import rotated_frame_error, tolerance_scales
+from ..system._basis import COEFFICIENT_NAMES, basis_blocks
+from ..system._model import Model
+from ..results import Result
+from ..system._two_site_states import as_density_matrices
+from ..liouvillian._superop import block0_complex_map, complex_block, sector_basis, sector_elements
 
 if TYPE_CHECKING:  # annotations only (PEP 563 strings): nothing imported at run time
     from collections.abc import Sequence
@@ -121,12 +117,14 @@ def steady_state(
     *,
     measures=("concurrence", "populations"),
     tol: float = DEFAULT_TOL,
+    backend: str = "numpy",
 ) -> SteadyStateResult:
     """The t→∞ state of the master equation, from ``initial`` when given.
 
     Without ``initial``, every grid point must have a unique stationary state, else
     :class:`~magbell.errors.NonUniqueSteadyStateError` says which points do not and why.
     With ``initial`` the answer is the initial-state-dependent limit (exact projection onto ker L).
+    ``backend``: the numerical backend (:func:`magbell.backend.get_backend`), recorded in ``result.backend``.
 
     >>> import magbell
     >>> s = magbell.steady_state(magbell.Model(a=1.0, A=1.0), "ud")
@@ -136,13 +134,14 @@ def steady_state(
     if not isinstance(model, Model):
         raise InvalidParameterError(f"model must be a magbell.Model, got {type(model).__name__}")
     _check_tol(tol)
+    bk = get_backend(backend)
     if isinstance(measures, str):
         measures = (measures,)
     unknown = [m for m in measures if m not in _measures.MEASURES]
     if unknown:
         raise InvalidParameterError(f"unknown measure(s) {unknown}; known: {', '.join(_measures.MEASURES)}")
     if model.size == 0:
-        one = steady_state(Model(a=1.0), initial, measures=measures, tol=tol)
+        one = steady_state(Model(a=1.0), initial, measures=measures, tol=tol, backend=bk)
         return _empty_result(one, model)
     sb = sector_basis(2)
     P = model.size
@@ -158,7 +157,7 @@ def steady_state(
         rho0, several = as_density_matrices(initial)
         r0 = sb.real_coordinates(rho0)  # (S, 16)
     _check_frame_accuracy(c, model.shape, "steady_state")
-    rb, n_stat, converges, check = stationary_blocks(c, r0, tol_rel, sb)
+    rb, n_stat, converges, check = bk.stationary_blocks(c, r0, tol_rel, sb)
     # A tolerance that falls inside a cluster of slow non-normal modes can give a projector that does
     # not map states to states; tighten the tolerance at those points until it does. (The bordered
     # solve used at all other points returns a state by construction.)
@@ -167,7 +166,7 @@ def steady_state(
         if not bad.size:
             break
         tol_rel[bad] *= 1e-3
-        rb_b, n_b, c_b, _ = stationary_blocks(c[bad], r0, tol_rel[bad], sb)
+        rb_b, n_b, c_b, _ = bk.stationary_blocks(c[bad], r0, tol_rel[bad], sb)
         for q in rb_b:
             rb[q][bad] = rb_b[q]
         n_stat[bad], converges[bad] = n_b, c_b
@@ -202,7 +201,7 @@ def steady_state(
         "tol": tol,
         "blocks": tuple(q for q in rb if q == 0 or np.any(r0[:, sb.blocks[q]] != 0)),
     }
-    return SteadyStateResult(
+    return record_backend(SteadyStateResult(
         rho=_shape(rho),
         unique=unique.reshape(shape),
         n_stationary=n_stat.reshape(shape),
@@ -211,7 +210,7 @@ def steady_state(
         model=model,
         initial=None if rho0 is None else (rho0 if several else rho0[0]),
         info=info,
-    )
+    ), bk)
 
 
 #: largest estimated error of a stationary state accepted from the rotated eigenframe
@@ -254,7 +253,7 @@ def _empty_result(one: "SteadyStateResult", model: Model) -> "SteadyStateResult"
         a = np.asarray(a)
         return np.zeros(model.shape + a.shape, dtype=a.dtype)
 
-    return SteadyStateResult(
+    result = SteadyStateResult(
         rho=e(one.rho),
         unique=e(one.unique),
         n_stationary=e(one.n_stationary),
@@ -264,6 +263,9 @@ def _empty_result(one: "SteadyStateResult", model: Model) -> "SteadyStateResult"
         initial=one.initial,
         info=one.info,
     )
+    if one.backend != result.backend:
+        object.__setattr__(result, "backend", one.backend)
+    return result
 
 
 def conserved_quantities(model: Model, tol: float = DEFAULT_TOL) -> np.ndarray:
@@ -282,7 +284,7 @@ def conserved_quantities(model: Model, tol: float = DEFAULT_TOL) -> np.ndarray:
     check_domain(c, None, what="conserved_quantities")
     sb = sector_basis(2)
     _check_frame_accuracy(c, (), "conserved_quantities")
-    rb, _, _, _ = stationary_blocks(c, np.eye(16), np.array([float(tol)]), sb)
+    rb, _, _, _ = get_backend().stationary_blocks(c, np.eye(16), np.array([float(tol)]), sb)
     funcs = []
     for q, idx in enumerate(sb.blocks):
         Pq = rb[q][0][idx].T  # (n_q, n_q): columns are P0 applied to the unit vectors of block q
@@ -394,7 +396,7 @@ class Spectrum(Result):
     _METHOD = "eigendecomposition"
 
 
-def spectrum(model: Model, *, tol: float = DEFAULT_TOL) -> Spectrum:
+def spectrum(model: Model, *, tol: float = DEFAULT_TOL, backend: str = "numpy") -> Spectrum:
     """Eigenvalues of the Liouvillian and derived rates (batched).
 
     Zero eigenvalues are *counted*, not thresholded: in each sector q exactly as many eigenvalues are
@@ -403,7 +405,7 @@ def spectrum(model: Model, *, tol: float = DEFAULT_TOL) -> Spectrum:
     every other eigenvalue is a decay, however slow — or, only where the stationary state is not unique,
     possibly an undamped oscillation (real part within the eigensolver's resolution), which is not a
     decay. Eigenvalues are computed with rates of different scales split apart exactly
-    (:mod:`magbell._graded`: dephasing 1e12 against relaxation 1 resolves the slow rates to ~eps·1, not
+    (:mod:`magbell.liouvillian._graded`: dephasing 1e12 against relaxation 1 resolves the slow rates to ~eps·1, not
     eps·1e12), the mean splitting Δ as the exact shift iqΔ, Hamiltonian-dominated points in the
     eigenframe of H. A decay rate below its resolution (128·eps times the scale of the block it is
     computed from; also eps·‖D‖ on the eigenframe path) at a point with a unique stationary state is
@@ -413,7 +415,8 @@ def spectrum(model: Model, *, tol: float = DEFAULT_TOL) -> Spectrum:
     rates and the regime here); use :func:`magbell.evolve` for exact dynamics there. ``tol``: a number,
     0 < tol < 1: the kernel tolerance, the same default as :func:`steady_state`'s (before issue 9's
     follow-up it was 1e-7 here); :data:`REGIME_RTOL` relative to a mode's own scale groups coalescing
-    modes for ``regime`` and ``entanglement_rate``.
+    modes for ``regime`` and ``entanglement_rate``. ``backend``: the numerical backend
+    (:func:`magbell.backend.get_backend`), recorded in ``result.backend``.
 
     >>> import magbell
     >>> sp = magbell.spectrum(magbell.Model(a=1.0, A=0.8, delta=[0.0, 0.8, 1.5]))
@@ -427,8 +430,9 @@ def spectrum(model: Model, *, tol: float = DEFAULT_TOL) -> Spectrum:
     if not isinstance(model, Model):
         raise InvalidParameterError(f"model must be a magbell.Model, got {type(model).__name__}")
     _check_tol(tol)
+    bk = get_backend(backend)
     if model.size == 0:
-        one = spectrum(Model(a=1.0), tol=tol)
+        one = spectrum(Model(a=1.0), tol=tol, backend=bk)
         z = {k: np.zeros(model.shape + np.shape(getattr(one, k)), dtype=np.asarray(getattr(one, k)).dtype)
              for k in ("eigenvalues", "slowest_rate", "entanglement_rate", "entanglement_lifetime", "regime")}
         return Spectrum(**z, info=dict(one.info, n_stationary=np.zeros(model.shape, dtype=int)))
@@ -438,7 +442,7 @@ def spectrum(model: Model, *, tol: float = DEFAULT_TOL) -> Spectrum:
     sb = sector_basis(2)
     trace_state = np.zeros((1, 16))
     trace_state[0, sb.blocks[0][:4]] = 0.25
-    _, kq, _, _ = stationary_blocks(c, trace_state, np.full(P, float(tol)), sb, per_block=True)
+    _, kq, _, _ = bk.stationary_blocks(c, trace_state, np.full(P, float(tol)), sb, per_block=True)
     scale, fast = tolerance_scales(c, np.full(P, float(tol)))
     nq = [len(e) for e in sector_elements(2)]
     ev = [np.zeros((P, n), dtype=complex) for n in nq]
@@ -515,14 +519,14 @@ def spectrum(model: Model, *, tol: float = DEFAULT_TOL) -> Spectrum:
         life = 1.0 / ent
     regime = np.where(osc, "underdamped", np.where(crit, "critical", "overdamped"))
     shape = model.shape
-    return Spectrum(
+    return record_backend(Spectrum(
         eigenvalues=allev.reshape(shape + (16,)),
         slowest_rate=slow.reshape(shape),
         entanglement_rate=ent.reshape(shape),
         entanglement_lifetime=life.reshape(shape),
         regime=regime.reshape(shape),
         info={"tol": tol, "n_stationary": n_stat.reshape(shape)},
-    )
+    ), bk)
 
 
 def _defective(L0: np.ndarray, rate: np.ndarray, k: np.ndarray) -> np.ndarray:

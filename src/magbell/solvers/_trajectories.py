@@ -12,7 +12,7 @@ The no-jump propagator uses that H_eff is block diagonal ({|↑↑>}, {|↑↓>,
 ``e^{−iH_eff τ} = ½(e^{−iE_s τ} + e^{−iE_a τ})·1 − i e^{−iE_a τ} τ φ1(2iωτ) T`` with T the traceless part
 (T² = ω²), E_{s,a} = E_c ∓ ω (Im ω ≥ 0) and φ1(z) = (e^z − 1)/z. Every factor is bounded (|e^{−iE τ}| ≤ 1,
 Re 2iωτ ≤ 0), the expression is entire in ω² and so exact at the exceptional point (there it is
-e^{−iE_c τ}(1 − iτT)); it is cross-checked against :func:`magbell.expm.expm` in the tests.
+e^{−iE_c τ}(1 − iτT)); it is cross-checked against :func:`magbell.backend._expm.expm` in the tests.
 
 Every trajectory's record (which J_k, when) is kept, so the ensemble can be postselected afterwards on any
 predicate of the record (:meth:`TrajectoryResult.average`): "no jump" reproduces Eq. (13) and its weight P(t),
@@ -27,14 +27,16 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import measures as _measures
-from ._domain import check_domain
-from .dynamics import validate_times
-from .errors import InvalidParameterError
-from .model import Model
-from .results import Result
-from ._postselect import JUMP_NAMES, _heff_without_mean, _mean_phase, jump_rate_operator, omega_squared
-from .states import as_density_matrices
+from ..measures import _two_qubit as _measures
+from .._domain import check_domain
+from ._evolve import validate_times
+from ..errors import InvalidParameterError
+from ..system._model import Model
+from ..results import Result
+from ._nonhermitian import _heff_without_mean, jump_rate_operator
+from ._postselect import JUMP_NAMES
+from ..system._two_site_states import as_density_matrices
+from ._nojump import _jump_time, _Propagator, _single, nojump_propagator
 
 __all__ = [
     "trajectories",
@@ -92,88 +94,6 @@ def _check_seed(seed):
             f"seed must be None, a non-negative integer, or a numpy Generator/SeedSequence, got {seed!r}"
         )
     return int(seed)
-
-
-def _phi1(z: np.ndarray) -> np.ndarray:
-    """φ1(z) = (e^z − 1)/z for complex z with Re z ≤ 0 (Taylor series for |z| < 0.5)."""
-    z = np.asarray(z, dtype=complex)
-    out = np.empty_like(z)
-    small = np.abs(z) < 0.5
-    if np.any(small):
-        zs = z[small]
-        acc = np.ones_like(zs)
-        for k in range(18, 0, -1):  # Horner: 1 + z/2 (1 + z/3 (1 + ...))
-            acc = 1 + acc * zs / (k + 1)
-        out[small] = acc
-    big = ~small
-    if np.any(big):
-        zb = z[big]
-        out[big] = (np.exp(zb) - 1) / zb
-    return out
-
-
-class _Propagator:
-    """Closed-form no-jump propagator of one model (see the module docstring)."""
-
-    def __init__(self, Hn: np.ndarray, Delta: float = 0.0):
-        # Hn: H_eff without the mean splitting Δ, whose exact phases e^{±iΔτ} are applied separately
-        self.Delta = float(Delta)
-        self.E_uu = Hn[0, 0]
-        self.E_dd = Hn[3, 3]
-        b = Hn[1:3, 1:3]
-        self.Ec = (b[0, 0] + b[1, 1]) / 2
-        self.T = b - self.Ec * np.eye(2)
-        w2 = omega_squared(self.T[0, 0], self.T[0, 1], self.T[1, 0])  # Im ω² exact where it vanishes
-        w = np.sqrt(complex(w2))
-        if w.imag < 0:
-            w = -w
-        self.w = w
-        self.E_a = self.Ec + w
-        self.E_s = self.Ec - w
-
-    def apply(self, tau: np.ndarray, psi: np.ndarray) -> np.ndarray:
-        """e^{−iH_eff τ_n} ψ_n for τ (N,) ≥ 0 and ψ (N, 4)."""
-        tau = np.asarray(tau, dtype=float)
-        out = np.empty_like(psi)
-        out[:, 0] = np.exp(-1j * self.E_uu * tau) * psi[:, 0]
-        out[:, 3] = np.exp(-1j * self.E_dd * tau) * psi[:, 3]
-        if self.Delta != 0 and tau.size:  # e^{+iΔτ} on |↑↑>, e^{−iΔτ} on |↓↓>, with Δ·τ formed exactly
-            cos, sin = _mean_phase(np.array([self.Delta]), tau.reshape(-1), 1)
-            ph = (cos[0] + 1j * sin[0]).reshape(tau.shape)
-            out[:, 0] *= ph
-            out[:, 3] *= np.conj(ph)
-        ea = np.exp(-1j * self.E_a * tau)
-        es = np.exp(-1j * self.E_s * tau)
-        c = 0.5 * (ea + es)
-        s = ea * tau * _phi1(2j * self.w * tau)
-        pb = psi[:, 1:3]
-        Tp = pb @ self.T.T
-        out[:, 1:3] = c[:, None] * pb - 1j * s[:, None] * Tp
-        return out
-
-    def matrix(self, tau) -> np.ndarray:
-        """e^{−iH_eff τ} as (N, 4, 4) matrices (for tests)."""
-        tau = np.atleast_1d(np.asarray(tau, dtype=float))
-        eye = np.broadcast_to(np.eye(4, dtype=complex), (len(tau), 4, 4))
-        cols = [self.apply(tau, np.ascontiguousarray(eye[:, :, j])) for j in range(4)]
-        return np.stack(cols, axis=-1)
-
-
-def nojump_propagator(model: Model, tau) -> np.ndarray:
-    """The closed-form e^{−iH_eff τ} used by the trajectories, (N, 4, 4) for τ (N,) (single model)."""
-    _single(model)
-    Hn, Delta = _heff_without_mean(model)
-    return _Propagator(Hn[0], Delta[0]).matrix(tau)
-
-
-def _single(model) -> None:
-    if not isinstance(model, Model):
-        raise InvalidParameterError(f"model must be a magbell.Model, got {type(model).__name__}")
-    if model.shape != ():
-        raise InvalidParameterError(
-            f"trajectories need a single model, but this Model is a grid of shape {model.shape}; index it first "
-            "(the trajectory axis is the batch)"
-        )
 
 
 # ------------------------------------------------------------------------------ records and predicates
@@ -347,46 +267,6 @@ class TrajectoryResult(Result):
             f"jumps={int(self.n_jumps.sum())} ({', '.join(f'{k}: {v}' for k, v in self.jump_counts().items() if v)}), "
             f"seed={self.seed!r})"
         )
-
-
-# ------------------------------------------------------------------------------ simulation
-def _jump_time(prop: _Propagator, K: np.ndarray, psi: np.ndarray, logr: np.ndarray, hi: np.ndarray):
-    """τ in (0, hi] with log‖e^{−iH τ}ψ‖² = log r (safeguarded Newton on the bracket [0, hi]).
-
-    Non-finite trial values (a norm that underflows to 0 far beyond the jump, log 0 = −inf) are part of the
-    algorithm: they send the iteration to bisection, which converges in at most ~2100 halvings from any
-    bracket in float64 (the loop stops as soon as every root is bracketed to 4 ulp)."""
-    with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
-        return _jump_time_core(prop, K, psi, logr, hi)
-
-
-def _jump_time_core(prop: _Propagator, K: np.ndarray, psi: np.ndarray, logr: np.ndarray, hi: np.ndarray):
-    lo = np.zeros_like(hi)
-    f_lo = np.log(np.sum(np.abs(psi) ** 2, axis=1)) - logr
-    phi_hi = prop.apply(hi, psi)
-    with np.errstate(divide="ignore", under="ignore"):  # ‖ψ(hi)‖² may underflow to 0: log = −inf, handled
-        f_hi = np.log(np.sum(np.abs(phi_hi) ** 2, axis=1)) - logr
-    # start: regula falsi on the bracket
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tau = np.where(np.isfinite(f_hi), lo + (hi - lo) * f_lo / (f_lo - f_hi), 0.5 * (lo + hi))
-    tau = np.clip(np.nan_to_num(tau, nan=0.5), lo, hi)
-    for _ in range(2200):
-        phi = prop.apply(tau, psi)
-        n2 = np.sum(np.abs(phi) ** 2, axis=1)
-        f = np.log(n2) - logr
-        d = -2 * np.real(np.einsum("ni,ij,nj->n", phi.conj(), K, phi)) / n2
-        pos = f > 0
-        lo = np.where(pos, tau, lo)
-        hi = np.where(pos, hi, tau)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            newton = tau - f / d
-        ok = np.isfinite(newton) & (newton > lo) & (newton < hi)
-        new = np.where(ok, newton, 0.5 * (lo + hi))
-        done = (np.abs(f) <= 1e-14 * np.maximum(1.0, np.abs(logr))) | (hi - lo <= 4 * np.finfo(float).eps * np.maximum(hi, 1e-300))
-        if np.all(done):
-            break
-        tau = np.where(done, tau, new)
-    return tau
 
 
 def trajectories(

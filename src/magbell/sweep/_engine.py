@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ..model import Model
+from ..system._model import Model
 from ._grid import Grid, Layout
 from ._params import check_names, prepare_block
 from ._tasks import EXTRA_COORDS, Function, _Task

@@ -16,7 +16,7 @@ import numpy as np
 from .._params import COMPLEX_PARAMS, DERIVED_SCHEMA, MODEL_SCHEMA, QUBIT2_PARAMS, THERMAL_FIXED
 from .._params import boltzmann_ratio, detailed_balance_rates, sweep_table, thermal_violations
 from ..errors import InvalidParameterError
-from ..model import Model
+from ..system._model import Model
 from ._film import FILM_PARAMS, film_block, is_film, medium_param_names
 
 __all__ = ["MODEL_PARAMS", "DERIVED_PARAMS", "PARAMS", "check_names", "prepare_block", "param_attrs"]

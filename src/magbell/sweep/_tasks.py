@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import _postselect as _ps
-from .. import measures as _measures
-from ..dynamics import evolve
+from ..solvers import _postselect as _ps
+from ..measures import _two_qubit as _measures
+from ..solvers._evolve import evolve
 from ..errors import InvalidParameterError, InvalidStateError
-from ..steady import spectrum, steady_state
-from ..states import BELL_STATES, as_density_matrices
+from ..solvers._steady import spectrum, steady_state
+from ..system._two_site_states import BELL_STATES, as_density_matrices
 
 __all__ = ["Evolve", "SteadyState", "SpectrumTask", "Postselect", "Function", "Output", "task_from", "EXTRA_COORDS",
            "MEASURE_UNITS", "REGIMES", "TASKS", "TASKS_BY_FUNCTION"]
@@ -148,7 +148,7 @@ class _TimeSeries:
     """Shared by tasks whose outputs run over (initial state,) time: the initial/times fields."""
 
     def _init_initial_and_times(self) -> None:
-        from ..dynamics import validate_times
+        from ..solvers._evolve import validate_times
 
         init, labels = _initial_spec(self.initial, allow_none=False)
         object.__setattr__(self, "initial", init)

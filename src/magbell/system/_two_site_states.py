@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InvalidStateError
+from ..errors import InvalidStateError
 
 __all__ = ["STATE_NAMES", "ket", "density_matrix", "as_density_matrices", "BELL_STATES"]
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..operators import ID2, SM, SP, SX, SY, SZ, magnetisation
+from ._operators import ID2, SM, SP, SX, SY, SZ, magnetisation
 
 __all__ = [
     "coefficient_names",

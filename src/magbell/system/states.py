@@ -21,7 +21,7 @@ from itertools import combinations
 import numpy as np
 
 from ..errors import InvalidStateError
-from ..states import state_array, validated_dense_state
+from ._two_site_states import state_array, validated_dense_state
 
 __all__ = ["system_density_matrix", "system_density_matrices", "product_index"]
 
@@ -64,7 +64,7 @@ def _named_ket(name: str, N: int) -> np.ndarray:
         k[product_index(name, N)] = 1.0
         return k
     if N == 2:
-        from ..states import ket
+        from ._two_site_states import ket
 
         return ket(name)
     raise InvalidStateError(

@@ -1,0 +1,59 @@
+"""The default backend: NumPy/SciPy, delegating to magbell's own kernels (:mod:`magbell.backend._expm`,
+:mod:`magbell.backend._propagate`, :mod:`magbell.liouvillian._kernel`, :mod:`magbell.liouvillian._stationary`)
+and to ``numpy.linalg`` for batched eigen-decompositions and solves."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..liouvillian._kernel import svd_kernel_projector
+from ..liouvillian._stationary import stationary_blocks
+from ._expm import expm
+from ._propagate import is_uniform, propagate
+
+__all__ = ["NumpyBackend"]
+
+
+class NumpyBackend:
+    """Float64 NumPy/SciPy numerics (the :class:`magbell.backend.Backend` protocol)."""
+
+    name = "numpy"
+
+    def __repr__(self) -> str:
+        return "NumpyBackend()"
+
+    @staticmethod
+    def expm(A, projector=None):
+        return expm(A, projector)
+
+    @staticmethod
+    def propagate(L, r0, times, uniform=None, exact=None, block0=False, info=None):
+        return propagate(L, r0, times, uniform=uniform, exact=exact, block0=block0, info=info)
+
+    @staticmethod
+    def is_uniform(times):
+        return is_uniform(times)
+
+    @staticmethod
+    def stationary_blocks(c, r0, tol_rel, sb, per_block=False):
+        return stationary_blocks(c, r0, tol_rel, sb, per_block=per_block)
+
+    @staticmethod
+    def kernel_projector(L, tol_abs):
+        return svd_kernel_projector(L, tol_abs)
+
+    @staticmethod
+    def eig(A):
+        return np.linalg.eig(A)
+
+    @staticmethod
+    def eigvals(A):
+        return np.linalg.eigvals(A)
+
+    @staticmethod
+    def eigh(A):
+        return np.linalg.eigh(A)
+
+    @staticmethod
+    def solve(A, b):
+        return np.linalg.solve(A, b)

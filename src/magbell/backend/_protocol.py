@@ -1,0 +1,53 @@
+"""The backend protocol: the numerical kernels the solvers call, and nothing else.
+
+A backend is a small object with a ``name`` and pure functions over arrays (no validation, no Model: the
+solvers validate at the boundary in NumPy and hand plain float64/complex128 arrays over). The NumPy/SciPy
+implementation is :class:`magbell.backend._numpy.NumpyBackend`; another (e.g. JAX) is one new module
+registered in :data:`magbell.backend.BACKENDS`, never imported by the core.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # annotations only
+    import numpy as np
+
+__all__ = ["Backend"]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What a solver may ask of a backend (shapes: leading batch axis P; real or complex float64)."""
+
+    #: the name results record in their ``backend`` field and :func:`magbell.backend.get_backend` takes
+    name: str
+
+    def expm(self, A: np.ndarray, projector: np.ndarray | None = None) -> np.ndarray:
+        """``exp(A)`` for a stack (P, n, n), exact to rounding (Padé scaling and squaring)."""
+
+    def propagate(self, L: np.ndarray, r0: np.ndarray, times: np.ndarray, uniform: bool | None = None,
+                  exact=None, block0: bool = False, info: dict | None = None) -> np.ndarray:
+        """States ``exp(L t) r0``: L (P, n, n) real generators, r0 (S, n), times (T,) → (P, S, n, T)."""
+
+    def is_uniform(self, times: np.ndarray) -> bool:
+        """Whether ``times`` is a uniform grid (exact powers of one step may be used)."""
+
+    def stationary_blocks(self, c: np.ndarray, r0: np.ndarray, tol_rel: np.ndarray, sb,
+                          per_block: bool = False):
+        """The kernel (stationary) projector of the two-site generator applied to ``r0``, per sector."""
+
+    def kernel_projector(self, L: np.ndarray, tol_abs: np.ndarray):
+        """Spectral projector onto ker L along range L for a stack of real blocks: ``(P0, mask, U, V)``."""
+
+    def eig(self, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Batched eigenvalues and right eigenvectors of general matrices."""
+
+    def eigvals(self, A: np.ndarray) -> np.ndarray:
+        """Batched eigenvalues of general matrices."""
+
+    def eigh(self, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Batched eigen-decomposition of Hermitian matrices (ascending eigenvalues)."""
+
+    def solve(self, A: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Batched linear solve ``A x = b``."""
