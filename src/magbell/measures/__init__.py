@@ -31,3 +31,23 @@ __all__ = [
     "bell_fidelities",
     "MEASURES",
 ]
+
+# N-site (multipartite) measures of (..., 2^N, 2^N) density matrices: magbell.measures._multipartite, docs/nqubits.md §3
+from ._multipartite import MULTIPARTITE_MEASURES as MULTIPARTITE_MEASURES
+from ._multipartite import dicke_fidelity as dicke_fidelity
+from ._multipartite import gme_fidelity_bound as gme_fidelity_bound
+from ._multipartite import gme_witness as gme_witness
+from ._multipartite import log_negativity as bipartite_log_negativity
+from ._multipartite import multipartite_measure as multipartite_measure
+from ._multipartite import negativity as bipartite_negativity
+from ._multipartite import pair_concurrence as pair_concurrence
+from ._multipartite import pair_reduced_states as pair_reduced_states
+from ._multipartite import reduced_state as reduced_state
+from ._multipartite import site_populations as site_populations
+from ._multipartite import w_fidelity as w_fidelity
+
+__all__ += [
+    "site_populations", "reduced_state", "pair_reduced_states", "pair_concurrence", "bipartite_negativity",
+    "bipartite_log_negativity", "dicke_fidelity", "w_fidelity", "gme_fidelity_bound", "gme_witness",
+    "MULTIPARTITE_MEASURES", "multipartite_measure",
+]
