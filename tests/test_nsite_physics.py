@@ -4,8 +4,8 @@
   (``MagnonMedium.couplings`` at that separation), PSD, detailed balance per site, one-line refusals, and
   the one-excitation H_eff against the dense H − iΣJ†J of the System's operators.
 * (a) 1D medium at k·spacing = π (Bragg): h_plus has rank 1, exactly N − 1 one-excitation states are dark
-  and one excitation on site 1 leaves weight 1 − 1/N in the dark manifold (projection, and magbell.evolve
-  at long time), at unit scale and at SI scale (Δ = 1.1e10 rad/s, a = 1.3e5 /s).
+  and one excitation on site 1 leaves weight 1 − 1/N in the dark manifold (projection, magbell.evolve at
+  long time and magbell.steady_state), at unit scale and at SI scale (Δ = 1.1e10 rad/s, a = 1.3e5 /s).
 * (b) Most subradiant one-excitation decay rate of a regular chain in a 1D medium ∝ N⁻³ (Albrecht et al.,
   NJP 21, 025003 (2019); Zhang & Mølmer, PRL 122, 203605 (2019)): ideal 1D channel (damping 0, T = 0),
   k·spacing away from 0 and π.
@@ -344,3 +344,13 @@ def test_any_positions_give_psd_blocks_and_a_valid_system(dim, N, seed, scale, d
     assert pc.info["min_eigenvalue"]["h_plus"] >= -16 * N * np.finfo(float).eps * (1 + kr) * top
     s = pc.system()
     assert s.N == N and np.linalg.eigvalsh(s.h_plus)[0] >= -16 * N * np.finfo(float).eps * top
+
+
+@pytest.mark.parametrize("N", [3, 8])
+def test_bragg_chain_steady_state_keeps_the_dark_weight(N):
+    """magbell.steady_state (the N-site kernel projector) from one excitation on site 1: the same
+    (1 − 1/N)², 1/N² populations as the projection on the dark manifold."""
+    pc = P.couplings_at_positions(UNIT1D, P.chain_positions(N, np.pi), 2.0)
+    ss = magbell.steady_state(pc.system(), "d" + "u" * (N - 1))
+    np.testing.assert_allclose(ss.site_populations, [(1 - 1 / N) ** 2] + [1 / N**2] * (N - 1), atol=1e-12)
+    assert not ss.unique

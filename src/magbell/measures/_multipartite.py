@@ -44,6 +44,7 @@ from math import comb
 import numpy as np
 
 from ..errors import InvalidParameterError, InvalidStateError
+from ._two_qubit import concurrence
 
 __all__ = [
     "site_populations",
@@ -192,8 +193,6 @@ def pair_concurrence(rho, N=None, *, reduced: bool = False) -> np.ndarray:
     (..., N, N, 4, 4) as :func:`pair_reduced_states` returns (only ``[i, j]`` with i < j is read). Each
     concurrence is :func:`magbell.measures.concurrence` (Wootters 1998, the SVD form; S52 for X states).
     """
-    from . import concurrence  # the two-qubit measure (lazy: this module is imported by measures/__init__)
-
     if reduced:
         r = np.asarray(rho)
         if r.dtype.kind not in "iufc":
