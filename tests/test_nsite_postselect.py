@@ -176,7 +176,7 @@ def test_bad_inputs():
     with pytest.raises(InvalidParameterError, match="times"):
         system_postselect(s, "duu", [-1.0])
     with pytest.raises(InvalidParameterError, match="magbell.System"):
-        system_postselect(Model(a=1.0), "ud", TIMES)
+        system_conditional_evolve(Model(a=1.0), "ud", TIMES)
     with pytest.raises(InvalidParameterError, match="exceeds"):
         system_postselect(s, "duu", [1e17])
 
@@ -228,3 +228,19 @@ def test_rounding_floor_is_refused():
     assert "\n" not in str(e.value)
     with pytest.raises(InvalidParameterError, match="rounding"):
         system_conditional_evolve(s, "W", [0.0, 1e3])
+
+
+def test_public_functions_dispatch_on_system():
+    """magbell.postselect / conditional.conditional_evolve / postselect_spectrum take an N-site System;
+    ``excitations=`` is refused for the two-qubit Model in one line."""
+    s = System(Delta=[1.0] * 3, h_plus=np.ones((3, 3)), h_minus=0.1 * np.eye(3))
+    r = magbell.postselect(s, "uuu", TIMES, scheme="subspace", excitations=1)
+    assert r.excitations == 1 and np.all(r.success_probability == 0)
+    a = magbell.postselect(s, "W", TIMES)
+    assert np.array_equal(a.log_success_probability, system_postselect(s, "W", TIMES).log_success_probability)
+    c = conditional_evolve(s, "W", TIMES, forbid=["h_plus"])
+    assert np.array_equal(c.log_success_probability,
+                          system_conditional_evolve(s, "W", TIMES, forbid=["h_plus"]).log_success_probability)
+    assert postselect_spectrum(s).sectors == (0, 1, 2, 3)
+    with pytest.raises(InvalidParameterError, match="excitations applies to an N-site System"):
+        magbell.postselect(Model(a=1.0), "ud", TIMES, excitations=1)

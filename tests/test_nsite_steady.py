@@ -260,7 +260,7 @@ def test_refusals(kw, match):
 
 
 def test_refusals_other():
-    with pytest.raises(InvalidParameterError, match="must be a magbell.System"):
+    with pytest.raises(InvalidParameterError, match="magbell.Model or a magbell.System"):
         system_steady_state(Model(a=1.0), "ud")
     with pytest.raises(InvalidParameterError, match="tol"):
         system_steady_state(System(Delta=[1.0], h_plus=[[1.0]]), "d", tol=2.0)
@@ -301,3 +301,14 @@ def test_si_scale_thermal_chain():
     rho0 = magbell.system.system_density_matrix("duu", N)
     assert k == int(r.n_stationary) == 1
     assert np.abs(r.rho - (P0 @ rho0.reshape(-1)).reshape(8, 8)).max() < 1e-13
+
+
+def test_public_functions_dispatch_on_system():
+    """magbell.steady_state / spectrum / dark_states / conserved_quantities take an N-site System."""
+    s = System(Delta=[1.0] * 3, h_plus=np.ones((3, 3)))
+    r = magbell.steady_state(s, "W")
+    assert np.array_equal(r.rho, system_steady_state(s, "W").rho) and r.site_populations.shape == (3,)
+    assert magbell.spectrum(s).n_stationary == system_spectrum(s).n_stationary
+    assert magbell.dark_states(s).shape == (3, 8) and magbell.conserved_quantities(s).shape == (5, 8, 8)
+    with pytest.raises(InvalidParameterError, match="magbell.Model or a magbell.System"):
+        magbell.steady_state("model")

@@ -221,6 +221,10 @@ def postselect_spectrum(model: Model, *, rtol: float = 1e-12) -> NonHermitianSpe
         >>> sp.exceptional_point_delta.tolist()
         [2.0, 2.0, 2.0]
     """
+    if not isinstance(model, Model):  # an N-site System: solvers/_system_conditional.py
+        from ._system_conditional import system_postselect_spectrum
+
+        return system_postselect_spectrum(model, rtol=rtol)
     _check_model(model)
     if isinstance(rtol, (bool, np.bool_)) or not (isinstance(rtol, (int, float, np.integer, np.floating))
                                                    and rtol >= 0 and np.isfinite(rtol)):

@@ -249,6 +249,7 @@ def postselect(
     store_states: bool = False,
     chunk_points: int | None = None,
     backend: str = "numpy",
+    excitations: int | None = None,
 ) -> PostselectResult:
     """Normalised conditional evolution of Eq. (13) and its success probability P(t), batched.
 
@@ -285,6 +286,11 @@ def postselect(
     >>> round(float(r.log_success_probability[-1]), 8)   # P → 1/2 at a = |A|, δ = 0
     -0.69314718
     """
+    if not isinstance(model, Model) or excitations is not None:  # N sites: solvers/_system_conditional.py
+        from ._system_conditional import system_postselect
+
+        return system_postselect(model, initial, times, scheme=scheme, excitations=excitations, measures=measures,
+                                 store_states=store_states, chunk_points=chunk_points, backend=backend)
     _check_model(model)
     bk = get_backend(backend)
     t = validate_times(times)
@@ -401,6 +407,11 @@ def conditional_evolve(
     are the dephasing jumps). Uses the 16×16 superoperator: slower than :func:`postselect` on big grids.
     ``backend``: the numerical backend (:func:`magbell.backend.get_backend`), recorded in ``result.backend``.
     """
+    if not isinstance(model, Model):  # an N-site System: solvers/_system_conditional.py (forbid by block)
+        from ._system_conditional import system_conditional_evolve
+
+        return system_conditional_evolve(model, initial, times, forbid=forbid, measures=measures,
+                                         store_states=store_states, backend=backend)
     _check_model(model)
     bk = get_backend(backend)
     t = validate_times(times)

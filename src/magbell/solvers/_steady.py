@@ -131,8 +131,10 @@ def steady_state(
     >>> bool(s.unique), int(s.n_stationary), round(float(s.concurrence), 12)
     (False, 4, 0.5)
     """
-    if not isinstance(model, Model):
-        raise InvalidParameterError(f"model must be a magbell.Model, got {type(model).__name__}")
+    if not isinstance(model, Model):  # an N-site System (else one line): solvers/_system_steady.py
+        from ._system_steady import system_steady_state
+
+        return system_steady_state(model, initial, measures=measures, tol=tol, backend=backend)
     _check_tol(tol)
     bk = get_backend(backend)
     if isinstance(measures, str):
@@ -277,6 +279,10 @@ def conserved_quantities(model: Model, tol: float = DEFAULT_TOL) -> np.ndarray:
     :func:`steady_state` (P0 applied to the 16 real coordinate vectors), so there are as many as
     ``n_stationary`` and pure phases decide nothing.
     """
+    if not isinstance(model, Model):
+        from ._system_steady import system_conserved_quantities
+
+        return system_conserved_quantities(model, tol=tol)  # an N-site System (anything else: one-line error)
     if model.shape != ():
         raise InvalidParameterError("conserved_quantities() needs a single model; index the grid first")
     _check_tol(tol)
@@ -312,6 +318,10 @@ def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
     so neither the mean splitting Δ nor 𝒥z — pure phases — decides anything: within K the joint
     eigenspaces of (M, σ1zσ2z) are found first (integer eigenvalues), then H'' is diagonalised in each.
     """
+    if not isinstance(model, Model):
+        from ._system_steady import system_dark_states
+
+        return system_dark_states(model, tol=tol)  # an N-site System (anything else: one-line error)
     if model.shape != ():
         raise InvalidParameterError("dark_states() needs a single model; index the grid first")
     _check_tol(tol)
@@ -427,8 +437,10 @@ def spectrum(model: Model, *, tol: float = DEFAULT_TOL, backend: str = "numpy") 
     >>> round(float(magbell.spectrum(magbell.Model(a=1.0, A=0.5, d=1e9)).slowest_rate), 9)
     2.0
     """
-    if not isinstance(model, Model):
-        raise InvalidParameterError(f"model must be a magbell.Model, got {type(model).__name__}")
+    if not isinstance(model, Model):  # an N-site System (else one line): solvers/_system_steady.py
+        from ._system_steady import system_spectrum
+
+        return system_spectrum(model, tol=tol, backend=backend)
     _check_tol(tol)
     bk = get_backend(backend)
     if model.size == 0:

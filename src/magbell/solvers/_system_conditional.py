@@ -32,7 +32,8 @@ import numpy as np
 from ..errors import InvalidParameterError, InvalidStateError
 from ..results import Result, TimeSeriesResult
 from ._system_sectors import CHANNELS, MAX_SECTOR, Point, block_vector, check_backend, check_system, closure, \
-    measure_fns, point_index, sector_states, where
+    combine_parts as _combine, factor as _factor, factor_or_zero as _factor_or_zero, measure_fns, mean_phase as _phase, \
+    point_index, sector_states, where
 
 __all__ = ["system_postselect", "system_conditional_evolve", "system_postselect_spectrum",
            "SystemPostselectResult", "SystemNonHermitianSpectrum", "SCHEMES", "CHANNELS"]
@@ -78,55 +79,6 @@ def _ps():
     from . import _march
 
     return _march
-
-
-def _phase(dbar: float, tt: np.ndarray, m: int):
-    """cos, sin of m·Δ̄·t (T,) with Δ̄·t formed exactly (Dekker) and the integer m applied exactly."""
-    from ..backend._expm import two_prod
-
-    mx, ex = np.frexp(np.float64(dbar))
-    my, ey = np.frexp(np.asarray(tt, dtype=float))
-    ph, pl = two_prod(np.full(my.shape, mx), my)
-    with np.errstate(under="ignore"):
-        hi, lo = np.ldexp(ph, ex + ey), np.ldexp(pl, ex + ey)
-    h, l2 = two_prod(np.full(hi.shape, float(m)), hi)
-    lo = l2 + m * lo
-    return np.cos(h) * np.cos(lo) - np.sin(h) * np.sin(lo), np.sin(h) * np.cos(lo) + np.cos(h) * np.sin(lo)
-
-
-def _factor(rho0: np.ndarray) -> np.ndarray:
-    """ρ₀ = W W† (S, n, r): the ket for pure states (largest column / sqrt(pivot), exact for named states)."""
-    S, n = rho0.shape[:2]
-    p, V = np.linalg.eigh(rho0)
-    p = np.where(p > 1e-14 * p[..., -1:], p, 0.0)
-    r = int(np.max(np.sum(p > 0, axis=-1)))
-    if r == 1:
-        j = np.argmax(np.real(np.diagonal(rho0, axis1=-2, axis2=-1)), axis=-1)
-        col = np.take_along_axis(rho0, j[:, None, None], axis=-1)[..., 0]
-        piv = np.sqrt(np.real(np.take_along_axis(col, j[:, None], axis=-1)))
-        return (col / piv).reshape(S, n, 1)
-    order = np.argsort(-p, axis=-1)
-    p = np.take_along_axis(p, order, axis=-1)[:, :r]
-    V = np.take_along_axis(V, order[:, None, :], axis=-1)[:, :, :r]
-    return V * np.sqrt(p)[:, None, :]
-
-
-def _combine(parts, T, S):
-    """Put marched parts [(key, X (S, ..., T), LS (S, T) or None)] on one scale per (state, time)."""
-    NO = np.iinfo(np.int64).min // 4
-    live = []
-    for key, X, L in parts:
-        L = np.zeros((S, T), dtype=np.int64) if L is None else L
-        zero = ~np.any(X.reshape(S, -1, T) != 0, axis=1)
-        live.append((key, X, np.where(zero, NO, L)))
-    LS = live[0][2]
-    for _, _, L in live[1:]:
-        LS = np.maximum(LS, L)
-    out = []
-    for key, X, L in live:
-        f = np.ldexp(1.0, np.clip(L - LS, -4000, 0).astype(np.int32))
-        out.append((key, X * f.reshape((S,) + (1,) * (X.ndim - 2) + (T,))))
-    return out, np.where(LS == NO, 0, LS)
 
 
 def _initial_sector(rho0: np.ndarray, N: int, excitations):
@@ -334,6 +286,14 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
         raise InvalidParameterError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     _check_chunk(chunk_points)
     check_backend(backend, "postselect")
+    from ..system._model import Model
+
+    if isinstance(system, Model):
+        raise InvalidParameterError(
+            "excitations applies to an N-site System (the two-qubit scheme='subspace' postselects one excitation); "
+            "use model.system() for another excitation number" if excitations is not None else
+            "postselect: this is the N-site path; a two-qubit Model goes through magbell.postselect"
+        )
     state = {}
 
     def point(pt, rho0, tt, steps, which):
@@ -376,20 +336,6 @@ def _check_chunk(chunk_points):
     if chunk_points is not None and (isinstance(chunk_points, (bool, np.bool_))
                                      or not isinstance(chunk_points, (int, np.integer)) or chunk_points < 1):
         raise InvalidParameterError(f"chunk_points must be None or a positive integer, got {chunk_points!r}")
-
-
-def _factor_or_zero(rho0):
-    if not np.any(rho0):
-        return np.zeros(rho0.shape[:2] + (1,), dtype=complex)
-    tr = np.real(np.trace(rho0, axis1=-2, axis2=-1))
-    W = np.zeros(rho0.shape[:2] + (1,), dtype=complex)
-    ok = tr > 0
-    if np.all(ok):
-        return _factor(rho0)
-    Wok = _factor(rho0[ok])
-    W = np.zeros(rho0.shape[:2] + (Wok.shape[-1],), dtype=complex)
-    W[ok] = Wok
-    return W
 
 
 def _channels(forbid) -> set:
