@@ -153,6 +153,8 @@ def test_rounding_level_negative_eigenvalue_is_clipped_and_reported_larger_is_re
         (lambda: P.chain_positions(2.5, 1.0), "integer"),
         (lambda: P.grid_positions((2, 0), 1.0), "positive integers"),
         (lambda: P.grid_positions("22", 1.0), "tuple"),
+        (lambda: P.one_excitation_hamiltonian([1.0, 1.0], np.eye(3)), "h_plus must have shape (N, N) = (2, 2)"),
+        (lambda: P.one_excitation_hamiltonian([[1.0, 1.0]], np.eye(2)), "Delta must have shape (N,)"),
     ],
 )
 def test_bad_input_is_one_line(call, text):

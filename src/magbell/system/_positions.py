@@ -134,7 +134,7 @@ def one_excitation_hamiltonian(
 
     Basis |k⟩ = site k down, the rest up (k = 1…N), energies relative to E_0 = −½ΣΔ_i + Σ_{i<j} Jz_ij::
 
-        Re part:  H_kk = Δ_k − 2 Σ_{j≠k} Jz_kj,   H_jk = 2 J⊥_jk + 2i D_kj sign   (D term: 2iD_ij(σ_i⁺σ_j⁻ − h.c.), i<j)
+        H_kk = Δ_k − 2 Σ_{j≠k} Jz_kj,   H_jk = 2 J⊥_jk + 2i (D_kj − D_jk)   (j ≠ k; D read for i < j only)
         Γ = h_plusᵀ + [h_minus off-diagonal, Σ_{a≠k} h_minus[a, a] on the diagonal] + diag(sᵀ h_z s)
 
     with s = (+1, …, −1 at k, …, +1); H_eff = H − iΓ. At zero temperature (h_minus = 0) the one-excitation
@@ -144,10 +144,15 @@ def one_excitation_hamiltonian(
     subtracts the mean splitting Δ̄ from the diagonal (exact: Δ̄·1 commutes with the block), so that SI-scale
     splittings (1e10 rad/s) do not set the rounding of rates of 1e3 /s in an eigendecomposition.
     """
-    Delta = np.asarray(Delta, dtype=float)
-    N = Delta.shape[-1]
+    Delta = _real_array("Delta", Delta)
+    if Delta.ndim != 1:
+        raise InvalidParameterError(f"Delta must have shape (N,) (one system; no batch axes), got shape {Delta.shape}")
+    N = Delta.shape[0]
     z = np.zeros((N, N))
     hp = np.asarray(h_plus, dtype=complex)
+    for name, b in (("h_plus", h_plus), ("h_minus", h_minus), ("h_z", h_z), ("J_perp", J_perp), ("J_z", J_z), ("D", D)):
+        if b is not None and np.shape(b) != (N, N):
+            raise InvalidParameterError(f"{name} must have shape (N, N) = ({N}, {N}) like Delta, got shape {np.shape(b)}")
     hm = np.asarray(z if h_minus is None else h_minus, dtype=complex)
     hz = np.asarray(z if h_z is None else h_z, dtype=complex)
     up = np.triu(np.ones((N, N)), 1)
