@@ -8,14 +8,21 @@ J. Zou, S. Zhang, Y. Tserkovnyak, Phys. Rev. B 106, L180406 (2022). Conventions:
 __version__ = "0.1.0"
 
 from . import _compat
-
-from .solvers._evolve import EvolveResult as EvolveResult
-from .solvers._evolve import evolve as evolve
 from .errors import InvalidParameterError as InvalidParameterError
 from .errors import InvalidStateError as InvalidStateError
 from .errors import MagbellError as MagbellError
 from .errors import MissingDependencyError as MissingDependencyError
 from .errors import NonUniqueSteadyStateError as NonUniqueSteadyStateError
+from .results import Result as Result
+from .results import TimeSeriesResult as TimeSeriesResult
+
+# the model: the paper's two sites (Model) and N sites (System); states
+from .system import System as System
+from .system._model import Model as Model
+from .system._two_site_states import density_matrix as density_matrix
+from .system._two_site_states import ket as ket
+
+# measures
 from .measures import bell_fidelities as bell_fidelities
 from .measures import bell_fidelity as bell_fidelity
 from .measures import concurrence as concurrence
@@ -24,11 +31,10 @@ from .measures import log_negativity as log_negativity
 from .measures import negativity as negativity
 from .measures import populations as populations
 from .measures import purity as purity
-from .system._model import Model as Model
-from .system import System as System
-from .system._two_site_states import density_matrix as density_matrix
-from .system._two_site_states import ket as ket
 
+# solvers: evolution, steady state and spectrum
+from .solvers._evolve import EvolveResult as EvolveResult
+from .solvers._evolve import evolve as evolve
 from .solvers._steady import Spectrum as Spectrum
 from .solvers._steady import SteadyStateResult as SteadyStateResult
 from .solvers._steady import conserved_quantities as conserved_quantities
@@ -38,19 +44,64 @@ from .solvers._steady import steady_state as steady_state
 
 # conditional (postselected) dynamics: the solvers are plain functions; their companions live in the
 # namespace magbell.conditional (the implementation modules are private: magbell.solvers._postselect, ...)
-from . import conditional as conditional  # noqa: E402
-from .solvers._monitor import MonitorResult as MonitorResult  # noqa: E402
-from .solvers._monitor import monitor as monitor  # noqa: E402
-from .solvers._nonhermitian import NonHermitianSpectrum as NonHermitianSpectrum  # noqa: E402
-from .solvers._postselect import PostselectResult as PostselectResult  # noqa: E402
-from .solvers._postselect import conditional_evolve as conditional_evolve  # noqa: E402
-from .solvers._nonhermitian import non_hermitian_hamiltonian as non_hermitian_hamiltonian  # noqa: E402
-from .solvers._postselect import postselect as postselect  # noqa: E402
-from .solvers._nonhermitian import postselect_spectrum as postselect_spectrum  # noqa: E402
-from .solvers._robustness import RobustnessResult as RobustnessResult  # noqa: E402
-from .solvers._robustness import robustness as robustness  # noqa: E402
-from .solvers._trajectories import TrajectoryResult as TrajectoryResult  # noqa: E402
-from .solvers._trajectories import trajectories as trajectories  # noqa: E402
+from . import conditional as conditional
+from .solvers._monitor import MonitorResult as MonitorResult
+from .solvers._monitor import monitor as monitor
+from .solvers._nonhermitian import NonHermitianSpectrum as NonHermitianSpectrum
+from .solvers._postselect import PostselectResult as PostselectResult
+from .solvers._postselect import conditional_evolve as conditional_evolve
+from .solvers._nonhermitian import non_hermitian_hamiltonian as non_hermitian_hamiltonian
+from .solvers._postselect import postselect as postselect
+from .solvers._nonhermitian import postselect_spectrum as postselect_spectrum
+from .solvers._robustness import RobustnessResult as RobustnessResult
+from .solvers._robustness import robustness as robustness
+from .solvers._trajectories import TrajectoryResult as TrajectoryResult
+from .solvers._trajectories import trajectories as trajectories
+
+__all__ = [  # the public surface (lazy subpackages: medium, sweep, sensing, paper, cli, backend, ...)
+    "__version__",
+    "InvalidParameterError",
+    "InvalidStateError",
+    "MagbellError",
+    "MissingDependencyError",
+    "NonUniqueSteadyStateError",
+    "Result",
+    "TimeSeriesResult",
+    "System",
+    "Model",
+    "density_matrix",
+    "ket",
+    "bell_fidelities",
+    "bell_fidelity",
+    "concurrence",
+    "entanglement_of_formation",
+    "log_negativity",
+    "negativity",
+    "populations",
+    "purity",
+    "EvolveResult",
+    "evolve",
+    "Spectrum",
+    "SteadyStateResult",
+    "conserved_quantities",
+    "dark_states",
+    "spectrum",
+    "steady_state",
+    "conditional",
+    "MonitorResult",
+    "monitor",
+    "NonHermitianSpectrum",
+    "PostselectResult",
+    "conditional_evolve",
+    "non_hermitian_hamiltonian",
+    "postselect",
+    "postselect_spectrum",
+    "RobustnessResult",
+    "robustness",
+    "TrajectoryResult",
+    "trajectories",
+    "conditional",
+]
 
 # Heavy subpackages load on first use (PEP 562): ``magbell.medium.X``, ``from magbell import medium`` and
 # ``import magbell.medium`` all work, but ``import magbell`` does not pay for scipy.integrate/special/optimize
