@@ -34,6 +34,7 @@ API_ANCHORS = {
     "api/magbell": ["magbell.evolve", "magbell.steady_state", "magbell.spectrum", "magbell.postselect",
                     "magbell.monitor", "magbell.trajectories", "magbell.Model", "magbell.System",
                     "magbell.EvolveResult"],
+    "api/system": ["magbell.system.System", "magbell.system.evolve_system"],
     "api/measures": ["magbell.measures.concurrence", "magbell.measures.negativity"],
     "api/results": ["magbell.results.Result"],
     "api/conditional": ["magbell.conditional.postselect_spectrum"],
