@@ -258,6 +258,8 @@ class Chain:
         return sp.csr_matrix((np.ones(r.size), (r, c)), shape=(len(pairs) * 16, self.D))
 
 
+#: the Krylov error target: sum of local estimates ≤ KRYLOV_TOL·‖ρ0‖ over the whole time interval
+KRYLOV_TOL = 1e-11
 #: work budget of one propagation, in stored generator entries × matrix-vector products (~1e9 per second
 #: here): beyond it the propagation stops with a one-line refusal instead of running for hours
 WORK_MAX = 5e10
@@ -334,7 +336,8 @@ def evolve_blocks(ex: ExcitationSystem, dbar: float, init: dict, times: np.ndarr
             A = ch.assemble()
             mv = A.dot
             st["assembled_nnz"] = int(A.nnz)
-        krylov_expm_times(mv, x0, times, callback, stats=st, max_matvecs=_budget(st.get("assembled_nnz", 8 * ch.D)))
+        krylov_expm_times(mv, x0, times, callback, stats=st, max_matvecs=_budget(st.get("assembled_nnz", 8 * ch.D)),
+                          tol=KRYLOV_TOL)
         stats["chains"].append({"q": q, "blocks": (lo, hi), "elements": ch.D, **st})
     out = {"site_populations": pops, "purity": purity, "states": states}
     if pairs is not None:
@@ -363,7 +366,7 @@ def evolve_ket1(ex: ExcitationSystem, dbar: float, psi0: complex, psi1: np.ndarr
     st: dict = {}
     if np.any(psi1 != 0):
         krylov_expm_times(lambda x: -1j * (H1 @ x), np.asarray(psi1)[::-1], times, cb, stats=st,
-                          max_matvecs=_budget(N * N))
+                          max_matvecs=_budget(N * N), tol=KRYLOV_TOL)
     stats.setdefault("chains", []).append({"q": "ket", "blocks": (1, 1), "elements": N, **st})
     psi = psi * _phase(1, dbar, times)[:, None]  # the mean splitting: e^{−iΔ̄t} relative to |0⟩
     a0 = np.full(T, psi0, dtype=complex)

@@ -23,7 +23,7 @@ from ..errors import InvalidParameterError, InvalidStateError
 from ..liouvillian._excitation import basis_index, excitation_system, rank, sector_size
 from ._nsite_blocks import Chain, chain_elements, chain_ranges, evolve_blocks, evolve_ket1
 
-__all__ = ["initial_blocks", "evolve_point", "MAX_WORK_BYTES", "MAX_STATES_BYTES", "KRYLOV_M"]
+__all__ = ["initial_blocks", "evolve_point", "evolve_excitation", "evolve_large", "MAX_WORK_BYTES", "MAX_STATES_BYTES", "KRYLOV_M"]
 
 #: memory the reached chains may use (Krylov basis of KRYLOV_M + 1 vectors, work vectors, the assembled generator)
 MAX_WORK_BYTES = 3 * 2**30
@@ -350,3 +350,78 @@ def evolve_excitation(system, initial, t: np.ndarray, *, measures: tuple, store_
             stats["chains"] += st.get("chains", [])
     return {"site_populations": pops, "purity": pur, "states": sts, "pairs": prs, "pair_list": pairs,
             "several": several, "stats": stats, "initial": inits}
+
+
+def evolve_large(system, initial, t: np.ndarray, measures: tuple, store_states: bool, dense_fns: dict,
+                 t_norm_max: float):
+    """:func:`magbell.system.evolve_system` for N > DENSE_MAX_SITES: a SystemEvolveResult from the excitation
+    blocks; ``dense_fns`` the measures that need a dense ρ (name → f(ρ))."""
+    from ..measures._two_qubit import concurrence
+    from ..system.evolve import SystemEvolveResult
+    from ..system.states import system_density_matrices
+
+
+    N = system.N
+    dense = [m for m in dense_fns if m not in NATIVE_MEASURES]
+    if dense:
+        try:
+            check_states_size(N, t.size, len(initial) if is_state_list(initial) else 1, max(system.size, 1))
+        except InvalidParameterError:
+            raise InvalidParameterError(
+                f"evolve: measure(s) {dense} need the dense 2^{N} × 2^{N} state at every time, beyond the "
+                f"{MAX_STATES_BYTES / 2**30:.0f} GiB limit here; site_populations, purity, pair_reduced_states and "
+                "pair_concurrence are computed from the excitation blocks at any N"
+            ) from None
+    r = evolve_excitation(system, initial, t, measures=measures, store_states=store_states or bool(dense),
+                             t_norm_max=t_norm_max)
+    shape, several = system.shape, r["several"]
+
+    def _shape(a):
+        a = a.reshape(shape + a.shape[1:])
+        if not several:
+            a = a.reshape(shape + a.shape[len(shape) + 1:])
+        return a
+
+    out = {}
+    for m in measures:
+        if m == "site_populations":
+            out[m] = _shape(r["site_populations"])
+        elif m == "purity":
+            out[m] = _shape(r["purity"])
+        elif m == "pair_reduced_states":
+            out[m] = _shape(_pairs_to_matrix(r["pairs"], N, r["pair_list"]))
+        elif m == "pair_concurrence":
+            c = concurrence(r["pairs"])  # (P, S, T, n_pairs), batched over every pair at once
+            mat = np.zeros(c.shape[:-1] + (N, N))
+            I = np.array([p[0] for p in r["pair_list"]], dtype=np.int64)
+            J = np.array([p[1] for p in r["pair_list"]], dtype=np.int64)
+            mat[..., I, J] = c
+            mat[..., J, I] = c
+            out[m] = _shape(mat)
+        else:
+            out[m] = _shape(dense_fns[m](r["states"]))
+    st = r["stats"]
+    info = {
+        "method": "excitation blocks X_{n,m} built from the System's N×N blocks; chains q = n − m propagated by Krylov "
+                  "steps with a-posteriori error control (sum of local estimates ≤ 1e-11·‖ρ0‖); at zero temperature "
+                  "only the excitation numbers the initial state reaches; <= 1 excitation at zero T as a ket",
+        "route": st.get("route"),
+        "chains": tuple((c["q"], c["blocks"], c["elements"], c.get("matvecs", 0)) for c in st.get("chains", [])),
+        "matvecs": int(sum(c.get("matvecs", 0) for c in st.get("chains", []))),
+        "dtype": "complex128",
+    }
+    states = _shape(r["states"]) if store_states else None
+    init = None
+    if N <= 10:
+        init = np.stack([system_density_matrices(s, N)[0][0] for s in (initial if several else [initial])])
+        init = init if several else init[0]
+    return SystemEvolveResult(
+        times=t,
+        system=system,
+        initial=init,
+        states=states,
+        site_populations=out.get("site_populations"),
+        purity=out.get("purity"),
+        measures=out,
+        info=info,
+    )

@@ -254,7 +254,9 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
     dense_fns = _dense_measures(measures, N)
     chunk_points = validate_chunk_points(chunk_points)
     if N > DENSE_MAX_SITES:
-        return _evolve_large(system, initial, t, measures, store_states, dense_fns)
+        from ..solvers._nsite_evolve import evolve_large
+
+        return evolve_large(system, initial, t, measures, store_states, dense_fns, KRYLOV_T_NORM_MAX)
     if isinstance(initial, (list, tuple)) and len(initial) == 0:
         raise InvalidStateError("initial is an empty list of states")
     rho0, several = system_density_matrices(initial, N)
@@ -395,78 +397,6 @@ def _dense_measures(measures: tuple, N: int) -> dict:
                 ) from None
             out[m] = lambda rho, fn=fn: fn(rho, N)
     return out
-
-
-def _evolve_large(system: System, initial, t: np.ndarray, measures: tuple, store_states: bool,
-                  dense_fns: dict) -> SystemEvolveResult:
-    """N > DENSE_MAX_SITES: excitation blocks (magbell.solvers._nsite_evolve), one System point at a time."""
-    from ..measures._two_qubit import concurrence
-    from ..solvers import _nsite_evolve as ne
-
-    N = system.N
-    dense = [m for m in dense_fns if m not in ne.NATIVE_MEASURES]
-    if dense:
-        try:
-            ne.check_states_size(N, t.size, len(initial) if ne.is_state_list(initial) else 1, max(system.size, 1))
-        except InvalidParameterError:
-            raise InvalidParameterError(
-                f"evolve: measure(s) {dense} need the dense 2^{N} × 2^{N} state at every time, beyond the "
-                f"{ne.MAX_STATES_BYTES / 2**30:.0f} GiB limit here; site_populations, purity, pair_reduced_states and "
-                "pair_concurrence are computed from the excitation blocks at any N"
-            ) from None
-    r = ne.evolve_excitation(system, initial, t, measures=measures, store_states=store_states or bool(dense),
-                             t_norm_max=KRYLOV_T_NORM_MAX)
-    shape, several = system.shape, r["several"]
-
-    def _shape(a):
-        a = a.reshape(shape + a.shape[1:])
-        if not several:
-            a = a.reshape(shape + a.shape[len(shape) + 1:])
-        return a
-
-    out = {}
-    for m in measures:
-        if m == "site_populations":
-            out[m] = _shape(r["site_populations"])
-        elif m == "purity":
-            out[m] = _shape(r["purity"])
-        elif m == "pair_reduced_states":
-            out[m] = _shape(ne._pairs_to_matrix(r["pairs"], N, r["pair_list"]))
-        elif m == "pair_concurrence":
-            c = concurrence(r["pairs"])  # (P, S, T, n_pairs), batched over every pair at once
-            mat = np.zeros(c.shape[:-1] + (N, N))
-            I = np.array([p[0] for p in r["pair_list"]], dtype=np.int64)
-            J = np.array([p[1] for p in r["pair_list"]], dtype=np.int64)
-            mat[..., I, J] = c
-            mat[..., J, I] = c
-            out[m] = _shape(mat)
-        else:
-            out[m] = _shape(dense_fns[m](r["states"]))
-    st = r["stats"]
-    info = {
-        "method": "excitation blocks X_{n,m} built from the System's N×N blocks; chains q = n − m propagated by Krylov "
-                  "steps with a-posteriori error control (sum of local estimates ≤ 1e-11·‖ρ0‖); at zero temperature "
-                  "only the excitation numbers the initial state reaches; <= 1 excitation at zero T as a ket",
-        "route": st.get("route"),
-        "chains": tuple((c["q"], c["blocks"], c["elements"], c.get("matvecs", 0)) for c in st.get("chains", [])),
-        "matvecs": int(sum(c.get("matvecs", 0) for c in st.get("chains", []))),
-        "dtype": "complex128",
-    }
-    states = _shape(r["states"]) if store_states else None
-    init = None
-    if N <= 10:
-        init = np.stack([system_density_matrices(s, N)[0][0] for s in (initial if several else [initial])])
-        init = init if several else init[0]
-    return SystemEvolveResult(
-        times=t,
-        system=system,
-        initial=init,
-        states=states,
-        site_populations=out.get("site_populations"),
-        purity=out.get("purity"),
-        measures=out,
-        info=info,
-    )
 
 
 def pair_states(system: System, initial, times, pairs=None) -> np.ndarray:
