@@ -255,7 +255,7 @@ def test_pair_concurrence_from_blocks_is_nonzero_and_matches(excitation_path):
     c = r.measures["pair_concurrence"]
     assert abs(c[0, 0, 2] - 1) < 1e-12 and c[1].max() > 0.1
     assert np.abs(c - pair_concurrence(r.states, 5)).max() < 1e-10
-    ps = magbell.system.evolve.pair_states(s, "singlet:1,3", t, pairs=[(3, 1), (1, 3)])
+    ps = magbell.system.pair_states(s, "singlet:1,3", t, pairs=[(3, 1), (1, 3)])
     swap = [0, 2, 1, 3]
     assert np.abs(ps[:, 0] - ps[:, 1][:, swap][:, :, swap]).max() < 1e-15
 
@@ -333,7 +333,7 @@ def test_refusals_are_one_line():
          InvalidParameterError, r"t·‖L‖ = .*exceeds 1e\+09"),
         (lambda: magbell.evolve(System(Delta=np.ones(7)), "u" * 7, [1.0], measures=["bogus"]), InvalidParameterError,
          r"unknown measure 'bogus'"),
-        (lambda: magbell.system.evolve.pair_states(System(Delta=np.ones(7)), "u" * 7, [1.0], pairs=[(1, 1)]),
+        (lambda: magbell.system.pair_states(System(Delta=np.ones(7)), "u" * 7, [1.0], pairs=[(1, 1)]),
          InvalidParameterError, r"pairs: \(1, 1\)"),
         (lambda: magbell.evolve(System(Delta=np.ones(7)), {"uuuuuuu": 0.5}, [1.0]), InvalidStateError, r"normalised"),
         (lambda: magbell.evolve(System(Delta=np.ones(7)), "uuuuuud", [1.0], store_states=True).states[0].shape and

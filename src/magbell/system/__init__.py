@@ -20,3 +20,8 @@ __all__ += [
     "PositionCouplings", "chain_positions", "couplings_at_positions", "from_positions", "grid_positions",
     "one_excitation_hamiltonian", "ring_positions",
 ]
+
+# two-site reduced states from the excitation blocks, without a 2ᴺ state (issue 11 §2–3)
+from .evolve import pair_states as pair_states  # noqa: E402
+
+__all__ += ["pair_states"]
