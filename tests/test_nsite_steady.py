@@ -312,3 +312,23 @@ def test_public_functions_dispatch_on_system():
     assert magbell.dark_states(s).shape == (3, 8) and magbell.conserved_quantities(s).shape == (5, 8, 8)
     with pytest.raises(InvalidParameterError, match="magbell.Model or a magbell.System"):
         magbell.steady_state("model")
+
+
+@pytest.mark.parametrize("dl, jp", [(3e4, 0.0), (1e4, 1e4)])
+def test_hamiltonian_near_the_ratio_limit_against_mpmath(dl, jp):
+    """δ and J⊥ up to ~1e4 times the rates (the refusal limit HAMILTONIAN_RATIO_MAX), a slow mode 1e-3 of the rates:
+    ρ∞ against a 40-digit solve of the generator (trace row replacing one equation) to 1e-10 (measured 4e-12)."""
+    s = System(Delta=[1e10 - dl, 1e10 + dl], h_plus=[[1.0, 0.999], [0.999, 1.0]], h_minus=[[0.1, 0.05], [0.05, 0.1]],
+               J_perp=[[0, jp], [0, 0]])
+    r = system_steady_state(s, "ud")
+    mpmath.mp.dps = 40
+    A = mpmath.matrix(ref_generator(System(Delta=[-dl, dl], h_plus=s.h_plus, h_minus=s.h_minus, J_perp=s.J_perp)).tolist())
+    for j in range(16):
+        A[0, j] = 1 if j in (0, 5, 10, 15) else 0
+    b = mpmath.matrix(16, 1)
+    b[0] = 1
+    x = mpmath.lu_solve(A, b)
+    ref = np.array([[complex(x[4 * i + j]) for j in range(4)] for i in range(4)])
+    assert int(r.n_stationary) == 1 and np.abs(r.rho - ref).max() < 1e-10
+    with pytest.raises(InvalidParameterError, match="exceeds the dissipator"):
+        system_steady_state(System(Delta=[1e10 - 1e6, 1e10 + 1e6], h_plus=s.h_plus), "ud")
