@@ -40,16 +40,13 @@ _QUAD = {"n_phi": 12, "n_gauss": 4, "n_grade": 8}  # the reproduce figures' rule
 
 
 def single_excitation_heff(system) -> np.ndarray:
-    """N×N effective Hamiltonian of the one-excitation sector (|i⟩: site i down) of a single ``System``:
-    hopping ⟨j|H|i⟩ = 2(J⊥_ij + iD_ij) (i < j), diagonal Δ_i − 2Σ_l Jz_il (up to a constant), minus
-    i·h_plusᵀ (the non-Hermitian part Σ h_plus[i, j] σ_j⁻σ_i⁺ of docs/system.md)."""
-    N = system.N
-    Jp, Dm, Jz = (np.asarray(x, dtype=float) for x in (system.J_perp, system.D, system.J_z))
-    hop = np.triu(2 * (Jp + 1j * Dm), 1)  # hop[i, j] = ⟨j|H|i⟩ for i < j
-    H = hop.T + hop.conj()  # H[j, i] = hop[i, j]; H[i, j] = conj
-    Jzs = np.triu(Jz, 1) + np.triu(Jz, 1).T
-    H = H + np.diag(np.asarray(system.Delta, dtype=float) - 2 * Jzs.sum(axis=1))
-    return H - 1j * np.asarray(system.h_plus).T[:N, :N]
+    """N×N effective Hamiltonian of the one-excitation sector (|i⟩: site i down) of a single ``System``
+    (:func:`magbell.system.one_excitation_hamiltonian`, mean splitting removed): hopping 2(J⊥ + iD),
+    diagonal Δ_i − 2Σ_l Jz_il, minus i·h_plusᵀ (plus the h_minus and h_z terms, zero at T = 0)."""
+    from ..system import one_excitation_hamiltonian
+
+    return one_excitation_hamiltonian(system.Delta, system.h_plus, system.h_minus, system.h_z, system.J_perp,
+                                      system.J_z, system.D, rotating=True)
 
 
 def excitation_left(system, t: float) -> float:
