@@ -244,3 +244,15 @@ def test_public_functions_dispatch_on_system():
     assert postselect_spectrum(s).sectors == (0, 1, 2, 3)
     with pytest.raises(InvalidParameterError, match="excitations applies to an N-site System"):
         magbell.postselect(Model(a=1.0), "ud", TIMES, excitations=1)
+
+
+def test_to_xarray_labels_the_site_axes():
+    pytest.importorskip("xarray")
+    s = System(Delta=[[1.0] * 3] * 2, h_plus=np.eye(3))
+    ds = magbell.postselect(s, ["duu", "W"], [0.0, 1.0], measures=["pair_concurrence", "site_populations"]).to_xarray()
+    assert ds["pair_concurrence"].dims == ("dim_0", "initial", "t", "site_i", "site_j")
+    assert ds["site_populations"].dims == ("dim_0", "initial", "t", "site")
+    ds = magbell.steady_state(s, ["duu", "W"]).to_xarray()
+    assert ds["site_populations"].dims == ("dim_0", "initial", "site") and ds["n_stationary"].dims == ("dim_0",)
+    r = magbell.postselect(s[0], "W", [0.0, 1.0])
+    assert r.model is r.system and r.shape == ()

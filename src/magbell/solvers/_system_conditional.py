@@ -33,7 +33,7 @@ from ..errors import InvalidParameterError, InvalidStateError
 from ..results import Result, TimeSeriesResult
 from ._system_sectors import CHANNELS, MAX_SECTOR, Point, block_vector, check_backend, check_system, closure, \
     combine_parts as _combine, factor as _factor, factor_or_zero as _factor_or_zero, measure_fns, mean_phase as _phase, \
-    point_index, sector_states, where
+    point_index, result_dims, sector_states, where
 
 __all__ = ["system_postselect", "system_conditional_evolve", "system_postselect_spectrum",
            "SystemPostselectResult", "SystemNonHermitianSpectrum", "SCHEMES", "CHANNELS"]
@@ -69,8 +69,16 @@ class SystemPostselectResult(TimeSeriesResult):
     _LONG_SUFFIX = ", postselected"
 
     @property
+    def model(self):
+        """The System (the two-qubit results' name for it)."""
+        return self.system
+
+    @property
     def method(self):
         return (self.info or {}).get("method", self.scheme)
+
+    def _dims(self, name, arr):
+        return result_dims(self, name, arr)
 
 
 # ============================================================================== helpers

@@ -254,6 +254,24 @@ def point_index(system, p):
 _TWO_QUBIT_DEFAULTS = (("concurrence", "populations"), ("concurrence", "bell_fidelity", "populations"))
 
 
+def result_dims(result, name, arr) -> tuple:
+    """xarray dimension names of an N-site result's array: the batch axes, the native ones (initial, t), then
+    "site" for site_populations, ("site_i", "site_j") for pair matrices, "<name>_k" for any other trailing axis."""
+    arr = np.asarray(arr)
+    lead = len(result.system.shape)
+    native = tuple(n for n, _ in result._native()) if name not in ("unique", "n_stationary") else ()
+    extra = arr.ndim - lead - len(native)
+    if extra < 0:
+        return tuple(f"dim_{i}" for i in range(arr.ndim))
+    if name == "site_populations" and extra == 1:
+        tail = ("site",)
+    elif extra == 2 and arr.shape[-1] == arr.shape[-2] == result.system.N:
+        tail = ("site_i", "site_j")
+    else:
+        tail = tuple(f"{name}_{k}" for k in range(extra))
+    return tuple(f"dim_{i}" for i in range(lead)) + native + tail
+
+
 def check_backend(backend, what):
     """Validate ``backend`` (magbell.backend); the N-site t-free and conditional solvers are NumPy only."""
     from ..backend import get_backend

@@ -44,6 +44,7 @@ from ._system_sectors import (
     measure_fns,
     occupied,
     point_index,
+    result_dims,
     sector_blocks,
     sector_states,
     where,
@@ -200,12 +201,13 @@ class SystemSteadyStateResult(Result):
     _HOW_TO_ASK = "steady_state(..., measures=[...])"
     _ARRAYS = ("site_populations", "unique", "n_stationary", "converges")
 
+    @property
+    def model(self):
+        """The System (the two-qubit results' name for it)."""
+        return self.system
+
     def _dims(self, name, arr):
-        if name in ("unique", "n_stationary"):
-            return tuple(f"dim_{i}" for i in range(arr.ndim))
-        if name == "site_populations":
-            return super()._dims("", arr[..., 0]) + ("site",)
-        return super()._dims(name, arr)
+        return result_dims(self, name, arr)
 
     def dark_states(self, index=()) -> np.ndarray:
         return system_dark_states(self.system[index] if self.system.shape else self.system)
