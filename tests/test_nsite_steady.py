@@ -252,7 +252,8 @@ def test_batch_shapes_and_non_unique_without_initial():
 @pytest.mark.parametrize("kw, match", [
     (dict(Delta=[1.0, 2.0, 3.0]), "no dissipator"),
     (dict(Delta=[0.0, 1e6, 0.0], h_plus=np.eye(3)), "exceeds the dissipator"),
-    (dict(Delta=[1.0] * 3, h_plus=np.diag([1.0, 1e-120, 1.0])), "span"),
+    (dict(Delta=[1.0] * 3, h_plus=np.diag([1.0, 1e-80, 1.0]), h_z=1e30 * np.eye(3)), "span"),
+    (dict(Delta=[1.0] * 3, h_plus=5e-324 * np.eye(3)), "below 1e-150"),  # returned "not a state" before
 ])
 def test_refusals(kw, match):
     with pytest.raises(InvalidParameterError, match=match):

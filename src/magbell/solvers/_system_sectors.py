@@ -33,6 +33,8 @@ MAX_DENSE_SITES = 8
 HAMILTONIAN_RATIO_MAX = 1e4
 #: widest spread of nonzero parameter moduli (Δ̄ excluded), as the two-qubit t-free solvers (_domain.SPREAD_MAX)
 SPREAD_MAX = 1e100
+#: smallest nonzero parameter magnitude the t-free solvers accept (the mirror of RATE_MAX = 1e150)
+SMALLEST_RATE = 1e-150
 DEFAULT_TOL = 1e-9
 #: kernel tolerance of the jumps' normalised rows for dark states (as the two-qubit dark_states)
 DARK_TOL = 1e-10
@@ -108,7 +110,8 @@ class Point:
         self.s_H = 2 * float(np.abs(g["Delta"]).sum() + (4 * np.abs(g["J_perp"]) + np.abs(g["J_z"]) + 4 * np.abs(g["D"])).sum())
         self.s_D = 4 * sum(float(np.abs(g[k]).sum()) for k in CHANNELS)
         mod = np.concatenate([np.abs(g[k]).ravel() for k in ("J_perp", "J_z", "D") + CHANNELS] + [np.abs(g["Delta"])])
-        self.spread = float(mod.max() / mod[mod > 0].min()) if np.any(mod > 0) else 1.0
+        self.smallest = float(mod[mod > 0].min()) if np.any(mod > 0) else 1.0
+        self.spread = float(mod.max() / self.smallest) if np.any(mod > 0) else 1.0
         self.triangular = not (np.any(g["h_plus"]) and np.any(g["h_minus"]))
         self._dark = {}
 
@@ -228,6 +231,11 @@ def check_point(pt: Point, what: str, where: str) -> None:
         raise InvalidParameterError(
             f"{what}: the System has no dissipator (h_plus = h_minus = h_z = 0){where}: every state rotates "
             "forever; use evolve"
+        )
+    if pt.smallest < SMALLEST_RATE:
+        raise InvalidParameterError(
+            f"{what}: a nonzero rate or coupling of magnitude {pt.smallest:.3g} is below {SMALLEST_RATE:.0e}{where}: "
+            "products of such numbers leave float64's normal range; rescale the unit of time"
         )
     if pt.spread > SPREAD_MAX:
         raise InvalidParameterError(
