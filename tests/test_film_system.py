@@ -178,3 +178,20 @@ def test_nv_chain_figure_is_produced(tmp_path):
     assert all(res.files[k].stat().st_size > 0 for k in ("png", "pdf", "csv"))
     assert "N = 2, 3" in res.caption and "vacuum" in res.caption
     assert len(res.files["csv"].read_text().splitlines()) == 1 + 2 * 2
+
+
+def test_chain_couplings_from_one_quadrature_equal_couplings_at(setup):
+    from magbell.medium.film_system import chain_couplings
+
+    sp = np.array([60e-9, 250e-9])
+    cs = chain_couplings(setup, 4, sp, 4.0, direction=math.pi / 2, quad=QUAD)
+    for s, c in zip(sp, cs):
+        pos = np.c_[np.zeros(4), np.arange(4) * s]
+        ref = setup.couplings_at(pos, 4.0, quad={**QUAD, "separation": 3 * sp.max()})
+        for name in ("A", "A_tilde", "J", "D_deph", "Jz"):
+            a, b = getattr(c, name), getattr(ref, name)
+            assert np.allclose(a, b, rtol=0, atol=1e-11 * np.abs(b).max()), name
+        _same(c.system(scale=ref.a[0], include_vacuum_dipolar=True),
+              ref.system(scale=ref.a[0], include_vacuum_dipolar=True), rtol=1e-10)
+    with pytest.raises(InvalidParameterError, match="spacings"):
+        chain_couplings(setup, 3, [-1e-7])

@@ -26,13 +26,14 @@ added (pass them as ``lamb_shifts`` [rad/s] to shift each Δ_i).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from ..errors import InvalidParameterError
 from .greens import BOUND_RTOL, InvalidMediumError
 
-__all__ = ["couplings_system", "film_system"]
+__all__ = ["chain_couplings", "couplings_system", "film_system"]
 
 
 def _psd_block(name: str, h: np.ndarray) -> np.ndarray:
@@ -116,3 +117,58 @@ def film_system(setup, positions, temperature=None, *, chemical_potential=None, 
     height above the film's top surface. Rates in 1/s, couplings in rad/s (divided by ``scale`` if given)."""
     c = setup.couplings_at(positions, temperature, chemical_potential=chemical_potential, warn=warn, quad=quad)
     return couplings_system(c, scale=scale, include_vacuum_dipolar=include_vacuum_dipolar)
+
+
+def chain_couplings(setup, n: int, spacings, temperature=None, *, direction=None, quad: dict | None = None) -> list:
+    """N×N :class:`~magbell.medium.stray.FilmCouplings` of a row of ``n`` identical NV centres of ``setup`` at
+    each spacing in ``spacings`` [m], all from ONE k-space quadrature (``film_pairs.pair_noises`` for the
+    displacements m·s, m = 1 … n − 1): site i at i·s·(cos ψ, sin ψ) at the setup's height, ψ = ``direction``
+    [rad] (default the setup's). Identical qubits at one height: every entry depends only on r_j − r_i, and all
+    come from the same nodes, so each block is still a Gram matrix (PSD). Equal to ``setup.couplings_at`` of the
+    row with the quadrature of the largest displacement, to rounding (tests/test_film_system.py)."""
+    from .film_pairs import pair_noises
+    from .film_setup import _num, parse_angle
+    from .greens import MarkovWarning
+    from .stray import FilmCouplings
+
+    n = int(n)
+    if not 1 <= n <= 4096:
+        raise InvalidParameterError(f"n (qubits in the row) must be between 1 and 4096, got {n}")
+    sp = np.atleast_1d(np.asarray(spacings, dtype=float))
+    if sp.ndim != 1 or sp.size == 0 or not np.all(np.isfinite(sp)) or np.any(sp <= 0):
+        raise InvalidParameterError("spacings must be finite numbers > 0 in metres")
+    T = setup.temperature if temperature is None else _num("temperature", temperature, lo=0)
+    psi = setup.direction if direction is None else parse_angle(direction, "direction")
+    film, q = setup.build(temperature=T)
+    u = np.array([math.cos(psi), math.sin(psi)])
+    steps = np.arange(1, max(n, 2))
+    disp = (sp[:, None, None] * steps[None, :, None] * u).reshape(-1, 2)
+    noises = pair_noises(film, q, setup.height, disp, quad=quad)
+    out = []
+    for k, s in enumerate(sp):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MarkovWarning)  # judged below on the assembled blocks
+            cs = [noises[k * steps.size + m].couplings(T, chemical_potential=2 * math.pi * setup.chemical_potential)
+                  for m in range(steps.size)]
+        blocks = {}
+        for name in ("A", "A_tilde", "J", "D_deph"):
+            M = np.zeros((n, n), dtype=complex)
+            np.fill_diagonal(M, getattr(cs[0], name)[0, 0])
+            for i in range(n):
+                for j in range(i + 1, n):
+                    x = getattr(cs[j - i - 1], name)[0, 1]  # ⟨X_i X_j†⟩-type entry, qubit j displaced by (j − i)s
+                    M[i, j], M[j, i] = x, np.conj(x)
+            blocks[name] = M
+        Jz = np.zeros((n, n))
+        for i in range(n):
+            for j in range(i + 1, n):
+                Jz[i, j] = Jz[j, i] = cs[j - i - 1].Jz[0, 1]
+        c0 = cs[0]
+        pos = np.c_[np.arange(n) * s * u[0], np.arange(n) * s * u[1], np.full(n, setup.height)]
+        ok = all(c.markov_ok for c in cs)
+        out.append(FilmCouplings(
+            A=blocks["A"], A_tilde=blocks["A_tilde"], J=blocks["J"], D_deph=blocks["D_deph"], Jz=Jz,
+            frequency=np.full(n, c0.frequency[0]), Delta=c0.Delta, band_bottom=c0.band_bottom,
+            regime=(c0.regime[0],) * n, markov_ok=ok,
+            info={**c0.info, "qubits": (q,) * n, "positions": pos, "spacing": float(s), "direction": psi}))
+    return out

@@ -2,9 +2,10 @@
 
 N = 2 … 5 identical NV centres in a row at spacing s, 109 nm above 20 nm YIG, 22 mT along their [111] axis,
 the row perpendicular to the magnetisation's in-plane projection (ψ = 90°, the Damon–Eshbach direction where
-|A|/a stays near 1 longest), zero temperature. The N×N blocks come from ONE k-space quadrature per spacing
-(``FilmSetup.couplings_at`` for the 5-site row; the first N sites of it are the N-site row) and become a
-:class:`magbell.System` (``FilmCouplings.system``, frame rotating at the NV frequency). Plotted against s:
+|A|/a stays near 1 longest), zero temperature. The N×N blocks come from ``film_system.chain_couplings``
+(every spacing and pair from ONE k-space quadrature; the first N sites of the 5-site row are the N-site row)
+and become a :class:`magbell.System` (``FilmCouplings.system``, frame rotating at the NV frequency).
+Plotted against s:
 
 * the excitation left at t = 10/a from one excitation on the first NV: for independent NV centres
   e^{−20} ≈ 2·10⁻⁹, for a rank-one h_plus (|A_ij| = a) the dark-manifold weight (N−1)/N. At T = 0 (ã = 0 and
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 
 import numpy as np
 
@@ -62,27 +62,21 @@ def nv_chain_data(ns=(2, 3, 4, 5), n_s: int = 15, s_min: float = 20e-9, s_max: f
     """Data of the figure (module doc): per spacing and N, the excitation left at t = ``t_over_a``/a and the
     slowest single-excitation decay rate over 2a, with and without the vacuum dipolar coupling."""
     from ..medium import FilmSetup
-    from ..medium.greens import MarkovWarning
+    from ..medium.film_system import chain_couplings
 
     ns = tuple(int(n) for n in ns)
     g = CHAIN_GEOMETRY
     setup = FilmSetup.from_units(thickness=g["thickness"], field=g["field"], field_angle=g["field_angle"],
                                  height=g["height"], nv_axis=g["nv_axis"], transition=g["transition"])
-    psi = math.radians(g["direction_deg"])
     spacing = np.geomspace(s_min, s_max, n_s)
     nmax = max(ns)
     left = np.zeros((2, len(ns), n_s))
     slow = np.zeros((2, len(ns), n_s))
-    a0 = None
-    markov = True
-    for k, s in enumerate(spacing):
-        pos = np.c_[np.arange(nmax) * s * math.cos(psi), np.arange(nmax) * s * math.sin(psi)]
-        with warnings.catch_warnings(record=True) as wl:
-            warnings.simplefilter("always", MarkovWarning)
-            c = setup.couplings_at(pos, g["temperature_K"], quad=_QUAD)
-        markov = markov and c.markov_ok and not wl
-        a = float(c.a[0])
-        a0 = a if a0 is None else a0
+    rows = chain_couplings(setup, nmax, spacing, g["temperature_K"], direction=math.radians(g["direction_deg"]),
+                           quad=_QUAD)
+    a0 = float(rows[0].a[0])
+    markov = all(c.markov_ok for c in rows)
+    for k, c in enumerate(rows):
         for m, n in enumerate(ns):
             sub = np.arange(n)
             cn = dataclasses.replace(
@@ -90,7 +84,7 @@ def nv_chain_data(ns=(2, 3, 4, 5), n_s: int = 15, s_min: float = 20e-9, s_max: f
                 D_deph=c.D_deph[np.ix_(sub, sub)], Jz=c.Jz[np.ix_(sub, sub)], frequency=c.frequency[:n],
                 regime=c.regime[:n], info={**c.info, "qubits": c.info["qubits"][:n], "positions": c.info["positions"][:n]})
             for v, vac in enumerate((True, False)):
-                sys_ = cn.system(scale=a, include_vacuum_dipolar=vac)
+                sys_ = cn.system(scale=a0, include_vacuum_dipolar=vac)
                 left[v, m, k] = excitation_left(sys_, t_over_a)
                 E = np.linalg.eigvals(single_excitation_heff(sys_))
                 slow[v, m, k] = float(-np.max(E.imag))  # −2 Im E / (2a), a = 1 in these units
@@ -149,8 +143,8 @@ def caption_nv_chain(d: dict) -> str:
         "exact at T = 0). Solid: film couplings (a, A_ij, J⊥ + iD, Jz) plus the direct NV–NV dipolar coupling "
         "through vacuum (secular); dashed: film only. At s = "
         f"{s[i100] * 1e9:.0f} nm, N = {p['ns'][last]}: {left[0, last, i100]:.3f} with, {left[1, last, i100]:.3f} "
-        f"without the vacuum coupling. Markov approximation justified: {d['markov_ok']}. One k-space quadrature "
-        f"{p['quadrature']} per spacing ({p['n_s']} spacings {p['s_min_m'] * 1e9:g} nm – {p['s_max_m'] * 1e6:g} µm)."
+        f"without the vacuum coupling. Markov approximation justified (pairwise): {d['markov_ok']}. One k-space "
+        f"quadrature {p['quadrature']} for all {p['n_s']} spacings {p['s_min_m'] * 1e9:g} nm – {p['s_max_m'] * 1e6:g} µm."
     )
 
 
