@@ -281,6 +281,7 @@ def test_registry_names_and_parametrised_names():
         (lambda: mp.site_populations(np.eye(3) / 3), InvalidStateError, "2^N"),
         (lambda: mp.site_populations(np.ones((4, 2))), InvalidStateError, "shape"),
         (lambda: mp.site_populations(np.full((4, 4), np.nan)), InvalidStateError, "NaN"),
+        (lambda: mp.purity(np.full((4, 4), 1e200)), InvalidStateError, "magnitude 1e+200 > 1"),
         (lambda: mp.site_populations(np.eye(4) / 4, N=3), InvalidStateError, "N = 3"),
         (lambda: mp.site_populations("W"), InvalidStateError, "array"),
         (lambda: mp.site_populations(np.eye(4) / 4, N=True), InvalidParameterError, "integer"),

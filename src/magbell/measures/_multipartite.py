@@ -97,6 +97,9 @@ def _check(rho, N=None) -> tuple[np.ndarray, int]:
     Ns = _check_N(Ns)
     if not np.all(np.isfinite(rho)):
         raise InvalidStateError("rho contains NaN or inf")
+    top = float(np.max(np.abs(rho))) if rho.size else 0.0
+    if top > 1 + 1e-6:  # |ρ_ab| ≤ √(ρ_aa ρ_bb) ≤ 1 for any density matrix (also for sub-normalised ones)
+        raise InvalidStateError(f"rho is not a density matrix: an entry has magnitude {top:.6g} > 1")
     return rho, Ns
 
 
