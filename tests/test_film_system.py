@@ -163,7 +163,7 @@ def test_nv_chain_one_excitation_propagator_equals_evolve():
     assert excitation_left(c1.system(scale=c1.a[0]), 2.0) == pytest.approx(math.exp(-4.0), rel=1e-13)
 
 
-def test_nv_chain_figure_is_produced(tmp_path):
+def test_nv_chain_figure_is_produced():
     pytest.importorskip("matplotlib")
     from magbell.paper._figures_nv_chain import caption_nv_chain, nv_chain_data, plot_nv_chain, table_nv_chain
     from magbell.paper.figures import FIGURES, FigureJob, render
@@ -174,10 +174,11 @@ def test_nv_chain_figure_is_produced(tmp_path):
     assert left[1, 0, 0] > 0.3 and left[1, 0, 1] < 0.3  # N = 2: near the dark singlet's 1/2 at 20 nm, decayed at 300 nm
     job = FIGURES.get("nv_chain") or FigureJob("nv_chain", "Beyond", "beyond", nv_chain_data, plot_nv_chain,
                                                caption_nv_chain, table_nv_chain, figsize=(6.8, 2.5))
-    res = render(job, out_dir=tmp_path, data=d)
-    assert all(res.files[k].stat().st_size > 0 for k in ("png", "pdf", "csv"))
+    res = render(job, data=d)  # PNG in memory (the PDF/CSV writing is render's own, tested in test_reproduce)
+    assert res.png_bytes[:8] == b"\x89PNG\r\n\x1a\n" and len(res.png_bytes) > 10_000
     assert "N = 2, 3" in res.caption and "vacuum" in res.caption
-    assert len(res.files["csv"].read_text().splitlines()) == 1 + 2 * 2
+    cols, rows = job.table(d)
+    assert len(cols) == 6 and len(rows) == 2 * 2
 
 
 def test_chain_couplings_from_one_quadrature_equal_couplings_at(setup):
