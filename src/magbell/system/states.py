@@ -79,8 +79,19 @@ def _validated_rho(arr: np.ndarray, N: int) -> np.ndarray:
     return validated_dense_state(arr, 2**N, f" of N = {N} sites")
 
 
+#: largest N for a dense 2ᴺ × 2ᴺ initial state (N = 12: 268 MB); magbell.evolve takes u/d strings, dicts,
+#: W, Dicke and singlet states at any N without forming it (magbell.solvers._nsite_evolve)
+DENSE_STATE_MAX_SITES = 12
+
+
 def system_density_matrix(state, N: int) -> np.ndarray:
     """One initial state of N sites as a validated 2ᴺ × 2ᴺ density matrix (see the module docstring)."""
+    if N > DENSE_STATE_MAX_SITES:
+        raise InvalidStateError(
+            f"initial state: a dense density matrix of N = {N} sites has 2^{N} × 2^{N} entries, beyond the limit "
+            f"N <= {DENSE_STATE_MAX_SITES} of the solvers that form one (magbell.evolve takes u/d strings, dicts, "
+            "'W', 'dicke:k' and 'singlet:i,j' at any N)"
+        )
     if isinstance(state, str):
         k = _named_ket(state, N)
         return np.outer(k, k.conj())
