@@ -11,6 +11,7 @@ from ..errors import NonUniqueSteadyStateError
 from ..system._two_site_states import BELL_STATES, STATE_NAMES
 from ..solvers._steady import spectrum as _spectrum
 from ..solvers._steady import steady_state as _steady_state
+from ._output import GAMMA0, TIME_GAMMA0, add_output_options, complex_columns, write_csv
 from ._parser import (
     _add_measures,
     _check_initial,
@@ -48,6 +49,9 @@ def cmd_evolve(args) -> int:
         out["params"] = params
         _dump_json(out)
         return 0
+    if args.csv:
+        write_csv([("t", TIME_GAMMA0, res.times)] + _csv_measures(res.measures, ["concurrence", "populations"] + measures))
+        return 0
     cols = [("t", res.times), ("C", res.measures["concurrence"])]
     pops = res.measures["populations"]
     cols += [(lab, pops[:, i]) for i, lab in enumerate(POPULATION_LABELS)]
@@ -60,6 +64,24 @@ def cmd_evolve(args) -> int:
     for k in range(len(res.times)):
         print("".join(_fmt(v[k], w) for _, v in cols))
     return 0
+
+
+def _csv_measures(measures: dict, names: list) -> list:
+    """CSV columns (name, unit, values) of measures over rows: vector measures one column per component
+    (p_uu, ..., F_phi+, ...), units from the table the library's to_xarray uses."""
+    from ..results import MEASURE_UNITS
+
+    cols = []
+    for m in names:
+        v = np.asarray(measures[m])
+        unit = MEASURE_UNITS.get(m, (None,))[0]
+        if v.ndim == 2:
+            labels = (POPULATION_LABELS if m == "populations" else [f"F_{b}" for b in BELL_STATES]
+                      if m == "bell_fidelities" else [f"{m}_{i}" for i in range(v.shape[1])])
+            cols += [(lab, unit, v[:, i]) for i, lab in enumerate(labels)]
+        else:
+            cols.append((m, unit, v))
+    return cols
 
 
 # ----------------------------------------------------------------------------- steady
@@ -87,6 +109,17 @@ def cmd_steady(args) -> int:
     out["params"] = params
     if args.json:
         _dump_json(out)
+        return 0
+    if args.csv:  # one row
+        cols = _csv_measures({k: np.asarray(v)[None] for k, v in res.measures.items()}, ["concurrence"])
+        cols += [("unique", None, [out["unique"]]), ("n_stationary", None, [out["n_stationary"]]),
+                 ("converges", None, [out["converges"]])]
+        cols += _csv_measures({k: np.asarray(v)[None] for k, v in res.measures.items()}, ["populations"] + measures)
+        labels = [lab[2:] for lab in POPULATION_LABELS]
+        for i, r in enumerate(labels):
+            for j, c in enumerate(labels):
+                cols += complex_columns(f"rho_{r}_{c}", None, rho[None, i, j])
+        write_csv(cols)
         return 0
     print(f"# magbell steady: {describe_model(model, extra)}")
     print(f"# initial {'none (unique steady state)' if initial is None else '|' + initial + '>'}")
@@ -129,6 +162,11 @@ def cmd_spectrum(args) -> int:
     if args.json:
         _dump_json(out)
         return 0
+    if args.csv:  # one row per eigenvalue; the derived rates repeated on every row
+        write_csv([("index", None, np.arange(ev.size))] + complex_columns("eigenvalue", GAMMA0, ev) + [
+            ("slowest_rate", GAMMA0, out["slowest_rate"]), ("entanglement_rate", GAMMA0, out["entanglement_rate"]),
+            ("entanglement_lifetime", TIME_GAMMA0, out["entanglement_lifetime"]), ("regime", None, out["regime"])])
+        return 0
     print(f"# magbell spectrum: {describe_model(model, extra)}")
     print("Liouvillian eigenvalues (by decreasing real part):")
     print(f"{'#':>4}{'Re':>18}{'Im':>18}")
@@ -153,6 +191,8 @@ examples:
 
 JSON keys: times, concurrence, populations ([p_uu, p_ud, p_du, p_dd] per time), one key per extra
 measure (bell_fidelities: [F_phi+, F_phi-, F_psi+, F_psi-] per time), params.
+CSV columns (--csv): t [1/Gamma0], concurrence, p_uu, p_ud, p_du, p_dd, then the extra measures
+(F_phi+, ... for bell_fidelities; entanglement_of_formation [ebit]); Gamma0 is the unit of the rates given.
 """
 
 _STEADY_EPILOG = """\
@@ -172,6 +212,7 @@ examples:
 
 JSON keys: eigenvalues ({"re": [16], "im": [16]}), slowest_rate, entanglement_rate,
 entanglement_lifetime (null = infinite), regime, params.
+CSV (--csv): one row per eigenvalue; inf is written inf.
 """
 
 
@@ -188,7 +229,8 @@ def register(sub, parent, formatter) -> None:
     p.add_argument("--points", type=int, default=101, metavar="N", help="number of times (default 101)")
     p.add_argument("--initial", default="ud", metavar="STATE", help=f"initial state: {states} (default ud)")
     _add_measures(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    add_output_options(p, csv_help="print the table as plain CSV: t [1/Gamma0], concurrence, p_uu, ..., one row "
+                                   "per time (Gamma0: the unit of the rates given)")
     p.set_defaults(func=cmd_evolve)
 
     p = sub.add_parser("steady", parents=[parent], formatter_class=formatter, allow_abbrev=False,
@@ -200,12 +242,14 @@ def register(sub, parent, formatter) -> None:
                    help=f"initial state: {states}, or 'none' for the unique steady state (error if not unique) "
                         "(default ud)")
     _add_measures(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    add_output_options(p, json_help="print one JSON object instead of a summary",
+                       csv_help="print one CSV row (header: concurrence, unique, ..., p_uu, ..., rho_uu_uu_re, ...)")
     p.set_defaults(func=cmd_steady)
 
     p = sub.add_parser("spectrum", parents=[parent], formatter_class=formatter, allow_abbrev=False,
                        help="Liouvillian eigenvalues, slowest rate, entanglement lifetime, regime",
                        description="Eigenvalues of the Liouvillian and the derived rates and regime (magbell.spectrum).",
                        epilog=_SPECTRUM_EPILOG)
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    add_output_options(p, csv_help="print CSV, one row per eigenvalue (eigenvalue_re/_im [Gamma0]; the rates, "
+                                   "lifetime [1/Gamma0] and regime repeated on each row)")
     p.set_defaults(func=cmd_spectrum)

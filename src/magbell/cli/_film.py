@@ -188,6 +188,21 @@ def cmd_film(args) -> int:
     if args.json:
         _dump_json(result)
         return 0
+    if args.csv:  # one row per separation (one row without --separation); the single-NV values on every row
+        from ._output import complex_columns, write_csv
+
+        u = result["units"]
+        cols = [(k, u.get(k), result[k]) for k in ("gamma", "a", "a_tilde", "dephasing_d", "qubit_frequency",
+                                                  "band_bottom", "kittel")]
+        cols += [("regime", None, result["regime"]), ("markov_ok", None, result["markov_ok"]),
+                 ("magnetisation_polar", "deg", result["magnetisation_polar_deg"])]
+        if seps is not None:
+            cols += [("separation", "m", seps), ("direction", "deg", result["direction_deg"])]
+            cols += complex_columns("A", "1/s", result["A"]) + complex_columns("A_tilde", "1/s", result["A_tilde"])
+            cols += [("J_perp", "rad/s", result["J_perp"]), ("D_dm", "rad/s", result["D_dm"]),
+                     ("A_over_a", None, result["A_over_a"])]
+        write_csv(cols)
+        return 0
     print(f"# magbell medium film: {film.name} L = {L * 1e9:.6g} nm, B = {B * 1e3:.6g} mT at {math.degrees(polar):.6g} deg, "
           f"NV {args.nv_axis} ({args.transition}) at {h * 1e9:.6g} nm, T = {T:.6g} K")
     print(f"qubit frequency : {result['qubit_frequency'] / 1e9:.6g} GHz  ({result['regime']})")
@@ -237,7 +252,12 @@ def attach(medium_parser, formatter=None) -> None:
     e.add_argument("--direction", default=None, metavar="DEG", help="in-plane direction of the separation (default 0deg)")
     e.add_argument("--markov-threshold", dest="markov_threshold", default="0.1", metavar="X",
                    help="Markov check threshold (default 0.1)")
-    e.add_argument("--json", action="store_true", help="print one JSON object")
+    from ._output import add_output_options
+
+    add_output_options(e, json_help="print one JSON object",
+                       csv_help="print CSV: gamma, a, a_tilde, dephasing_d [1/s], frequencies [Hz], ..., and with "
+                                "--separation one row per separation with A_re, A_im, A_tilde_re, A_tilde_im [1/s], "
+                                "J_perp, D_dm [rad/s], A_over_a")
     p.set_defaults(func=cmd_film)
 
     # the plain `magbell medium` form: --separation was required there; keep that rule without argparse

@@ -193,6 +193,14 @@ def cmd_medium(args) -> int:
     if args.json:
         _dump_json(result)
         return 0
+    if args.csv:  # one row per separation, SI units as in the JSON's "units"
+        from ._output import write_csv
+
+        write_csv([("separation", "m", sep)] + [(k, _UNITS[k], v) for k, v in values.items()] + [
+            ("k_on_shell", "1/m", c.info["k_on_shell"]), ("kappa", "1/m", c.info["kappa"]),
+            ("markov_ok", None, np.asarray(rep.ok)), ("markov_ratio", None, rep.ratio),
+            ("markov_reason", None, np.asarray(rep.reasons, dtype=str))])
+        return 0
     # display only (the numbers are computed and checked): a separation of 1e308 m is 'inf nm' on screen
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         _print_table(setup, c, sep, T, rep, scalar, dim_unit, unit_rate)
@@ -292,7 +300,11 @@ def register(subparsers, parent=None, formatter=None) -> None:
     s.add_argument("--temperature", default="0K", metavar="T", help="temperature, e.g. 4K or 50mK (default 0K)")
     s.add_argument("--markov-threshold", dest="markov_threshold", default="0.1", metavar="X",
                    help="Markov check: require (induced rate) x (medium correlation time) < X (default 0.1)")
-    s.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    from ._output import add_output_options
+
+    add_output_options(s, csv_help="print CSV, one row per separation: separation [m], a, A, a_tilde, A_tilde [1/s], "
+                                   "Jz, Jperp, D_dm [rad/s], k_on_shell, kappa [1/m], markov_ok, markov_ratio, "
+                                   "markov_reason")
     p.set_defaults(func=cmd_medium)
     from ._film import attach  # `magbell medium film ...`: NV centres above a film (issue 12)
 

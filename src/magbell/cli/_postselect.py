@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from . import _parser as _cli
+from ._output import TIME_GAMMA0, add_output_options, write_csv
 from ..solvers._monitor import KINDS, monitor
 from ..solvers._nonhermitian import postselect_spectrum
 from ..solvers._postselect import SCHEMES, postselect
@@ -38,6 +39,7 @@ JSON keys: times, concurrence, success_probability, log_success_probability (exa
 bell_fidelity (to the model's asymptotic Bell state (|ud> + e^{i phi}|du>)/sqrt 2), phase (PT-broken,
 exceptional-point, PT-exact; 'degenerate' only when H_eff is a multiple of 1 on the subspace),
 exceptional_point_delta (null if none), params.
+CSV columns (--csv): t [1/Gamma0], concurrence, success_probability, log_success_probability, bell_fidelity.
 """
 
 _MONITOR_EPILOG = """\
@@ -51,6 +53,7 @@ Projective measurements of |sigma1z + sigma2z| every tau_m (or, --kind continuou
 --no-readout) at every reported time. tau_m -> 0 gives 'magbell postselect --scheme subspace'.
 JSON keys: times, concurrence, success_probability, log_success_probability, bell_fidelity, phase,
 exceptional_point_delta, tau_m, kind, readout, params.
+CSV columns (--csv): t [1/Gamma0], concurrence, success_probability, log_success_probability, bell_fidelity.
 """
 
 _TRAJECTORIES_EPILOG = """\
@@ -64,6 +67,8 @@ sub-ensemble selected by --select (default no-jump: Eq. 13; 'all': the whole ens
 JSON keys: times, concurrence, success_probability (selected fraction), success_probability_stderr,
 log_success_probability, bell_fidelity, ensemble_concurrence (whole ensemble), jump_counts, mean_jumps,
 n, seed, select, params.
+CSV columns (--csv): t [1/Gamma0], concurrence, success_probability, success_probability_stderr,
+log_success_probability, bell_fidelity, ensemble_concurrence, kept (nan where no trajectory is kept).
 """
 
 
@@ -77,7 +82,8 @@ def _add_time_options(p, points: int) -> None:
     p.add_argument("--points", type=int, default=points, metavar="N", help=f"number of times (default {points})")
     p.add_argument("--initial", default="ud", metavar="STATE",
                    help=f"initial state: {', '.join(STATE_NAMES)} (default ud)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    add_output_options(p, csv_help="print the table as plain CSV, one row per time (t [1/Gamma0]; Gamma0: the unit "
+                                   "of the rates given)")
 
 
 def _spectral(model) -> tuple[str, object]:
@@ -110,6 +116,12 @@ def _emit_conditional(args, res, phase, d_ep, params, extra_json: dict, header: 
             **extra_json,
             "params": params,
         })
+        return 0
+    if args.csv:
+        write_csv([("t", TIME_GAMMA0, res.times), ("concurrence", None, res.concurrence),
+                   ("success_probability", None, res.success_probability),
+                   ("log_success_probability", None, res.log_success_probability),
+                   ("bell_fidelity", None, res.bell_fidelity)])
         return 0
     _table(header, [("t", res.times), ("C", res.concurrence), ("P", res.success_probability),
                     ("log P", res.log_success_probability), ("F_bell", res.bell_fidelity)])
@@ -196,6 +208,13 @@ def cmd_trajectories(args) -> int:
             "select": args.select,
             "params": params,
         })
+        return 0
+    if args.csv:
+        write_csv([("t", TIME_GAMMA0, tr.times), ("concurrence", None, sel.concurrence),
+                   ("success_probability", None, sel.fraction),
+                   ("success_probability_stderr", None, sel.fraction_stderr),
+                   ("log_success_probability", None, logp), ("bell_fidelity", None, fid),
+                   ("ensemble_concurrence", None, full.concurrence), ("kept", None, sel.count)])
         return 0
     header = [
         f"# magbell trajectories: {_cli.describe_model(model, extra)}",

@@ -110,6 +110,13 @@ def cmd_design(args) -> int:
     if args.json:
         _cli._dump_json(out)
         return 0
+    if args.csv:  # one row per setting of the protocol
+        from ._output import write_csv
+
+        rows = res.protocol.to_dict()["settings"]
+        write_csv([("initial", None, [r["initial"] for r in rows]), ("time", args.time_unit, [r["time"] for r in rows]),
+                   ("shots", None, [r["shots"] for r in rows])])
+        return 0
     print(f"# magbell design: target {res.target}, {args.total_shots} shots, truth {args.truth}")
     print(f"# predicted stderr({res.target}) = {res.stderr:.6g} (uniform allocation: {res.stderr_uniform:.6g})")
     if detect and "total_shots" in detect:
@@ -204,7 +211,9 @@ def register(subparsers, parent, formatter) -> None:
                    help="shot budget over all settings")
     p.add_argument("--alpha", type=float, default=0.05, help="significance of the A = 0 test (default 0.05)")
     p.add_argument("--power", type=float, default=0.8, help="power of the A = 0 test (default 0.8)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    from ._output import add_output_options
+
+    add_output_options(p, csv_help="print the protocol as CSV, one row per setting: initial, time [--time-unit], shots")
     p.set_defaults(func=cmd_design)
 
     p = subparsers.add_parser(
