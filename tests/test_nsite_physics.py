@@ -356,3 +356,21 @@ def test_bragg_chain_steady_state_keeps_the_dark_weight(N):
     ss = magbell.steady_state(pc.system(), "d" + "u" * (N - 1))
     np.testing.assert_allclose(ss.site_populations, [(1 - 1 / N) ** 2] + [1 / N**2] * (N - 1), atol=1e-12)
     assert not ss.unique
+
+
+# ----------------------------------------------------------------------------- docs/nqubits.md
+def test_nqubits_page_python_blocks_run_and_keep_their_values():
+    """Every ```python block of docs/nqubits.md runs (in order, one namespace); the values its comments
+    promise hold."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "nqubits.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    assert len(blocks) >= 3
+    ns: dict = {}
+    for k, b in enumerate(blocks):
+        exec(compile(b, f"docs/nqubits.md[python block {k + 1}]", "exec"), ns)
+    np.testing.assert_allclose(ns["pc"].h_plus[0, 0].real, 6.4e6, rtol=0.01)
+    assert ns["pc"].info["markov"].ok.all()
+    np.testing.assert_allclose(ns["r"].site_populations[-1], [0.5625, 0.0625, 0.0625, 0.0625], atol=1e-12)
+    np.testing.assert_allclose(ns["r"].measures["pair_concurrence"][-1, 0], [0, 0.375, 0.375, 0.375], atol=1e-12)
