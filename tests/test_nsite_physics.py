@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -84,6 +85,10 @@ def test_detailed_balance_per_site_both_conventions():
     assert np.linalg.eigvalsh(site.h_minus)[0] >= -1e-15 * np.abs(site.h_minus).max()
     zero = P.couplings_at_positions(m, x, Delta, 0.0, thermal="site")
     assert np.all(zero.h_minus == 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # βΔ = 1e310 overflows: exactly 0, no RuntimeWarning
+        cold = P.couplings_at_positions(m, x, Delta * 1e10, 1e-300, thermal="site")
+    assert np.all(cold.h_minus == 0) and np.all(cold.h_plus[0, 0] > 0)
 
 
 def test_regular_arrangements():

@@ -262,13 +262,13 @@ def couplings_at_positions(medium, positions, Delta, kT=0.0, *, lamb_shift_cutof
     if thermal == "mean" or kT == 0:
         hm = boltz * hp
     else:
-        b = np.exp(-d / (2 * kT))
+        with np.errstate(over="ignore"):  # βΔ beyond float64: the factor is exactly 0
+            b = np.exp(-d / (2 * kT))
         hm = b[:, None] * hp * b[None, :]
     hm = _check_block("h_minus", hm, tol, info)
     Delta_out = d.copy()
     if lamb_shift_cutoff is not None:
-        cl = medium.couplings(r=np.array([1.0]) if medium.dim > 1 else np.array([0.0]), Delta=Dbar, kT=kT,
-                              lamb_shift_cutoff=lamb_shift_cutoff)
+        cl = medium.couplings(r=rr[:1], Delta=Dbar, kT=kT, lamb_shift_cutoff=lamb_shift_cutoff)  # local: r-free
         shift = float(np.asarray(cl.lamb_shift[0]).ravel()[0])
         info["lamb_shift"] = shift
         Delta_out = Delta_out + shift
