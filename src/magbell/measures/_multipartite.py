@@ -33,7 +33,9 @@ of the actual Dicke ket over every bipartition for N ≤ 7.
 
 :data:`MULTIPARTITE_MEASURES` maps names to functions ``f(rho, N)`` (for ``evolve(..., measures=...)``);
 :func:`multipartite_measure` also resolves parametrised names (``"negativity:1,2"``, ``"dicke_fidelity:2"``,
-``"gme_dicke_witness:2"``).
+``"gme_dicke_witness:2"``). ``magbell.measures`` exports these functions by name, with ``negativity`` and
+``log_negativity`` as ``bipartite_negativity`` and ``bipartite_log_negativity`` (the plain names are the
+two-qubit measures there); docs/nqubits.md §3.
 """
 
 from __future__ import annotations
