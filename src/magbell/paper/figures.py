@@ -26,6 +26,7 @@ building figures never opens a window and does not disturb a notebook's backend.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import time
@@ -284,6 +285,43 @@ def draw(job: FigureJob, data: dict):
     return fig
 
 
+@contextlib.contextmanager
+def shared_mathtext_cache():
+    """Within the block, every matplotlib renderer shares one cache of parsed mathtext.
+
+    matplotlib caches a parsed ``$...$`` string per renderer (``MathTextParser._parse_cached``, an
+    ``lru_cache`` keyed on the parser instance), and every ``savefig`` makes new renderers, so the same label
+    ('$\\mathcal{C}(t)$', '$\\delta$', log-axis tick labels) was parsed again for each figure and format —
+    pyparsing is the largest single cost of drawing the figures. The shared cache uses the same key plus the
+    parser's output type (raster or vector), so it returns what the parser would. Nested blocks share the outer
+    cache; the original method is restored on exit. Without that private method (another matplotlib), a no-op.
+    """
+    from matplotlib import mathtext
+
+    orig = mathtext.MathTextParser.__dict__.get("_parse_cached")
+    if orig is None or getattr(orig, "_magbell_shared", False):
+        yield
+        return
+    cache: dict = {}
+
+    def _parse_cached(self, s, dpi, prop, antialiased, load_glyph_flags):
+        key = (self._output_type, s, dpi, prop, antialiased, load_glyph_flags)
+        try:
+            return cache[key]
+        except KeyError:
+            out = cache[key] = orig(self, s, dpi, prop, antialiased, load_glyph_flags)
+            return out
+        except TypeError:  # an unhashable property: parse without caching
+            return orig(self, s, dpi, prop, antialiased, load_glyph_flags)
+
+    _parse_cached._magbell_shared = True
+    mathtext.MathTextParser._parse_cached = _parse_cached
+    try:
+        yield
+    finally:
+        mathtext.MathTextParser._parse_cached = orig
+
+
 def tight_bbox(fig):
     """The figure's tight bounding box in inches, padded as ``savefig.bbox = "tight"`` pads it, computed once.
 
@@ -313,6 +351,13 @@ def render(job: FigureJob, out_dir=None, data: dict | None = None) -> FigureResu
     t0 = time.perf_counter()
     if data is None:
         data = job.data()
+    with shared_mathtext_cache():
+        res = _render(matplotlib, job, out_dir, data)
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _render(matplotlib, job: FigureJob, out_dir, data: dict) -> FigureResult:
     fig = draw(job, data)
     res = FigureResult(job.name, job.title, job.section, job.caption(data), data)
     with matplotlib.rc_context(STYLE):
@@ -336,5 +381,4 @@ def render(job: FigureJob, out_dir=None, data: dict | None = None) -> FigureResu
                 ft.setLevel(level)
             cols, rows = job.table(data)
             res.files = {"png": png, "pdf": pdf, "csv": write_csv(out / f"{job.name}.csv", cols, rows)}
-    res.seconds = time.perf_counter() - t0
     return res
