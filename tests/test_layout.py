@@ -220,3 +220,20 @@ def test_cli_command_groups_are_plain_imports():
     assert names[:2] == ["magbell.cli._dynamics", "magbell.cli._reproduce"]
     sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
     assert {"evolve", "steady", "spectrum", "reproduce", "postselect", "medium", "sweep", "fit"} <= set(sub.choices)
+
+
+def test_import_magbell_is_lazy_and_the_public_surface_resolves():
+    """``import magbell`` loads the core (Model, System, evolve, steady_state, spectrum, measures) but not the
+    conditional solvers, the medium, the sweep, the CLI or the paper; every name of ``__all__`` resolves."""
+    code = ("import sys, magbell; "
+            "heavy = [m for m in sys.modules if m.startswith(('magbell.solvers._postselect', 'magbell.solvers._monitor', "
+            "'magbell.solvers._trajectories', 'magbell.solvers._robustness', 'magbell.medium', 'magbell.sweep', "
+            "'magbell.cli', 'magbell.paper', 'magbell.sensing', 'scipy.integrate', 'scipy.special'))]; "
+            "print(','.join(heavy)); "
+            "assert all(getattr(magbell, n) is not None for n in magbell.__all__); "
+            "assert set(magbell.__all__) <= set(dir(magbell)); "
+            "assert magbell.conditional.postselect is magbell.postselect")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.strip() == "", f"import magbell loaded: {p.stdout.strip()}"
+    assert {"System", "Model", "Result", "TimeSeriesResult", "postselect", "evolve"} <= set(magbell.__all__)

@@ -7,6 +7,8 @@ J. Zou, S. Zhang, Y. Tserkovnyak, Phys. Rev. B 106, L180406 (2022). Conventions:
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING
+
 from . import _compat
 from .errors import InvalidParameterError as InvalidParameterError
 from .errors import InvalidStateError as InvalidStateError
@@ -43,20 +45,38 @@ from .solvers._steady import spectrum as spectrum
 from .solvers._steady import steady_state as steady_state
 
 # conditional (postselected) dynamics: the solvers are plain functions; their companions live in the
-# namespace magbell.conditional (the implementation modules are private: magbell.solvers._postselect, ...)
-from . import conditional as conditional
-from .solvers._monitor import MonitorResult as MonitorResult
-from .solvers._monitor import monitor as monitor
-from .solvers._nonhermitian import NonHermitianSpectrum as NonHermitianSpectrum
-from .solvers._postselect import PostselectResult as PostselectResult
-from .solvers._postselect import conditional_evolve as conditional_evolve
-from .solvers._nonhermitian import non_hermitian_hamiltonian as non_hermitian_hamiltonian
-from .solvers._postselect import postselect as postselect
-from .solvers._nonhermitian import postselect_spectrum as postselect_spectrum
-from .solvers._robustness import RobustnessResult as RobustnessResult
-from .solvers._robustness import robustness as robustness
-from .solvers._trajectories import TrajectoryResult as TrajectoryResult
-from .solvers._trajectories import trajectories as trajectories
+# namespace magbell.conditional (the implementation modules are private: magbell.solvers._postselect, ...).
+# They load on first use (PEP 562, below): ``import magbell`` does not pay for them.
+if TYPE_CHECKING:  # the same names for static tools
+    from . import conditional as conditional
+    from .solvers._monitor import MonitorResult as MonitorResult
+    from .solvers._monitor import monitor as monitor
+    from .solvers._nonhermitian import NonHermitianSpectrum as NonHermitianSpectrum
+    from .solvers._postselect import PostselectResult as PostselectResult
+    from .solvers._postselect import conditional_evolve as conditional_evolve
+    from .solvers._nonhermitian import non_hermitian_hamiltonian as non_hermitian_hamiltonian
+    from .solvers._postselect import postselect as postselect
+    from .solvers._nonhermitian import postselect_spectrum as postselect_spectrum
+    from .solvers._robustness import RobustnessResult as RobustnessResult
+    from .solvers._robustness import robustness as robustness
+    from .solvers._trajectories import TrajectoryResult as TrajectoryResult
+    from .solvers._trajectories import trajectories as trajectories
+
+#: public names loaded on first use: name → module (relative to magbell)
+_LAZY_NAMES = {
+    "MonitorResult": "solvers._monitor",
+    "monitor": "solvers._monitor",
+    "NonHermitianSpectrum": "solvers._nonhermitian",
+    "PostselectResult": "solvers._postselect",
+    "conditional_evolve": "solvers._postselect",
+    "non_hermitian_hamiltonian": "solvers._nonhermitian",
+    "postselect": "solvers._postselect",
+    "postselect_spectrum": "solvers._nonhermitian",
+    "RobustnessResult": "solvers._robustness",
+    "robustness": "solvers._robustness",
+    "TrajectoryResult": "solvers._trajectories",
+    "trajectories": "solvers._trajectories",
+}
 
 __all__ = [  # the public surface (lazy subpackages: medium, sweep, sensing, paper, cli, backend, ...)
     "__version__",
@@ -114,7 +134,13 @@ _LAZY_SUBMODULES = ("medium", "sweep", "sensing", "paper", "cli", "backend", "li
 
 
 def __getattr__(name):
-    if name in _LAZY_SUBMODULES or name in _compat.old_names():
+    if name in _LAZY_NAMES:
+        import importlib
+
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
+    if name in _LAZY_SUBMODULES or name == "conditional" or name in _compat.old_names():
         import importlib
 
         module = importlib.import_module(f"{__name__}.{name}")
@@ -124,4 +150,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+    return sorted(set(globals()) | set(__all__) | set(_LAZY_SUBMODULES))
