@@ -130,7 +130,7 @@ __all__ = [  # the public surface (lazy subpackages: medium, sweep, sensing, pap
 # naming the new path, by the one table of magbell._compat (loaded only when asked for; the library never
 # imports the paper's reproduction).
 _compat.install()
-_LAZY_SUBMODULES = ("medium", "sweep", "sensing", "paper", "cli", "backend", "liouvillian", "solvers")
+_LAZY_SUBMODULES = ("medium", "sweep", "sensing", "paper", "cli", "backend", "liouvillian", "solvers", "plot")
 
 
 def __getattr__(name):
