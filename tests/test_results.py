@@ -374,3 +374,11 @@ def test_to_xarray_unit_matches_the_sweeps_unit():
     assert ds.delta.attrs["units"] == "rad/s" and ds.a.attrs["units"] == "1/s" and ds.slowest_rate.attrs["units"] == "1/s"
     with pytest.raises(magbell.errors.InvalidParameterError, match="unit must be"):
         magbell.evolve(M, "ud", times).to_xarray(unit="")
+
+
+def test_an_energy_is_rad_per_s_and_a_rate_1_per_s_in_si():
+    x = magbell.postselect_spectrum(magbell.Model(a=1.0, A=np.array([0.5, 0.9]), delta=0.2)).to_xarray(unit="rad/s")
+    assert x.exceptional_point_delta.attrs["units"] == "rad/s" and x.Gamma.attrs["units"] == "1/s"
+    assert x.leak_rate.attrs["units"] == "1/s"
+    x = magbell.postselect_spectrum(magbell.Model(a=1.0, A=0.5)).to_xarray()
+    assert x.exceptional_point_delta.attrs["units"] == x.Gamma.attrs["units"] == "Γ₀"

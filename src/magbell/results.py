@@ -56,6 +56,8 @@ GAMMA0 = "Γ₀"
 LEGACY_RATE_UNIT = "rate unit (hbar = 1)"
 #: coherent parameters (energies: splittings, exchange, DM); the other model parameters are decay rates
 ENERGY_PARAMS = frozenset({"Delta", "delta", "Jz", "Jperp", "D_dm"})
+#: result variables that are energies although their class's table says "rate" (rad/s, not 1/s, in SI)
+ENERGY_VARIABLES = frozenset({"exceptional_point_delta"})
 #: units meaning SI (a physical medium: decay rates in 1/s, energies in rad/s with ħ = 1, times in s)
 SI_UNITS = ("rad/s", "1/s")
 TIME_LONG_NAME = "time t"
@@ -107,6 +109,8 @@ def variable_attrs(name: str, unit: str | None = None, suffix: str = "", extra: 
         text = text + suffix
     else:
         units, text = OTHER_UNITS.get(name) or (extra or {}).get(name) or (None, name.replace("_", " "))
+        if units == "rate" and name in ENERGY_VARIABLES:
+            units = "energy"
     attrs = {"long_name": text}
     if units is not None:
         attrs["units"] = unit_labels(unit).get(units, units) if units in ("rate", "energy", "time") else units
