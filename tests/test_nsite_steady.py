@@ -333,3 +333,49 @@ def test_hamiltonian_near_the_ratio_limit_against_mpmath(dl, jp):
     assert int(r.n_stationary) == 1 and np.abs(r.rho - ref).max() < 1e-10
     with pytest.raises(InvalidParameterError, match="exceeds the dissipator"):
         system_steady_state(System(Delta=[1e10 - 1e6, 1e10 + 1e6], h_plus=s.h_plus), "ud")
+
+
+@pytest.mark.parametrize("N", [10, pytest.param(30, marks=pytest.mark.slow)])
+def test_more_than_eight_sites_at_zero_temperature(N):
+    """N > 8 (no 2ᴺ object: excitation blocks from magbell.liouvillian._excitation): the Bragg chain from one
+    excitation on site 1 ends with site populations (1 − 1/N)² and 1/N² (the dark weight 1 − 1/N, §4(a) of
+    docs/nqubits.md); the stationary operators within the sectors 0…1 it reaches: 1 + (N − 1)²."""
+    x = np.arange(N)
+    s = System(Delta=np.full(N, 1e10), h_plus=np.cos(np.pi * (x[:, None] - x[None, :])))
+    r = magbell.steady_state(s, first_excited(N))
+    expect = np.full(N, 1 / N**2)
+    expect[0] = (1 - 1 / N) ** 2
+    assert np.abs(r.site_populations - expect).max() < 1e-12
+    assert int(r.n_stationary) == 1 + (N - 1) ** 2 and r.rho is None
+    assert "sectors 0…1" in r.info["kernel_scope"]
+    assert r.purity == pytest.approx((1 - 1 / N) ** 2 + 1 / N**2, abs=1e-12)  # dark part pure, bright part → |0>
+
+
+def test_block_path_equals_dense_path():
+    """The excitation-block path (used for N > 8) against the dense one at N = 4 (σᶻ jumps, all couplings, rank-2
+    σ⁺ block, a superposition across sectors)."""
+    from magbell.solvers._system_steady_blocks import steady_state_blocks
+
+    rng = np.random.default_rng(4)
+    N = 4
+    s = System(Delta=rng.normal(size=N) + 3, h_plus=psd(rng, N, rank=2), J_perp=upper(rng, N, 0.3),
+               J_z=upper(rng, N, 0.3), D=upper(rng, N, 0.3), h_z=psd(rng, N, scale=0.1))
+    ini = ["d" + "u" * (N - 1), {"u" * N: 0.6, "dd" + "u" * (N - 2): 0.8}, "W"]
+    a = system_steady_state(s, ini, measures=["site_populations", "purity"])
+    b = steady_state_blocks(s, ini, None, 1e-9)
+    assert np.abs(a.site_populations - b["site_populations"]).max() < 1e-13
+    assert np.abs(a.measures["purity"] - b["measures"]["purity"]).max() < 1e-13
+    assert int(a.n_stationary) == int(b["n_stationary"])
+
+
+def test_more_than_eight_sites_refusals():
+    s = System(Delta=[1.0] * 10, h_plus=np.eye(10), h_minus=0.1 * np.eye(10))
+    with pytest.raises(InvalidParameterError, match="zero temperature"):
+        magbell.steady_state(s, "d" + "u" * 9)
+    s = System(Delta=[1.0] * 10, h_plus=np.eye(10))
+    with pytest.raises(InvalidParameterError, match="pass initial"):
+        magbell.steady_state(s)
+    with pytest.raises(InvalidParameterError, match="measures"):
+        magbell.steady_state(s, "d" + "u" * 9, measures=["pair_concurrence"])
+    with pytest.raises(InvalidParameterError, match="N <= 8"):
+        magbell.spectrum(s)

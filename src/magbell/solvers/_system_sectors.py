@@ -72,9 +72,59 @@ def _mix(h: np.ndarray, O: np.ndarray):
     return np.einsum("ik,i...->k...", V[:, keep], O), lam[keep]
 
 
-class Point:
-    """Dense sector operators of one System point, the mean splitting removed (Δ_i → Δ_i − Δ̄, exact by
-    Sterbenz where Δ_i and Δ̄ are within a factor 2)."""
+def _point_arrays(system, index):
+    """The contract's arrays at one batch point, Δ_i → Δ_i − Δ̄ (exact by Sterbenz where Δ_i and Δ̄ are within
+    a factor 2), and Δ̄."""
+    g = {}
+    for k in ("Delta",) + CHANNELS + ("J_perp", "J_z", "D"):
+        v = getattr(system, k)
+        tail = v.shape[-1:] if k == "Delta" else v.shape[-2:]
+        g[k] = np.broadcast_to(v, system.shape + tail)[index]
+    dbar = float(np.mean(g["Delta"]))
+    g["Delta"] = g["Delta"] - dbar
+    return g, dbar
+
+
+class _Sectors:
+    """What every point provides: scales, the generator on blocks of one sector (from heff, jump_block, zmult)."""
+
+    def _scales(self):
+        g = self.g
+        self.s_H = 2 * float(np.abs(g["Delta"]).sum() + (4 * np.abs(g["J_perp"]) + np.abs(g["J_z"]) + 4 * np.abs(g["D"])).sum())
+        self.s_D = 4 * sum(float(np.abs(g[k]).sum()) for k in CHANNELS)
+        mod = np.concatenate([np.abs(g[k]).ravel() for k in ("J_perp", "J_z", "D") + CHANNELS] + [np.abs(g["Delta"])])
+        self.smallest = float(mod[mod > 0].min()) if np.any(mod > 0) else 1.0
+        self.spread = float(mod.max() / self.smallest) if np.any(mod > 0) else 1.0
+        self.triangular = not (np.any(g["h_plus"]) and np.any(g["h_minus"]))
+
+    def generator(self, blocks, allow=CHANNELS):
+        """Dense complex generator (without −iqΔ̄) on the blocks [(n, m), ...] of one sector, row-major vec;
+        with the jump (re-entry) terms of the channels in ``allow`` only (all: the Lindbladian; none: −iH_eff·)."""
+        N, g = self.N, self.g
+        dims = [comb(N, n) * comb(N, m) for n, m in blocks]
+        off = np.concatenate([[0], np.cumsum(dims)]).astype(int)
+        G = np.zeros((off[-1], off[-1]), dtype=complex)
+        pos = {b: k for k, b in enumerate(blocks)}
+        for k, (n, m) in enumerate(blocks):
+            dn_, dm_ = comb(N, n), comb(N, m)
+            d = -1j * np.kron(self.heff(n), np.eye(dm_)) + 1j * np.kron(np.eye(dn_), self.heff(m).conj())
+            if "h_z" in allow and np.any(g["h_z"]):
+                d += np.diag(self.zmult(n, m).ravel())
+            G[off[k]:off[k + 1], off[k]:off[k + 1]] = d
+            for name, dn in (("h_plus", 1), ("h_minus", -1)):
+                src = (n + dn, m + dn)
+                if src not in pos or name not in allow or not np.any(g[name]):
+                    continue
+                lam = self.jumps[name][1]
+                blk = sum(2 * lk * np.kron(self.jump_block(name, kk, src[0], n),
+                                           self.jump_block(name, kk, src[1], m).conj()) for kk, lk in enumerate(lam))
+                j = pos[src]
+                G[off[k]:off[k + 1], off[j]:off[j + 1]] = blk
+        return G, off
+
+
+class Point(_Sectors):
+    """Dense sector operators of one System point (N ≤ 8), the mean splitting removed."""
 
     def __init__(self, system, index):
         N = system.N
@@ -83,15 +133,8 @@ class Point:
                 f"system: the N-site steady state, spectrum and postselection build dense 2ᴺ operators and need "
                 f"N <= {MAX_DENSE_SITES}, got N = {N}"
             )
-        g = {}
-        for k in ("Delta",) + CHANNELS + ("J_perp", "J_z", "D"):
-            v = getattr(system, k)
-            tail = v.shape[-1:] if k == "Delta" else v.shape[-2:]
-            g[k] = np.broadcast_to(v, system.shape + tail)[index]
-        self.N = N
-        self.dbar = float(np.mean(g["Delta"]))
-        g["Delta"] = g["Delta"] - self.dbar
-        self.g = g
+        g, self.dbar = _point_arrays(system, index)
+        self.N, self.kmax, self.g = N, N, g
         sp, sm, z = _site_ops(N)
         self.sp, self.sm, self.z = sp, sm, z
         # H = −½ Σ Δ'_i σᶻ_i + Σ_{i<j} [2J⊥(σ⁺_iσ⁻_j + σ⁻_iσ⁺_j) + 2iD(σ⁺_iσ⁻_j − σ⁻_iσ⁺_j) + Jz σᶻ_iσᶻ_j]
@@ -107,42 +150,22 @@ class Point:
         self.K = (K + K.conj().T) / 2
         self.Heff = self.H - 1j * self.K
         self.jumps = {name: _mix(g[name], O) for name, O in (("h_plus", sp), ("h_minus", sm))}
-        self.s_H = 2 * float(np.abs(g["Delta"]).sum() + (4 * np.abs(g["J_perp"]) + np.abs(g["J_z"]) + 4 * np.abs(g["D"])).sum())
-        self.s_D = 4 * sum(float(np.abs(g[k]).sum()) for k in CHANNELS)
-        mod = np.concatenate([np.abs(g[k]).ravel() for k in ("J_perp", "J_z", "D") + CHANNELS] + [np.abs(g["Delta"])])
-        self.smallest = float(mod[mod > 0].min()) if np.any(mod > 0) else 1.0
-        self.spread = float(mod.max() / self.smallest) if np.any(mod > 0) else 1.0
-        self.triangular = not (np.any(g["h_plus"]) and np.any(g["h_minus"]))
+        self._scales()
         self._dark = {}
 
     def heff(self, n):
         i = sector_states(self.N, n)
         return self.Heff[np.ix_(i, i)]
 
-    def generator(self, blocks, allow=CHANNELS):
-        """Dense complex generator (without −iqΔ̄) on the blocks [(n, m), ...] of one sector, row-major vec;
-        with the jump (re-entry) terms of the channels in ``allow`` only (all: the Lindbladian; none: −iH_eff·)."""
-        N, g = self.N, self.g
-        dims = [comb(N, n) * comb(N, m) for n, m in blocks]
-        off = np.concatenate([[0], np.cumsum(dims)]).astype(int)
-        G = np.zeros((off[-1], off[-1]), dtype=complex)
-        pos = {b: k for k, b in enumerate(blocks)}
-        for k, (n, m) in enumerate(blocks):
-            In, Im = sector_states(N, n), sector_states(N, m)
-            d = -1j * np.kron(self.heff(n), np.eye(len(Im))) + 1j * np.kron(np.eye(len(In)), self.heff(m).conj())
-            if "h_z" in allow and np.any(g["h_z"]):
-                d += np.diag(2 * np.einsum("ia,ij,jb->ab", self.z[:, In], g["h_z"], self.z[:, Im]).ravel())
-            G[off[k]:off[k + 1], off[k]:off[k + 1]] = d
-            for name, dn in (("h_plus", 1), ("h_minus", -1)):
-                src = (n + dn, m + dn)
-                if src not in pos or name not in allow or not np.any(g[name]):
-                    continue
-                ops, lam = self.jumps[name]
-                Is, Js = sector_states(N, src[0]), sector_states(N, src[1])
-                blk = sum(2 * lk * np.kron(Ok[np.ix_(In, Is)], Ok[np.ix_(Im, Js)].conj()) for Ok, lk in zip(ops, lam))
-                j = pos[src]
-                G[off[k]:off[k + 1], off[j]:off[j + 1]] = blk
-        return G, off
+    def jump_block(self, name, k, src, dst):
+        """Jump k of block ``name`` restricted to ``src`` → ``dst`` excitations."""
+        return self.jumps[name][0][k][np.ix_(sector_states(self.N, dst), sector_states(self.N, src))]
+
+    def zmult(self, n, m):
+        """2 Σ_ij h_z[i, j] z_i(a) z_j(b): the σᶻ re-entry on X_{n,m}, elementwise."""
+        return 2 * np.einsum("ia,ij,jb->ab", self.z[:, sector_states(self.N, n)], self.g["h_z"],
+                             self.z[:, sector_states(self.N, m)])
+
 
     def dark(self, n, tol=DARK_TOL):
         """Dark kets of sector n (columns, (C(N, n), k)) and their energies without Δ̄: J|ψ> = 0 for every jump
@@ -181,8 +204,42 @@ class Point:
         return self._dark[key]
 
 
-def sector_blocks(N, q):
-    return [(n, n - q) for n in range(q, N + 1)]
+class SparsePoint(_Sectors):
+    """Sector operators of one point at zero temperature for any N, from :mod:`magbell.liouvillian._excitation`
+    (never a 2ᴺ object), for the sectors 0 … ``kmax`` an initial state reaches (σ⁺ jumps only lower n)."""
+
+    def __init__(self, system, index, kmax):
+        from ..liouvillian._excitation import excitation_system
+
+        g, self.dbar = _point_arrays(system, index)
+        self.N, self.kmax, self.g = system.N, int(kmax), g
+        self.ex = excitation_system(g["Delta"], g["h_plus"], g["h_minus"], g["h_z"], g["J_perp"], g["J_z"], g["D"])
+        lam, V = np.linalg.eigh(g["h_plus"])
+        keep = lam > 16 * len(lam) * _EPS * np.abs(lam).max()
+        self.jumps = {"h_plus": (V[:, keep].T, lam[keep]), "h_minus": (np.zeros((0, self.N)), np.zeros(0))}
+        self._scales()
+        self._heff = {}
+
+    def heff(self, n):
+        if n not in self._heff:
+            self._heff[n] = self.ex.heff(n).toarray()
+        return self._heff[n]
+
+    def jump_block(self, name, k, src, dst):
+        from ..liouvillian._excitation import lowering_stack
+
+        stack = lowering_stack(self.N, src).toarray().reshape(self.N, comb(self.N, dst), comb(self.N, src))
+        return np.einsum("i,iab->ab", self.jumps[name][0][k], stack)
+
+    def zmult(self, n, m):
+        return self.ex.zjump(n, m)
+
+
+
+
+def sector_blocks(N, q, kmax=None):
+    """The blocks (n, n − q) of sector q, n ≤ kmax (default N)."""
+    return [(n, n - q) for n in range(q, (N if kmax is None else kmax) + 1)]
 
 
 def closure(N: int, start, h_plus: bool, h_minus: bool) -> list:
@@ -340,8 +397,8 @@ def dark_pair_frequencies(pt: Point, q: int, tol_abs: float):
     threshold of the SVD path) on the imaginary axis only if both modes are (dark). Returns (the number of
     zeros, the nonzero frequencies w: eigenvalues −iw)."""
     zeros, freqs = 0, []
-    E = {n: np.linalg.eigvals(pt.heff(n)) for n in range(pt.N + 1)}
-    for n in range(q, pt.N + 1):
+    E = {n: np.linalg.eigvals(pt.heff(n)) for n in range(pt.kmax + 1)}
+    for n in range(q, pt.kmax + 1):
         Ea, Eb = E[n], E[n - q]
         Ea, Eb = Ea[Ea.imag >= -tol_abs].real, Eb[Eb.imag >= -tol_abs].real
         if not (Ea.size and Eb.size):

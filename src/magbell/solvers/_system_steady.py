@@ -31,9 +31,9 @@ from ..errors import InvalidParameterError, NonUniqueSteadyStateError
 from ..results import Result
 from ._system_sectors import (
     DEFAULT_TOL,
+    MAX_DENSE_SITES,
     MAX_SECTOR,
     Point,
-    block_vector,
     check_backend,
     check_point,
     check_system,
@@ -79,7 +79,7 @@ def kernel_dims(pt: Point, tol_abs: float, what: str, where_: str, full: bool = 
     N = pt.N
     nz = not np.any(pt.g["h_z"])
     dims, projs, freqs = {}, {}, {}
-    for q in range(N + 1):
+    for q in range(pt.kmax + 1):
         if q and dims[0] < 2:
             dims[q], freqs[q] = 0, np.zeros(0)
             continue
@@ -88,7 +88,7 @@ def kernel_dims(pt: Point, tol_abs: float, what: str, where_: str, full: bool = 
             continue
         if pt.triangular and not full:
             k = 0
-            for b in sector_blocks(N, q):
+            for b in sector_blocks(N, q, pt.kmax):
                 size = comb(N, b[0]) * comb(N, b[1])
                 if size > MAX_SECTOR:
                     raise _too_big(what, size, f"the diagonal block {b} of sector q = {q}", where_)
@@ -97,7 +97,7 @@ def kernel_dims(pt: Point, tol_abs: float, what: str, where_: str, full: bool = 
                     k += kernel_projector(_shifted(pt, G, q), tol_abs)[1]
             dims[q], freqs[q] = k, None
             continue
-        bq = sector_blocks(N, q)
+        bq = sector_blocks(N, q, pt.kmax)
         size = sum(comb(N, n) * comb(N, m) for n, m in bq)
         if size > MAX_SECTOR:
             raise _too_big(what, size, f"sector q = {q} of N = {N} sites", where_)
@@ -109,18 +109,37 @@ def kernel_dims(pt: Point, tol_abs: float, what: str, where_: str, full: bool = 
 
 
 def _solve_point(pt: Point, rho0, tol, what, where_):
-    """(rho (S, 2ᴺ, 2ᴺ) or None, n_stationary, converges (S,)) at one point."""
+    """(rho (S, 2ᴺ, 2ᴺ) or None, n_stationary, converges (S,)) at one point (dense states, N ≤ 8)."""
+    N = pt.N
+    inits = None if rho0 is None else [
+        {(n, m): r[np.ix_(sector_states(N, n), sector_states(N, m))] for n, m in occupied(r[None], N)} for r in rho0]
+    outs, n_stat, conv = _solve_blocks(pt, inits, tol, what, where_)
+    if rho0 is None:
+        return None, n_stat, None
+    rho = np.zeros(rho0.shape, dtype=complex)
+    for s, out in enumerate(outs):
+        for (n, m), blk in out.items():
+            In, Im = sector_states(N, n), sector_states(N, m)
+            rho[s, In[:, None], Im[None, :]] = blk
+            if n != m:
+                rho[s, Im[:, None], In[None, :]] = blk.conj().T
+    return (rho + np.conj(np.swapaxes(rho, -1, -2))) / 2, n_stat, conv
+
+
+def _solve_blocks(pt, inits, tol, what, where_):
+    """Stationary blocks {(n, m): X, n ≥ m} of the initial blocks ``inits`` (a list, or None), dim ker 𝓛 over the
+    sectors ≤ pt.kmax, and converges (S,)."""
     N = pt.N
     tol_abs = tol * pt.s_D
     dims, projs, freqs = kernel_dims(pt, tol_abs, what, where_)
-    n_stat = dims[0] + 2 * sum(dims[q] for q in range(1, N + 1))
-    if rho0 is None:
+    n_stat = dims[0] + 2 * sum(v for q, v in dims.items() if q)
+    if inits is None:
         return None, n_stat, None
-    S = rho0.shape[0]
-    rho = np.zeros(rho0.shape, dtype=complex)
+    S = len(inits)
+    outs = [{} for _ in range(S)]
     conv = np.ones(S, dtype=bool)
     hp, hm = bool(np.any(pt.g["h_plus"])), bool(np.any(pt.g["h_minus"]))
-    occ = occupied(rho0, N)
+    occ = {b for init in inits for b, X in init.items() if np.any(X != 0)}
     for q in sorted({n - m for n, m in occ}):
         if q and n_stat == 1:
             continue  # a unique stationary state: no stationary coherence, no undamped mode
@@ -132,18 +151,19 @@ def _solve_point(pt: Point, rho0, tol, what, where_):
             if size > MAX_SECTOR:
                 raise _too_big(what, size, f"the part of sector q = {q} the initial state reaches", where_)
             G, off = pt.generator(bq)
-            P = kernel_projector(_shifted(pt, G, q), tol_abs)[0] if dims[q] else np.zeros_like(G)
-        x = block_vector(rho0, N, bq)
+            P = kernel_projector(_shifted(pt, G, q), tol_abs)[0] if dims.get(q) else np.zeros_like(G)
+        x = np.zeros((S, off[-1]), dtype=complex)
+        for s, init in enumerate(inits):
+            for k, b in enumerate(bq):
+                if b in init:
+                    x[s, off[k]:off[k + 1]] = np.asarray(init[b]).reshape(-1)
         y = x @ P.T
         for k, (n, m) in enumerate(bq):
-            In, Im = sector_states(N, n), sector_states(N, m)
-            blk = y[:, off[k]:off[k + 1]].reshape(S, len(In), len(Im))
-            rho[:, In[:, None], Im[None, :]] = blk
-            if q:
-                rho[:, Im[:, None], In[None, :]] = np.conj(np.swapaxes(blk, -1, -2))
+            for s in range(S):
+                outs[s][(n, m)] = y[s, off[k]:off[k + 1]].reshape(comb(N, n), comb(N, m))
         if n_stat >= 2:
-            conv &= _no_undamped(pt, G, q, x, freqs[q], tol_abs)
-    return (rho + np.conj(np.swapaxes(rho, -1, -2))) / 2, n_stat, conv
+            conv &= _no_undamped(pt, G, q, x, freqs.get(q), tol_abs)
+    return outs, n_stat, conv
 
 
 def _no_undamped(pt, G, q, x, freqs, tol_abs):
@@ -167,6 +187,13 @@ def _no_undamped(pt, G, q, x, freqs, tol_abs):
     return ok
 
 
+def _not_states_raise(what, w):
+    raise InvalidParameterError(
+        f"{what}: the kernel projector does not map the initial state to a state{w} (slow modes within the kernel "
+        "tolerance); the result would not be accurate"
+    )
+
+
 def _not_states(rho, rho0) -> np.ndarray:
     tr0 = np.real(np.trace(rho0, axis1=-2, axis2=-1))
     tr = np.real(np.trace(rho, axis1=-2, axis2=-1))
@@ -179,7 +206,8 @@ def _not_states(rho, rho0) -> np.ndarray:
 class SystemSteadyStateResult(Result):
     """Result of ``magbell.steady_state(system, initial)`` for an N-site System.
 
-    rho : (*shape, [n_initial,] 2ᴺ, 2ᴺ) the t→∞ state (time-averaged where ``converges`` is False).
+    rho : (*shape, [n_initial,] 2ᴺ, 2ᴺ) the t→∞ state (time-averaged where ``converges`` is False); None for
+        N > 8 (zero temperature, excitation blocks: :mod:`magbell.solvers._system_steady_blocks`).
     site_populations : (*shape, [n_initial,] N) probability that site i is ↓ in ``rho``.
     unique, n_stationary : per System point: dim ker 𝓛 (over every sector where all blocks fit
         :data:`MAX_SECTOR`; else over the blocks the initial state reaches, ``info["kernel_scope"]``).
@@ -239,6 +267,10 @@ def system_steady_state(system, initial=None, *, measures=None, tol=DEFAULT_TOL,
     check_tol(tol)
     check_backend(backend, what)
     N = system.N
+    if N > MAX_DENSE_SITES:  # zero temperature in excitation blocks (never 2ᴺ): solvers/_system_steady_blocks.py
+        from ._system_steady_blocks import steady_state_blocks
+
+        return SystemSteadyStateResult(**steady_state_blocks(system, initial, measures, tol, what))
     fns = measure_fns(measures, N)
     rho0, several = (None, False) if initial is None else system_density_matrices(initial, N)
     P = system.size
@@ -270,10 +302,7 @@ def system_steady_state(system, initial=None, *, measures=None, tol=DEFAULT_TOL,
                 break
             t *= 1e-3
         else:
-            raise InvalidParameterError(
-                f"{what}: the kernel projector does not map the initial state to a state{w} (slow modes within "
-                "the kernel tolerance); the result would not be accurate"
-            )
+            _not_states_raise(what, w)
         rho[p], conv[p], n_stat[p] = r, c, k
     shape = system.shape
 
