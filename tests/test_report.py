@@ -105,11 +105,21 @@ window.addEventListener('load', function () {
     out.push({name: im.dataset.figure, complete: im.complete, w: im.naturalWidth, h: im.naturalHeight,
               shown_w: Math.round(r.width), shown_h: Math.round(r.height)});
   });
+  var width = document.documentElement.scrollWidth;
+  var tables = [];
+  document.querySelectorAll('table.claims').forEach(function (t) { tables.push(Math.round(t.getBoundingClientRect().width)); });
+  // the contents bar stays in view: scroll into the claims table, then far down the page
+  var nav = document.querySelector('nav'), navs = [];
+  [document.getElementById('claims').offsetTop + 400, document.documentElement.scrollHeight].forEach(function (y) {
+    window.scrollTo(0, y);
+    var r = nav.getBoundingClientRect();
+    navs.push({scroll: Math.round(window.scrollY), top: Math.round(r.top), height: Math.round(r.height)});
+  });
   var el = document.createElement('pre');
   el.id = 'magbell-render-check';
-  el.textContent = JSON.stringify({images: out, title: document.title,
-                                   width: document.documentElement.scrollWidth,
-                                   viewport: window.innerWidth});
+  el.textContent = JSON.stringify({images: out, title: document.title, width: width,
+                                   viewport: window.innerWidth, viewport_h: window.innerHeight,
+                                   claims_tables: tables, nav: navs});
   document.body.appendChild(el);
 });
 </script>"""
@@ -139,6 +149,12 @@ def test_every_figure_renders_in_chromium(report, chromium, tmp_path):
         assert i["complete"] and (i["w"], i["h"]) == (w, h), i  # decoded at its real size
         assert 300 <= i["shown_w"] <= 1000 and i["shown_h"] > 150, i  # laid out at a readable size
     assert res["width"] <= res["viewport"]  # no horizontal scrolling on a laptop
+    # the claims tables use the window's width (they were squeezed into the 62rem text column: ~950 px)
+    assert res["claims_tables"] and min(res["claims_tables"]) >= 0.9 * res["viewport"], res["claims_tables"]
+    # the contents bar stays visible (sticky) at any scroll position, and is small
+    for n in res["nav"]:
+        assert n["scroll"] > 3000 and n["top"] == 0, res["nav"]
+        assert 0 < n["height"] <= 0.12 * res["viewport_h"], res["nav"]
 
 
 def test_report_prints_to_pdf(report, chromium, tmp_path):

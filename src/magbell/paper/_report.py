@@ -184,14 +184,25 @@ _CSS = """
 html { font-size: 16px; }
 body { margin: 0; color: var(--fg); background: var(--bg);
        font-family: "Charter", "Georgia", "DejaVu Serif", "Times New Roman", serif; line-height: 1.45; }
-main, header, nav, footer { max-width: 62rem; margin: 0 auto; padding: 0 1.25rem; }
+header, footer { max-width: 62rem; margin: 0 auto; padding: 0 1.25rem; }
+main { max-width: 100rem; margin: 0 auto; padding: 0 1.25rem; }
+/* prose and figures in a readable column; wide tables (.wide) use the page's width */
+main > section > * { max-width: 62rem; margin-left: auto; margin-right: auto; }
+main > section > .wide { max-width: none; }
+section, figure, tr, .erratum, h3 { scroll-margin-top: 5.5rem; }
 header { padding-top: 1.5rem; border-bottom: 1px solid var(--rule); }
 h1 { font-size: 1.6rem; margin: 0 0 .3rem; line-height: 1.2; }
 h2 { font-size: 1.3rem; margin: 2rem 0 .6rem; border-bottom: 1px solid var(--rule); padding-bottom: .2rem; }
 h3 { font-size: 1.05rem; margin: 1.2rem 0 .3rem; }
 p.meta { color: var(--muted); font-size: .92rem; }
 .muted { color: var(--muted); font-size: .92em; }
-nav ol { columns: 2; font-size: .95rem; }
+/* the contents stay visible while scrolling: a compact bar at the top of the window */
+nav { position: sticky; top: 0; z-index: 10; background: rgba(255, 255, 255, .97); border-bottom: 1px solid var(--rule);
+      padding: .3rem 1.25rem; }
+nav ol { display: flex; flex-wrap: wrap; gap: .1rem 1.1rem; list-style: none; margin: 0 auto; padding: 0;
+         max-width: 62rem; font-size: .9rem; }
+nav ol.figs { font-size: .8rem; }
+nav a { text-decoration: none; } nav a:hover { text-decoration: underline; }
 a { color: var(--accent); }
 figure { margin: 1.5rem 0; padding: .75rem; border: 1px solid var(--rule); border-radius: 4px;
          break-inside: avoid; page-break-inside: avoid; }
@@ -204,8 +215,9 @@ th { background: #f3f3f3; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.rows { width: auto; margin-left: auto; margin-right: auto; }
 table.claims td:first-child code { word-break: break-all; font-size: .8em; }
-table.claims th:nth-child(1) { width: 7.5rem; } table.claims th:nth-child(2) { width: 8rem; }
-table.claims th:nth-child(5) { width: 5.5rem; } table.claims th:nth-child(6) { width: 13rem; }
+table.claims th:nth-child(1) { width: 8rem; } table.claims th:nth-child(2) { width: 8rem; }
+table.claims th:nth-child(3) { width: 25%; } table.claims th:nth-child(5) { width: 5.5rem; }
+table.claims th:nth-child(6) { width: 22%; }
 .verdict { font-weight: bold; white-space: nowrap; }
 .v-holds { color: var(--ok); } .v-misprint { color: var(--bad); } .v-qualified { color: var(--warn); }
 .v-FAILED { color: #fff; background: var(--bad); padding: 0 .2rem; }
@@ -215,7 +227,7 @@ table.claims th:nth-child(5) { width: 5.5rem; } table.claims th:nth-child(6) { w
 code { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: .88em; }
 footer { border-top: 1px solid var(--rule); margin-top: 2rem; padding: 1rem 1.25rem 2rem; color: var(--muted);
          font-size: .85rem; }
-@media (max-width: 40rem) { nav ol { columns: 1; } html { font-size: 15px; } }
+@media (max-width: 40rem) { nav { position: static; } html { font-size: 15px; } }
 @media print {
   @page { size: A4; margin: 14mm 12mm; }
   html { font-size: 10pt; }
@@ -234,8 +246,8 @@ footer { border-top: 1px solid var(--rule); margin-top: 2rem; padding: 1rem 1.25
 _ROW_HEADERS = {
     "color": "curve", "delta": "δ", "delta_stated_in_paper": "δ stated in paper", "regime": "regime",
     "A": "|A|", "A_tilde": "|Ã|", "r": "r = |Ã|/|A|", "C_inf": "C(∞)", "unique": "unique steady state",
-    "C_max": "max C", "t_at_C_max": "t at max C", "lifetime": "τ (1/slowest rate)",
-    "last_entangled_time": "C > 0 until t", "relaxation_time": "1/spectral gap",
+    "C_max": "max C", "t_at_C_max": "t at max C", "lifetime": "entanglement lifetime τ (1/slowest |q|=0 rate)",
+    "last_entangled_time": "C > 0 until t", "relaxation_time": "relaxation time (1/spectral gap of L)",
 }
 
 
@@ -305,10 +317,10 @@ def _claims_html(rows) -> str:
     for r in rows:
         if r.group != group:
             if group is not None:
-                parts.append("</tbody></table>")
+                parts.append("</tbody></table></div>")
             group = r.group
             parts.append(f"<h3>{_e(group)}</h3>")
-            parts.append("<table class=\"claims\"><thead><tr><th>#</th><th>Where</th><th>Paper's statement</th>"
+            parts.append("<div class=\"wide\"><table class=\"claims\"><thead><tr><th>#</th><th>Where</th><th>Paper's statement</th>"
                          "<th>magbell: exact value / check</th><th>Verdict</th><th>Corrected form / note</th>"
                          "</tr></thead><tbody>")
         err = f' <a href="#erratum-{_e(r.id)}">(erratum)</a>' if r.verdict != "holds" else ""
@@ -318,7 +330,7 @@ def _claims_html(rows) -> str:
             f'<td class="verdict v-{_e(r.verdict)}">{_e(r.verdict)}</td><td>{_t(r.corrected) or "—"}{err}</td></tr>'
         )
     if group is not None:
-        parts.append("</tbody></table>")
+        parts.append("</tbody></table></div>")
     return "\n".join(parts)
 
 
@@ -364,7 +376,7 @@ def render_html(results, rows, manifest: dict) -> str:
         f'{s["qualified"]} need a restriction' + (f', <strong>{s["FAILED"]} FAILED</strong>' if s["FAILED"] else "")
         + ".</p>",
         "</header>",
-        f'<nav aria-label="contents"><ol>{"".join(toc)}</ol><ol class="muted">{fig_toc}</ol></nav>',
+        f'<nav aria-label="contents"><ol>{"".join(toc)}</ol><ol class="figs muted">{fig_toc}</ol></nav>',
         "<main>",
         '<section id="figures"><h2>1. The paper\'s figures</h2>',
         "<p>Concurrence 𝒞 of the two qubits (Wootters, Suppl. S49) from the paper's initial state |↑↓⟩ (Fig. 3: of "
