@@ -38,10 +38,11 @@ def _run(capsys, argv):
     return rc, out, err
 
 
-def _both(capsys, name):
-    rc, js, err = _run(capsys, COMMANDS[name] + ["--json"])
+def _both(capsys, name_or_argv):
+    argv = COMMANDS[name_or_argv] if isinstance(name_or_argv, str) else name_or_argv
+    rc, js, err = _run(capsys, argv + ["--json"])
     assert rc == 0, err
-    rc, text, err = _run(capsys, COMMANDS[name] + ["--csv"])
+    rc, text, err = _run(capsys, argv + ["--csv"])
     assert rc == 0 and err == "", err
     rows = list(csv.reader(io.StringIO(text)))
     assert text.endswith("\n") and "\r" not in text and text.isascii()
@@ -152,15 +153,31 @@ def test_design_csv_is_the_protocol(capsys):
     _same(cols["shots"], [s["shots"] for s in settings])
 
 
-@pytest.mark.parametrize("name", list(COMMANDS) + ["film_plain"])
+def test_fit_csv_one_row_per_parameter(capsys, tmp_path):
+    data = tmp_path / "data.csv"
+    assert main(["simulate-experiment", "--truth", "a=1e4,A=5e3", "--initials", "ud,dd", "--times", "0:100:6",
+                 "--time-unit", "us", "--shots", "2000", "--seed", "2", "--out", str(data)]) == 0
+    js, cols, units = _both(capsys, ["fit", str(data), "--fit", "a,A", "--time-unit", "us", "--no-profile",
+                                     "--no-compare"])
+    names = list(js["interval95"])
+    assert cols["parameter"] == names and names[:2] == ["a", "A"]
+    assert cols["unit"] == [js["units"][p] for p in names] and cols["unit"][0] == "1/s"
+    _same(cols["estimate"], [js["estimates"][p] for p in names])
+    _same(cols["stderr"], [js["stderr"][p] for p in names])
+    _same(cols["interval_low"], [js["interval95"][p][0] for p in names])
+    _same(cols["interval_high"], [js["interval95"][p][1] for p in names])
+
+
+@pytest.mark.parametrize("name", list(COMMANDS) + ["film_plain", "fit"])
 def test_json_and_csv_together_is_a_one_line_usage_error(capsys, name):
-    argv = FILM if name == "film_plain" else COMMANDS[name]
+    argv = FILM if name == "film_plain" else ["fit", "data.csv", "--fit", "a"] if name == "fit" else COMMANDS[name]
     rc, out, err = _run(capsys, argv + ["--json", "--csv"])
     assert rc == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("magbell: error: argument --csv: not allowed with argument --json")
 
 
 def test_csv_is_documented_in_help(capsys):
-    for argv in (["evolve"], ["medium"], ["medium", "film"], ["postselect"]):
+    for argv in (["evolve"], ["steady"], ["spectrum"], ["medium"], ["medium", "film"], ["postselect"], ["monitor"],
+                 ["trajectories"], ["design"], ["fit"]):
         rc, out, _ = _run(capsys, argv + ["--help"])
         assert rc == 0 and "--csv" in out and "--json" in out

@@ -87,9 +87,24 @@ def cmd_fit(args) -> int:
         fig.savefig(args.plot)
     if args.json:
         _cli._dump_json(r.to_dict())
+    elif args.csv:  # one row per parameter, SI units named in a column (they differ by row)
+        from ._output import write_csv
+
+        d = r.to_dict()
+        names = list(d["interval95"])
+        iv = [d["interval95"][p] or [None, None] for p in names]
+        write_csv([("parameter", None, names), ("unit", None, [d["units"][p] for p in names]),
+                   ("estimate", None, [_nan(d["estimates"].get(p)) for p in names]),
+                   ("stderr", None, [_nan(d["stderr"].get(p)) for p in names]),
+                   ("interval_low", None, [_nan(v[0]) for v in iv]), ("interval_high", None, [_nan(v[1]) for v in iv])])
     else:
         print(r.summary())
     return 0
+
+
+def _nan(x):
+    """A JSON number of the fit (None: undetermined) as a CSV float."""
+    return float("nan") if x is None else float(x)
 
 
 def cmd_design(args) -> int:
@@ -195,7 +210,11 @@ def register(subparsers, parent, formatter) -> None:
                    help="Wald intervals (est +- z se) instead of profile likelihood (faster)")
     p.add_argument("--no-compare", dest="no_compare", action="store_true", help="skip the A = 0 test")
     p.add_argument("--plot", default=None, metavar="FILE", help="also save data vs fit with residuals (matplotlib)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    from ._output import add_output_options
+
+    add_output_options(p, json_help="print one JSON object instead of a summary",
+                       csv_help="print CSV, one row per parameter: parameter, unit (SI), estimate, stderr, "
+                                "interval_low, interval_high (nan: not determined)")
     p.set_defaults(func=cmd_fit)
 
     p = subparsers.add_parser(
