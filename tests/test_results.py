@@ -382,3 +382,12 @@ def test_an_energy_is_rad_per_s_and_a_rate_1_per_s_in_si():
     assert x.leak_rate.attrs["units"] == "1/s"
     x = magbell.postselect_spectrum(magbell.Model(a=1.0, A=0.5)).to_xarray()
     assert x.exceptional_point_delta.attrs["units"] == x.Gamma.attrs["units"] == "Γ₀"
+
+
+def test_n_site_results_carry_the_same_labels():
+    s = magbell.System(Delta=[1.0, 1.2, 0.9], h_plus=np.diag([1.0, 0.5, 0.2]), J_perp=np.triu(np.full((3, 3), 0.1), 1))
+    x = magbell.spectrum(s).to_xarray()
+    assert x.slowest_rate.attrs["units"] == "Γ₀" and x.lifetime.attrs["units"] == "1/Γ₀"
+    h = magbell.steady_state(s, "udu")._repr_html_()
+    _parse(h)
+    assert "N = 3 sites" in h

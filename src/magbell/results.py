@@ -45,6 +45,7 @@ OTHER_UNITS = {
     "slowest_rate": ("rate", "smallest non-zero decay rate"),
     "entanglement_rate": ("rate", "slowest |q|=0 decay rate"),
     "entanglement_lifetime": ("time", "1/entanglement_rate (inf: entanglement persists)"),
+    "lifetime": ("time", "1/slowest_rate (inf: no decaying mode)"),
     "n_stationary": (None, "dimension of ker L (0: not computed)"),
     "unique": (None, "the model has exactly one stationary state"),
     "converges": (None, "rho(t) converges (False: rho is the time average)"),
