@@ -525,3 +525,69 @@ def test_film_claims_are_computed_live(monkeypatch):
     broken = dict(true, A_over_a=0.5 * true["A_over_a"], a_room=1e7, markov_ratio=0.5)
     monkeypatch.setattr(claims, "_nv_film_pair", lambda: broken)
     assert [r.verdict for r in claims.check_claims(ids)] == ["FAILED"] * 3
+
+
+# ----------------------------------------------------------------------------- CSV writer and drawing cost (issue 14 §6)
+def test_write_csv_round_trips_and_quotes(tmp_path):
+    """NumPy-formatted CSV: shortest round-trip numbers (as repr), nan/inf, −0 as 0.0, text quoted where needed;
+    a numeric array, row lists and Columns give the same file."""
+    from magbell.paper.figures import Columns, write_csv
+
+    x = np.array([0.1, 1e-5, 1e300, -2.5, np.nan, np.inf, -np.inf, -0.0, 1 / 3, 5e-324])
+    y = np.arange(x.size, dtype=float)
+    words = np.array(["ok", "a,b", 'say "hi"', "ok", "line\nbreak", "x", "y", "z", "w", "v"])
+    a = write_csv(tmp_path / "a.csv", ["x", "y"], np.column_stack([x, y]))
+    b = write_csv(tmp_path / "b.csv", ["x", "y"], [[u, v] for u, v in zip(x.tolist(), y.tolist())])
+    c = write_csv(tmp_path / "c.csv", ["x", "y"], Columns([x, y]))
+    assert a.read_bytes() == b.read_bytes() == c.read_bytes()
+    head, rows = read_csv(a)
+    assert head == ["x", "y"]
+    assert [r[0] for r in rows] == ["0.1", "1e-05", "1e+300", "-2.5", "nan", "inf", "-inf", "0.0",
+                                    repr(1 / 3), "5e-324"]
+    got = np.array([float(r[0]) for r in rows])
+    np.testing.assert_array_equal(got[~np.isnan(x)], (x + 0.0)[~np.isnan(x)])  # bit-exact round trip
+    d = write_csv(tmp_path / "d.csv", ["x", "label, with comma", "flag"], Columns([x, words, x > 0]))
+    head, rows = read_csv(d)
+    assert head[1] == "label, with comma"
+    assert [r[1] for r in rows] == words.tolist() and [r[2] for r in rows][:4] == ["True", "True", "True", "False"]
+    with pytest.raises(ValueError, match="every row needs 2 cells"):
+        write_csv(tmp_path / "e.csv", ["x", "y"], [[1.0, 2.0], [3.0]])
+
+
+def test_figure_drawing_shares_mathtext_and_lays_out_once(tmp_path):
+    """render(): one tight bounding box for PNG and PDF gives the same PNG as savefig(bbox_inches="tight"); the
+    shared mathtext cache parses each (label, dpi) once across figures and is removed afterwards."""
+    import io
+
+    import matplotlib
+    from matplotlib import mathtext
+
+    from magbell.paper import figures
+
+    job = figures.FIGURES["figS1b"]
+    data = job.data(points=101)
+    fig = figures.draw(job, data)
+    with matplotlib.rc_context(figures.STYLE):
+        ref = io.BytesIO()
+        fig.savefig(ref, format="png", dpi=figures.PNG_DPI, metadata={"Software": "magbell"})
+    res = figures.render(job, tmp_path, data=data)
+    assert res.png_bytes == ref.getvalue()  # pixel- and byte-identical to the "tight" route
+    assert res.files["pdf"].read_bytes()[:5] == b"%PDF-"
+
+    orig = mathtext.MathTextParser.__dict__["_parse_cached"]
+    calls = []
+
+    def counting(self, *a):
+        calls.append(a[:2])
+        return orig.__wrapped__(self, *a)
+
+    mathtext.MathTextParser._parse_cached = counting
+    try:
+        with figures.shared_mathtext_cache():
+            assert mathtext.MathTextParser._parse_cached is not counting
+            figures.render(job, None, data=data)
+            figures.render(job, None, data=data)
+        assert mathtext.MathTextParser._parse_cached is counting  # restored
+    finally:
+        mathtext.MathTextParser._parse_cached = orig
+    assert calls and len(calls) == len(set(calls))  # every (string, dpi) parsed once, the second figure for free
