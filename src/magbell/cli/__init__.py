@@ -32,7 +32,7 @@ import warnings
 
 from .. import __version__
 from ..errors import MagbellError
-from . import _dynamics, _medium, _postselect, _reproduce, _sensing, _sweep  # the command groups
+from . import _dynamics, _medium, _nsite, _postselect, _reproduce, _sensing, _sweep  # the command groups
 from ._parser import PROG, MagbellArgumentParser, _Formatter, _model_parent, _one_line
 from ._parser import model_from_args as model_from_args
 
@@ -45,7 +45,7 @@ __all__ = [
 #: the command groups, in the order of ``magbell --help``: each has ``register(subparsers, parent, formatter)``
 #: which adds its parsers (``parents=[parent]`` gives the shared model options) with ``set_defaults(func=...)``;
 #: the function returns the exit status and raises magbell's ValueError subclasses on bad input.
-COMMAND_GROUPS = (_dynamics, _reproduce, _postselect, _medium, _sweep, _sensing)
+COMMAND_GROUPS = (_dynamics, _reproduce, _postselect, _medium, _sweep, _sensing, _nsite)
 #: the names of the modules of :data:`COMMAND_GROUPS` (kept for code that read the old plugin list; the
 #: groups are plain imports now, not loaded through this tuple)
 SUBCOMMAND_MODULES: tuple = tuple(m.__name__ for m in COMMAND_GROUPS)
