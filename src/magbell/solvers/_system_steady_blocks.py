@@ -24,17 +24,18 @@ BLOCK_MEASURES = ("site_populations", "purity")
 
 
 def _inits(initial, N):
-    """Initial state(s) → (list of {(n, m): X}, several)."""
+    """Initial state(s) → (list of {(n, m): X}, list of {n: ψ_n} (None for a mixed state), several)."""
     from ._nsite_evolve import initial_blocks, ket_blocks
 
     several = isinstance(initial, (list, tuple)) and not all(
         isinstance(x, (int, float, complex, np.number)) and not isinstance(x, (bool, np.bool_)) for x in initial)
     states = list(initial) if several else [initial]
-    out = []
+    out, kets = [], []
     for st in states:
         kind, data = initial_blocks(st, N)
         out.append(ket_blocks(data) if kind == "ket" else dict(data))
-    return out, several
+        kets.append(data if kind == "ket" else None)
+    return out, kets, several
 
 
 def _reached_matrix(out: dict, N: int, kmax: int) -> np.ndarray:
@@ -63,6 +64,75 @@ def _pops_purity(out: dict, N: int):
     return pops, pur
 
 
+def _dark_one(pt: SparsePoint, tol=1e-10):
+    """Dark kets of the one-excitation sector (columns, configuration order) and their energies without Δ̄: the
+    common kernel of the σ⁺ jumps (unit vectors V_k of h_plus with rate > 0, a rate of 1e-12 counting as any
+    other), then its largest invariant subspace under H₁ = (H_eff,1 + H_eff,1†)/2, diagonalised."""
+    from ..liouvillian._excitation import configurations
+
+    V = pt.jumps["h_plus"][0]  # (k, N) site amplitudes of the jumps
+    site = configurations(pt.N, 1)[:, 0]  # site of each configuration
+    J = V[:, site]
+    if J.shape[0]:
+        _, sv, Vh = np.linalg.svd(J)
+        K = Vh[np.sum(sv > tol):].conj().T
+    else:
+        K = np.eye(pt.N, dtype=complex)
+    H1 = pt.heff(1)
+    H1 = (H1 + H1.conj().T) / 2
+    sH = np.abs(H1).max(initial=0.0)
+    for _ in range(pt.N):
+        if K.shape[1] == 0 or sH == 0:
+            break
+        HK = H1 @ K
+        _, s2, Vh2 = np.linalg.svd(HK - K @ (K.conj().T @ HK))
+        keep = Vh2[np.sum(s2 > tol * sH):].conj().T
+        if keep.shape[1] == K.shape[1]:
+            break
+        K = K @ keep
+    Hk = K.conj().T @ H1 @ K
+    E, W = np.linalg.eigh((Hk + Hk.conj().T) / 2)
+    return K @ W, E
+
+
+def _one_excitation_limit(pt: SparsePoint, kets: list, tol_abs: float):
+    """Zero temperature, no σᶻ jumps, pure states with ≤ 1 excitation: ρ(t) = |ψ(t)><ψ(t)| + (1 − ‖ψ(t)‖²)|0><0|
+    exactly (the only jump leads to |0>), ψ(t) = e^{−iH_eff t}ψ₀. The dark kets are left and right eigenvectors
+    of H_eff (Kψ = 0), so the limit keeps the orthogonal projection of ψ₀ on them, which rotates at their
+    energies (Δ̄ added in sector 1): the t→∞ (time-averaged) state is Σ_g Π_g ψψ† Π_g over equal-energy groups
+    plus the decayed weight in |0>. Returns block dicts and converges (S,)."""
+    Kd, E = _dark_one(pt)
+    E0 = float(np.real(pt.heff(0)[0, 0]))
+    energies = np.concatenate([[E0], E + pt.dbar])  # |0> first, then the dark kets
+    order = np.argsort(energies, kind="stable")
+    groups, cur = [], [order[0]]
+    for a, b in zip(order[:-1], order[1:]):
+        if energies[b] - energies[a] <= tol_abs:
+            cur.append(b)
+        else:
+            groups.append(cur)
+            cur = [b]
+    groups.append(cur)
+    outs, conv = [], []
+    for data in kets:
+        c0 = complex(data[0][0]) if 0 in data else 0.0
+        psi1 = data.get(1, np.zeros(pt.N, dtype=complex))
+        amp = np.concatenate([[c0], Kd.conj().T @ psi1])  # components on |0> and the dark kets
+        basis = np.zeros((1 + pt.N, amp.size), dtype=complex)  # column j: the j-th state in (|0>, sector 1)
+        basis[0, 0] = 1.0
+        basis[1:, 1:] = Kd
+        R = np.zeros((1 + pt.N, 1 + pt.N), dtype=complex)
+        weights = []
+        for g in groups:
+            v = basis[:, g] @ amp[g]
+            R += np.outer(v, v.conj())
+            weights.append(float(np.sum(np.abs(amp[g]) ** 2)))
+        R[0, 0] += max(1.0 - float(np.sum(np.abs(amp) ** 2)), 0.0)
+        conv.append(sum(w > 1e-18 for w in weights) <= 1)
+        outs.append({(0, 0): R[:1, :1], (1, 1): R[1:, 1:], (1, 0): R[1:, :1]})
+    return outs, np.array(conv)
+
+
 def steady_state_blocks(system, initial, measures, tol, what="steady_state"):
     """Dict of the result fields for ``system`` (N > 8) from ``initial`` (u/d strings, dicts, W, dicke:k,
     singlet:i,j), zero temperature only; the one-line refusals of the module docstring."""
@@ -82,7 +152,7 @@ def steady_state_blocks(system, initial, measures, tol, what="steady_state"):
     if bad:
         raise InvalidParameterError(f"{what}: for N = {N} > 8 sites the measures are {', '.join(BLOCK_MEASURES)}; "
                                     f"got {bad}")
-    inits, several = _inits(initial, N)
+    inits, kets, several = _inits(initial, N)
     kmax = max(max(n for n, m in init) for init in inits)
     P, S = system.size, len(inits)
     pops = np.zeros((P, S, N))
@@ -94,6 +164,15 @@ def steady_state_blocks(system, initial, measures, tol, what="steady_state"):
         pt = SparsePoint(system, point_index(system, p), kmax)
         w = where(system, p)
         check_point(pt, what, w)
+        if kmax <= 1 and all(k is not None for k in kets) and not np.any(pt.g["h_z"]):
+            from ._system_steady import kernel_dims
+
+            dims, _, _ = kernel_dims(pt, float(tol) * pt.s_D, what, w)
+            outs, c = _one_excitation_limit(pt, kets, float(tol) * pt.s_D)
+            n_stat[p], conv[p] = dims[0] + 2 * sum(v for q, v in dims.items() if q), c
+            for s, o in enumerate(outs):
+                pops[p, s], pur[p, s] = _pops_purity(o, N)
+            continue
         t = float(tol)
         for _ in range(4):
             outs, k, c = _solve_blocks(pt, inits, t, what, w)
