@@ -337,7 +337,6 @@ def test_refusals_are_one_line():
          InvalidParameterError, r"pairs: \(1, 1\)"),
         (lambda: magbell.evolve(System(Delta=np.ones(7)), {"uuuuuuu": 0.5}, [1.0]), InvalidStateError, r"normalised"),
         (lambda: magbell.system.system_density_matrix("W", 30), InvalidStateError, r"N = 30 sites has 2\^30"),
-        (lambda: magbell.steady_state(System(Delta=np.ones(30), h_plus=np.eye(30)), "W"), InvalidStateError, r"2\^30"),
         (lambda: magbell.evolve(System(Delta=np.ones(7)), "uuuuuud", [1.0], store_states=True).states[0].shape and
          System(Delta=np.ones(9)).hamiltonian(), InvalidParameterError, r"hamiltonian\(\) .* N <= 8"),
     ]

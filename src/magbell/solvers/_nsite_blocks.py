@@ -138,48 +138,72 @@ class Chain:
         return tot
 
     def assemble(self):
-        """The chain generator as a CSR matrix (D × D): the same terms as :meth:`matvec`, entry by entry."""
+        """The chain generator as a CSR matrix (D × D): the same terms as :meth:`matvec`, entry by entry (no
+        two terms share an entry). Indices are written in place into preallocated int32/int64 arrays."""
         import scipy.sparse as sp  # lazily: not at `import magbell` time
 
-        R, C, V = [], [], []
+        idx = np.int32 if self.D < 2**31 - 1 else np.int64
+        terms = []  # (row-major outer structure) ket index arrays, bra index arrays, values, offsets
         for k, (n, m) in enumerate(self.pairs):
             off, (Mn, Mm) = self.offsets[k], self.shapes[k]
-            f = off + np.arange(Mn * Mm)
-            R.append(f)
-            C.append(f)
-            V.append(self.phi[k].reshape(-1))
-            if self.has_hop[n]:  # −i H_n X
+            terms.append(("diag", k))
+            if self.has_hop[n]:
+                terms.append(("ket", k))
+            if self.has_hop[m]:
+                terms.append(("bra", k))
+            if self.down and (n + 1, m + 1) in self.index:
+                terms.append(("down", k))
+            if self.up and (n - 1, m - 1) in self.index:
+                terms.append(("up", k))
+
+        def pieces(kind, k):
+            n, m = self.pairs[k]
+            off, (Mn, Mm) = self.offsets[k], self.shapes[k]
+            if kind == "diag":
+                a, b = np.arange(Mn, dtype=idx), np.arange(Mm, dtype=idx)
+                return (off + a * Mm, b), (off + a * Mm, b), lambda out: out.__setitem__(slice(None), self.phi[k])
+            if kind == "ket":  # −i H_n X: (a, b) ← (c, b)
                 a, c, h = self._hop_coo(n)
-                b = np.arange(Mm)
-                R.append((off + a[:, None] * Mm + b[None, :]).reshape(-1))
-                C.append((off + c[:, None] * Mm + b[None, :]).reshape(-1))
-                V.append(np.repeat(-1j * h, Mm))
-            if self.has_hop[m]:  # + i X H_m†: (X H†)[a, b] = Σ_c X[a, c] conj H[b, c]
+                b = np.arange(Mm, dtype=idx)
+                return ((off + a * Mm).astype(idx), b), ((off + c * Mm).astype(idx), b), \
+                    lambda out: out.__setitem__(slice(None), (-1j * h)[:, None])
+            if kind == "bra":  # + i X H_m†: (a, b) ← (a, c), value i conj H[b, c]
                 bb, c, h = self._hop_coo(m)
-                a = np.arange(Mn)
-                R.append((off + a[:, None] * Mm + bb[None, :]).reshape(-1))
-                C.append((off + a[:, None] * Mm + c[None, :]).reshape(-1))
-                V.append(np.tile(1j * np.conj(h), Mn))
-            up = self.index.get((n + 1, m + 1))
-            if self.down and up is not None:  # 2 Σ hp_ij P_i X P_jᵀ
+                a = np.arange(Mn, dtype=idx)
+                return ((off + a * Mm), bb.astype(idx)), ((off + a * Mm), c.astype(idx)), \
+                    lambda out: out.__setitem__(slice(None), (1j * np.conj(h))[None, :])
+            if kind == "down":  # 2 Σ hp_ij P_i X P_jᵀ
+                up = self.index[(n + 1, m + 1)]
                 a, c, i = self._lowering_triples(n + 1)
                 b, d, j = self._lowering_triples(m + 1)
                 Mm1 = self.shapes[up][1]
-                R.append((off + a[:, None] * Mm + b[None, :]).reshape(-1))
-                C.append((self.offsets[up] + c[:, None] * Mm1 + d[None, :]).reshape(-1))
-                V.append((2 * self.ex.hp[i[:, None], j[None, :]]).reshape(-1))
-            dn = self.index.get((n - 1, m - 1))
-            if self.up and dn is not None:  # 2 Σ hm_ij P_iᵀ X P_j
-                c, a, i = self._lowering_triples(n)
-                d, b, j = self._lowering_triples(m)
-                Mm1 = self.shapes[dn][1]
-                R.append((off + a[:, None] * Mm + b[None, :]).reshape(-1))
-                C.append((self.offsets[dn] + c[:, None] * Mm1 + d[None, :]).reshape(-1))
-                V.append((2 * self.ex.hm[i[:, None], j[None, :]]).reshape(-1))
-        idx = np.int32 if self.D < 2**31 - 1 else np.int64
-        A = sp.csr_matrix((np.concatenate(V), (np.concatenate(R).astype(idx), np.concatenate(C).astype(idx))),
-                          shape=(self.D, self.D))
-        A.sum_duplicates()
+                hp2 = 2 * self.ex.hp
+                return ((off + a * Mm).astype(idx), b.astype(idx)), \
+                    ((self.offsets[up] + c * Mm1).astype(idx), d.astype(idx)), \
+                    lambda out: out.__setitem__(slice(None), hp2[i[:, None], j[None, :]])
+            dn = self.index[(n - 1, m - 1)]  # 2 Σ hm_ij P_iᵀ X P_j
+            c, a, i = self._lowering_triples(n)
+            d, b, j = self._lowering_triples(m)
+            Mm1 = self.shapes[dn][1]
+            hm2 = 2 * self.ex.hm
+            return ((off + a * Mm).astype(idx), b.astype(idx)), \
+                ((self.offsets[dn] + c * Mm1).astype(idx), d.astype(idx)), \
+                lambda out: out.__setitem__(slice(None), hm2[i[:, None], j[None, :]])
+
+        built = [pieces(kind, k) for kind, k in terms]
+        total = sum(r[0].size * r[1].size for r, _, _ in built)
+        R = np.empty(total, dtype=idx)
+        C = np.empty(total, dtype=idx)
+        V = np.empty(total, dtype=complex)
+        pos = 0
+        for (ra, rb), (ca, cb), fill in built:
+            shape = (ra.size, rb.size)
+            e = pos + shape[0] * shape[1]
+            np.add(ra[:, None], rb[None, :], out=R[pos:e].reshape(shape))
+            np.add(ca[:, None], cb[None, :], out=C[pos:e].reshape(shape))
+            fill(V[pos:e].reshape(shape))
+            pos = e
+        A = sp.csr_matrix((V, (R, C)), shape=(self.D, self.D))
         return A
 
     def matvec(self, x: np.ndarray) -> np.ndarray:
