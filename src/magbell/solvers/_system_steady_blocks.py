@@ -101,18 +101,20 @@ def _one_excitation_limit(pt: SparsePoint, kets: list, tol_abs: float):
     of H_eff (Kψ = 0), so the limit keeps the orthogonal projection of ψ₀ on them, which rotates at their
     energies (Δ̄ added in sector 1): the t→∞ (time-averaged) state is Σ_g Π_g ψψ† Π_g over equal-energy groups
     plus the decayed weight in |0>. Returns block dicts and converges (S,)."""
-    Kd, E = _dark_one(pt)
+    Kd, E = _dark_one(pt)  # E ascending (eigh), without Δ̄
     E0 = float(np.real(pt.heff(0)[0, 0]))
-    energies = np.concatenate([[E0], E + pt.dbar])  # |0> first, then the dark kets
-    order = np.argsort(energies, kind="stable")
-    groups, cur = [], [order[0]]
-    for a, b in zip(order[:-1], order[1:]):
-        if energies[b] - energies[a] <= tol_abs:
-            cur.append(b)
+    groups = []  # indices into (|0>, dark kets...): dark kets of equal E (differences formed without Δ̄)
+    for j in range(E.size):
+        if groups and E[j] - E[groups[-1][-1] - 1] <= tol_abs:
+            groups[-1].append(j + 1)
         else:
-            groups.append(cur)
-            cur = [b]
-    groups.append(cur)
+            groups.append([j + 1])
+    # |0> rotates against sector 1 at E − E0 + Δ̄ (formed in that order: Δ̄ = 1e10 must not swamp E − E0)
+    join = [g for g in groups if abs((E[g[0] - 1] - E0) + pt.dbar) <= tol_abs]
+    if join:
+        join[0].insert(0, 0)
+    else:
+        groups.insert(0, [0])
     outs, conv = [], []
     for data in kets:
         c0 = complex(data[0][0]) if 0 in data else 0.0
