@@ -356,3 +356,18 @@ def test_work_budget_is_a_one_line_refusal(monkeypatch):
     with pytest.raises(InvalidParameterError, match=r"reached only t = .* of 1e\+07 within its work budget") as e:
         magbell.evolve(s, "ddduuuu", [1e7])
     assert "\n" not in str(e.value)
+
+
+def test_result_contract_at_n12():
+    """N = 12 (never a 2ᴺ state): shapes of the contract, the initial axis and site labels in to_xarray."""
+    pytest.importorskip("xarray")
+    s = System(Delta=np.ones(12), h_plus=0.3 * np.eye(12))
+    t = np.linspace(0, 1, 5)
+    r = magbell.evolve(s, ["d" + "u" * 11, "W"], t, measures=["site_populations", "purity", "pair_concurrence"])
+    assert r.site_populations.shape == (2, 5, 12) and r.purity.shape == (2, 5)
+    assert r.measures["pair_concurrence"].shape == (2, 5, 12, 12) and r.states is None
+    ds = r.to_xarray()
+    assert dict(ds.sizes) == {"initial": 2, "t": 5, "site": 12, "site_i": 12, "site_j": 12}
+    assert list(ds.coords["initial"].values) == ["d" + "u" * 11, "W"]
+    w = r.measures["pair_concurrence"][1, -1]  # W decays locally: C_ij = 2|ψ_i||ψ_j| = 2 e^{-0.6 t}/12
+    assert abs(w[0, 1] - 2 * np.exp(-0.6) / 12) < 1e-12 and w[3, 3] == 0

@@ -411,10 +411,14 @@ def evolve_large(system, initial, t: np.ndarray, measures: tuple, store_states: 
         "dtype": "complex128",
     }
     states = _shape(r["states"]) if store_states else None
-    init = None
-    if N <= 10:
-        init = np.stack([system_density_matrices(s, N)[0][0] for s in (initial if several else [initial])])
+    given = list(initial) if several else [initial]
+    if N <= MAX_DENSE_SITES:  # the dense initial ρ for the result (2ᴺ ≤ 1024)
+        init = np.stack([system_density_matrices(s, N)[0][0] for s in given])
         init = init if several else init[0]
+    else:  # never formed: an empty (n_initial, 0, 0) keeps the initial axis of to_xarray()
+        init = np.zeros((len(given), 0, 0), dtype=complex) if several else None
+    if several and all(isinstance(s, str) for s in given):
+        info["initial_labels"] = tuple(given)
     return SystemEvolveResult(
         times=t,
         system=system,

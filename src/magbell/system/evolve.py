@@ -60,9 +60,14 @@ class SystemEvolveResult(TimeSeriesResult):
 
     _ARRAYS = ("site_populations", "purity")
 
+    #: trailing axes of the N-site measures (to_xarray labels)
+    _TRAILING = {"site_populations": ("site",), "pair_concurrence": ("site_i", "site_j"),
+                 "pair_reduced_states": ("site_i", "site_j", "basis", "basis_col")}
+
     def _dims(self, name, arr):
-        if name == "site_populations":
-            return super()._dims("", arr[..., 0]) + ("site",)
+        tr = self._TRAILING.get(name)
+        if tr is not None:
+            return super()._dims("", arr[(...,) + (0,) * len(tr)]) + tr
         return super()._dims(name, arr)
 
 
