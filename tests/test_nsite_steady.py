@@ -234,6 +234,9 @@ def test_collective_rates_super_and_subradiant():
     N, a = 4, 0.7
     sp = system_spectrum(System(Delta=[2.0] * N, h_plus=a * np.ones((N, N))))
     assert np.allclose(sp.collective_rates, [0, 0, 0, 2 * N * a], atol=1e-12)
+    assert np.allclose(sp.collective_eigenvalues, [2.0, 2.0, 2.0, 2.0 - 1j * N * a], atol=1e-12)  # excitation energy Δ
+    one = system_spectrum(System(Delta=[1e10], h_plus=[[0.3]]))
+    assert one.collective_eigenvalues[0] == pytest.approx(1e10 - 0.3j, abs=1e-6)
     assert np.isinf(sp.collective_lifetimes[0]) and sp.collective_lifetimes[-1] == pytest.approx(1 / (2 * N * a))
     assert sp.eigenvalues.shape == (4**N,) and sp.sector_eigenvalues[0].shape == (70,)
 

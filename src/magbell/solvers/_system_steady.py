@@ -397,8 +397,9 @@ class SystemSpectrum(Result):
     sector_eigenvalues : {q: (*shape, D_q)} for q = n − m = 0 … N (sector −q holds the conjugates).
     n_stationary : (*shape) dim ker 𝓛 (as many exact zeros are in ``eigenvalues``).
     slowest_rate : smallest nonzero decay rate −Re λ over all sectors (the gap; ∞ if none); lifetime = 1/it.
-    collective_eigenvalues : (*shape, N) eigenvalues of H_eff in the one-excitation sector (Δ̄ included),
-        sorted by decay rate: the collective (super-/subradiant) modes.
+    collective_eigenvalues : (*shape, N) eigenvalues of H_eff in the one-excitation sector relative to the
+        ground state's energy (Re ≈ Δ, as docs/nqubits.md §1), sorted by decay rate: the collective
+        (super-/subradiant) modes.
     collective_rates : (*shape, N) their population decay rates −2 Im E (2a for one site); collective_lifetimes.
     """
 
@@ -489,8 +490,8 @@ def system_spectrum(system, *, tol: float = DEFAULT_TOL, backend="numpy") -> Sys
             parts += [ev] if q == 0 else [ev, ev.conj()]
         a = np.concatenate(parts)
         alle[p] = a[np.argsort(-a.real, kind="stable")]
-        e1 = np.linalg.eigvals(pt.heff(1))
-        e1 = e1.real + pt.dbar * (1 - N / 2) + 1j * np.minimum(e1.imag, 0.0)  # Im E ≤ 0 exactly (K ⪰ 0)
+        e1 = np.linalg.eigvals(pt.heff(1))  # energies relative to the ground state's (Re ≈ Δ: excitation energies)
+        e1 = (e1.real - pt.heff(0)[0, 0].real) + pt.dbar + 1j * np.minimum(e1.imag, 0.0)  # Im E ≤ 0 (K ⪰ 0)
         cev[p] = e1[np.argsort(-e1.imag, kind="stable")]
     shape = system.shape
     crate = -2 * cev.imag
