@@ -159,7 +159,7 @@ def _sub_measures(x, tr, names, bell, valid):
         elif name == "bell_fidelity":
             b1, b2 = bell[:, 1][:, None, None], bell[:, 2][:, None, None]
             r12 = x[:, :, 2] + 1j * x[:, :, 3]
-            v = np.abs(b1) ** 2 * x[:, :, 0] + np.abs(b2) ** 2 * x[:, :, 1] + 2 * np.real(np.conj(b1) * b2 * np.conj(r12))
+            v = np.abs(b1) ** 2 * x[:, :, 0] + np.abs(b2) ** 2 * x[:, :, 1] + 2 * np.real(np.conj(b1) * b2 * r12)
             out[name] = v * inv
         elif name == "bell_fidelity_max":
             out[name] = ((x[:, :, 0] + x[:, :, 1]) / 2 + np.sqrt(x[:, :, 2] ** 2 + x[:, :, 3] ** 2)) * inv

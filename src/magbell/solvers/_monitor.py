@@ -289,7 +289,7 @@ def _q0_finish(x, LS, measures, bell, store_states):
             elif name == "bell_fidelity":
                 b1, b2 = bell[:, 1][:, None, None], bell[:, 2][:, None, None]
                 r12 = x[:, :, 4] + 1j * x[:, :, 5]
-                v = np.abs(b1) ** 2 * x[:, :, 1] + np.abs(b2) ** 2 * x[:, :, 2] + 2 * np.real(np.conj(b1) * b2 * np.conj(r12))
+                v = np.abs(b1) ** 2 * x[:, :, 1] + np.abs(b2) ** 2 * x[:, :, 2] + 2 * np.real(np.conj(b1) * b2 * r12)
                 out[name] = v * inv
             elif name == "bell_fidelity_max":
                 out[name] = ((x[:, :, 1] + x[:, :, 2]) / 2 + np.sqrt(x[:, :, 4] ** 2 + x[:, :, 5] ** 2)) * inv
