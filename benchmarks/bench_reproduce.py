@@ -12,6 +12,13 @@ separately ("cold"). `--cores N` pins the child to N CPUs (Linux, os.sched_setaf
 issue's 2-core target on a bigger machine. The per-step times come from the manifest the command writes.
 
 Target (issue 5): under 60 s on a 2-core machine. Exit status 1 if any run misses it or fails.
+
+    .venv/bin/python benchmarks/bench_reproduce.py --drawing [--repeat N]
+
+instead compares, in this process and on the same figures and data, the drawing stage as it was before
+issue 14 §6 (``savefig(bbox_inches="tight")`` for each format, the csv module cell by cell, matplotlib's
+per-renderer mathtext cache) with :func:`magbell.paper.figures.render` now (one tight box, one shared
+mathtext cache, NumPy CSV): CPU seconds, min over N alternating repetitions, and the number of mathtext parses.
 """
 
 from __future__ import annotations
@@ -52,12 +59,93 @@ def run_once(out: Path, cores: int | None, mplconfig: Path | None) -> tuple:
     return wall, cpu, json.loads(p.stdout)
 
 
+def drawing_ab(repeat: int) -> int:
+    """The drawing stage (PNG + PDF + CSV of every figure), old route against render(); see the module docstring."""
+    import csv
+    import functools
+    import io
+    import logging
+    import math
+
+    import matplotlib
+    import numpy as np
+    from matplotlib import mathtext
+
+    from magbell.paper import figures as F
+
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    datas = {n: j.data() for n, j in F.FIGURES.items()}
+    out = Path(tempfile.mkdtemp(prefix="magbell-bench-drawing-"))
+
+    def old_csv(path, columns, rows):
+        def cell(v):
+            if isinstance(v, (str, bool, np.bool_)):
+                return str(v)
+            x = float(v)
+            return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf") if math.isinf(x) else repr(x + 0.0)
+        if isinstance(rows, F.Columns):  # the tables were built row by row before
+            rows = [list(r) for r in zip(*[np.asarray(c).tolist() for c in rows])]
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([cell(v) for v in r])
+        path.write_text(buf.getvalue(), encoding="utf-8")
+
+    def old():
+        for n, job in F.FIGURES.items():
+            fig = F.draw(job, datas[n])
+            with matplotlib.rc_context(F.STYLE):
+                fig.savefig(io.BytesIO(), format="png", dpi=F.PNG_DPI, metadata={"Software": "magbell"})
+                fig.savefig(out / f"{n}.pdf", format="pdf", metadata={"Creator": "magbell", "CreationDate": None})
+            old_csv(out / f"{n}.csv", *job.table(datas[n]))
+
+    def new():
+        with F.shared_mathtext_cache():
+            for n, job in F.FIGURES.items():
+                F.render(job, out, data=datas[n])
+
+    orig = mathtext.MathTextParser.__dict__["_parse_cached"]
+    parses = {"n": 0}
+
+    @functools.lru_cache(50)
+    def counted(self, *a):
+        parses["n"] += 1
+        return orig.__wrapped__(self, *a)
+
+    times = {"old": [], "new": []}
+    counts = {}
+    try:
+        mathtext.MathTextParser._parse_cached = counted
+        for _ in range(repeat):
+            for name, f in (("old", old), ("new", new)):
+                counted.cache_clear()
+                parses["n"] = 0
+                t0 = time.process_time()
+                f()
+                times[name].append(time.process_time() - t0)
+                counts[name] = parses["n"]
+    finally:
+        mathtext.MathTextParser._parse_cached = orig
+        shutil.rmtree(out, ignore_errors=True)
+    print(f"drawing stage of {len(datas)} figures (PNG + PDF + CSV), CPU s over {repeat} alternating runs; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    for name in ("old", "new"):
+        print(f"  {name}: min {min(times[name]):.2f} s  (all: {', '.join(f'{x:.2f}' for x in times[name])}); "
+              f"{counts[name]} mathtext parses")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--repeat", type=int, default=3, help="number of runs (default 3; the first is cold)")
     ap.add_argument("--cores", type=int, default=2, help="CPUs the command may use (default 2; 0 = all)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    ap.add_argument("--drawing", action="store_true",
+                    help="A/B of the drawing stage in this process (before/after issue 14 §6) instead")
     args = ap.parse_args(argv)
+    if args.drawing:
+        return drawing_ab(args.repeat)
 
     tmp = Path(tempfile.mkdtemp(prefix="magbell-bench-reproduce-"))
     rows = []
