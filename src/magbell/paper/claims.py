@@ -965,7 +965,8 @@ def _nv_film_pair():
 
     from ..medium.film_pairs import pair_noises
     from ..medium.greens import MarkovWarning
-    from ..medium.stray import _roots_in_k, film_couplings
+    from ..medium.film_kspace import _roots_in_k
+    from ..medium.stray import film_couplings
     from ._film_jobs import FIGURE_QUAD, PAIR_GEOMETRY, _pair_setup, _rustagi
 
     film, nv = _pair_setup(4.0)
