@@ -31,6 +31,16 @@ def _expm(A: np.ndarray) -> np.ndarray:
     return scipy.linalg.expm(A)
 
 
+def _local_error(Hm: np.ndarray, beta: float, hnext: float, tau: float) -> float:
+    """β h_{m+1,m} |[τ φ₁(τH_m) e₁]_m| (the last column of exp([[τH, τe₁], [0, 0]]))."""
+    m = Hm.shape[0]
+    aug = np.zeros((m + 1, m + 1), dtype=complex)
+    aug[:m, :m] = tau * Hm
+    aug[0, m] = tau
+    E = _expm(aug)
+    return beta * hnext * abs(E[m - 1, m])
+
+
 def krylov_expm_times(matvec, v0: np.ndarray, times: np.ndarray, callback, *, m_max: int = 40,
                       tol: float = 1e-11, stats: dict | None = None, max_matvecs: int | None = None) -> None:
     """Call ``callback(k, x)`` with x = exp(times[k]·A) v0 for every k (times ascending, ≥ 0).
@@ -92,26 +102,23 @@ def krylov_expm_times(matvec, v0: np.ndarray, times: np.ndarray, callback, *, m_
             H[j + 1, j] = hn
             V[j + 1] = w / hn
             hnext = hn
+            jj = j + 1
+            if jj >= 8 and jj % 4 == 0 and jj < m_max:  # enough already for the step we would try? (adaptive m)
+                tau_try = (t_end - t_cur) if tau_prev is None else min(t_end - t_cur, 2.0 * tau_prev)
+                tol_try = max(tol * tau_try / t_end, 1e-15) * norm0
+                Hj = H[:jj, :jj]
+                if max(_local_error(Hj, beta, hn, tau_try), _local_error(Hj, beta, hn, tau_try / 2)) <= tol_try:
+                    m = jj
+                    break
         Hm = H[:m, :m]
         remaining = t_end - t_cur
         # first try: the previous step doubled (or everything that remains)
         tau = remaining if tau_prev is None else min(remaining, 2.0 * tau_prev)
 
-        def local_error(tau):
-            aug = np.zeros((m + 1, m + 1), dtype=complex)
-            aug[:m, :m] = tau * Hm
-            aug[0, m] = tau  # last column of exp(aug): τ φ₁(τH) e₁
-            E = _expm(aug)
-            return beta * hnext * abs(E[m - 1, m]), E[:m, 0]
-
-        if hnext == 0.0:
-            accepted = True
-        else:
+        if hnext != 0.0:
             for _ in range(200):
                 tol_step = max(tol * tau / t_end, 1e-15) * norm0
-                err, _ = local_error(tau)
-                err_half, _ = local_error(tau / 2)
-                err = max(err, err_half)
+                err = max(_local_error(Hm, beta, hnext, tau), _local_error(Hm, beta, hnext, tau / 2))
                 if err <= tol_step and np.isfinite(err):
                     break
                 shrink = 0.9 * (tol_step / err) ** (1.0 / max(m, 1)) if np.isfinite(err) and err > 0 else 0.1
