@@ -471,3 +471,4 @@ from ._film_jobs import SEPARATION_TEMPERATURES, nv_pair_map_data, nv_relaxometr
 FIGURE_DATA.update({"fig3": fig3_data, "pt_diagram": pt_diagram_data, "tau_m": tau_m_data,
                     "separation": separation_data, "nv_relaxometry": nv_relaxometry_data,
                     "nv_pair_map": nv_pair_map_data})
+from . import _figures_nsite  # noqa: E402,F401  Beyond (g), (h): N qubits in a 1D magnon medium (registers its figure jobs)
