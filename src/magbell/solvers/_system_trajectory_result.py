@@ -1,0 +1,241 @@
+"""Results of N-site quantum trajectories (:func:`magbell.trajectories` with a :class:`magbell.System`):
+the jump records, their selections and the ensemble averages (site populations; the dense state for small N).
+The engine is :mod:`magbell.solvers._system_trajectories`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import InvalidParameterError
+from ..results import Result
+
+__all__ = ["SystemTrajectoryResult", "SystemJumpRecord", "SystemEnsembleAverage", "BLOCKS",
+           "DENSE_AVERAGE_MAX_SITES"]
+
+#: dense average states are formed up to this N (2ᴺ × 2ᴺ per time)
+DENSE_AVERAGE_MAX_SITES = 8
+BLOCKS = ("h_plus", "h_minus", "h_z")
+
+
+# ============================================================================== records
+class SystemJumpRecord(NamedTuple):
+    """Jump records of n trajectories, padded: ``times`` (n, J) (NaN after the last jump), ``channels`` (n, J)
+    (indices into ``names``, −1 after the last jump), ``names`` the channel names ("h_plus:0", ...)."""
+
+    times: np.ndarray
+    channels: np.ndarray
+    names: tuple
+
+    def until(self, t: float) -> "SystemJumpRecord":
+        keep = self.times <= t
+        return SystemJumpRecord(np.where(keep, self.times, np.nan), np.where(keep, self.channels, -1), self.names)
+
+    def count(self, channels=None) -> np.ndarray:
+        """Jumps per trajectory (in the given channels: names, block names h_plus/h_minus/h_z, or indices)."""
+        if channels is None:
+            return np.sum(self.channels >= 0, axis=1)
+        return np.sum(np.isin(self.channels, _channel_indices(channels, self.names)), axis=1)
+
+
+def _channel_indices(channels, names) -> list:
+    if isinstance(channels, (str, int, np.integer)):
+        channels = [channels]
+    out = []
+    for c in channels:
+        if isinstance(c, str) and c in names:
+            out.append(names.index(c))
+        elif isinstance(c, str) and c in BLOCKS:
+            out += [i for i, nm in enumerate(names) if nm.split(":")[0] == c]
+        elif isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= int(c) < len(names):
+            out.append(int(c))
+        else:
+            raise InvalidParameterError(
+                f"unknown jump channel {c!r}; known: {', '.join(BLOCKS)} (whole blocks) or {', '.join(names) or 'none'}"
+            )
+    return out
+
+
+def _as_predicate(select, names):
+    if select is None or (isinstance(select, str) and select == "all"):
+        return None
+    if callable(select):
+        return select
+    if isinstance(select, str):
+        if select == "no-jump":
+            return lambda rec: rec.count() == 0
+        if select.startswith("no-"):
+            idx = _channel_indices([c.strip() for c in select[3:].split(",") if c.strip()], names)
+            return lambda rec: np.sum(np.isin(rec.channels, idx), axis=1) == 0
+    raise InvalidParameterError(
+        f"select must be None/'all', 'no-jump', 'no-h_plus' (a block or channel list: 'no-h_plus:0,h_z'), or a "
+        f"callable on a SystemJumpRecord, got {select!r}"
+    )
+
+
+class SystemEnsembleAverage(NamedTuple):
+    """Average over the selected trajectories at every output time.
+
+    site_populations, site_populations_stderr (T, N): mean probability that site i is ↓ and its standard error;
+    rho, stderr_re, stderr_im (T, 2ᴺ, 2ᴺ): the mean state and its errors (N ≤ DENSE_AVERAGE_MAX_SITES, else
+    None); count (T,); fraction, fraction_stderr (T,): the selected fraction and its binomial error;
+    concurrence (T,) for N = 2 (else None). An empty sub-ensemble gives NaN there (``count`` 0).
+    """
+
+    site_populations: np.ndarray
+    site_populations_stderr: np.ndarray
+    rho: np.ndarray | None
+    stderr_re: np.ndarray | None
+    stderr_im: np.ndarray | None
+    count: np.ndarray
+    fraction: np.ndarray
+    fraction_stderr: np.ndarray
+    concurrence: np.ndarray | None
+
+
+def _mean_se(values: np.ndarray, w: np.ndarray, safe: np.ndarray):
+    """Weighted (0/1 per trajectory and time) mean over the trajectories, and its standard error
+    (sample standard deviation / sqrt(count)); values (n, T, ...), w (n, T), safe (T,) = count or 1."""
+    c = safe.reshape(safe.shape + (1,) * (values.ndim - 2))
+    mean = np.einsum("nt,nt...->t...", w, values) / c
+    m2 = np.einsum("nt,nt...->t...", w, values**2) / c
+    var = np.maximum(m2 - mean**2, 0.0) * (c / np.maximum(c - 1, 1.0))
+    return mean, np.sqrt(var / c)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SystemTrajectoryResult(Result):
+    """Result of :func:`magbell.trajectories` for an N-site System.
+
+    times (T,); kets (n, T, D): each trajectory's normalised state at each time in the sector basis (the
+    sectors ``sectors`` concatenated, ``offsets`` their starts; within a sector the configurations of
+    :func:`magbell.liouvillian._excitation.configurations`, i.e. increasing 2ᴺ basis index), the lab-frame
+    phases included; jump_times, jump_channels (n, J): the records (NaN / −1 padded); n_jumps (n,);
+    channels: the channel names ``"h_plus:k"`` (k-th eigenvector of the block, rates in info["rates"]);
+    seed; initial: {n: amplitudes} of a pure initial state (else the sector density matrix); info.
+    """
+
+    times: np.ndarray
+    system: object
+    initial: object
+    sectors: tuple
+    offsets: np.ndarray
+    kets: np.ndarray
+    jump_times: np.ndarray
+    jump_channels: np.ndarray
+    n_jumps: np.ndarray
+    channels: tuple
+    seed: object
+    info: dict = field(default_factory=dict)
+
+    _ARRAYS = ("n_jumps",)
+    _METHOD = "quantum jumps (N sites)"
+
+    def _native(self) -> tuple:
+        return ()
+
+    def _dims(self, name, arr):
+        return ("trajectory",) + tuple(f"dim_{i}" for i in range(arr.ndim - 1))
+
+    @property
+    def model(self):
+        return self.system
+
+    @property
+    def n(self) -> int:
+        return self.kets.shape[0]
+
+    @property
+    def record(self) -> SystemJumpRecord:
+        return SystemJumpRecord(self.jump_times, self.jump_channels, self.channels)
+
+    def jump_counts(self) -> dict:
+        """Total number of jumps per channel name."""
+        return {name: int(np.sum(self.jump_channels == i)) for i, name in enumerate(self.channels)}
+
+    def block_counts(self) -> np.ndarray:
+        """(n, 3) jumps per trajectory in the blocks h_plus, h_minus, h_z (independent of how a block is
+        split into channels: the counting statistics of a block is that of its dissipator term)."""
+        return np.stack([self.record.count(b) if any(c.startswith(b + ":") for c in self.channels)
+                         else np.zeros(self.n, dtype=int) for b in BLOCKS], axis=1)
+
+    def selection(self, select=None) -> np.ndarray:
+        """(n, T) boolean: trajectory selected at time t_k by the predicate applied to its record up to t_k."""
+        pred = _as_predicate(select, self.channels)
+        n, T = self.kets.shape[:2]
+        if pred is None:
+            return np.ones((n, T), dtype=bool)
+        rec = self.record
+        out = np.empty((n, T), dtype=bool)
+        for k, t in enumerate(self.times):
+            v = np.asarray(pred(rec.until(t)), dtype=bool)
+            if v.shape != (n,):
+                raise InvalidParameterError(f"a selection predicate must return {n} booleans, got shape {v.shape}")
+            out[:, k] = v
+        return out
+
+    def site_populations_per_trajectory(self) -> np.ndarray:
+        """(n, T, N): <ψ|n_i|ψ> of every trajectory (probability that site i is ↓)."""
+        return _site_pops(self.kets, self.system.N, self.sectors, self.offsets)
+
+    def average(self, select=None) -> SystemEnsembleAverage:
+        """Average over the trajectories selected by ``select``: None/'all', 'no-jump', 'no-h_plus' (blocks or
+        channel names, comma separated), or a callable ``f(SystemJumpRecord) -> bool (n,)``."""
+        w = self.selection(select).astype(float)
+        count = w.sum(axis=0)
+        safe = np.where(count > 0, count, 1.0)
+        none = count == 0
+        pops, pse = _mean_se(self.site_populations_per_trajectory(), w, safe)
+        pops = np.where(none[:, None], np.nan, pops)
+        N = self.system.N
+        rho = se_r = se_i = conc = None
+        if N <= DENSE_AVERAGE_MAX_SITES:
+            dense = _embed(self.kets, N, self.sectors, self.offsets)  # (n, T, 2ᴺ)
+            outer = dense[..., :, None] * dense[..., None, :].conj()
+            mr, se_r = _mean_se(outer.real, w, safe)
+            mi, se_i = _mean_se(outer.imag, w, safe)
+            rho = np.where(none[:, None, None], np.nan, mr + 1j * mi)
+            if N == 2:
+                from ..measures import _two_qubit as _measures
+
+                conc = np.full(len(count), np.nan)
+                ok = ~none
+                if np.any(ok):
+                    r = rho[ok]
+                    conc[ok] = _measures.concurrence((r + np.conj(np.swapaxes(r, -1, -2))) / 2)
+        frac = count / self.n
+        return SystemEnsembleAverage(pops, pse, rho, se_r, se_i, count.astype(int), frac,
+                                     np.sqrt(frac * (1 - frac) / self.n), conc)
+
+    def __repr__(self) -> str:
+        jc = ", ".join(f"{k}: {v}" for k, v in self.jump_counts().items() if v)
+        return (f"SystemTrajectoryResult(N={self.system.N}, n={self.n}, times={len(self.times)}, sectors={self.sectors}, "
+                f"jumps={int(self.n_jumps.sum())} ({jc}), seed={self.seed!r})")
+
+
+def _site_pops(kets, N, sectors, offsets):
+    import scipy.sparse as sp
+    from ..liouvillian._excitation import configurations
+
+    n, T, D = kets.shape
+    out = np.zeros((n * T, N))
+    w = (np.abs(kets) ** 2).reshape(n * T, D)
+    for s, k in enumerate(sectors):
+        if k == 0:
+            continue
+        conf = configurations(N, k)
+        M = conf.shape[0]
+        occ = sp.csr_matrix((np.ones(conf.size), (np.repeat(np.arange(M), k), conf.reshape(-1))), shape=(M, N))
+        out += np.asarray((occ.T @ w[:, offsets[s]:offsets[s] + M].T).T)
+    return out.reshape(n, T, N)
+
+
+def _embed(kets, N, sectors, offsets):
+    from ..liouvillian._excitation import basis_index
+
+    out = np.zeros(kets.shape[:-1] + (2**N,), dtype=complex)
+    for s, k in enumerate(sectors):
+        out[..., basis_index(N, k)] = kets[..., offsets[s]:offsets[s + 1]]
+    return out
