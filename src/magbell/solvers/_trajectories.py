@@ -300,6 +300,11 @@ def trajectories(
     >>> bool(abs(avg.fraction[-1] - 0.5 * (1 + np.exp(-8.0))) < 5 * avg.fraction_stderr[-1] + 1e-12)
     True
     """
+    from ..system.core import System  # N sites: solvers/_system_trajectories.py
+    if isinstance(model, System):
+        from ._system_trajectories import system_trajectories
+        return system_trajectories(model, initial, times, n=n, seed=seed, max_events=max_events, max_states=max_states,
+                                   max_jumps_per_trajectory=max_jumps_per_trajectory)
     _single(model)
     t = validate_times(times)
     check_domain(model.coefficients(), float(t.max()), what="trajectories")
