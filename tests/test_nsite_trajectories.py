@@ -1,0 +1,189 @@
+"""N-site quantum trajectories and finite-rate monitoring (issue 11 §4): magbell.trajectories / magbell.monitor
+with a magbell.System.
+
+Statistical checks use explicit bounds: |estimate − exact| ≤ 5σ (+ 1e-12), σ the estimated standard error,
+with fixed seeds (deterministic). References: magbell.evolve (exact), the two-qubit solvers for N = 2,
+magbell.postselect (N-site no-jump / subspace schemes), scipy's expm.
+"""
+
+import numpy as np
+import pytest
+
+import magbell
+from magbell.errors import InvalidParameterError, InvalidStateError
+
+
+def _psd(rng, N, scale=1.0):
+    X = rng.normal(size=(N, N)) + 1j * rng.normal(size=(N, N))
+    return scale * (X @ X.conj().T) / N
+
+
+def _random_system(seed, N, T=True, z=True):
+    rng = np.random.default_rng(seed)
+    kw = dict(Delta=1.0 + 0.3 * rng.normal(size=N), h_plus=_psd(rng, N),
+              J_perp=0.3 * rng.normal(size=(N, N)), J_z=0.2 * rng.normal(size=(N, N)), D=0.2 * rng.normal(size=(N, N)))
+    if T:
+        kw["h_minus"] = _psd(rng, N, 0.3)
+    if z:
+        kw["h_z"] = _psd(rng, N, 0.2)
+    return magbell.System(**kw)
+
+
+def _within(est, exact, se, k=5.0, floor=1e-12):
+    est, exact, se = (np.asarray(x) for x in (est, exact, se))
+    ok = np.isfinite(exact)
+    assert np.all(np.abs(est - exact)[ok] <= k * se[ok] + floor), np.max((np.abs(est - exact) / (se + floor))[ok])
+
+
+# ------------------------------------------------------------------------------ averages = evolve
+def test_average_matches_evolve_N3_all_terms():
+    s = _random_system(3, 3)
+    t = np.array([0.0, 0.4, 1.0, 2.0])
+    tr = magbell.trajectories(s, {"duu": 0.6, "udd": 0.8j}, t, n=1500, seed=11)
+    assert tr.sectors == (0, 1, 2, 3) and tr.kets.shape == (1500, 4, 8)
+    ev = magbell.evolve(s, {"duu": 0.6, "udd": 0.8j}, t, store_states=True)
+    av = tr.average()
+    _within(av.site_populations, ev.site_populations, av.site_populations_stderr)
+    _within(av.rho.real, ev.states.real, av.stderr_re)
+    _within(av.rho.imag, ev.states.imag, av.stderr_im)
+    assert np.allclose(av.rho[0], ev.states[0], atol=1e-14)  # t = 0: the initial ket exactly
+
+
+def test_lab_frame_phase_si_scale():
+    """Δ̄ = 1e10 (SI splittings) with a coherence between sectors: the exact phase e^{−iΔ̄nt} at the outputs."""
+    s = magbell.System(Delta=[1e10 + 1.0, 1e10 - 1.0], h_plus=[[1.0, 0.5], [0.5, 1.0]])
+    t = np.array([0.0, 0.3, 0.77])
+    init = {"uu": np.sqrt(0.5), "du": np.sqrt(0.5)}
+    tr = magbell.trajectories(s, init, t, n=1000, seed=2)
+    ev = magbell.evolve(s, init, t, store_states=True)
+    av = tr.average()
+    _within(av.rho.real, ev.states.real, av.stderr_re)
+    _within(av.rho.imag, ev.states.imag, av.stderr_im)
+
+
+def test_zero_temperature_W_reaches_two_sectors():
+    N = 6
+    s = magbell.System(Delta=np.full(N, 2.0), h_plus=np.ones((N, N)) + 0.2 * np.eye(N))  # W bright, the rest slow
+    t = np.linspace(0, 1.5, 4)
+    tr = magbell.trajectories(s, "duuuuu", t, n=800, seed=5)
+    assert tr.sectors == (0, 1) and tr.kets.shape[-1] == 1 + N
+    assert tr.n_jumps.max() == 1  # one excitation: at most one σ⁺ jump, into the ground state
+    jumped = tr.n_jumps == 1
+    assert np.allclose(np.abs(tr.kets[jumped, -1, 0]), 1.0)
+    ev = magbell.evolve(s, "duuuuu", t)
+    av = tr.average()
+    _within(av.site_populations, ev.site_populations, av.site_populations_stderr)
+
+
+def test_large_N_one_excitation():
+    N = 60
+    rng = np.random.default_rng(0)
+    x = np.sort(rng.uniform(0, 20, N))
+    s = magbell.System(Delta=np.full(N, 2.0), h_plus=np.cos(x[:, None] - x[None, :]) * 0.1)  # PSD (rank 2)
+    t = np.array([0.0, 2.0, 5.0])
+    tr = magbell.trajectories(s, "d" + "u" * (N - 1), t, n=300, seed=3)
+    assert tr.kets.shape == (300, 3, N + 1)
+    assert set(tr.channels) == {"h_plus:0", "h_plus:1"}  # zero-eigenvalue channels dropped
+    ev = magbell.evolve(s, "d" + "u" * (N - 1), t)
+    av = tr.average()
+    _within(av.site_populations, ev.site_populations, av.site_populations_stderr)
+    assert av.rho is None  # no dense 2ᴺ state
+
+
+# ------------------------------------------------------------------------------ no-jump sub-ensemble: exact
+@pytest.mark.parametrize("delta", [1.0, 0.5])  # δ = Γ: the exceptional point (scaled Padé path)
+def test_no_jump_kets_are_the_postselected_states(delta):
+    m = magbell.Model(a=1.0, A=1.0, delta=delta, a_tilde=0.2)
+    s = m.system()
+    t = np.linspace(0, 3, 7)
+    tr = magbell.trajectories(s, "ud", t, n=300, seed=4)
+    assert tr.info["propagators"][1] == ("expm" if delta == 1.0 else "eig")
+    ps = magbell.postselect(s, "ud", t, store_states=True)
+    sel = tr.selection("no-jump")
+    for k in range(len(t)):
+        K = tr.kets[sel[:, k], k]
+        if K.size:
+            rho = np.einsum("ni,nj->nij", K, K.conj())
+            dense = np.zeros((len(K), 4, 4), dtype=complex)
+            idx = [0, 1, 2, 3]  # sectors 0,1,2 = |uu>, (|ud>, |du>), |dd>: basis order already
+            dense[:, :, :] = rho[:, idx][:, :, idx]
+            assert np.allclose(dense, ps.states[k], atol=1e-11)
+    av = tr.average("no-jump")
+    _within(av.fraction, ps.success_probability, np.maximum(av.fraction_stderr, 1 / tr.n))
+
+
+# ------------------------------------------------------------------------------ N = 2 = the two-qubit trajectories
+def test_N2_jump_statistics_match_two_qubit_in_distribution():
+    from scipy.stats import ks_2samp
+
+    m = magbell.Model(a=1.0, A=0.7, a_tilde=0.4, A_tilde=0.2, delta=0.3, d=0.25, D_deph=0.1)
+    t = np.array([0.0, 1.0, 2.5])
+    n = 3000
+    q = magbell.trajectories(m, "ud", t, n=n, seed=21)
+    s = magbell.trajectories(m.system(), "ud", t, n=n, seed=22)
+    rec = q.jump_channels
+    two = np.stack([np.sum(np.isin(rec, [2, 3]), 1), np.sum(np.isin(rec, [0, 1]), 1), np.sum(np.isin(rec, [4, 5]), 1)], 1)
+    mine = s.block_counts()
+    for b in range(3):  # mean jumps per block: 5σ of the difference
+        d = abs(two[:, b].mean() - mine[:, b].mean())
+        assert d <= 5 * np.sqrt(two[:, b].var() / n + mine[:, b].var() / n)
+    first_q = np.where(q.n_jumps > 0, q.jump_times[:, 0] if q.jump_times.shape[1] else np.inf, np.inf)
+    first_s = np.where(s.n_jumps > 0, s.jump_times[:, 0], np.inf)
+    assert ks_2samp(np.minimum(first_q, 9.0), np.minimum(first_s, 9.0)).pvalue > 1e-3
+    assert ks_2samp(q.n_jumps, s.n_jumps).pvalue > 1e-3
+    a, b = q.average(), s.average()
+    _within(a.rho.real, b.rho.real, np.sqrt(a.stderr_re**2 + b.stderr_re**2))
+
+
+# ------------------------------------------------------------------------------ records, seeds, selections
+def test_seeds_and_records():
+    s = _random_system(8, 3, z=False)
+    t = [0.0, 0.5, 1.0]
+    a = magbell.trajectories(s, "dud", t, n=200, seed=9)
+    b = magbell.trajectories(s, "dud", t, n=200, seed=9)
+    c = magbell.trajectories(s, "dud", t, n=200, seed=10)
+    assert np.array_equal(a.jump_channels, b.jump_channels) and np.array_equal(a.kets, b.kets)
+    assert not np.array_equal(a.jump_channels, c.jump_channels)
+    assert sum(a.jump_counts().values()) == a.n_jumps.sum() == a.block_counts().sum()
+    jt = a.jump_times
+    assert np.all((np.diff(jt, axis=1) >= 0) | np.isnan(jt[:, 1:]))  # records in time order, NaN padded
+    assert np.array_equal(np.isnan(jt), a.jump_channels < 0) and np.all(a.record.count() == a.n_jumps)
+    assert np.all(a.selection("no-h_plus") == a.selection(lambda r: r.count("h_plus") == 0))
+    assert np.all(a.selection("no-jump") <= a.selection("no-h_minus"))
+    with pytest.raises(InvalidParameterError, match="select"):
+        a.average("sometimes")
+    with pytest.raises(InvalidParameterError, match="unknown jump channel"):
+        a.average("no-J3")
+
+
+def test_mixed_initial_state():
+    s = _random_system(4, 2)
+    rho = np.diag([0.25, 0.25, 0.5, 0.0]).astype(complex)
+    t = [0.0, 0.7]
+    tr = magbell.trajectories(s, rho, t, n=2000, seed=1)
+    ev = magbell.evolve(s, rho, t, store_states=True)
+    av = tr.average()
+    _within(av.rho.real, ev.states.real, av.stderr_re)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda s: magbell.trajectories(magbell.System(Delta=[[1.0, 1.0], [1.0, 2.0]]), "ud", [1.0], n=2), "grid"),
+    (lambda s: magbell.trajectories(s, "duu", [1.0], n=0), "n"),
+    (lambda s: magbell.trajectories(s, "duu", [1.0], n=10, seed=-1), "seed"),
+    (lambda s: magbell.trajectories(s, "duu", np.linspace(0, 1, 100), n=1000, max_states=10_000), "max_states"),
+    (lambda s: magbell.trajectories(s, "duu", [1e6], n=10), "jumps"),
+    (lambda s: magbell.trajectories(s, "duu", [1.0], n=10, max_jumps_per_trajectory=1.5), "max_jumps_per_trajectory"),
+    (lambda s: magbell.trajectories(s, ["duu", "udu"], [1.0], n=10), "one initial state"),
+    (lambda s: magbell.trajectories(magbell.System(Delta=np.ones(40), h_plus=np.eye(40)), "dicke:3", [1.0], n=2),
+     "sector"),
+])
+def test_refusals(call, match):
+    s = _random_system(1, 3)
+    with pytest.raises(InvalidParameterError, match=match):
+        call(s)
+
+
+def test_bad_state_is_one_line():
+    s = _random_system(1, 3)
+    with pytest.raises(InvalidStateError):
+        magbell.trajectories(s, "dxu", [1.0], n=2)
