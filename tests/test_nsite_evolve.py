@@ -263,16 +263,15 @@ def test_pair_concurrence_from_blocks_is_nonzero_and_matches(excitation_path):
 @pytest.mark.parametrize("N", [3, pytest.param(4, marks=pytest.mark.slow)])
 def test_qutip_cross_check_n3_n4(excitation_path, N):
     qutip = pytest.importorskip("qutip")
-    if True:
-        rng = np.random.default_rng(300 + N)
-        s = System(**random_params(rng, N))
-        H, c_ops = s.to_qutip()
-        t = np.linspace(0, 1, 3)
-        rho0 = magbell.system.system_density_matrix("W", N)
-        dims = [[2] * N, [2] * N]
-        res = qutip.mesolve(H, qutip.Qobj(rho0, dims=dims), t, c_ops, options={"atol": 1e-12, "rtol": 1e-12})
-        ref = np.array([x.full() for x in res.states])
-        assert np.abs(magbell.evolve(s, "W", t, store_states=True).states - ref).max() < 1e-8
+    rng = np.random.default_rng(300 + N)
+    s = System(**random_params(rng, N))
+    H, c_ops = s.to_qutip()
+    t = np.linspace(0, 1, 3)
+    rho0 = magbell.system.system_density_matrix("W", N)
+    dims = [[2] * N, [2] * N]
+    res = qutip.mesolve(H, qutip.Qobj(rho0, dims=dims), t, c_ops, options={"atol": 1e-12, "rtol": 1e-12})
+    ref = np.array([x.full() for x in res.states])
+    assert np.abs(magbell.evolve(s, "W", t, store_states=True).states - ref).max() < 1e-8
 
 
 def test_n7_batch_and_zero_temperature_chain():
