@@ -27,8 +27,10 @@ class NumpyBackend:
         return expm(A, projector)
 
     @staticmethod
-    def propagate(L, r0, times, uniform=None, exact=None, block0=False, info=None):
-        return propagate(L, r0, times, uniform=uniform, exact=exact, block0=block0, info=info)
+    def propagate(L, r0, times, uniform=None, exact=None, block0=False, info=None, *, scaled=False, steps=None,
+                  which=None, split=False):
+        return propagate(L, r0, times, uniform=uniform, exact=exact, block0=block0, info=info, scaled=scaled,
+                         steps=steps, which=which, split=split)
 
     @staticmethod
     def is_uniform(times):

@@ -23,6 +23,11 @@ The accuracy domain (``t_max·‖L‖₁ ≤ 1e16``, see :mod:`magbell._domain`)
 
 Uniform grids ``t_k = t0 + k·dt`` use powers of ``exp(L dt)`` (double: √n anchors so rounding grows over
 ~2√n products; dd: sequential steps, whose rounding is ~1e-32 each); other time lists use ``exp(L t_k)``.
+
+``scaled=True`` selects the renormalised variant that conditional (postselected) evolution needs
+(:mod:`magbell.backend._scaled`): states that grow or decay beyond the float range are returned as
+``2^LS · X`` with exact integer log-scales, propagated with the same Padé :func:`~magbell.backend._expm.expm`
+and the same √T anchors (:func:`~magbell.backend._scaled.anchor_split`) on short uniform grids.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._expm import dd_add, dd_matmul, expm, expm1_dd, squarings, two_prod
+from ._scaled import anchor_split, propagate_scaled, step_plan
 from ..liouvillian._kernel import reachable
 
 __all__ = ["is_uniform", "propagate", "classify", "TN_FAST", "GAP_REL", "WEAK_REL", "NEGLIGIBLE"]
@@ -136,7 +142,12 @@ def propagate(
     exact=None,
     block0: bool = False,
     info: dict | None = None,
-) -> np.ndarray:
+    *,
+    scaled: bool = False,
+    steps: np.ndarray | None = None,
+    which: np.ndarray | None = None,
+    split: bool = False,
+):
     """States ``exp(L t) r0`` for a stack of generators.
 
     Parameters
@@ -148,11 +159,20 @@ def propagate(
     times : (T,) non-negative times.
     block0 : L are |q|=0 blocks (a trace kernel exists and may be deflated).
     info : if given, ``info["dd_points"]`` receives the number of points propagated in double-double.
+    scaled : the renormalised variant (:func:`magbell.backend._scaled.propagate_scaled`): L (P, n, n) real
+        or complex, r0 (P or 1, S, n, k), ``times`` sorted and unique, or ``None`` with the step plan given
+        as ``steps``/``which`` (:func:`magbell.backend._scaled.step_plan`); ``split`` returns complex states
+        as (real part, imaginary part). Returns ``(X, LS)``: X (P, S, n, k, T), int64 exponents LS (P, S, T)
+        or None (no scaling was needed); the state at t_k is ``2^LS[..., k] · X[..., k]``.
 
     Returns
     -------
     (P, S, n, T) array (component-major, so each component's time series is contiguous).
     """
+    if scaled:
+        if steps is None:
+            steps, which = step_plan(np.asarray(times, dtype=float))
+        return propagate_scaled(L, r0, steps, which, split=split)
     times = np.asarray(times, dtype=float)
     L = np.asarray(L, dtype=float)
     if uniform is None:
@@ -233,9 +253,7 @@ def _propagate_uniform(L, r0, times, exp_lt):
     S = r0.shape[0]
     t0 = times[0]
     dt = (times[-1] - t0) / (T - 1)
-    b = max(0, int(np.ceil(0.5 * np.log2(T))))
-    J = 2**b
-    B = -(-T // J)
+    b, J, B = anchor_split(T)
     small = [exp_lt(L * dt)]  # P1^(2^m)
     for _ in range(b):
         small.append(small[-1] @ small[-1])

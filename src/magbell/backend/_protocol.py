@@ -27,8 +27,13 @@ class Backend(Protocol):
         """``exp(A)`` for a stack (P, n, n), exact to rounding (Padé scaling and squaring)."""
 
     def propagate(self, L: np.ndarray, r0: np.ndarray, times: np.ndarray, uniform: bool | None = None,
-                  exact=None, block0: bool = False, info: dict | None = None) -> np.ndarray:
-        """States ``exp(L t) r0``: L (P, n, n) real generators, r0 (S, n), times (T,) → (P, S, n, T)."""
+                  exact=None, block0: bool = False, info: dict | None = None, *, scaled: bool = False,
+                  steps: np.ndarray | None = None, which: np.ndarray | None = None, split: bool = False):
+        """States ``exp(L t) r0``: L (P, n, n) real generators, r0 (S, n), times (T,) → (P, S, n, T).
+
+        ``scaled=True``: the renormalised variant of conditional evolution (L real or complex, r0
+        (P or 1, S, n, k), optional step plan ``steps``/``which``) → ``(X, LS)`` with X (P, S, n, k, T) and
+        int64 log2-scales LS (P, S, T) or None; ``split`` returns X as (real part, imaginary part)."""
 
     def is_uniform(self, times: np.ndarray) -> bool:
         """Whether ``times`` is a uniform grid (exact powers of one step may be used)."""
