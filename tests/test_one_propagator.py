@@ -132,3 +132,19 @@ def test_scaled_option_of_propagate_matches_the_unscaled_one_where_both_apply():
     X, LS = bk.propagate(L0, r0[None, None, :, None], t, scaled=True)
     scale = 1.0 if LS is None else np.ldexp(1.0, LS)[:, :, None, None, :]
     np.testing.assert_allclose((X * scale)[:, :, :, 0], plain, rtol=0, atol=1e-13)
+
+
+def test_block0_takes_any_trace_functional():
+    """One kernel projector for every size: ``block0=ℓ`` (the N-site form) equals ``block0=True`` on the
+    two-site |q| = 0 block, bit for bit, on the deflated long-time path."""
+    from magbell.backend._propagate import classify, propagate
+
+    m = M(a=1.0, A=0.4, a_tilde=0.2, d=0.1, delta=0.3, Jz=0.2)
+    L0 = np.asarray(m.liouvillian_blocks()[0])[None]
+    r0 = np.array([[0.0, 1.0, 0.0, 0.0, 0.0, 0.0]])
+    t = np.linspace(0, 5e4, 7)
+    ell = np.array([1.0, 1, 1, 1, 0, 0])
+    use_dd, P0 = classify(L0, float(t[-1]), ell)
+    assert not use_dd[0] and P0 is not None and np.any(P0 != 0)  # deflated
+    np.testing.assert_array_equal(propagate(L0, r0, t, block0=ell), propagate(L0, r0, t, block0=True))
+    assert abs(propagate(L0, r0, t, block0=ell)[0, 0, :4, -1].sum() - 1) < 1e-14

@@ -68,7 +68,7 @@ def is_uniform(times: np.ndarray) -> bool:
     return bool(np.all(np.abs(grid - times) <= 8 * np.finfo(float).eps * np.maximum(np.abs(times), dt)))
 
 
-def _trace_projector(L: np.ndarray, norm: np.ndarray):
+def _trace_projector(L: np.ndarray, norm: np.ndarray, trace: np.ndarray | None = None):
     """Kernel projector ``x ℓ`` of |q|=0 blocks with a one-dimensional kernel, and whether it is trusted.
 
     ``(L + ‖L‖ uℓ) x = ‖L‖ u`` (ℓu = 1) gives the stationary state x with ℓx = 1 and Lx = 0; the
@@ -76,22 +76,26 @@ def _trace_projector(L: np.ndarray, norm: np.ndarray):
     Trusted where ``‖L x‖₁ ≤ 1e-13·‖L‖₁`` a posteriori.
     """
     P, n, _ = L.shape
-    u = _TRACE / 4
-    M = L + norm[:, None, None] * (u[:, None] * _TRACE[None, :])
+    ell = _TRACE if trace is None else np.asarray(trace, dtype=float)
+    u = ell / (ell @ ell)  # ℓu = 1 (two sites: _TRACE/4)
+    M = L + norm[:, None, None] * (u[:, None] * ell[None, :])
     rhs = norm[:, None] * u[None, :]
     ok = np.ones(P, dtype=bool)
     try:
         x = np.linalg.solve(M, rhs[..., None])[..., 0]
     except np.linalg.LinAlgError:
         return np.zeros_like(L), np.zeros(P, dtype=bool)
-    P0 = (x[:, :, None] * _TRACE[None, None, :]) * reachable(L)
+    P0 = (x[:, :, None] * ell[None, None, :]) * reachable(L)
     resid = np.abs(L @ P0).sum(axis=-2).max(axis=-1)
     ok &= np.isfinite(resid) & (resid <= 1e-13 * norm * np.maximum(1.0, np.abs(P0).sum(axis=-2).max(axis=-1)))
     return np.where(ok[:, None, None], P0, 0.0), ok
 
 
-def classify(L: np.ndarray, t_max: float, block0: bool = False, norm: np.ndarray | None = None):
+def classify(L: np.ndarray, t_max: float, block0=False, norm: np.ndarray | None = None):
     """Which points the double path propagates exactly, and their deflation projectors.
+
+    ``block0``: False, True (two-site |q| = 0 blocks, trace functional ρ00+ρ11+ρ22+ρ33) or the trace
+    functional ℓ (n,) of a |q| = 0 block of any size (N sites: ones on its population coordinates).
 
     Returns ``(use_dd, P0)``: boolean (P,) and (P, n, n) (zero where nothing is deflated), or None
     when no point is deflated.
@@ -121,11 +125,12 @@ def classify(L: np.ndarray, t_max: float, block0: bool = False, norm: np.ndarray
         ev = np.linalg.eigvals(Ls)
         slow = (-ev.real) < GAP_REL * norm[idx, None]
         nslow = slow.sum(axis=-1)
-        if block0:
+        flag = isinstance(block0, (bool, np.bool_)) or block0 is None
+        if not flag or bool(block0):
             ok = nslow == 1
             k = idx[ok]
             if k.size:
-                Pk, trusted = _trace_projector(L[k], norm[k])
+                Pk, trusted = _trace_projector(L[k], norm[k], None if flag else block0)
                 P0[k] = Pk
                 ok[np.flatnonzero(ok)[~trusted]] = False
         else:
@@ -157,7 +162,8 @@ def propagate(
         pairs (hi + lo), used on the dd path (default: ``L`` itself).
     r0 : (S, n) initial vectors (shared by all P generators).
     times : (T,) non-negative times.
-    block0 : L are |q|=0 blocks (a trace kernel exists and may be deflated).
+    block0 : L are |q|=0 blocks (a trace kernel exists and may be deflated): True for the two-site block,
+        or the block's trace functional ℓ (n,) for any N (one kernel projector for every solver).
     info : if given, ``info["dd_points"]`` receives the number of points propagated in double-double.
     scaled : the renormalised variant (:func:`magbell.backend._scaled.propagate_scaled`): L (P, n, n) real
         or complex, r0 (P or 1, S, n, k), ``times`` sorted and unique, or ``None`` with the step plan given
