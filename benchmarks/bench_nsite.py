@@ -19,7 +19,8 @@ Rows:
   N1000 zero T, N = 1000, one excitation: magbell (goal < 1 s); accuracy vs scipy.linalg.expm of the dense
         1000 x 1000 H_eff at t = 2.5 and 5
 
-Times are wall-clock seconds of the call (System built beforehand), best of ``--repeat`` runs; BLAS pinned to one
+Times are wall-clock seconds of the call (System built beforehand), best of ``--repeat`` runs, with the CPU
+time of that run and the load average after the row; BLAS pinned to one
 thread for every implementation (the machine is shared). Peak RSS is this process's VmHWM reset before the row.
 """
 
@@ -52,12 +53,19 @@ def chain_system(N: int, ratio: float, a: float = 1.0) -> magbell.System:
     return magbell.System(Delta=np.ones(N), h_plus=a * S, h_minus=ratio * a * S, J_perp=np.triu(0.5 * a * C, 1))
 
 
+CPU: dict = {}
+
+
 def best(fn, repeat: int):
-    out, ts = None, []
+    """(result, best wall time); the CPU time of that run in CPU["last"] (the machine is shared: CPU time is
+    what the code costs, wall time what a user waits under the load of the moment)."""
+    out, ts, cs = None, [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         ts.append(time.perf_counter() - t0)
+        cs.append(time.process_time() - c0)
+    CPU["last"] = cs[int(np.argmin(ts))]
     return out, min(ts)
 
 
@@ -125,8 +133,8 @@ def row_n8(times, repeat, quick):
     init8 = "d" + "u" * 7
     reset_peak_rss()
     r8, t_mb = best(lambda: magbell.evolve(s8, init8, times, store_states=True), repeat)
-    row = {"row": "N8", "what": "N = 8 finite T, 100 times", "magbell_s": t_mb, "peak_rss_mb": peak_rss_mb(),
-           "matvecs": r8.info["matvecs"]}
+    row = {"row": "N8", "what": "N = 8 finite T, 100 times", "magbell_s": t_mb, "magbell_cpu_s": CPU["last"],
+           "peak_rss_mb": peak_rss_mb(), "matvecs": r8.info["matvecs"]}
     old = nb.KRYLOV_TOL
     nb.KRYLOV_TOL = 1e-14  # the same propagation asked for 1000x less error: measures magbell's own error
     try:
@@ -140,7 +148,7 @@ def row_n8(times, repeat, quick):
         run = qutip_states(s8, init8, times)
         res, t_q = best(run, 1)
         ref = np.array([st.full() for st in res.states])
-        row.update(qutip_s=t_q, speedup=t_q / t_mb, max_abs_drho_vs_qutip=float(np.abs(r8.states - ref).max()),
+        row.update(qutip_s=t_q, qutip_cpu_s=CPU["last"], speedup=t_q / t_mb, max_abs_drho_vs_qutip=float(np.abs(r8.states - ref).max()),
                    qutip_version=qutip.__version__)
     return row
 
@@ -153,7 +161,8 @@ def row_n10(times):
     reset_peak_rss()
     base = peak_rss_mb()
     r10, t10 = best(lambda: magbell.evolve(s10, init, times), 1)
-    row = {"row": "N10", "what": "N = 10 finite T, 100 times", "magbell_s": t10, "peak_rss_mb": peak_rss_mb(),
+    row = {"row": "N10", "what": "N = 10 finite T, 100 times", "magbell_s": t10, "magbell_cpu_s": CPU["last"],
+           "peak_rss_mb": peak_rss_mb(),
            "rss_before_mb": base, "chains": r10.info.get("chains")}
     old = nb.ASSEMBLE_MAX_BYTES
     nb.ASSEMBLE_MAX_BYTES = 0  # the block-by-block generator: the same terms computed another way
@@ -171,7 +180,8 @@ def row_n12(times, repeat):
     init12 = "dd" + "u" * 10
     reset_peak_rss()
     r12, t12 = best(lambda: magbell.evolve(s12, init12, times), repeat)
-    row = {"row": "N12", "what": "N = 12 zero T, 2 excitations", "magbell_s": t12, "peak_rss_mb": peak_rss_mb(),
+    row = {"row": "N12", "what": "N = 12 zero T, 2 excitations", "magbell_s": t12, "magbell_cpu_s": CPU["last"],
+           "peak_rss_mb": peak_rss_mb(),
            "chains": r12.info.get("chains")}
     N = 12
     keep = np.array([b for b in range(2**N) if bin(b).count("1") <= 2])
@@ -191,6 +201,7 @@ def row_n1000(times, repeat):
     s1k = chain_system(1000, 0.0)
     init1k = "d" + "u" * 999
     r1k, t1k = best(lambda: magbell.evolve(s1k, init1k, times), repeat)
+    cpu = CPU["last"]
     ex = excitation_system(np.zeros(1000), s1k.h_plus, s1k.h_minus, s1k.h_z, s1k.J_perp, s1k.J_z, s1k.D)
     H1 = ex.K.copy()
     H1[np.diag_indices(1000)] = ex.e
@@ -198,7 +209,8 @@ def row_n1000(times, repeat):
     for k in (49, 99):  # t ≈ 2.5 and t = 5
         psi = scipy.linalg.expm(-1j * H1 * times[k])[:, 0]
         err = max(err, float(np.abs(np.abs(psi) ** 2 - r1k.site_populations[k]).max()))
-    return {"row": "N1000", "what": "N = 1000 zero T, 1 excitation", "magbell_s": t1k, "max_abs_dpop_vs_expm": err,
+    return {"row": "N1000", "what": "N = 1000 zero T, 1 excitation", "magbell_s": t1k, "magbell_cpu_s": cpu,
+            "max_abs_dpop_vs_expm": err,
             "route": r1k.info.get("route")}
 
 
@@ -226,6 +238,7 @@ def main() -> None:
             cmd.append("--quick")
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
         rows.append(json.loads(out))  # each row in a fresh process: its own peak RSS
+        rows[-1]["load_after"] = round(os.getloadavg()[0], 1)
         print(rows[-1], flush=True)
     if args.json:
         with open(args.json, "w") as f:
