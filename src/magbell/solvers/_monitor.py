@@ -354,6 +354,11 @@ def monitor(
     >>> bool(abs(r.concurrence[0] - exact.concurrence[0]) < 1e-3)
     True
     """
+    from ..system.core import System  # N sites: solvers/_system_monitor.py
+    if isinstance(model, System):
+        from ._system_monitor import system_monitor
+        return system_monitor(model, initial, times, tau_m, kind=kind, readout=readout, measures=measures,
+                              store_states=store_states)
     _check_model(model)
     t = validate_times(times)
     tau = _check_tau(tau_m)
