@@ -187,3 +187,127 @@ def test_bad_state_is_one_line():
     s = _random_system(1, 3)
     with pytest.raises(InvalidStateError):
         magbell.trajectories(s, "dxu", [1.0], n=2)
+
+
+# ============================================================================== finite-rate monitoring of Σσᶻ
+def _dense_reference(s):
+    """Row-major dense Lindbladian of a System from its dense H and jump operators (independent of the sectors)."""
+    H = s.hamiltonian()
+    d = H.shape[0]
+    eye = np.eye(d)
+    L = -1j * (np.kron(H, eye) - np.kron(eye, H.T))
+    for J in s.jump_operators():
+        JJ = J.conj().T @ J
+        L += 2 * np.kron(J, J.conj()) - np.kron(JJ, eye) - np.kron(eye, JJ.T)
+    return L
+
+
+def _projector(N, k):
+    from magbell.solvers._system_sectors import sector_states
+
+    P = np.zeros(2**N)
+    P[sector_states(N, k)] = 1.0
+    return np.diag(P)
+
+
+def _monitor_reference(s, rho0, t, tau, kind, readout, k):
+    """Periodic: ρ̃ ← Π e^{Lτ}(ρ̃) Π per period; continuous: e^{(L − γ(1 − Π⊗Π))t}; dense expm (scipy)."""
+    from scipy.linalg import expm
+
+    N = s.N
+    L = _dense_reference(s)
+    P = _projector(N, k)
+    PP = np.kron(P, P)
+    x0 = PP @ rho0.reshape(-1)
+    out = []
+    for tk in t:
+        if kind == "periodic":
+            n = int(np.floor(tk / tau + 1e-9)) if np.isfinite(tau) else 0
+            x = x0
+            E = expm(L * tau) if n else None
+            for _ in range(n):
+                x = PP @ (E @ x)
+            x = expm(L * (tk - n * tau if np.isfinite(tau) else tk)) @ x
+        else:
+            x = expm((L - (0 if np.isinf(tau) else 1 / tau) * (np.eye(len(L)) - PP)) * tk) @ x0
+        if readout:
+            x = PP @ x
+        rho = x.reshape(2**N, 2**N)
+        out.append((rho / np.trace(rho), np.trace(rho).real))
+    return np.array([o[0] for o in out]), np.array([o[1] for o in out])
+
+
+@pytest.mark.parametrize("kind", ["periodic", "continuous"])
+@pytest.mark.parametrize("readout", [True, False])
+def test_monitor_N3_matches_dense_reference(kind, readout):
+    s = _random_system(5, 3)
+    t = np.array([0.0, 0.25, 0.7, 1.3])
+    tau = 0.3
+    from magbell.system.states import system_density_matrix
+
+    rho0 = 0.7 * system_density_matrix({"duu": 0.6, "udu": 0.8}, 3) + 0.3 * system_density_matrix("uud", 3)
+    r = magbell.monitor(s, rho0, t, tau, kind=kind, readout=readout, store_states=True)
+    ref, P = _monitor_reference(s, rho0, t, tau, kind, readout, 1)
+    assert r.excitations == 1 and r.tau_m == tau and r.kind == kind
+    assert np.allclose(r.states, ref, atol=1e-12)
+    assert np.allclose(r.success_probability, P, rtol=1e-12, atol=0)
+    assert r.site_populations.shape == (4, 3)
+
+
+@pytest.mark.parametrize("kind", ["periodic", "continuous"])
+@pytest.mark.parametrize("tau", [0.01, 0.4, np.inf])
+def test_monitor_N2_equals_two_qubit_monitor(kind, tau):
+    m = magbell.Model(a=2.0, A=1.5, a_tilde=0.5, A_tilde=0.3, delta=0.4, d=0.3, Jz=0.2, Jperp=0.1)
+    t = np.array([0.0, 0.13, 0.5, 2.0])
+    for readout in (True, False):
+        a = magbell.monitor(m, "ud", t, tau, kind=kind, readout=readout, store_states=True)
+        b = magbell.monitor(m.system(), "ud", t, tau, kind=kind, readout=readout, store_states=True)
+        assert np.allclose(a.states, b.states, atol=1e-13)
+        assert np.allclose(a.log_success_probability, b.log_success_probability, atol=1e-13, rtol=0)
+        assert np.allclose(a.concurrence, b.concurrence, atol=1e-13)
+
+
+def test_monitor_converges_to_subspace_postselection_order_one():
+    """κ = 1/τ_m → ∞: the Σσᶻ-postselected ("subspace") evolution, error O(τ_m) (finite temperature, N = 3)."""
+    s = _random_system(6, 3)
+    t = [1.0]
+    ps = magbell.postselect(s, "duu", t, scheme="subspace", store_states=True)
+    for kind in ("periodic", "continuous"):
+        errs = []
+        taus = 2.0 ** -np.arange(8, 12)
+        for tau in taus:
+            r = magbell.monitor(s, "duu", t, tau, kind=kind, store_states=True)
+            errs.append(np.abs(r.states - ps.states).max())
+        order = np.log(errs[-2] / errs[-1]) / np.log(2.0)  # local order at the smallest τ_m
+        assert 0.95 < order < 1.05, (kind, order, errs)
+        assert errs[-1] < 5e-3
+
+
+def test_monitor_zero_temperature_periodic_readout_is_exact():
+    """h_minus = 0: nothing re-enters the k-excitation block, so periodic monitoring with readout equals the
+    subspace scheme for every τ_m (two-qubit statement, docs/postselection.md §4), here N = 4, k = 2."""
+    s = _random_system(7, 4, T=False, z=False)
+    t = np.array([0.0, 0.3, 1.0, 2.5])
+    ps = magbell.postselect(s, "dduu", t, scheme="subspace", store_states=True)
+    for tau in (0.05, 0.7, np.inf):
+        r = magbell.monitor(s, "dduu", t, tau, store_states=True)
+        assert np.allclose(r.states, ps.states, atol=1e-12)
+        assert np.allclose(r.log_success_probability, ps.log_success_probability, atol=1e-11, rtol=0)
+    # without readout: the unmonitored Lindblad evolution of Π ρ0 Π between measurements (τ_m = ∞: evolve)
+    r = magbell.monitor(s, "dduu", t, np.inf, readout=False, store_states=True)
+    ev = magbell.evolve(s, "dduu", t, store_states=True)
+    assert np.allclose(r.states, ev.states, atol=1e-12)
+
+
+def test_monitor_refusals():
+    s = _random_system(1, 3)
+    with pytest.raises(InvalidParameterError, match="tau_m"):
+        magbell.monitor(s, "duu", [1.0], 0.0)
+    with pytest.raises(InvalidParameterError, match="kind"):
+        magbell.monitor(s, "duu", [1.0], 0.1, kind="poisson")
+    with pytest.raises(InvalidStateError, match="several excitation sectors"):
+        magbell.monitor(s, {"duu": 0.6, "ddu": 0.8}, [1.0], 0.1)
+    with pytest.raises(InvalidParameterError, match="substeps"):
+        magbell.monitor(s, "duu", [1e6], 0.1, kind="continuous")
+    with pytest.raises(InvalidParameterError, match="complex coordinates"):
+        magbell.monitor(_random_system(2, 7), "dduuuuu", [1.0], 0.1)  # finite T: C(14, 7) coordinates
