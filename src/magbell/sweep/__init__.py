@@ -26,6 +26,7 @@ from ._lock import StoreLockedError
 from ._run import MAX_POINTS, StoreDamageWarning, SweepIncompleteWarning, open_store, run, store_progress
 from ._tasks import Evolve, Function, Postselect, SpectrumTask, SteadyState
 from ._verify import StoreCheck, verify
+from ._nsite import Sites  # N qubits in a medium: sweep.run(magbell.evolve, grid, sites=Sites(...)) (issue 11)
 
 __all__ = [
     "run",
@@ -49,6 +50,7 @@ __all__ = [
     "MODEL_PARAMS",
     "DERIVED_PARAMS",
     "SweepIncompleteWarning",
+    "Sites",
 ]
 
 

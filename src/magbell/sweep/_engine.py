@@ -99,6 +99,9 @@ class Spec:
         if getattr(task, "times", 0) is None:
             raise InvalidParameterError("evolve needs times (times=[...] or a grid axis named 't')")
         model_names = [p for ax in self.grid.axes for p in ax.params if p not in native and p not in loop]
+        if hasattr(task, "bind_grid"):  # an N-site task brings its qubits and medium (sweep/_nsite.py, issue 11)
+            task, medium = task.bind_grid(self.grid, self.medium)
+            object.__setattr__(self, "medium", medium)
         if self.medium is not None and not (callable(getattr(self.medium, "couplings", None))
                                             and callable(getattr(self.medium, "describe", None))):
             raise InvalidParameterError(
@@ -322,7 +325,8 @@ class Kernel:
             if n in final:
                 v = v[..., None]
                 names.append(n)
-        return np.ascontiguousarray(np.transpose(v, [names.index(d) for d in final]))
+        out = np.transpose(v, [names.index(d) for d in final])
+        return np.ascontiguousarray(out) if out.ndim else np.array(out)  # (ascontiguousarray makes a 0-d array 1-d)
 
     def _global_index(self, plan: Plan, local: tuple) -> list:
         loc = dict(zip(self.model_axes, local))

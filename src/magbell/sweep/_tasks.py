@@ -472,6 +472,10 @@ def task_from(func, **kwargs):
                 f"give run options ({', '.join(kwargs)}) either in the task object or as keywords, not both"
             )
         return func
+    if "sites" in kwargs:  # N qubits placed in a medium: the N-site tasks (sweep/_nsite.py, imported here only)
+        from ._nsite import nsite_task_from
+
+        return nsite_task_from(func, **kwargs)
     known = ", ".join(TASKS)
     if isinstance(func, str):
         cls = TASKS.get(func)
