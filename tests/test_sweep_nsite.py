@@ -127,3 +127,12 @@ def test_sites_validation():
         sweep.Sites(SETUP, "positions", N=2, positions=[[0.0], [1e-7]])
     with pytest.raises(InvalidParameterError, match="cannot be swept"):
         sweep.run(magbell.spectrum, sweep.Grid(N=[2, 3]), sites=sweep.Sites(SETUP, "positions", positions=[[0.0], [1e-7]]))
+
+
+def test_sweep_whose_axes_are_all_taken_whole_by_the_task():
+    """Regression: a sweep with no chunked axis (two-site evolve over t only) crashed with a raw ValueError
+    (the engine turned the 0-d status into shape (1,)); the N-site spectrum over N alone takes the same path."""
+    ds = sweep.run("evolve", sweep.Grid(t=[0.0, 1.0]), fixed={"a": 1.0, "A": 0.5})
+    r = magbell.evolve(magbell.Model(a=1.0, A=0.5), "ud", [0.0, 1.0])
+    np.testing.assert_allclose(ds.concurrence.values, r.concurrence, rtol=0, atol=1e-15)
+    assert ds.status.shape == () and int(ds.status) == 1
