@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_reproduce import FIGURES, reproduced
+from test_reproduce import registered, reproduced
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -54,10 +54,10 @@ def report():
 
 
 def test_report_is_self_contained(report):
-    path, text, _ = report
+    path, text, man = report
     tags = _tags(text)
     imgs = [a for t, a in tags if t == "img"]
-    assert [a["data-figure"] for a in imgs] == list(FIGURES)
+    assert [a["data-figure"] for a in imgs] == registered(man)
     for a in imgs:
         assert a["src"].startswith("data:image/png;base64,")
         png = base64.b64decode(a["src"].split(",", 1)[1], validate=True)
@@ -131,7 +131,7 @@ def _run_chromium(exe, tmp_path, *args, timeout=90):
 
 
 def test_every_figure_renders_in_chromium(report, chromium, tmp_path):
-    path, text, _ = report
+    path, text, man = report
     probe = tmp_path / "report_probe.html"
     probe.write_text(text.replace("</body>", _PROBE + "\n</body>"), encoding="utf-8")
     p = _run_chromium(chromium, tmp_path, "--window-size=1280,900", "--virtual-time-budget=10000",
@@ -142,7 +142,7 @@ def test_every_figure_renders_in_chromium(report, chromium, tmp_path):
     res = json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
     assert res["title"].startswith("magbell")
     imgs = res["images"]
-    assert [i["name"] for i in imgs] == list(FIGURES)
+    assert [i["name"] for i in imgs] == registered(man)
     for i in imgs:
         png = (path.parent / f"{i['name']}.png").read_bytes()
         w, h = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")

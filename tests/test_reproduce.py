@@ -27,8 +27,16 @@ import numpy as np
 import pytest
 
 ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+#: the figures this file checks the data of; others may be registered (magbell.paper._jobs) and are written too
 FIGURES = ("fig2", "fig3", "figS1a", "figS1b", "figS2", "lifetime_map", "pt_diagram", "tau_m", "separation",
            "nv_relaxometry", "nv_pair_map")
+
+
+def registered(man) -> list:
+    """The figure names of a manifest, in report order; FIGURES must be among them, in this order."""
+    names = [f["name"] for f in man["figures"]]
+    assert [n for n in names if n in FIGURES] == list(FIGURES), names
+    return names
 
 
 def _cmd(*args) -> list:
@@ -61,7 +69,8 @@ def numeric(rows, ncols=None) -> np.ndarray:
 def test_every_file_is_written():
     out, man, err = reproduced()
     assert err == ""  # --quiet: no progress bar, no warnings
-    for name in FIGURES:
+    names = registered(man)
+    for name in names:
         png = (out / f"{name}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
         w, h = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
@@ -69,11 +78,13 @@ def test_every_file_is_written():
         pdf = (out / f"{name}.pdf").read_bytes()
         assert pdf[:5] == b"%PDF-" and b"%%EOF" in pdf[-64:]
         head, rows = read_csv(out / f"{name}.csv")
-        assert len(head) >= 2 and len(rows) > 10
+        assert len(head) >= 2 and len(rows) > (10 if name in FIGURES else 0), name
     for f in ("claims.md", "claims.csv", "claims.json", "report.html", "reproduce.json"):
         assert (out / f).stat().st_size > 1000, f
     assert json.loads((out / "reproduce.json").read_text(encoding="utf-8")) == man
-    assert [f["name"] for f in man["figures"]] == list(FIGURES)
+    from magbell.paper.figures import FIGURES as REGISTRY
+
+    assert names == list(REGISTRY)
     assert man["pending_figures"] == {}  # everything planned is reproduced
     assert man["claims"]["summary"]["FAILED"] == 0
     assert 0 < man["seconds_total"] < 60
