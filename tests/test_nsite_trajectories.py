@@ -174,6 +174,8 @@ def test_mixed_initial_state():
     (lambda s: magbell.trajectories(s, "duu", [1e6], n=10), "jumps"),
     (lambda s: magbell.trajectories(s, "duu", [1.0], n=10, max_jumps_per_trajectory=1.5), "max_jumps_per_trajectory"),
     (lambda s: magbell.trajectories(s, ["duu", "udu"], [1.0], n=10), "one initial state"),
+    (lambda s: magbell.trajectories(magbell.System(Delta=[1.0, 1.0], J_perp=[[0, 1e6], [0, 0]], h_plus=1e-9 * np.eye(2)),
+                                    "du", [1e5], n=10), "t·‖H_eff‖"),
     (lambda s: magbell.trajectories(magbell.System(Delta=np.ones(40), h_plus=np.eye(40)), "dicke:3", [1.0], n=2),
      "sector"),
 ])

@@ -31,12 +31,15 @@ from ..errors import InvalidParameterError, InvalidStateError
 from ._system_trajectory_result import BLOCKS, SystemEnsembleAverage, SystemJumpRecord, SystemTrajectoryResult
 
 __all__ = ["system_trajectories", "SystemTrajectoryResult", "SystemJumpRecord", "SystemEnsembleAverage",
-           "MAX_SECTOR_DIM", "MAX_KET_DIM", "COND_MAX"]
+           "MAX_SECTOR_DIM", "MAX_KET_DIM", "COND_MAX", "TRAJ_T_NORM_MAX"]
 
 #: largest single excitation sector C(N, n) whose H_eff is decomposed densely
-MAX_SECTOR_DIM = 3000
+MAX_SECTOR_DIM = 2000
 #: largest ket dimension (all reached sectors together)
 MAX_KET_DIM = 50_000
+#: largest t·‖H_eff‖₁ (mean splitting removed): the propagators' rounding ~cond·eps·‖H_eff‖·t biases the
+#: no-jump norms, i.e. the jump probabilities, by at most ~1e-6·cond there
+TRAJ_T_NORM_MAX = 1e10
 #: eigenvector condition number above which a sector's propagator uses scaled Padé exponentials instead
 COND_MAX = 1e4
 _EPS = np.finfo(float).eps
@@ -231,14 +234,15 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
     n × len(times) ≤ ``max_states`` (default 2·10⁷, as for two qubits) and the stored amplitudes
     n × len(times) × D ≤ 4·``max_states`` (D = ket dimension over the reached sectors: the two-qubit memory);
     each sector ≤ MAX_SECTOR_DIM and D ≤ MAX_KET_DIM; the expected jumps 2·tr(Kρ₀)·t_max of one trajectory ≤
-    ``max_jumps_per_trajectory`` (default 3000) and n times that ≤ ``max_events`` (default 2·10⁷).
+    ``max_jumps_per_trajectory`` (default 3000) and n times that ≤ ``max_events`` (default 2·10⁷);
+    t_max·‖H_eff‖₁ ≤ TRAJ_T_NORM_MAX (Δ̄ removed) and the accuracy domain of magbell.evolve.
     """
     from . import _trajectories as _tq
     from ._evolve import validate_times
     from ._nsite_evolve import initial_blocks
     from ._system_sectors import _point_arrays, check_system, mean_phase
     from ..liouvillian._excitation import excitation_system
-    from .._domain import PHASE_MAX, RATE_MAX, T_NORM_MAX
+    from .._domain import PHASE_MAX, RATE_MAX
 
     check_system(system, "trajectories")
     if system.shape != ():
@@ -286,10 +290,13 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
             "max_states"
         )
     ex = excitation_system(g["Delta"], g["h_plus"], g["h_minus"], g["h_z"], g["J_perp"], g["J_z"], g["D"])
+    hnorm = max(float(abs(ex.heff(k)).sum(axis=0).max()) for k in sectors)
+    if hnorm * t_max > TRAJ_T_NORM_MAX:
+        raise InvalidParameterError(
+            f"trajectories: t·‖H_eff‖ = {hnorm * t_max:.3g} (Δ̄ removed) exceeds {TRAJ_T_NORM_MAX:.0e}: the no-jump "
+            "norms (the jump probabilities) would carry a rounding bias above ~1e-6; shorten the times"
+        )
     eng = _Engine(ex, N, sectors, g)
-    hnorm = max(float(np.abs(P.H).sum(axis=0).max()) for P in eng.props)
-    if hnorm * t_max > T_NORM_MAX:
-        raise InvalidParameterError(f"trajectories: t·‖H_eff‖ = {hnorm * t_max:.3g} exceeds {T_NORM_MAX:.0e}")
 
     # initial kets in the sector basis
     rng = np.random.default_rng(seed)
