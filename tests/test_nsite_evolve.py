@@ -227,7 +227,8 @@ def test_public_evolve_equals_the_dense_sector_path(monkeypatch):
     p = random_params(rng, 4)
     s = System(**dict(p, Delta=p["Delta"] + np.array([[0.0], [0.5]])))
     t = np.array([0.4, 0.0, 1.3])  # unsorted on purpose
-    ms = ["site_populations", "purity", "pair_concurrence", "pair_reduced_states", "w_fidelity", "negativity:1,2"]
+    ms = ["site_populations", "purity", "pair_concurrence", "pair_reduced_states", "w_fidelity", "gme_dicke_witness:2",
+          "negativity:1,2"]
     qobj = pytest.importorskip("qutip").Qobj(magbell.system.system_density_matrix("W", 4), dims=[[2] * 4] * 2)
     for init in INITIALS + (qobj, random_rho(rng, 16, 2)):
         ref = magbell.evolve(s, init, t, store_states=True, measures=ms)
@@ -327,8 +328,8 @@ def test_refusals_are_one_line():
         (lambda: magbell.evolve(System(Delta=np.ones(12)), "u" * 12, np.linspace(0, 1, 100), store_states=True),
          InvalidParameterError, r"store_states=True for N = 12.*GiB"),
         (lambda: magbell.evolve(System(Delta=np.ones(14)), np.zeros(2**14), [1.0]), InvalidStateError, r"dense initial"),
-        (lambda: magbell.evolve(System(Delta=np.ones(12)), "u" * 12, np.linspace(0, 1, 100), measures=["w_fidelity"]),
-         InvalidParameterError, r"w_fidelity.*dense"),
+        (lambda: magbell.evolve(System(Delta=np.ones(12)), "u" * 12, np.linspace(0, 1, 100), measures=["negativity:1"]),
+         InvalidParameterError, r"negativity:1.*dense"),
         (lambda: magbell.evolve(System(Delta=np.ones(7), h_plus=np.eye(7)), "duuuuuu", [1e12]),
          InvalidParameterError, r"t·‖L‖ = .*exceeds 1e\+09"),
         (lambda: magbell.evolve(System(Delta=np.ones(7)), "u" * 7, [1.0], measures=["bogus"]), InvalidParameterError,
@@ -363,7 +364,10 @@ def test_result_contract_at_n12():
     pytest.importorskip("xarray")
     s = System(Delta=np.ones(12), h_plus=0.3 * np.eye(12))
     t = np.linspace(0, 1, 5)
-    r = magbell.evolve(s, ["d" + "u" * 11, "W"], t, measures=["site_populations", "purity", "pair_concurrence"])
+    r = magbell.evolve(s, ["d" + "u" * 11, "W"], t, measures=["site_populations", "purity", "pair_concurrence",
+                                                               "w_fidelity", "gme_w_witness"])
+    assert np.abs(r.measures["w_fidelity"][1] - np.exp(-0.6 * t)).max() < 1e-12  # ψ = e^{−at}|W⟩, a = 0.3
+    assert np.abs(r.measures["gme_w_witness"][1] - (11 / 12 - np.exp(-0.6 * t))).max() < 1e-12
     assert r.site_populations.shape == (2, 5, 12) and r.purity.shape == (2, 5)
     assert r.measures["pair_concurrence"].shape == (2, 5, 12, 12) and r.states is None
     ds = r.to_xarray()

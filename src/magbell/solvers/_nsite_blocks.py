@@ -250,6 +250,13 @@ class Chain:
         c = np.concatenate(cols) if cols else np.zeros(0, int)
         return sp.csr_matrix((np.ones(r.size), (r, c)), shape=(self.N, self.D))
 
+    def sector_sum_map(self):
+        """Sparse (N + 1, D): Σ of all entries of X_{n,n} per n (q = 0 chain): C(N, n)·⟨D_N^n|ρ|D_N^n⟩."""
+        import scipy.sparse as sp  # lazily: not at `import magbell` time
+
+        rows = np.concatenate([np.full(self.offsets[k + 1] - self.offsets[k], n) for k, (n, m) in enumerate(self.pairs)])
+        return sp.csr_matrix((np.ones(self.D), (rows, np.arange(self.D))), shape=(self.N + 1, self.D))
+
     def pair_map(self, pairs: list):
         """Sparse (len(pairs)·16, D): the entries ρ_ij[(a b), (a′ b′)] with a + b − a′ − b′ = q of the two-site
         reduced states (row p·16 + 4·(2a + b) + (2a′ + b′); a = 1 means site i is ↓), by summing X over the
@@ -324,6 +331,7 @@ def evolve_blocks(ex: ExcitationSystem, dbar: float, init: dict, times: np.ndarr
     qs = sorted({n - m for (n, m) in init})
     pops = np.zeros((T, N))
     purity = np.zeros(T)
+    sums = np.zeros((T, N + 1))
     states = np.zeros((T, 2**N, 2**N), dtype=complex) if want_states else None
     pst = np.zeros((T, len(pairs), 16), dtype=complex) if pairs is not None else None
     stats.setdefault("chains", [])
@@ -338,15 +346,17 @@ def evolve_blocks(ex: ExcitationSystem, dbar: float, init: dict, times: np.ndarr
                 x0[ch.offsets[k]: ch.offsets[k + 1]] = np.asarray(X, dtype=complex).reshape(-1)
         phase = _phase(q, dbar, times)
         popmap = ch.population_map() if q == 0 else None
+        summap = ch.sector_sum_map() if q == 0 else None
         pmap = ch.pair_map(pairs) if pairs is not None and q <= 2 else None
         bidx = [(basis_index(N, n), basis_index(N, m)) for n, m in ch.pairs] if want_states else None
         w = 1.0 if q == 0 else 2.0
         st: dict = {}
 
-        def callback(k, x, q=q, ch=ch, popmap=popmap, pmap=pmap, bidx=bidx, phase=phase, w=w):
+        def callback(k, x, q=q, ch=ch, popmap=popmap, summap=summap, pmap=pmap, bidx=bidx, phase=phase, w=w):
             purity[k] += w * float(np.vdot(x, x).real)
             if popmap is not None:
                 pops[k] += (popmap @ x).real
+                sums[k] += (summap @ x).real
             if pmap is not None:
                 pst[k] += (pmap @ x).reshape(len(pairs), 16) * phase[k]
             if states is not None:
@@ -363,7 +373,7 @@ def evolve_blocks(ex: ExcitationSystem, dbar: float, init: dict, times: np.ndarr
         krylov_expm_times(mv, x0, times, callback, stats=st, max_matvecs=_budget(st.get("assembled_nnz", 8 * ch.D)),
                           tol=KRYLOV_TOL)
         stats["chains"].append({"q": q, "blocks": (lo, hi), "elements": ch.D, **st})
-    out = {"site_populations": pops, "purity": purity, "states": states}
+    out = {"site_populations": pops, "purity": purity, "states": states, "sector_sums": sums}
     if pairs is not None:
         r = pst.reshape(T, len(pairs), 4, 4)
         # entries with a + b < a′ + b′ (q < 0) are the adjoints; the diagonal-q ones were filled once
@@ -399,7 +409,10 @@ def evolve_ket1(ex: ExcitationSystem, dbar: float, psi0: complex, psi1: np.ndarr
     pops = np.abs(psi) ** 2
     p00 = pg + abs(psi0) ** 2
     purity = n1**2 + 2 * n1 * abs(psi0) ** 2 + p00**2
-    out = {"site_populations": pops, "purity": purity, "states": None}
+    sums = np.zeros((T, N + 1))
+    sums[:, 0] = p00
+    sums[:, 1] = np.abs(psi.sum(axis=1)) ** 2
+    out = {"site_populations": pops, "purity": purity, "states": None, "sector_sums": sums}
     if want_states:
         full = np.zeros((T, 2**N), dtype=complex)
         full[:, 0] = a0

@@ -331,6 +331,7 @@ def evolve_excitation(system, initial, t: np.ndarray, *, measures: tuple, store_
         raise InvalidParameterError(f"evolve: |mean(Delta)|·t = {float(ph.max()):.3g} exceeds {PHASE_MAX:.0e}")
     pops = np.zeros((P, S, T, N))
     pur = np.zeros((P, S, T))
+    sums = np.zeros((P, S, T, N + 1))
     sts = np.zeros((P, S, T, 2**N, 2**N), dtype=complex) if store_states else None
     prs = np.zeros((P, S, T, len(pairs), 4, 4), dtype=complex) if want_pairs else None
     stats: dict = {"chains": []}
@@ -342,14 +343,32 @@ def evolve_excitation(system, initial, t: np.ndarray, *, measures: tuple, store_
                                stats=st, t_norm_max=t_norm_max)
             pops[p, s] = out["site_populations"][inv]
             pur[p, s] = out["purity"][inv]
+            sums[p, s] = out["sector_sums"][inv]
             if store_states:
                 sts[p, s] = out["states"][inv]
             if want_pairs:
                 prs[p, s] = out["pair_states"][inv]
             stats["route"] = st.get("route")
             stats["chains"] += st.get("chains", [])
-    return {"site_populations": pops, "purity": pur, "states": sts, "pairs": prs, "pair_list": pairs,
+    return {"site_populations": pops, "purity": pur, "sector_sums": sums, "states": sts, "pairs": prs, "pair_list": pairs,
             "several": several, "stats": stats, "initial": inits}
+
+
+def _dicke_k(name: str, N: int):
+    """(k, witness?) for the Dicke-fidelity measures computed from the blocks, else None."""
+    if name == "w_fidelity":
+        return 1, False
+    if name == "gme_w_witness":
+        return 1, True
+    head, sep, arg = name.partition(":")
+    if sep and head in ("dicke_fidelity", "gme_dicke_witness"):
+        try:
+            k = int(arg)
+        except ValueError:
+            return None
+        if 0 <= k <= N:
+            return k, head == "gme_dicke_witness"
+    return None
 
 
 def evolve_large(system, initial, t: np.ndarray, measures: tuple, store_states: bool, dense_fns: dict,
@@ -362,7 +381,7 @@ def evolve_large(system, initial, t: np.ndarray, measures: tuple, store_states: 
 
 
     N = system.N
-    dense = [m for m in dense_fns if m not in NATIVE_MEASURES]
+    dense = [m for m in dense_fns if m not in NATIVE_MEASURES and _dicke_k(m, N) is None]
     if dense:
         try:
             check_states_size(N, t.size, len(initial) if is_state_list(initial) else 1, max(system.size, 1))
@@ -398,6 +417,12 @@ def evolve_large(system, initial, t: np.ndarray, measures: tuple, store_states: 
             mat[..., I, J] = c
             mat[..., J, I] = c
             out[m] = _shape(mat)
+        elif _dicke_k(m, N) is not None:  # ⟨D_N^k|ρ|D_N^k⟩ = Σ X_{k,k} / C(N, k) (Bourennane et al. witness: α − F)
+            from ..measures._multipartite import gme_fidelity_bound
+
+            k, witness = _dicke_k(m, N)
+            fid = r["sector_sums"][..., k] / math.comb(N, k)
+            out[m] = _shape(gme_fidelity_bound(N, k) - fid if witness else fid)
         else:
             out[m] = _shape(dense_fns[m](r["states"]))
     st = r["stats"]
