@@ -313,3 +313,19 @@ def test_monitor_refusals():
         magbell.monitor(s, "duu", [1e6], 0.1, kind="continuous")
     with pytest.raises(InvalidParameterError, match="complex coordinates"):
         magbell.monitor(_random_system(2, 7), "dduuuuu", [1.0], 0.1)  # finite T: C(14, 7) coordinates
+
+
+def test_nqubits_page_example_values():
+    """docs/nqubits.md, "Trajectories and monitoring for N sites": the Bragg chain's values its comments state."""
+    from magbell.medium import MagnonMedium
+    from magbell.system import chain_positions, from_positions
+
+    s4 = from_positions(MagnonMedium(dim=1, gap=1.0, stiffness=1.0), chain_positions(4, spacing=np.pi), Delta=2.0)
+    tr = magbell.trajectories(s4, "duuu", [0.0, 20.0], n=4000, seed=1)
+    assert (tr.channels, tr.sectors, tr.kets.shape) == (("h_plus:0",), (0, 1), (4000, 2, 5))
+    avg = tr.average()
+    _within(avg.site_populations[-1], [9 / 16, 1 / 16, 1 / 16, 1 / 16], avg.site_populations_stderr[-1])
+    np.testing.assert_allclose(avg.site_populations[-1], [0.5604, 0.0623, 0.0623, 0.0623], atol=5e-5)
+    mon = magbell.monitor(s4, "duuu", [0.0, 1.0, 2.0], tau_m=0.05)
+    ps4 = magbell.postselect(s4, "duuu", [0.0, 1.0, 2.0], scheme="subspace")
+    assert np.abs(mon.log_success_probability - ps4.log_success_probability).max() < 1e-13
