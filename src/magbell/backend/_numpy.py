@@ -28,9 +28,9 @@ class NumpyBackend:
 
     @staticmethod
     def propagate(L, r0, times, uniform=None, exact=None, block0=False, info=None, *, scaled=False, steps=None,
-                  which=None, split=False):
+                  which=None, split=False, rows=None):
         return propagate(L, r0, times, uniform=uniform, exact=exact, block0=block0, info=info, scaled=scaled,
-                         steps=steps, which=which, split=split)
+                         steps=steps, which=which, split=split, rows=rows)
 
     @staticmethod
     def is_uniform(times):

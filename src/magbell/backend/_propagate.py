@@ -152,6 +152,7 @@ def propagate(
     steps: np.ndarray | None = None,
     which: np.ndarray | None = None,
     split: bool = False,
+    rows: np.ndarray | None = None,
 ):
     """States ``exp(L t) r0`` for a stack of generators.
 
@@ -165,6 +166,8 @@ def propagate(
     block0 : L are |q|=0 blocks (a trace kernel exists and may be deflated): True for the two-site block,
         or the block's trace functional ℓ (n,) for any N (one kernel projector for every solver).
     info : if given, ``info["dd_points"]`` receives the number of points propagated in double-double.
+    rows : optional indices of the components wanted (default all): the result has ``len(rows)`` components,
+        and the uniform path forms only those rows of the big-step powers (the last, largest product).
     scaled : the renormalised variant (:func:`magbell.backend._scaled.propagate_scaled`): L (P, n, n) real
         or complex, r0 (P or 1, S, n, k), ``times`` sorted and unique, or ``None`` with the step plan given
         as ``steps``/``which`` (:func:`magbell.backend._scaled.step_plan`); ``split`` returns complex states
@@ -198,11 +201,11 @@ def propagate(
     if info is not None:
         info["dd_points"] = info.get("dd_points", 0) + int(use_dd.sum())
     if not np.any(use_dd):
-        return _propagate_double(L, r0, times, uniform, P0)
-    out = np.empty((P, r0.shape[0], n, len(times)), dtype=float)
+        return _propagate_double(L, r0, times, uniform, P0, rows)
+    out = np.empty((P, r0.shape[0], n if rows is None else len(rows), len(times)), dtype=float)
     fast = np.flatnonzero(~use_dd)
     if fast.size:
-        out[fast] = _propagate_double(L[fast], r0, times, uniform, None if P0 is None else P0[fast])
+        out[fast] = _propagate_double(L[fast], r0, times, uniform, None if P0 is None else P0[fast], rows)
     slow = np.flatnonzero(use_dd)
     if exact is None:
         Lh, Ll = L[slow], np.zeros_like(L[slow])
@@ -210,14 +213,15 @@ def propagate(
         Lh, Ll = exact(slow)
         if neg is not None:
             Lh, Ll = np.where(neg[slow], 0.0, Lh), np.where(neg[slow], 0.0, Ll)
-    out[slow] = _propagate_dd(Lh, Ll, r0, times, uniform)
+    x = _propagate_dd(Lh, Ll, r0, times, uniform)
+    out[slow] = x if rows is None else x[:, :, rows]
     return out
 
 
 # ------------------------------------------------------------------------------------------- double
 
 
-def _propagate_double(L, r0, times, uniform, P0):
+def _propagate_double(L, r0, times, uniform, P0, rows=None):
     pattern = reachable(L)  # exact zeros of exp(L t)
     deflate = P0 is not None
 
@@ -229,12 +233,14 @@ def _propagate_double(L, r0, times, uniform, P0):
         return expm(A) * mask
 
     if uniform and len(times) >= 2:
-        return _propagate_uniform(L, r0, times, exp_lt)
-    return _propagate_direct(L, r0, times, exp_lt)
+        return _propagate_uniform(L, r0, times, exp_lt, rows)
+    return _propagate_direct(L, r0, times, exp_lt, rows)
 
 
-def _propagate_direct(L, r0, times, exp_lt):
+def _propagate_direct(L, r0, times, exp_lt, rows=None):
     E = exp_lt(L[:, None, :, :] * times[None, :, None, None])  # (P, T, n, n)
+    if rows is not None:
+        E = E[:, :, rows]
     return np.einsum("ptij,sj->psit", E, r0)
 
 
@@ -252,7 +258,7 @@ def _powers_times(squares: list, X: np.ndarray, count: int) -> np.ndarray:
     return out[..., : count * X.shape[-1]]
 
 
-def _propagate_uniform(L, r0, times, exp_lt):
+def _propagate_uniform(L, r0, times, exp_lt, rows=None):
     """t_k = t0 + k dt with k = i*J + j (J = 2^b ≈ √T small steps, B big steps of J dt)."""
     P, n, _ = L.shape
     T = len(times)
@@ -268,16 +274,27 @@ def _propagate_uniform(L, r0, times, exp_lt):
     while 2 ** len(big) < B:
         big.append(big[-1] @ big[-1])
     dtype = np.result_type(L, r0)
-    # Q[p, k, i*n + m] = (PJ^i)[k, m]: big-step powers side by side
-    Q = _powers_times(big, np.broadcast_to(np.eye(n, dtype=PJ.dtype), (P, n, n)), B)
-    Q = Q.reshape(P, n * B, n)
+    if rows is None:
+        r = n
+        # Q[p, k, i*n + m] = (PJ^i)[k, m]: big-step powers side by side
+        Q = _powers_times(big, np.broadcast_to(np.eye(n, dtype=PJ.dtype), (P, n, n)), B).reshape(P, n * B, n)
+    else:
+        # only the wanted rows of every PJ^i: row blocks e_rows·PJ^i, stacked by doubling from the right,
+        # then ordered (row, i) as the last product needs
+        r = len(rows)
+        Q = np.broadcast_to(np.eye(n, dtype=PJ.dtype)[rows], (P, r, n))
+        m = 0
+        while Q.shape[1] < B * r:
+            Q = np.concatenate([Q, Q @ big[m]], axis=1)
+            m += 1
+        Q = np.ascontiguousarray(Q[:, : B * r].reshape(P, B, r, n).transpose(0, 2, 1, 3)).reshape(P, r * B, n)
     start = np.broadcast_to(r0.T.astype(dtype), (P, n, S))
     if t0 != 0:
         start = exp_lt(L * t0) @ start
-    out = np.empty((P, S, n, T), dtype=dtype)
+    out = np.empty((P, S, r, T), dtype=dtype)
     for s in range(S):
         anchors = _powers_times(small, start[:, :, s : s + 1], J)  # (P, n, J): P1^j x
-        full = (Q @ anchors).reshape(P, n, B * J)  # [k, i*J + j] = (PJ^i P1^j x)[k]
+        full = (Q @ anchors).reshape(P, r, B * J)  # [k, i*J + j] = (PJ^i P1^j x)[k]
         if S == 1:
             return full[:, None, :, :T]
         out[:, s] = full[:, :, :T]

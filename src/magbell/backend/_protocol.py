@@ -28,8 +28,11 @@ class Backend(Protocol):
 
     def propagate(self, L: np.ndarray, r0: np.ndarray, times: np.ndarray, uniform: bool | None = None,
                   exact=None, block0: bool = False, info: dict | None = None, *, scaled: bool = False,
-                  steps: np.ndarray | None = None, which: np.ndarray | None = None, split: bool = False):
-        """States ``exp(L t) r0``: L (P, n, n) real generators, r0 (S, n), times (T,) → (P, S, n, T).
+                  steps: np.ndarray | None = None, which: np.ndarray | None = None, split: bool = False,
+                  rows: np.ndarray | None = None):
+        """States ``exp(L t) r0``: L (P, n, n) real generators, r0 (S, n), times (T,) → (P, S, n, T)
+        (``rows``: only those components, (P, S, len(rows), T)). ``block0``: False, True (two-site |q| = 0
+        block) or the block's trace functional ℓ (n,), whose stationary direction may be deflated.
 
         ``scaled=True``: the renormalised variant of conditional evolution (L real or complex, r0
         (P or 1, S, n, k), optional step plan ``steps``/``which``) → ``(X, LS)`` with X (P, S, n, k, T) and

@@ -209,6 +209,7 @@ def evolve(
         inv = np.empty_like(order)
         inv[order] = np.arange(T)
     stats: dict = {"dd_points": 0}
+    names_fast = tuple(measures)
     for start in range(0, P, chunk_points):
         stop = min(P, start + chunk_points)
         c = coeff[start:stop]
@@ -216,18 +217,37 @@ def evolve(
         for q in used:
             # exp(L_q t) = exp(Δ t R_q) exp(L'_q t): Δ never enters a scaling or deflation decision
             L, R = block_without_mean_phase(c, q)
+            r0q = r0[:, sb.blocks[q]]
+            n_q = L.shape[-1]
+            # only the coordinates reachable from ρ0 (exactly zero elsewhere), and of those only the ones
+            # the measures read (issue 10 §6: the 6×6 |q|=0 block from |ud> at T = 0 is 5 reachable and
+            # 3 read coordinates for the concurrence)
+            keep = _reachable_coordinates(L, r0q)
+            want = _wanted_rows(q, names_fast, x_only, 2 in used, n_q) if not store_states else None
+            out_rows = keep if want is None else np.array([k for k in keep if k in want], dtype=int)
+            full_keep = len(keep) == n_q
+            Lk = L if full_keep else L[:, keep][:, :, keep]
+            rows = None if len(out_rows) == len(keep) else np.searchsorted(keep, out_rows)
+            if q == 0:
+                ell = _TRACE0[keep]
+                block0 = True if full_keep else (ell if np.any(ell) else False)
+            else:
+                block0 = False
             x = bk.propagate(
-                L,
-                r0[:, sb.blocks[q]],
+                Lk,
+                r0q if full_keep else r0q[:, keep],
                 tt,
                 uniform=uniform,
-                exact=lambda idx, c=c, q=q: block_dd_without_mean_phase(c[idx], q),
-                block0=q == 0,
+                exact=_restricted_exact(c, q, None if full_keep else keep),
+                block0=block0,
                 info=stats,
+                **({} if rows is None else {"rows": rows}),
             )
             if q:
+                x = _embed_rows(x, out_rows, n_q)
                 x = apply_mean_phase(x, R, c[:, DELTA_INDEX], tt)
-            rb[q] = x if inv is None else x[..., inv]
+                out_rows = np.arange(n_q)
+            rb[q] = _Rows(x if inv is None else x[..., inv], out_rows, n_q)
         values = _chunk_measures(rb, sb, measures, x_only, need_rho=store_states)
         rho = values.pop("__rho__", None)
         for name, v in values.items():  # (p, S, T, ...)
@@ -264,13 +284,81 @@ def evolve(
     return record_backend(res, bk)
 
 
+#: ℓ on the two-site |q| = 0 block coordinates (ρ00, ρ11, ρ22, ρ33, Re ρ12, Im ρ12)
+_TRACE0 = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0])
+
+
+def _reachable_coordinates(L: np.ndarray, r0: np.ndarray) -> np.ndarray:
+    """Indices of the block coordinates reachable from the support of ``r0`` (S, n) in the coupling graph of
+    ``L`` (P, n, n) (union over the points): exp(L t) r0 is exactly zero elsewhere, and on them it is
+    exp(L_RR t) r0_R (nothing flows out of a reachable set)."""
+    n = L.shape[-1]
+    edge = np.any(L != 0, axis=0)  # edge[j, m]: m feeds j
+    R = np.any(r0 != 0, axis=0)
+    while True:
+        new = R | np.any(edge[:, R], axis=1)
+        if np.array_equal(new, R):
+            break
+        R = new
+    return np.flatnonzero(R) if R.any() else np.arange(n)
+
+
+def _wanted_rows(q: int, names, x_only: bool, has2: bool, n_q: int):
+    """Block-local coordinates that the fast measure paths read, or None (all: the general path builds ρ)."""
+    if q != 0 or not x_only or not set(names) <= {"concurrence", "populations"}:
+        return None
+    want = set()
+    if "populations" in names:
+        want |= {0, 1, 2, 3}
+    if "concurrence" in names:
+        want |= {0, 3, 4, 5} | ({1, 2} if has2 else set())
+    return want
+
+
+def _restricted_exact(c, q, keep):
+    """The dd path's exact generator of points ``idx``, restricted to the coordinates ``keep``."""
+    def exact(idx):
+        hi, lo = block_dd_without_mean_phase(c[idx], q)
+        if keep is None:
+            return hi, lo
+        return hi[:, keep][:, :, keep], lo[:, keep][:, :, keep]
+    return exact
+
+
+def _embed_rows(x: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """(p, S, len(rows), T) → (p, S, n, T) with exact zeros in the other coordinates."""
+    if len(rows) == n:
+        return x
+    out = np.zeros(x.shape[:2] + (n,) + x.shape[3:], dtype=x.dtype)
+    out[:, :, rows] = x
+    return out
+
+
+class _Rows:
+    """Block coordinates of which only ``rows`` were computed (the others are exact zeros or unread)."""
+
+    __slots__ = ("x", "rows", "n", "pos")
+
+    def __init__(self, x, rows, n):
+        self.x, self.rows, self.n = x, np.asarray(rows), n
+        self.pos = {int(k): i for i, k in enumerate(self.rows)}
+
+    def row(self, k):
+        """Coordinate k (p, S, T), or None where it is an exact zero (not reachable from ρ0)."""
+        i = self.pos.get(k)
+        return None if i is None else self.x[:, :, i]
+
+    def full(self):
+        return _embed_rows(self.x, self.rows, self.n)
+
+
 def _blocks_to_coords(rb: dict, sb) -> np.ndarray:
-    """Block coordinates rb[q] of shape (p, S, n_q, T) → full coordinates (p, S, T, 16)."""
-    first = next(iter(rb.values()))
+    """Block coordinates rb[q] (:class:`_Rows`, (p, S, n_q, T)) → full coordinates (p, S, T, 16)."""
+    first = next(iter(rb.values())).x
     p, S, _, T = first.shape
     r = np.zeros((p, S, T, sb.n * sb.n))
-    for q, x in rb.items():
-        r[..., sb.blocks[q]] = np.moveaxis(x, 2, 3)
+    for q, b in rb.items():
+        r[..., sb.blocks[q]] = np.moveaxis(b.full(), 2, 3)
     return r
 
 
@@ -285,15 +373,14 @@ def _chunk_measures(rb: dict, sb, names, x_only: bool, need_rho: bool) -> dict:
     b0 = rb.get(0)
     for name in names:
         if name == "populations" and b0 is not None:
-            values[name] = np.moveaxis(b0[:, :, 0:4, :], 2, 3).copy()
+            pops = np.zeros(b0.x.shape[:2] + b0.x.shape[3:] + (4,))
+            for k in range(4):
+                v = b0.row(k)
+                if v is not None:
+                    pops[..., k] = v
+            values[name] = pops
         elif name == "concurrence" and x_only and b0 is not None:
-            # |ρ_ij| ≤ 1, so sqrt(x² + y²) cannot overflow; it is 3x faster than np.hypot
-            c1 = np.sqrt(b0[:, :, 4] ** 2 + b0[:, :, 5] ** 2) - np.sqrt(np.maximum(b0[:, :, 0] * b0[:, :, 3], 0.0))
-            if 2 in rb:
-                b2 = rb[2]
-                c2 = np.sqrt(b2[:, :, 0] ** 2 + b2[:, :, 1] ** 2) - np.sqrt(np.maximum(b0[:, :, 1] * b0[:, :, 2], 0.0))
-                c1 = np.maximum(c1, c2)
-            values[name] = 2 * np.maximum(0.0, c1)
+            values[name] = _x_concurrence(b0, rb.get(2))
         else:
             if rho is None:
                 rho = _coords_to_rho(_blocks_to_coords(rb, sb), sb)
@@ -301,3 +388,39 @@ def _chunk_measures(rb: dict, sb, names, x_only: bool, need_rho: bool) -> dict:
     if need_rho:
         values["__rho__"] = rho if rho is not None else _coords_to_rho(_blocks_to_coords(rb, sb), sb)
     return values
+
+
+def _coherence_minus_sqrt(re, im, pa, pb):
+    """|ρ_ij| − √(ρ_aa ρ_bb) from coordinates (None: exact zero), in place where possible."""
+    if re is None and im is None:
+        c = None
+    elif im is None or re is None:
+        c = np.abs(re if im is None else im)
+    else:
+        # |ρ_ij| ≤ 1, so sqrt(x² + y²) cannot overflow; it is 3x faster than np.hypot
+        c = np.multiply(re, re)
+        c += im * im
+        np.sqrt(c, out=c)
+    if pa is not None and pb is not None:
+        g = np.multiply(pa, pb)
+        np.maximum(g, 0.0, out=g)
+        np.sqrt(g, out=g)
+        if c is None:
+            return -g
+        c -= g
+    return c
+
+
+def _x_concurrence(b0, b2):
+    """Wootters' concurrence of X states (Suppl. S52) from the block coordinates:
+    C = 2 max(0, |ρ12| − √(ρ00ρ33), |ρ03| − √(ρ11ρ22)); unreachable coordinates are exact zeros."""
+    c = _coherence_minus_sqrt(b0.row(4), b0.row(5), b0.row(0), b0.row(3))
+    if b2 is not None:
+        c2 = _coherence_minus_sqrt(b2.row(0), b2.row(1), b0.row(1), b0.row(2))
+        if c2 is not None:
+            c = c2 if c is None else np.maximum(c, c2, out=c)
+    if c is None:
+        return np.zeros(b0.x.shape[:2] + b0.x.shape[3:])
+    np.maximum(c, 0.0, out=c)
+    c *= 2
+    return c
