@@ -142,3 +142,34 @@ def test_bad_input_is_one_line_exit_2(capsys, argv, words):
     assert rc == 2 and out == ""
     assert err.startswith("magbell: error: ") and err.count("\n") == 1, err
     assert words in err, err
+
+
+FILM = ["--film", "--thickness", "20nm", "--field", "22mT", "--field-angle", "54.7deg", "--height", "109nm"]
+
+
+def test_film_chain_equals_the_film_system(capsys):
+    """--film: NV centres above a YIG film, the System of FilmSetup.system at the chain's lateral positions."""
+    from magbell.medium import FilmSetup
+
+    js = _json(capsys, ["nsite", "evolve", "--chain", "3", "--spacing", "200nm"] + FILM
+               + ["--t-max", "5/a", "--points", "3", "--measures", "pair_concurrence"])
+    setup = FilmSetup.from_units(thickness="20nm", field="22mT", field_angle="54.7deg", height="109nm")
+    s = setup.system(np.array([[0.0, 0.0], [200e-9, 0.0], [400e-9, 0.0]]), 0.0)
+    assert js["params"]["a_per_s"] == float(s.h_plus[0, 0].real)
+    r = magbell.evolve(s, "duu", js["times"], measures=["site_populations", "pair_concurrence"])
+    np.testing.assert_allclose(js["site_populations"], r.site_populations, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(js["pair_concurrence"], r.measures["pair_concurrence"], rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["nsite", "steady", "--chain", "2", "--spacing", "200nm", "--model", "bulk3d"] + FILM, "not an option of --film"),
+    (["nsite", "steady", "--chain", "2", "--k-spacing", "1"] + FILM, "not an option of --film"),
+    (["nsite", "steady", "--chain", "2", "--spacing", "200nm", "--film", "--thickness", "20nm", "--field", "22mT"],
+     "--film needs --height"),
+    (["nsite", "steady", "--chain", "2", "--spacing", "200nm", "--field", "22mT", "--height", "109nm"],
+     "only used with --film"),
+    (["nsite", "steady", "--grid", "2x2x2", "--spacing", "200nm"] + FILM, "plane"),
+])
+def test_film_bad_input_is_one_line_exit_2(capsys, argv, words):
+    rc, out, err = _run(capsys, argv)
+    assert rc == 2 and out == "" and err.count("\n") == 1 and words in err, err

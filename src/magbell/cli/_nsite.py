@@ -40,6 +40,8 @@ examples:
                        --field 40mT --damping 0 --initial duuu
   magbell nsite spectrum --ring 6 --spacing 50nm --model film2d --thickness 20nm --field 40mT
   magbell nsite postselect --positions "0,0;80nm,0;0,80nm" --field 40mT --initial W --t-max 2us
+  magbell nsite evolve --film --chain 3 --spacing 200nm --thickness 20nm --field 22mT --field-angle 54.7deg \
+                       --height 109nm --t-max 5/a --points 3
 
 placement: --positions "x1,y1;x2,y2;..." (coordinates with a length unit, '0' allowed; or @FILE with one
   position per line, coordinates separated by commas or blanks), or --chain N / --ring N / --grid NxM[xK] with
@@ -122,9 +124,18 @@ def system_from_args(args):
             "give exactly one placement: --positions, --chain N, --ring N or --grid NxM"
             + (f" (got {', '.join('--' + g for g in given)})" if given else ""))
     how = given[0]
+    T = _temperature(args)
+    if args.film:
+        return _film_system(args, how, T)
+    if args.model is None:
+        args.model = "bulk3d"
+    film_only = [f for f, v in (("--height", args.height), ("--field-angle", args.field_angle),
+                                ("--field-azimuth", args.field_azimuth), ("--nv-axis", args.nv_axis),
+                                ("--transition", args.transition), ("--material", args.material)) if v is not None]
+    if film_only:
+        raise InvalidParameterError(f"{', '.join(film_only)} {'is' if len(film_only) == 1 else 'are'} only used with --film")
     setup = setup_from_args(args)
     medium = setup.medium()
-    T = _temperature(args)
     spacing = None
     desc: dict = {"arrangement": how}
     if how == "positions":
@@ -162,6 +173,90 @@ def system_from_args(args):
                 a_per_s=float(pc.h_plus[0, 0].real), k_on_shell_per_m=pc.info["k_on_shell"],
                 kappa_per_m=pc.info["kappa"], markov_ok=bool(np.all(pc.info["markov"].ok)) if "markov" in pc.info else True)
     return pc, desc
+
+
+class _FilmPlacement:
+    """The pieces of a PositionCouplings that the commands use, for NV centres above a film (FilmSetup.system)."""
+
+    def __init__(self, system, positions):
+        self._s = system
+        self.positions = positions
+        self.N = system.N
+        self.Delta = system.Delta
+        self.h_plus = system.h_plus
+        self.info = {}
+
+    def system(self):
+        return self._s
+
+    def one_excitation_hamiltonian(self, *, rotating: bool = False):
+        from ..system import one_excitation_hamiltonian
+
+        s = self._s
+        return one_excitation_hamiltonian(s.Delta, s.h_plus, s.h_minus, s.h_z, s.J_perp, s.J_z, s.D, rotating=rotating)
+
+
+def _film_system(args, how: str, T: float):
+    """NV centres above a real film (``--film``: FilmSetup, docs/medium.md §11): positions in the plane at
+    ``--height`` (or (x, y, z) with z the height above the film), the System of ``FilmSetup.system``."""
+    from ..medium import FilmSetup
+    from ..system._positions import chain_positions, grid_positions, ring_positions
+
+    contact = [f for f, v in (("--model", args.model), ("--cross-section", args.cross_section),
+                              ("--stiffness", args.stiffness), ("--qubit-frequency", args.qubit_frequency),
+                              ("--gap", args.gap), ("--gap-offset-field", args.gap_offset_field),
+                              ("--k-spacing", args.k_spacing)) if v is not None]
+    if args.eta != "1" or args.qubit != "nv":
+        contact.append("--eta" if args.eta != "1" else "--qubit")
+    if contact:
+        raise InvalidParameterError(f"{', '.join(contact)}: not an option of --film (NV centres above a film: "
+                                    "--thickness, --field, --field-angle, --height, --nv-axis, --transition, ...)")
+    missing = [f for f, v in (("--thickness", args.thickness), ("--field", args.field), ("--height", args.height))
+               if v is None]
+    if missing:
+        raise InvalidParameterError(f"--film needs {', '.join(missing)} (e.g. --thickness 20nm --field 22mT --height 109nm)")
+    kw = {k: v for k, v in (("thickness", args.thickness), ("field", args.field), ("height", args.height),
+                            ("field_angle", args.field_angle), ("field_azimuth", args.field_azimuth),
+                            ("nv_axis", args.nv_axis), ("transition", args.transition), ("Ms", args.ms),
+                            ("exchange", args.exchange), ("damping", args.damping)) if v is not None}
+    if args.material is not None:
+        kw["material"] = "Py" if args.material == "permalloy" else args.material
+    for k in ("field_angle", "field_azimuth"):
+        if k in kw:
+            from ..medium.film_setup import parse_angle
+
+            kw[k] = parse_angle(kw[k], "--" + k.replace("_", "-"))
+    setup = FilmSetup.from_units(**kw)
+    desc: dict = {"arrangement": how}
+    if how == "positions":
+        if args.spacing is not None:
+            raise InvalidParameterError("--spacing goes with --chain, --ring or --grid, not --positions")
+        x = _positions_text(args.positions)
+        if x.shape[1] == 1:
+            x = np.concatenate([x, np.zeros_like(x)], axis=1)
+    else:
+        if args.spacing is None:
+            raise InvalidParameterError(f"--{how} needs --spacing L (e.g. 100nm) with --film")
+        spacing = _length(args.spacing, "--spacing")
+        if not spacing > 0:
+            raise InvalidParameterError(f"--spacing must be > 0, got {args.spacing!r}")
+        if how == "chain":
+            x = np.concatenate([chain_positions(args.chain, spacing), np.zeros((args.chain, 1))], axis=1)
+        elif how == "ring":
+            x = ring_positions(args.ring, spacing)
+        else:
+            shape = _grid_shape(args.grid)
+            if len(shape) == 3:
+                raise InvalidParameterError("--grid NxMxK: NV centres above a film lie in a plane; give NxM")
+            x = grid_positions(shape, spacing)
+            if x.shape[1] == 1:
+                x = np.concatenate([x, np.zeros_like(x)], axis=1)
+        desc[how] = args.grid if how == "grid" else int(getattr(args, how))
+        desc["spacing_m"] = spacing
+    s = setup.system(x, T)
+    desc.update(N=s.N, temperature_K=T, medium=setup.describe(), a_per_s=float(s.h_plus[0, 0].real),
+                frame="rotating at the mean NV frequency (FilmSetup.system)")
+    return _FilmPlacement(s, x), desc
 
 
 def times_from_args(args, a: float) -> np.ndarray:
@@ -383,6 +478,10 @@ def _describe(desc: dict) -> str:
     m = desc["medium"]
     place = desc["arrangement"] + ("" if desc["arrangement"] == "positions" else f" {desc[desc['arrangement']]}")
     sp = f", spacing {desc['spacing_m'] * 1e9:.6g} nm" if desc.get("spacing_m") is not None else ""
+    if "frame" in desc:  # --film
+        return (f"N = {desc['N']} NV centres ({place}{sp}) {m['height_m'] * 1e9:.6g} nm above {m['thickness_m'] * 1e9:.6g} "
+                f"nm {m['material']}, NV {m['qubit_frequency_Hz'] / 1e9:.6g} GHz, T = {desc['temperature_K']:.6g} K, "
+                f"a = {desc['a_per_s']:.6g} 1/s (frame rotating at the NV frequency)")
     return (f"N = {desc['N']} ({place}{sp}) in {m['geometry']} {m['material']}, Delta/2pi = "
             f"{m['qubit_frequency_Hz'] / 1e9:.6g} GHz, T = {desc['temperature_K']:.6g} K, a = {desc['a_per_s']:.6g} 1/s")
 
@@ -411,7 +510,7 @@ def _common(formatter):
     g.add_argument("--k-spacing", dest="k_spacing", type=real, default=None, metavar="X",
                    help="instead of --spacing: k*spacing = X (k the on-shell magnon wavenumber)")
     m = p.add_argument_group("medium (the contact-coupling media of 'magbell medium')")
-    m.add_argument("--model", choices=("bulk3d", "film2d", "chain1d"), default="bulk3d",
+    m.add_argument("--model", choices=("bulk3d", "film2d", "chain1d"), default=None,
                    help="bulk3d, film2d (needs --thickness) or chain1d (needs --cross-section) (default bulk3d)")
     m.add_argument("--thickness", default=None, metavar="L", help="film thickness for film2d, e.g. 20nm")
     m.add_argument("--cross-section", dest="cross_section", default=None, metavar="AREA",
@@ -429,6 +528,17 @@ def _common(formatter):
     m.add_argument("--gap-offset-field", dest="gap_offset_field", default=None, metavar="B",
                    help="field added to B for the gap")
     m.add_argument("--temperature", default="0K", metavar="T", help="temperature, e.g. 4K (default 0K)")
+    f = p.add_argument_group("or NV centres above a real film (--film; docs/medium.md section 11)")
+    f.add_argument("--film", action="store_true",
+                   help="dipolar stray-field coupling of NV centres above a film (FilmSetup.system) instead of --model; "
+                        "uses --thickness, --field, --ms, --exchange, --damping, --temperature and the options below")
+    f.add_argument("--material", default=None, choices=("YIG", "Py", "permalloy"), help="film material (default YIG)")
+    f.add_argument("--height", default=None, metavar="Z", help="NV height above the film, e.g. 109nm")
+    f.add_argument("--field-angle", dest="field_angle", default=None, metavar="ANGLE",
+                   help="polar angle of B from the film normal, e.g. 54.7deg (default 90deg, in plane)")
+    f.add_argument("--field-azimuth", dest="field_azimuth", default=None, metavar="ANGLE", help="azimuth of B")
+    f.add_argument("--nv-axis", dest="nv_axis", default=None, metavar="AXIS", help="111, -1-11, 1-1-1, -11-1 (default 111)")
+    f.add_argument("--transition", choices=("minus", "plus"), default=None, help="0<->-1 or 0<->+1 (default minus)")
     return p
 
 
