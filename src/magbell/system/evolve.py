@@ -20,7 +20,7 @@ from ..measures import _two_qubit as _measures
 from .._domain import PHASE_MAX, RATE_MAX, T_NORM_MAX
 from ..errors import InvalidParameterError, InvalidStateError
 from ..backend._expm import dd_add, two_prod
-from ..backend._propagate import is_uniform, propagate
+from ..backend._propagate import classify, is_uniform, propagate
 from ..results import TimeSeriesResult
 from .core import System
 from .generator import coefficient_names, sector_blocks, sector_coordinates
@@ -113,82 +113,11 @@ def _dd_block(c: np.ndarray, blk) -> tuple:
     return hi, lo
 
 
-def _stationary(L: np.ndarray, trace: np.ndarray):
-    """Stationary vectors x (Lx = 0, ℓx = 1) of |q| = 0 blocks with a one-dimensional kernel, and where
-    they are trusted.
-
-    Solves the bordered system (L + γ u ℓ) x = γ u (γ = ‖L‖₁, u = ℓ/‖ℓ‖²) with one step of iterative
-    refinement; trusted where it is non-singular and ‖L x‖₁ ≤ 1e-14·γ·‖x‖₁ afterwards.
-    """
-    P = L.shape[0]
-    norm = np.abs(L).sum(axis=-2).max(axis=-1)
-    u = trace / (trace @ trace)
-    M = L + norm[:, None, None] * (u[:, None] * trace[None, :])
-    rhs = (norm[:, None] * u[None, :])[..., None]
-    ok = norm > 0
-    try:
-        with np.errstate(all="ignore"):
-            x = np.linalg.solve(M, rhs)
-            x = x - np.linalg.solve(M, L @ x)
-            x = x[..., 0]
-            resid = np.abs(np.einsum("pij,pj->pi", L, x)).sum(axis=-1)
-    except np.linalg.LinAlgError:
-        return np.zeros((P, L.shape[-1])), np.zeros(P, dtype=bool), norm
-    ok &= np.all(np.isfinite(x), axis=-1) & (resid <= 1e-14 * norm * np.abs(x).sum(axis=-1))
-    return np.where(ok[:, None], x, 0.0), ok, norm
-
-
-def _propagate_block0(L, r0, times, uniform, exact, n, stats):
-    """The |q| = 0 block for N ≠ 2, with its trace kernel deflated where that is certain.
-
-    :func:`magbell.propagate.propagate` deflates the kernel of the two-site block only; here the same
-    decision is taken for any N (the rules of :func:`magbell.propagate.classify` with ``block0``: long times,
-    no weak couplings, exactly one eigenvalue slower than GAP_REL·‖L‖₁, a trusted stationary vector) and
-    the deflated double path ``exp(L t) = P0 + (exp(L t/2^s) − P0)^(2^s)``, P0 = xℓ, is run for those
-    points; every other point goes through ``propagate`` unchanged (double-double where needed).
-    """
-    from ..liouvillian._kernel import reachable
-    from ..backend._propagate import GAP_REL, TN_FAST, WEAK_REL, _propagate_double
-
-    trace = np.zeros(L.shape[-1])
-    trace[:n] = 1.0  # the populations are the block's first n coordinates
-    t_max = float(times.max()) if times.size else 0.0
-    P = L.shape[0]
-    deflate = np.zeros(P, dtype=bool)
-    norm = np.abs(L).sum(axis=-2).max(axis=-1)
-    with np.errstate(over="ignore"):
-        cand = np.flatnonzero(norm * t_max > TN_FAST)
-    if cand.size:
-        absL = np.abs(L[cand])
-        weak = np.where(absL > 0, absL, np.inf).min(axis=(-2, -1)) < WEAK_REL * norm[cand]
-        cand = cand[~weak]
-    if cand.size:
-        ev = np.linalg.eigvals(L[cand])
-        one = ((-ev.real) < GAP_REL * norm[cand, None]).sum(axis=-1) == 1
-        cand = cand[one]
-    if cand.size:
-        xs, ok, _ = _stationary(L[cand], trace)
-        cand, xs = cand[ok], xs[ok]
-        deflate[cand] = True
-    out = np.empty((P, r0.shape[0], L.shape[-1], len(times)))
-    plain = np.flatnonzero(~deflate)
-    if plain.size:
-        _refuse_large_dd(L[plain], t_max, False)
-        out[plain] = propagate(L[plain], r0, times, uniform=uniform, exact=lambda i: exact(plain[i]), info=stats)
-    if cand.size:
-        P0 = (xs[:, :, None] * trace[None, None, :]) * reachable(L[cand])
-        out[cand] = _propagate_double(L[cand], r0, times, uniform, P0)
-        stats["deflated_points"] = stats.get("deflated_points", 0) + int(cand.size)
-    return out
-
-
-def _refuse_large_dd(L: np.ndarray, t_max: float, block0: bool) -> None:
+def _refuse_large_dd(L: np.ndarray, t_max: float, block0) -> None:
     """One line instead of a computation of minutes to hours: the double-double path on a block larger than
     DD_MAX_SIZE (N = 6: 924 × 924 and up; measured N = 5, 252 × 252: 15–80 s for a few times)."""
     if L.shape[-1] <= DD_MAX_SIZE or t_max <= 0:
         return
-    from ..backend._propagate import classify
-
     use_dd, _ = classify(L, t_max, block0)
     if np.any(use_dd):
         raise InvalidParameterError(
@@ -304,6 +233,8 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
     sitepop = np.empty((P, S, T, N))
     purity = np.empty((P, S, T))
     stats: dict = {"dd_points": 0}
+    trace0 = np.zeros(blocks[0].size)
+    trace0[:n] = 1.0  # the populations are the |q| = 0 block's first n coordinates
     for start in range(0, P, chunk_points):
         stop = min(P, start + chunk_points)
         cc, db = cp[start:stop], dbar[start:stop]
@@ -312,11 +243,14 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
             blk, idx = blocks[q], sc.blocks[q]
             L = blk.generator(cc)
             exact = lambda i, cc=cc, blk=blk: _dd_block(cc[i], blk)  # noqa: E731
-            if q == 0 and N != 2:  # propagate's own trace deflation knows the two-site |q| = 0 block only
-                x = _propagate_block0(L, r0[:, idx], tt, uniform, exact, n, stats)
-            else:
-                _refuse_large_dd(L, float(tt.max()), q == 0 and N == 2)
-                x = propagate(L, r0[:, idx], tt, uniform=uniform, exact=exact, block0=(q == 0), info=stats)
+            # |q| = 0: the one kernel projector of magbell.backend (trace functional ℓ = ones on the populations)
+            b0 = trace0 if q == 0 else False
+            _refuse_large_dd(L, float(tt.max()), b0)
+            if q == 0 and N != 2 and float(tt.max()) > 0:
+                _, P0 = classify(L, float(tt.max()), trace0)
+                if P0 is not None:
+                    stats["deflated_points"] = stats.get("deflated_points", 0) + int(np.any(P0 != 0, axis=(-2, -1)).sum())
+            x = propagate(L, r0[:, idx], tt, uniform=uniform, exact=exact, block0=b0, info=stats)
             if q:
                 x = _rotate(x, sc.sign[idx], db, tt)
             rb[q] = x if inv is None else x[..., inv]
