@@ -405,3 +405,12 @@ def test_one_excitation_ket_route_equals_dense_path():
         assert int(b["n_stationary"]) <= int(a.n_stationary)
     assert b["converges"].tolist() == [False, True]
     assert int(b["n_stationary"]) == int(a.n_stationary) == 2  # |uu> and the singlet (their coherence rotates)
+
+
+def test_spectrum_of_a_large_system_is_one_line_not_a_memory_error():
+    """Regression: spectrum(System(N=30)) allocated 4ᴺ complex entries (MemoryError) before checking N."""
+    import magbell
+
+    s = magbell.System(Delta=np.ones(30), h_plus=np.eye(30))
+    with pytest.raises(magbell.InvalidParameterError, match=r"spectrum: .*N <= 8, got N = 30"):
+        magbell.spectrum(s)

@@ -455,6 +455,11 @@ def system_spectrum(system, *, tol: float = DEFAULT_TOL, backend="numpy") -> Sys
     check_tol(tol)
     check_backend(backend, what)
     N = system.N
+    if N > MAX_DENSE_SITES:  # before any 4ᴺ allocation (N = 30 asked for 1.6 EiB)
+        raise InvalidParameterError(
+            f"{what}: the N-site spectrum builds dense 2ᴺ operators and needs N <= {MAX_DENSE_SITES}, got N = {N} "
+            "(the collective one-excitation rates of larger N: magbell.system.one_excitation_hamiltonian)"
+        )
     P = system.size
     sizes = [sum(comb(N, n) * comb(N, n - q) for n in range(q, N + 1)) for q in range(N + 1)]
     sev = {q: np.zeros((P, sizes[q]), dtype=complex) for q in range(N + 1)}
