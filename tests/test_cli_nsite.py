@@ -92,7 +92,7 @@ def test_spectrum_collective_rates_match_library(capsys):
     assert js["n_stationary"] == int(sp.n_stationary)
     # a long chain: collective modes only (the Liouvillian is not asked for above N = 8)
     js = _json(capsys, ["nsite", "spectrum", "--chain", "40", "--k-spacing", "1"] + WIRE + ["--damping", "0"])
-    assert len(js["collective_rates"]) == 40 and js["slowest_rate"] is None
+    assert len(js["collective_rates"]) == 40 and js["slowest_rate"] is None and "N = 8" in js["liouvillian_note"]
     assert 0 < js["collective_rates"][0] < 1e-3 * js["params"]["a_per_s"]  # subradiant
 
 
@@ -133,6 +133,10 @@ def test_postselect_json(capsys):
     (["nsite", "evolve", "--ring", "4", "--spacing", "1nm"] + WIRE, "coordinates"),
     (["nsite", "evolve", "--grid", "2y2", "--spacing", "1nm", "--field", "40mT"], "--grid"),
     (["nsite", "steady", "--positions", "0,0;0,0", "--field", "40mT"], "coincide"),
+    (["nsite", "evolve", "--chain", "3", "--spacing", "1e300m", "--field", "40mT"], "within 1e+150 m"),
+    (["nsite", "spectrum", "--chain", "3", "--k-spacing", "1e308", "--field", "40mT"], "within 1e+150 m"),
+    (["nsite", "evolve", "--positions", "0;1e200m", "--film", "--thickness", "20nm", "--field", "22mT",
+      "--height", "109nm"], "within 1e+150 m"),
     (["nsite", "spectrum", "--chain", "3", "--k-spacing", "1", "--field", "40mT", "--json", "--csv"], "not allowed"),
     (["nsite", "spectrum", "--chain", "3", "--k-spacing", "1", "--qubit-frequency", "1GHz", "--gap", "2GHz"],
      "below the gap"),

@@ -17,7 +17,7 @@ from magbell import sweep  # noqa: E402
 from magbell.errors import InvalidParameterError  # noqa: E402
 from magbell.medium import PhysicalSetup  # noqa: E402
 from magbell.medium.units import kT_angular  # noqa: E402
-from magbell.system import chain_positions, couplings_at_positions  # noqa: E402
+from magbell.system import chain_positions, couplings_at_positions, ring_positions  # noqa: E402
 
 SETUP = PhysicalSetup.from_units("chain1d", cross_section="2500nm^2", field="40mT")
 A = 133843.96963505002  # a [1/s] of this wire at T = 0 (the README's number)
@@ -50,19 +50,24 @@ def test_evolve_over_spacing_and_n_with_site_dimensions():
 
 
 def test_steady_state_over_temperature_and_refused_points():
-    sites = sweep.Sites(SETUP, "chain", spacing=100e-9)
-    ds = sweep.run(magbell.steady_state, sweep.Grid(temperature=[0.0, 0.5], N=[3, 9]), sites=sites,
+    bulk = PhysicalSetup.from_units("bulk3d", field="40mT")
+    sites = sweep.Sites(bulk, "ring", spacing=60e-9)
+    ds = sweep.run(magbell.steady_state, sweep.Grid(temperature=[0.0, 0.5], N=[2, 3]), sites=sites,
                    measures=["site_populations", "pair_concurrence"])
-    assert ds.site_populations.dims == ("temperature", "N", "site")
-    r = magbell.steady_state(_system(3, 100e-9, 0.5), "duu", measures=["site_populations", "pair_concurrence"])
-    np.testing.assert_allclose(ds.site_populations.sel(temperature=0.5, N=3).values[:3], r.site_populations,
+    assert ds.site_populations.dims == ("temperature", "N", "site") and ds.sizes["site"] == 3
+    x = ring_positions(3, 60e-9)
+    s = couplings_at_positions(bulk.medium(), x, bulk.Delta, kT=kT_angular(0.5)).system()
+    r = magbell.steady_state(s, "duu", measures=["site_populations", "pair_concurrence"])
+    np.testing.assert_allclose(ds.site_populations.sel(temperature=0.5, N=3).values, r.site_populations,
+                               rtol=0, atol=1e-13)
+    np.testing.assert_allclose(ds.pair_concurrence.sel(temperature=0.5, N=3).values, r.measures["pair_concurrence"],
                                rtol=0, atol=1e-13)
     assert bool(ds.unique.sel(temperature=0.5, N=3)) == bool(r.unique)
-    # N = 9 is above the steady-state solver's dense limit: those points are marked failed with a one-line reason
-    assert ds.status.values.tolist() == [[1, 4], [1, 4]]
+    # a ring of two qubits is refused (ring_positions: N >= 3): those points are failed, with the one-line reason
+    assert ds.status.values.tolist() == [[4, 1], [4, 1]]
     fails = json.loads(ds.attrs["magbell_failures"])
-    assert len(fails) == 2 and all("\n" not in f["message"] and "8" in f["message"] for f in fails), fails
-    assert np.isnan(ds.site_populations.sel(N=9).values).all()
+    assert len(fails) == 2 and all("ring needs N >= 3" in f["message"] and "\n" not in f["message"] for f in fails)
+    assert np.isnan(ds.site_populations.sel(N=2).values).all()
 
 
 def test_spectrum_collective_rates_and_slowest_rate():
