@@ -329,3 +329,15 @@ def test_nqubits_page_example_values():
     mon = magbell.monitor(s4, "duuu", [0.0, 1.0, 2.0], tau_m=0.05)
     ps4 = magbell.postselect(s4, "duuu", [0.0, 1.0, 2.0], scheme="subspace")
     assert np.abs(mon.log_success_probability - ps4.log_success_probability).max() < 1e-13
+
+
+def test_jump_chunks_do_not_change_the_records(monkeypatch):
+    """The jumped kets are formed in memory-bounded chunks; the chunk size must not change any draw."""
+    import magbell.solvers._system_trajectories as mod
+
+    s = _random_system(12, 3)
+    a = magbell.trajectories(s, "dud", [0.0, 0.6], n=150, seed=3)
+    monkeypatch.setattr(mod, "JUMP_CHUNK_BYTES", 1)  # one ket per chunk
+    b = magbell.trajectories(s, "dud", [0.0, 0.6], n=150, seed=3)
+    assert a.n_jumps.sum() > 100
+    assert np.array_equal(a.jump_channels, b.jump_channels) and np.allclose(a.kets, b.kets, atol=1e-15)

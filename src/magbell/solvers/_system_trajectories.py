@@ -40,6 +40,8 @@ MAX_KET_DIM = 50_000
 #: largest t·‖H_eff‖₁ (mean splitting removed): the propagators' rounding ~cond·eps·‖H_eff‖·t biases the
 #: no-jump norms, i.e. the jump probabilities, by at most ~1e-6·cond there
 TRAJ_T_NORM_MAX = 1e10
+#: memory of one chunk of jumped kets' all-channel arrays
+JUMP_CHUNK_BYTES = 2**27
 #: eigenvector condition number above which a sector's propagator uses scaled Padé exponentials instead
 COND_MAX = 1e4
 _EPS = np.finfo(float).eps
@@ -116,6 +118,9 @@ class _Engine:
                 self.block_of.append(b)
         self.coef = vecs
         self.pos = {k: s for s, k in enumerate(sectors)}
+        # bytes per ket of the all-channel arrays of jumped(): channels × target sector, per block and sector
+        self.row_bytes = 16 * sum(vecs[b].shape[0] * comb(N, k + {"h_plus": -1, "h_minus": 1, "h_z": 0}[b])
+                                  for b in vecs for k in sectors if 0 <= k + {"h_plus": -1, "h_minus": 1, "h_z": 0}[b] <= N)
         self.maps = {}
         for s, k in enumerate(sectors):
             if "h_plus" in vecs and k >= 1 and (k - 1) in self.pos:
@@ -176,6 +181,28 @@ class _Engine:
             parts.append((start, C, tgt))
             start += C
         return parts, w
+
+    def jump(self, phi, u01):
+        """Channels drawn ∝ ‖J_cφ‖² (u01: uniform numbers, one per ket) and the normalised jumped kets; in chunks
+        whose all-channel intermediate arrays stay below JUMP_CHUNK_BYTES (a full-rank h_z at N = 2000 holds
+        N × C(N, 1) amplitudes per ket)."""
+        m = phi.shape[0]
+        step = max(1, JUMP_CHUNK_BYTES // max(self.row_bytes, 1))
+        ch = np.zeros(m, dtype=int)
+        new = np.zeros((m, self.D), dtype=complex)
+        nch = len(self.names)
+        for a in range(0, m, step):
+            sl = slice(a, min(m, a + step))
+            parts, w = self.jumped(phi[sl])
+            cw = np.cumsum(w, axis=1)
+            c = np.minimum(np.sum(cw <= (u01[sl] * cw[:, -1])[:, None], axis=1), nch - 1)
+            bad = w[np.arange(len(c)), c] == 0  # a zero-weight channel only at u == total: the last nonzero one
+            if np.any(bad):
+                c[bad] = np.argmax(cw[bad] >= cw[bad, -1:], axis=1)
+            x = self.new_kets(parts, c)
+            new[sl] = x / np.sqrt(np.sum(np.abs(x) ** 2, axis=1))[:, None]
+            ch[sl] = c
+        return ch, new
 
     def new_kets(self, parts, ch):
         m = ch.size
@@ -239,7 +266,7 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
     """
     from . import _trajectories as _tq
     from ._evolve import validate_times
-    from ._nsite_evolve import initial_blocks
+    from ._nsite_evolve import initial_blocks, is_state_list
     from ._system_sectors import _point_arrays, check_system, mean_phase
     from ..liouvillian._excitation import excitation_system
     from .._domain import PHASE_MAX, RATE_MAX
@@ -268,7 +295,7 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
         raise InvalidParameterError(f"trajectories: a rate or coupling exceeds {RATE_MAX:.0e}; rescale the unit of time")
     if abs(dbar) * t_max > PHASE_MAX:
         raise InvalidParameterError(f"trajectories: |mean Delta|·t = {abs(dbar) * t_max:.3g} exceeds {PHASE_MAX:.0e}")
-    if isinstance(initial, (list, tuple)) and initial and isinstance(initial[0], (str, dict, list, tuple, np.ndarray)):
+    if is_state_list(initial):  # as evolve: a list of numbers is one ket, any other list several states
         raise InvalidParameterError("trajectories take one initial state (run once per initial state)")
     kind, data = initial_blocks(initial, N)
     occ = sorted(data) if kind == "ket" else sorted({k for nm in data for k in nm})
@@ -340,7 +367,6 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
     ev_traj, ev_time, ev_chan = [], [], []
     n_events = rounds = 0
     t_cur = 0.0
-    nch = len(eng.names)
     for k in range(T):
         h = float(tt[k] - t_cur)
         if h > 0:
@@ -364,15 +390,7 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
                     )
                 tau = _jump_time(eng, psi[jumpers], np.log(r[jumpers]), rem[jump])
                 phi = eng.apply(tau, psi[jumpers])
-                parts, w = eng.jumped(phi)
-                cw = np.cumsum(w, axis=1)
-                u = rng.random(jumpers.size) * cw[:, -1]
-                ch = np.minimum(np.sum(cw <= u[:, None], axis=1), nch - 1)
-                bad = w[np.arange(jumpers.size), ch] == 0
-                if np.any(bad):
-                    ch[bad] = np.argmax(cw[bad] >= cw[bad, -1:], axis=1)
-                new = eng.new_kets(parts, ch)
-                new /= np.sqrt(np.sum(np.abs(new) ** 2, axis=1))[:, None]
+                ch, new = eng.jump(phi, rng.random(jumpers.size))
                 psi[jumpers] = new
                 ev_traj.append(jumpers)
                 ev_time.append(t_cur + off[jumpers] + tau)
