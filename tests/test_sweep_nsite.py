@@ -141,3 +141,58 @@ def test_sweep_whose_axes_are_all_taken_whole_by_the_task():
     r = magbell.evolve(magbell.Model(a=1.0, A=0.5), "ud", [0.0, 1.0])
     np.testing.assert_allclose(ds.concurrence.values, r.concurrence, rtol=0, atol=1e-15)
     assert ds.status.shape == () and int(ds.status) == 1
+
+
+TOML = """
+[sweep]
+function = "evolve"
+
+[medium]
+geometry = "chain1d"
+cross_section = "2500nm^2"
+field = "40mT"
+
+[sites]
+arrangement = "chain"
+{extra}
+
+[run]
+times = {{start = 0.0, stop = 4e-5, num = 3}}
+measures = ["site_populations", "pair_concurrence"]
+
+[grid]
+{grid}
+"""
+
+
+def test_toml_sites_table_runs_the_n_site_sweep(tmp_path):
+    from magbell.sweep._config import load_config
+
+    f = tmp_path / "ns.toml"
+    f.write_text(TOML.format(extra='temperature = "0K"', grid='N = [2, 3]\nspacing = ["80nm", "100nm"]'))
+    cfg = load_config(f)
+    assert cfg.medium is None and isinstance(cfg.options["sites"], sweep.Sites)
+    ds = sweep.run(cfg.function, cfg.grid, fixed=cfg.fixed, medium=cfg.medium, **cfg.options)
+    times = np.linspace(0, 4e-5, 3)
+    r = magbell.evolve(_system(3, 100e-9), "duu", times, measures=["site_populations"])
+    got = ds.site_populations.isel(N=1, spacing=1).values
+    np.testing.assert_allclose(got, r.site_populations, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("extra, grid, words", [
+    ("colour = 1", "N = [2]\nspacing = [1e-7]", "unknown key 'colour' in [sites]"),
+    ("N = 2.5", "spacing = [1e-7]", "[sites] N must be an integer"),
+    ('spacing = "100 parsec"', "N = [2]", "unknown unit"),
+    ("N = 2", "spacing = [1e-7]\ndelta = [0.1]", "unknown parameter 'delta'"),
+])
+def test_toml_sites_errors_are_one_line(tmp_path, extra, grid, words):
+    from magbell.sweep._config import ConfigError, load_config
+
+    f = tmp_path / "bad.toml"
+    f.write_text(TOML.format(extra=extra, grid=grid))
+    with pytest.raises(ConfigError) as e:
+        load_config(f)
+    assert words in str(e.value) and "\n" not in str(e.value)
+    f.write_text("[sweep]\nfunction = \"evolve\"\n[sites]\nN = 2\n[grid]\nspacing = [1e-7]\n")
+    with pytest.raises(ConfigError, match="needs a \\[medium\\]"):
+        load_config(f)

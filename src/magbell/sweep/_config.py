@@ -67,11 +67,14 @@ SCHEMA = {
                   "(logspace between start and stop); run options t, initial, tol may be axes too"},
     "points": {"*": "a list of numbers; all lists of equal length (one axis 'point')"},
 }
+from ._nsite import SITES_SCHEMA  # noqa: E402  N qubits in the [medium] (sweep/_nsite.py, issue 11)
+
+SCHEMA["sites"] = SITES_SCHEMA
 _RANGE_KEYS = {"start", "stop", "num", "log"}
 #: parameters whose values may be written with units ("200nm", "4K"): name -> magbell.medium.units kind
 _UNIT_KINDS = {"separation": "length", "temperature": "temperature", "height": "length", "field": "field",
                "chemical_potential": "frequency", "field_angle": "angle", "field_azimuth": "angle",
-               "direction": "angle"}
+               "direction": "angle", "spacing": "length"}
 #: [medium] keys of the contact-coupling PhysicalSetup (the rest of SCHEMA["medium"] is geometry = "film")
 _CONTACT_KEYS = ("geometry", "material", "qubit", "field", "qubit_frequency", "gap", "gap_offset_field",
                  "thickness", "cross_section", "eta", "damping")
@@ -362,6 +365,11 @@ def load_config(path, max_points: int | None = None) -> SweepConfig:
                 )
 
         medium = _medium(_table(cfg, "medium")) if "medium" in cfg else None
+        if "sites" in cfg:  # N qubits placed in the medium: the sweep's sites= (sweep/_nsite.py)
+            from ._nsite import NSITE_PARAMS, sites_from_config
+
+            options["sites"] = sites_from_config(_table(cfg, "sites"), medium)
+            medium, known = None, set(NSITE_PARAMS) | {"t"}  # the N-site grid axes only (check_param's list)
         if medium is not None:
             from ._film import medium_param_names
 

@@ -485,3 +485,54 @@ def nsite_task_from(func, **kwargs):
         raise InvalidParameterError(f"N-site {cls.name} takes no option(s) {bad}; its options: {sorted(names)} "
                                     f"(N, {', '.join(_LOOP)}: give them in Sites(...) or as grid axes)")
     return cls(**kwargs)
+
+
+# ----------------------------------------------------------------------------- TOML ([sites] of magbell sweep)
+#: the [sites] table of a sweep configuration: key -> description
+SITES_SCHEMA = {
+    "arrangement": "chain (default) | ring | grid | positions: N qubits placed in the [medium] (contact geometries)",
+    "N": "number of qubits (chain, ring), unless N is a [grid] axis",
+    "spacing": "neighbour distance, e.g. \"100nm\" (chain, ring, grid), unless spacing is a [grid] axis",
+    "temperature": "temperature, e.g. \"4K\" (default 0K), unless temperature is a [grid] axis",
+    "shape": "grid: [n1, n2] or [n1, n2, n3]",
+    "positions": "positions: a list of [x] / [x, y] / [x, y, z], numbers in m or strings with a unit",
+}
+
+
+def sites_from_config(table: dict, medium) -> Sites:
+    """The :class:`Sites` of a ``[sites]`` table in the ``[medium]`` (one-line errors naming the key)."""
+    from ..medium.presets import PhysicalSetup
+    from ..medium.units import parse_quantity
+
+    bad = sorted(set(table) - set(SITES_SCHEMA))
+    if bad:
+        raise InvalidParameterError(f"unknown key {bad[0]!r} in [sites]; known: {', '.join(SITES_SCHEMA)}")
+    if not isinstance(medium, PhysicalSetup):
+        raise InvalidParameterError("[sites] needs a [medium] table with a contact geometry (bulk3d | film2d | chain1d)")
+
+    def qty(key, kind):
+        v = table.get(key)
+        if v is None:
+            return None
+        if isinstance(v, str):
+            return parse_quantity(v, kind, f"[sites] {key}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise InvalidParameterError(f"[sites] {key} must be a number or a string with a unit, got {v!r}")
+        return float(v)
+
+    pos = table.get("positions")
+    if pos is not None:
+        if not (isinstance(pos, list) and pos and all(isinstance(p, list) and p for p in pos)):
+            raise InvalidParameterError(f"[sites] positions must be a list of coordinate lists, got {pos!r}")
+        pos = [[parse_quantity(c, "length", "[sites] positions") if isinstance(c, str) else c for c in p] for p in pos]
+        if any(isinstance(c, bool) or not isinstance(c, (int, float)) for p in pos for c in p):
+            raise InvalidParameterError("[sites] positions must hold numbers (m) or strings with a unit")
+    N = table.get("N")
+    if N is not None and (isinstance(N, bool) or not isinstance(N, int)):
+        raise InvalidParameterError(f"[sites] N must be an integer, got {N!r}")
+    shape = table.get("shape")
+    if shape is not None and not (isinstance(shape, list) and all(isinstance(n, int) and not isinstance(n, bool)
+                                                                   for n in shape)):
+        raise InvalidParameterError(f"[sites] shape must be a list of integers, got {shape!r}")
+    return Sites(medium, table.get("arrangement", "chain"), N=N, spacing=qty("spacing", "length"),
+                 temperature=qty("temperature", "temperature") or 0.0, shape=shape, positions=pos)
