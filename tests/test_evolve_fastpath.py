@@ -28,9 +28,11 @@ def _model(draw):
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
-@given(data=st.data(), init=st.sampled_from(["ud", "psi+", "phi+", "uu", "dd"]))
+@given(data=st.data(), init=st.sampled_from(["ud", "psi+", "phi+", "uu", "dd", "q1"]))
 def test_fast_measures_equal_the_full_path_and_a_dense_reference(data, init):
     m = _model(data.draw)
+    if init == "q1":  # weight in every |q| block, coherences of |q| = 1 included
+        init = np.array([0.5, 0.5j, -0.5, 0.5 + 0.0j])
     t = np.linspace(0, 6, 41)
     fast = magbell.evolve(m, init, t, measures=("concurrence", "populations"))
     full = magbell.evolve(m, init, t, store_states=True)
@@ -38,6 +40,7 @@ def test_fast_measures_equal_the_full_path_and_a_dense_reference(data, init):
     np.testing.assert_allclose(fast.populations, full.populations, rtol=0, atol=1e-14)
     L = m.liouvillian()
     rho0 = magbell.density_matrix(init)
+    np.testing.assert_allclose(full.states[0], rho0, rtol=0, atol=1e-15)
     for k in (13, 40):
         rho = (expm(L * t[k]) @ rho0.reshape(16)).reshape(4, 4)
         np.testing.assert_allclose(full.states[k], rho, rtol=0, atol=1e-13)

@@ -248,14 +248,14 @@ def evolve(
                 x = apply_mean_phase(x, R, c[:, DELTA_INDEX], tt)
                 out_rows = np.arange(n_q)
             rb[q] = _Rows(x if inv is None else x[..., inv], out_rows, n_q)
-        values = _chunk_measures(rb, sb, measures, x_only, need_rho=store_states)
-        rho = values.pop("__rho__", None)
+        rho = None
+        if store_states:  # written once, straight into the result (a 512 MB stack for W2 with states)
+            rho = _states_into(rb, sb, states_out[start:stop])
+        values = _chunk_measures(rb, sb, measures, x_only, need_rho=False, rho=rho)
         for name, v in values.items():  # (p, S, T, ...)
             if name not in out:
                 out[name] = np.empty((P,) + v.shape[1:], dtype=v.dtype)
             out[name][start:stop] = v
-        if store_states:
-            states_out[start:stop] = rho
 
     def _shape(a):
         if empty:
@@ -362,14 +362,37 @@ def _blocks_to_coords(rb: dict, sb) -> np.ndarray:
     return r
 
 
-def _chunk_measures(rb: dict, sb, names, x_only: bool, need_rho: bool) -> dict:
+def _states_into(rb: dict, sb, dest: np.ndarray) -> np.ndarray:
+    """Density matrices from the block coordinates, written into ``dest`` (p, S, T, 4, 4) complex (contiguous).
+
+    Every entry of ρ is ± one real block coordinate in its real or imaginary part (``sb.from_real`` holds
+    1 and ±i only), so the float view of ``dest`` is one transposing copy of a (p, S, 32, T) stack whose rows
+    are the coordinates: two passes over memory instead of one += pass per coordinate."""
+    p, S, T = dest.shape[:3]
+    src = np.zeros((p, S, 2 * sb.n * sb.n, T))
+    for q, b in rb.items():
+        for i, k in enumerate(b.rows):
+            col = sb.from_real[:, sb.blocks[q][k]]
+            for kv in np.flatnonzero(col):
+                w = col[kv]
+                slot, sign = (2 * kv, w.real) if w.imag == 0 else (2 * kv + 1, w.imag)
+                if sign == 1:
+                    src[:, :, slot] = b.x[:, :, i]
+                elif sign == -1:
+                    np.negative(b.x[:, :, i], out=src[:, :, slot])
+                else:  # pragma: no cover - the two-site basis has unit coefficients only
+                    np.multiply(b.x[:, :, i], sign, out=src[:, :, slot])
+    dest.view(float).reshape(p, S, T, 2 * sb.n * sb.n)[...] = np.swapaxes(src, 2, 3)
+    return dest
+
+
+def _chunk_measures(rb: dict, sb, names, x_only: bool, need_rho: bool, rho: np.ndarray | None = None) -> dict:
     """Measures (p, S, T, ...) from the real block coordinates ``rb[q]`` of shape (p, S, n_q, T).
 
     Block-local coordinates for two qubits: |q|=0 → (ρ00, ρ11, ρ22, ρ33, Re ρ12, Im ρ12),
     |q|=2 → (Re ρ03, Im ρ03); |q|=1 holds the remaining coherences. X-state fast paths avoid building ρ.
     """
     values = {}
-    rho = None
     b0 = rb.get(0)
     for name in names:
         if name == "populations" and b0 is not None:
@@ -383,7 +406,8 @@ def _chunk_measures(rb: dict, sb, names, x_only: bool, need_rho: bool) -> dict:
             values[name] = _x_concurrence(b0, rb.get(2))
         else:
             if rho is None:
-                rho = _coords_to_rho(_blocks_to_coords(rb, sb), sb)
+                x = next(iter(rb.values())).x
+                rho = _states_into(rb, sb, np.empty(x.shape[:2] + x.shape[3:] + (sb.n, sb.n), dtype=complex))
             values[name] = _measures.MEASURES[name](rho)
     if need_rho:
         values["__rho__"] = rho if rho is not None else _coords_to_rho(_blocks_to_coords(rb, sb), sb)
