@@ -193,3 +193,18 @@ def test_pair_concurrence_matrix():
                      (np.array([[0, 1.5], [1.5, 0]]), r"^C: a concurrence lies in \[0, 1\]")):
         with pytest.raises(InvalidParameterError, match=msg):
             plot.pair_concurrence(bad, ax=_ax())
+
+
+def test_n_site_results():
+    """evolve(System): site populations and the pair-concurrence matrix straight from the result."""
+    S = magbell.System(Delta=[1.0, 1.0, 1.0], h_plus=np.ones((3, 3)))
+    t = np.linspace(0, 2, 5)
+    r = magbell.evolve(S, "W", t, measures=["site_populations", "pair_concurrence"])
+    ax = plot.populations(r, ax=_ax())
+    assert [ln.get_label() for ln in ax.get_lines()] == ["site 1 ↓", "site 2 ↓", "site 3 ↓"]
+    np.testing.assert_array_equal(np.array([ln.get_ydata() for ln in ax.get_lines()]).T, r.site_populations)
+    ax = plot.pair_concurrence(r, time_index=2, ax=_ax())
+    np.testing.assert_array_equal(np.ma.filled(ax.get_images()[0].get_array(), 0), r.pair_concurrence[2])
+    assert ax.get_title() == "t = 1"
+    with pytest.raises(InvalidParameterError, match=r"^time_index: 9 is not an index into 5 times"):
+        plot.pair_concurrence(r, time_index=9, ax=_ax())

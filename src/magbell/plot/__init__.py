@@ -6,15 +6,15 @@ without it a new pyplot figure is made). Axis labels use the paper's symbols and
 by ``import magbell`` or ``import magbell.plot``; without it the call raises
 :class:`magbell.MissingDependencyError` naming the extra.
 
-=======================  ===================================================================================
-:func:`concurrence`      C(t) of one or several curves (a result, a Dataset with ``t``, or arrays);
-                         ``regimes=`` colours them by regime (``spectrum(m).regime``, ``postselect_spectrum(m).phase``)
-:func:`time_series`      the same for any scalar measure (``success_probability``, ``negativity`` ...)
-:func:`populations`      the basis populations of one curve versus time
-:func:`map2d`            a 2-D map from a sweep Dataset (or a grid): contour lines, regime boundaries
-:func:`pt_phase_diagram` the PT phases of H_eff (Eq. 12) over a grid, or one quantity with the phase boundary
-:func:`pair_concurrence` the N-site pair-concurrence matrix C_ij (``magbell.measures.pair_concurrence``)
-=======================  ===================================================================================
+==========================  ====================================================================================
+:func:`concurrence`         C(t) of one or several curves (a result, a Dataset with ``t``, or arrays);
+                            ``regimes=`` colours them by regime (``spectrum(m).regime``, ``postselect_spectrum(m).phase``)
+:func:`time_series`         the same for any scalar measure (``success_probability``, ``negativity`` ...)
+:func:`populations`         the basis populations (N sites: each site's ↓ probability) of one curve versus time
+:func:`map2d`               a 2-D map from a sweep Dataset (or a grid): contour lines, regime boundaries
+:func:`pt_phase_diagram`    the PT phases of H_eff (Eq. 12) over a grid, or one quantity with the phase boundary
+:func:`pair_concurrence`    the N-site pair-concurrence matrix C_ij (an array or an N-site ``evolve`` result)
+==========================  ====================================================================================
 
 The figures of ``magbell reproduce --out DIR`` (:mod:`magbell.paper.figures`) are drawn with these functions.
 """

@@ -83,7 +83,7 @@ def time_series(data, times=None, *, measure: str = "concurrence", labels=None, 
                 **line_kw):
     """Curves of a scalar measure versus time; returns the matplotlib Axes.
 
-    data : a result with ``times`` (``magbell.evolve``, ``postselect``, ``System.evolve`` ...), an
+    data : a result with ``times`` (``magbell.evolve``, ``postselect``, ``evolve`` of a ``System`` ...), an
         ``xarray`` Dataset/DataArray with a dimension ``t`` (``result.to_xarray()``, a sweep), or an array
         ``(..., T)`` with ``times`` given. Leading dimensions are flattened into separate curves; from xarray
         each curve is labelled with its coordinates.
@@ -166,16 +166,24 @@ def concurrence(data, times=None, *, ylim=None, **kw):
 
 
 def populations(data, times=None, *, index=None, labels=None, ax=None, time_unit: str | None = None,
-                legend: bool = True, **line_kw):
-    """Basis populations of one curve versus time (|↑↑⟩, |↑↓⟩, |↓↑⟩, |↓↓⟩; N sites: 2**N kets); returns the Axes.
+                legend: bool = True, measure: str | None = None, **line_kw):
+    """Populations of one curve versus time; returns the Axes.
 
-    data : a result computed with ``measures=[..., "populations"]``, an xarray object with ``populations``
-        (dims ``(..., t, basis)``) or an array ``(..., T, K)`` with ``times``.
+    Two qubits: the basis populations |↑↑⟩, |↑↓⟩, |↓↑⟩, |↓↓⟩ (``measure="populations"``); N sites
+    (``magbell.evolve`` of a ``System``): the probability that each site is ↓ (``measure="site_populations"``, chosen
+    automatically when the result has no ``populations``).
+
+    data : a result computed with ``measures=[..., "populations"]`` (or ``"site_populations"``), an xarray
+        object with that variable (dims ``(..., t, basis or site)``) or an array ``(..., T, K)`` with ``times``.
     index : which curve, when the data hold several (an int into the flattened leading dimensions, or a tuple).
     labels : one label per basis state (default: the kets, site 1 leftmost).
     """
     mpl()
-    t, vals, _, tl = _from_input(data, times, "populations", trailing=1)
+    if measure is None:
+        has = (data.measures if hasattr(data, "measures") else
+               data.data_vars if hasattr(data, "data_vars") else {"populations": None})
+        measure = "site_populations" if "populations" not in has and "site_populations" in has else "populations"
+    t, vals, _, tl = _from_input(data, times, measure, trailing=1)
     if vals.ndim < 2 or vals.shape[-2] != t.size:
         raise InvalidParameterError(f"data: populations must have shape (..., T={t.size}, K), got {vals.shape}")
     K = vals.shape[-1]
@@ -192,7 +200,9 @@ def populations(data, times=None, *, index=None, labels=None, ax=None, time_unit
             raise InvalidParameterError(f"index: {index!r} is not a curve of leading shape {lead}") from None
         if curve.shape != (t.size, K):
             raise InvalidParameterError(f"index: {index!r} selects shape {curve.shape}, not one curve ({t.size}, {K})")
-    if labels is None:
+    if labels is None and measure == "site_populations":
+        labels = [f"site {k + 1} ↓" for k in range(K)]
+    elif labels is None:
         N = int(round(np.log2(K)))
         if 2**N != K:
             labels = [f"state {k}" for k in range(K)]
@@ -205,7 +215,7 @@ def populations(data, times=None, *, index=None, labels=None, ax=None, time_unit
     for k in range(K):
         ax.plot(t, curve[:, k], label=labels[k], **line_kw)
     ax.set_xlabel(tl if time_unit is None else label("t", unit=time_unit))
-    ax.set_ylabel("population")
+    ax.set_ylabel("population" if measure != "site_populations" else r"$P(\mathrm{site}\ i\ \downarrow)$")
     if t.size > 1:
         ax.set_xlim(t[0], t[-1])
     ax.set_ylim(0, 1.02)

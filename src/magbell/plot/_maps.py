@@ -260,16 +260,30 @@ def pt_phase_diagram(spectrum, x, y, *, value=None, ax=None, contours=None, xlab
     return ax
 
 
-def pair_concurrence(C, *, ax=None, labels=None, annotate: bool | None = None, cmap="viridis", vmax: float = 1.0,
-                     colorbar: bool = True, title: str | None = None):
+def pair_concurrence(C, *, time_index: int = -1, ax=None, labels=None, annotate: bool | None = None, cmap="viridis",
+                     vmax: float = 1.0, colorbar: bool = True, title: str | None = None):
     """The N-site pair-concurrence matrix C_ij (``magbell.measures.pair_concurrence``) as a heat map.
 
     C : an ``(N, N)`` symmetric array with entries in [0, 1] (the diagonal, not a pair, is left blank; NaN marks
-        a pair not computed). Pick one time or grid point first, e.g. ``C[..., -1, :, :]``.
+        a pair not computed) — pick one time or grid point first, e.g. ``C[..., -1, :, :]`` — or one curve's
+        result of ``magbell.evolve(system, ..., measures=["pair_concurrence"])``, shown at ``time_index`` (default: the
+        last time, named in the title).
     labels : site names (default ``1 … N``).
     annotate : write the values in the cells (default: N ≤ 8).
     """
     mpl()
+    if hasattr(C, "measures") and hasattr(C, "times"):
+        if "pair_concurrence" not in C.measures:
+            raise InvalidParameterError("C: the result has no 'pair_concurrence'; ask for it with "
+                                        "measures=['pair_concurrence']")
+        t = np.asarray(C.times, dtype=float)
+        try:
+            t_shown = float(t[time_index])
+        except (IndexError, TypeError):
+            raise InvalidParameterError(f"time_index: {time_index!r} is not an index into {t.size} times") from None
+        C = np.asarray(C.measures["pair_concurrence"])[..., time_index, :, :]
+        if title is None:
+            title = f"t = {t_shown:.4g}"
     C = as_float_array(C, "C")
     if C.ndim != 2 or C.shape[0] != C.shape[1] or C.shape[0] < 2:
         raise InvalidParameterError(f"C: must be one square (N, N) matrix with N >= 2, got shape {C.shape}")
