@@ -14,6 +14,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import magbell
 from magbell.cli import main
@@ -177,3 +179,21 @@ def test_film_chain_equals_the_film_system(capsys):
 def test_film_bad_input_is_one_line_exit_2(capsys, argv, words):
     rc, out, err = _run(capsys, argv)
     assert rc == 2 and out == "" and err.count("\n") == 1 and words in err, err
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # capsys is read out after every call
+@given(N=st.integers(2, 4), spacing_nm=st.integers(40, 300), data=st.data())
+def test_relabelling_the_qubits_permutes_the_site_populations(capsys, N, spacing_nm, data):
+    """Physics does not depend on the order in which the positions are listed: listing them permuted (and the
+    initial excitation with them) permutes the site populations and the pair-concurrence matrix."""
+    perm = data.draw(st.permutations(range(N)))
+    x = [f"{k * spacing_nm}nm" if k else "0" for k in range(N)]
+    base = ["nsite", "evolve"] + WIRE + ["--t-max", "3/a", "--points", "2", "--measures", "pair_concurrence"]
+    a = _json(capsys, base + ["--positions", ";".join(x), "--initial", "d" + "u" * (N - 1)])
+    init = "".join("d" if perm[i] == 0 else "u" for i in range(N))  # new site i is old site perm[i]
+    b = _json(capsys, base + ["--positions", ";".join(x[p] for p in perm), "--initial", init])
+    pa, pb = np.array(a["site_populations"]), np.array(b["site_populations"])
+    np.testing.assert_allclose(pb, pa[:, perm], rtol=0, atol=1e-13)
+    Ca, Cb = np.array(a["pair_concurrence"]), np.array(b["pair_concurrence"])
+    np.testing.assert_allclose(Cb, Ca[:, perm][:, :, perm], rtol=0, atol=1e-13)
