@@ -341,3 +341,24 @@ def test_jump_chunks_do_not_change_the_records(monkeypatch):
     b = magbell.trajectories(s, "dud", [0.0, 0.6], n=150, seed=3)
     assert a.n_jumps.sum() > 100
     assert np.array_equal(a.jump_channels, b.jump_channels) and np.allclose(a.kets, b.kets, atol=1e-15)
+
+
+def test_dense_average_moments_equal_the_outer_products():
+    """average().rho and its standard errors (formed by matrix products) = the plain outer-product statistics."""
+    from magbell.solvers._system_trajectory_result import _embed
+
+    s = _random_system(13, 3)
+    tr = magbell.trajectories(s, "udu", [0.0, 0.5, 1.0], n=300, seed=8)
+    sel = tr.selection("no-h_z")
+    av = tr.average("no-h_z")
+    K = _embed(tr.kets, 3, tr.sectors, tr.offsets)
+    for t in range(3):
+        k = K[sel[:, t], t]
+        outer = k[:, :, None] * k[:, None, :].conj()
+        c = len(k)
+        np.testing.assert_allclose(av.rho[t], outer.mean(0), atol=1e-14)
+        np.testing.assert_allclose(av.stderr_re[t], outer.real.std(0, ddof=1) / np.sqrt(c), atol=1e-12)
+        np.testing.assert_allclose(av.stderr_im[t], outer.imag.std(0, ddof=1) / np.sqrt(c), atol=1e-12)
+        pops = np.stack([np.abs(k[:, [b for b in range(8) if b >> (2 - i) & 1]]) ** 2 @ np.ones(4) for i in range(3)], 1)
+        np.testing.assert_allclose(av.site_populations[t], pops.mean(0), atol=1e-14)
+        np.testing.assert_allclose(av.site_populations_stderr[t], pops.std(0, ddof=1) / np.sqrt(c), atol=1e-14)

@@ -17,6 +17,8 @@ __all__ = ["SystemTrajectoryResult", "SystemJumpRecord", "SystemEnsembleAverage"
 
 #: dense average states are formed up to this N (2ᴺ × 2ᴺ per time)
 DENSE_AVERAGE_MAX_SITES = 8
+#: and while the mean state with its two error arrays (T × 4ᴺ × 3 × 16 bytes) stays below this
+DENSE_AVERAGE_MAX_BYTES = 2**30
 BLOCKS = ("h_plus", "h_minus", "h_z")
 
 
@@ -79,8 +81,8 @@ class SystemEnsembleAverage(NamedTuple):
     """Average over the selected trajectories at every output time.
 
     site_populations, site_populations_stderr (T, N): mean probability that site i is ↓ and its standard error;
-    rho, stderr_re, stderr_im (T, 2ᴺ, 2ᴺ): the mean state and its errors (N ≤ DENSE_AVERAGE_MAX_SITES, else
-    None); count (T,); fraction, fraction_stderr (T,): the selected fraction and its binomial error;
+    rho, stderr_re, stderr_im (T, 2ᴺ, 2ᴺ): the mean state and its errors (N ≤ DENSE_AVERAGE_MAX_SITES and
+    within DENSE_AVERAGE_MAX_BYTES, else None); count (T,); fraction, fraction_stderr (T,): the selected fraction and its binomial error;
     concurrence (T,) for N = 2 (else None). An empty sub-ensemble gives NaN there (``count`` 0).
     """
 
@@ -100,9 +102,30 @@ def _mean_se(values: np.ndarray, w: np.ndarray, safe: np.ndarray):
     (sample standard deviation / sqrt(count)); values (n, T, ...), w (n, T), safe (T,) = count or 1."""
     c = safe.reshape(safe.shape + (1,) * (values.ndim - 2))
     mean = np.einsum("nt,nt...->t...", w, values) / c
-    m2 = np.einsum("nt,nt...->t...", w, values**2) / c
-    var = np.maximum(m2 - mean**2, 0.0) * (c / np.maximum(c - 1, 1.0))
+    var = np.einsum("nt,nt...->t...", w, (values - mean[None]) ** 2) / np.maximum(c - 1, 1.0)  # centred: no cancellation
     return mean, np.sqrt(var / c)
+
+
+def _dense_moments(K: np.ndarray, w: np.ndarray, safe: np.ndarray):
+    """Mean of |ψ><ψ| over the selected kets K (n, T, d) and the standard errors of its real and imaginary parts
+    (centred second moments, two passes), time by time and in chunks of kets: never all n outer products at once."""
+    n, T, d = K.shape
+    step = max(1, 2**22 // max(d * d, 1))
+    mean = np.zeros((T, d, d), dtype=complex)
+    se_r, se_i = np.zeros((T, d, d)), np.zeros((T, d, d))
+    for t in range(T):
+        k, wt, c = K[:, t], w[:, t], safe[t]
+        m = (k * wt[:, None]).T @ k.conj() / c
+        vr, vi = np.zeros((d, d)), np.zeros((d, d))
+        for a in range(0, n, step):
+            sl = slice(a, a + step)
+            dev = k[sl, :, None] * k[sl, None, :].conj() - m
+            vr += np.einsum("n,nab->ab", wt[sl], dev.real**2)
+            vi += np.einsum("n,nab->ab", wt[sl], dev.imag**2)
+        mean[t] = m
+        se_r[t] = np.sqrt(vr / max(c - 1, 1.0) / c)
+        se_i[t] = np.sqrt(vi / max(c - 1, 1.0) / c)
+    return mean, se_r, se_i
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -191,12 +214,10 @@ class SystemTrajectoryResult(Result):
         pops = np.where(none[:, None], np.nan, pops)
         N = self.system.N
         rho = se_r = se_i = conc = None
-        if N <= DENSE_AVERAGE_MAX_SITES:
-            dense = _embed(self.kets, N, self.sectors, self.offsets)  # (n, T, 2ᴺ)
-            outer = dense[..., :, None] * dense[..., None, :].conj()
-            mr, se_r = _mean_se(outer.real, w, safe)
-            mi, se_i = _mean_se(outer.imag, w, safe)
-            rho = np.where(none[:, None, None], np.nan, mr + 1j * mi)
+        T = len(count)
+        if N <= DENSE_AVERAGE_MAX_SITES and 3 * 16 * T * 4**N <= DENSE_AVERAGE_MAX_BYTES:
+            rho, se_r, se_i = _dense_moments(_embed(self.kets, N, self.sectors, self.offsets), w, safe)
+            rho = np.where(none[:, None, None], np.nan, rho)
             if N == 2:
                 from ..measures import _two_qubit as _measures
 
