@@ -67,7 +67,7 @@ SCHEMA = {
                   "(logspace between start and stop); run options t, initial, tol may be axes too"},
     "points": {"*": "a list of numbers; all lists of equal length (one axis 'point')"},
 }
-from ._nsite import SITES_SCHEMA  # noqa: E402  N qubits in the [medium] (sweep/_nsite.py, issue 11)
+from ._nsite_sites import SITES_SCHEMA  # noqa: E402  N qubits in the [medium] (sweep/_nsite.py, issue 11)
 
 SCHEMA["sites"] = SITES_SCHEMA
 _RANGE_KEYS = {"start", "stop", "num", "log"}
@@ -366,7 +366,7 @@ def load_config(path, max_points: int | None = None) -> SweepConfig:
 
         medium = _medium(_table(cfg, "medium")) if "medium" in cfg else None
         if "sites" in cfg:  # N qubits placed in the medium: the sweep's sites= (sweep/_nsite.py)
-            from ._nsite import NSITE_PARAMS, sites_from_config
+            from ._nsite_sites import NSITE_PARAMS, sites_from_config
 
             options["sites"] = sites_from_config(_table(cfg, "sites"), medium)
             medium, known = None, set(NSITE_PARAMS) | {"t"}  # the N-site grid axes only (check_param's list)

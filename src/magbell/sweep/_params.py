@@ -43,7 +43,7 @@ _QUBIT2 = QUBIT2_PARAMS
 def param_attrs(name: str, unit: str, medium: bool = False) -> dict:
     """netCDF attributes (units, long_name) of a parameter coordinate."""
     if medium and name not in MEDIUM_PARAMS and name not in PARAMS:  # N-site axes (sweep/_nsite.py): N, spacing, ...
-        from ._nsite import NSITE_PARAMS
+        from ._nsite_sites import NSITE_PARAMS
 
         kind, text = NSITE_PARAMS[name]
         return {"units": kind, "long_name": text}
@@ -55,7 +55,7 @@ def param_attrs(name: str, unit: str, medium: bool = False) -> dict:
 def check_names(names, medium=None) -> None:
     """Raise for unknown parameters and for combinations that determine one quantity twice."""
     names = set(names)
-    from ._nsite import check_names as nsite_check_names, is_sites
+    from ._nsite_sites import check_names as nsite_check_names, is_sites
 
     if is_sites(medium):  # N qubits placed in a medium (sweep/_nsite.py): its parameters are the task's grid axes
         return nsite_check_names(names)
@@ -177,7 +177,7 @@ def prepare_block(params: dict, shape: tuple, medium=None) -> tuple:
     placeholder model a = 1, everything else 0), ``ok`` is the boolean mask of valid points and
     ``reasons`` an object array with the violated condition(s) ('' where valid).
     """
-    from ._nsite import is_sites, prepare_block as nsite_prepare_block
+    from ._nsite_sites import is_sites, prepare_block as nsite_prepare_block
 
     if is_sites(medium):  # N-site sweep: every value comes from the task's fields (sweep/_nsite.py)
         return nsite_prepare_block(shape)
