@@ -286,13 +286,14 @@ def test_monitor_converges_to_subspace_postselection_order_one():
 
 
 def test_monitor_zero_temperature_periodic_readout_is_exact():
-    """h_minus = 0: nothing re-enters the k-excitation block, so periodic monitoring with readout equals the
-    subspace scheme for every τ_m (two-qubit statement, docs/postselection.md §4), here N = 4, k = 2."""
-    s = _random_system(7, 4, T=False, z=False)
+    """h_minus = 0: nothing re-enters the k-excitation block (σ⁺ jumps only lower n), so monitoring with readout
+    equals the subspace scheme for every τ_m and both kinds (the two-qubit statement of docs/postselection.md §4),
+    here N = 4, k = 2, with σᶻ jumps (kept by both)."""
+    s = _random_system(7, 4, T=False, z=True)
     t = np.array([0.0, 0.3, 1.0, 2.5])
     ps = magbell.postselect(s, "dduu", t, scheme="subspace", store_states=True)
-    for tau in (0.05, 0.7, np.inf):
-        r = magbell.monitor(s, "dduu", t, tau, store_states=True)
+    for kind, tau in (("periodic", 0.05), ("periodic", 0.7), ("periodic", np.inf), ("continuous", 0.3)):
+        r = magbell.monitor(s, "dduu", t, tau, kind=kind, store_states=True)
         assert np.allclose(r.states, ps.states, atol=1e-12)
         assert np.allclose(r.log_success_probability, ps.log_success_probability, atol=1e-11, rtol=0)
     # without readout: the unmonitored Lindblad evolution of Π ρ0 Π between measurements (τ_m = ∞: evolve)
