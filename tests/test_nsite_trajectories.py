@@ -378,3 +378,12 @@ def test_average_matches_evolve_N4_many_trajectories():
     _within(av.rho.real, ev.states.real, av.stderr_re)
     _within(av.rho.imag, ev.states.imag, av.stderr_im)
     assert np.all(av.site_populations_stderr[1:] < 5e-3)
+
+
+def test_ill_conditioned_large_sector_is_refused(monkeypatch):
+    """At an exceptional point the sector propagator is a per-trajectory exponential (d³ each), bounded in size."""
+    import magbell.solvers._system_trajectories as mod
+
+    monkeypatch.setattr(mod, "EXPM_MAX_DIM", 1)
+    with pytest.raises(InvalidParameterError, match="exceptional point"):
+        magbell.trajectories(magbell.Model(a=1.0, A=1.0, delta=1.0).system(), "ud", [1.0], n=5)

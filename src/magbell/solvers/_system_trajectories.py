@@ -40,6 +40,8 @@ MAX_KET_DIM = 50_000
 #: largest t·‖H_eff‖₁ (mean splitting removed): the propagators' rounding ~cond·eps·‖H_eff‖·t biases the
 #: no-jump norms, i.e. the jump probabilities, by at most ~1e-6·cond there
 TRAJ_T_NORM_MAX = 1e10
+#: largest ill-conditioned sector propagated by per-trajectory scaled Padé exponentials (cost d³ per trajectory)
+EXPM_MAX_DIM = 48
 #: memory of one chunk of jumped kets' all-channel arrays
 JUMP_CHUNK_BYTES = 2**27
 #: eigenvector condition number above which a sector's propagator uses scaled Padé exponentials instead
@@ -51,7 +53,7 @@ _EPS = np.finfo(float).eps
 class _SectorProp:
     """e^{−iH τ}ψ for one sector's H_eff (Δ̄ removed), batched over trajectories with their own τ."""
 
-    def __init__(self, H: np.ndarray):
+    def __init__(self, H: np.ndarray, n: int = 0):
         import scipy.linalg as sla
 
         self.H = H
@@ -69,6 +71,12 @@ class _SectorProp:
             self.mode, self.w, self.V = "eig", w, V
             self.Vinv = np.linalg.inv(V)
         self.cond = float(cond) if np.isfinite(cond) else np.inf
+        if self.mode == "expm" and d > EXPM_MAX_DIM:
+            raise InvalidParameterError(
+                f"trajectories: H_eff on the {n}-excitation sector ({d} configurations) has eigenvectors of condition "
+                f"number {self.cond:.3g} > {COND_MAX:.0e} (at or near an exceptional point); its per-trajectory "
+                f"exponential is limited to {EXPM_MAX_DIM} configurations; use magbell.evolve / magbell.postselect"
+            )
 
     def apply(self, tau: np.ndarray, psi: np.ndarray) -> np.ndarray:
         tau = np.asarray(tau, dtype=float)
@@ -81,10 +89,16 @@ class _SectorProp:
             return (c * np.exp(-1j * np.outer(tau, self.w))) @ self.V.T
         from ._march import scaled_expm
 
-        E, c = scaled_expm(-1j * self.H[None] * tau[:, None, None])
-        with np.errstate(under="ignore"):
-            f = np.ldexp(1.0, np.clip(c, -1100, 1100).astype(np.int32))
-        return np.einsum("mij,mj->mi", E, psi) * f[:, None]
+        d = self.H.shape[0]
+        out = np.empty_like(psi)
+        step = max(1, 2**26 // (16 * d * d))  # a chunk of exponentials within 64 MiB
+        for a in range(0, len(tau), step):
+            sl = slice(a, a + step)
+            E, c = scaled_expm(-1j * self.H[None] * tau[sl, None, None])
+            with np.errstate(under="ignore"):
+                f = np.ldexp(1.0, np.clip(c, -1100, 1100).astype(np.int32))
+            out[sl] = np.einsum("mij,mj->mi", E, psi[sl]) * f[:, None]
+        return out
 
     def kform(self, phi: np.ndarray) -> np.ndarray:
         return np.real(np.einsum("mi,ij,mj->m", phi.conj(), self.K, phi))
@@ -101,7 +115,7 @@ class _Engine:
         sizes = [comb(N, k) for k in sectors]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         self.D = int(self.offsets[-1])
-        self.props = [_SectorProp(ex.heff(k).toarray()) for k in sectors]
+        self.props = [_SectorProp(ex.heff(k).toarray(), k) for k in sectors]
         # channels: eigenvectors of each block
         self.names, self.rates, self.block_of, vecs = [], [], [], {}
         for b in BLOCKS:
