@@ -8,6 +8,7 @@ magbell.postselect (N-site no-jump / subspace schemes), scipy's expm.
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import magbell
 from magbell.errors import InvalidParameterError, InvalidStateError
@@ -387,3 +388,18 @@ def test_ill_conditioned_large_sector_is_refused(monkeypatch):
     monkeypatch.setattr(mod, "EXPM_MAX_DIM", 1)
     with pytest.raises(InvalidParameterError, match="exceptional point"):
         magbell.trajectories(magbell.Model(a=1.0, A=1.0, delta=1.0).system(), "ud", [1.0], n=5)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a=st.floats(0.1, 3.0), fA=st.floats(0.0, 1.0), phA=st.floats(-3.2, 3.2), ft=st.floats(0.0, 0.8),
+       fAt=st.floats(0.0, 1.0), delta=st.floats(0.0, 3.0), d=st.floats(0.0, 1.0), Jz=st.floats(-1.0, 1.0),
+       logtau=st.floats(-4.0, 1.0), kind=st.sampled_from(["periodic", "continuous"]), readout=st.booleans())
+def test_monitor_N2_equals_two_qubit_property(a, fA, phA, ft, fAt, delta, d, Jz, logtau, kind, readout):
+    """Any two-qubit Model through model.system(): the N-site monitor equals magbell.monitor (1e-12)."""
+    at = ft * a
+    m = magbell.Model(a=a, A=fA * a * np.exp(1j * phA), a_tilde=at, A_tilde=fAt * at, delta=delta, d=d, Jz=Jz)
+    t = np.array([0.0, 0.37, 1.5])
+    x = magbell.monitor(m, "ud", t, 10.0**logtau, kind=kind, readout=readout, store_states=True)
+    y = magbell.monitor(m.system(), "ud", t, 10.0**logtau, kind=kind, readout=readout, store_states=True)
+    np.testing.assert_allclose(y.states, x.states, atol=1e-12)
+    np.testing.assert_allclose(y.log_success_probability, x.log_success_probability, atol=1e-12, rtol=1e-12)
