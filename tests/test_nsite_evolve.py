@@ -400,3 +400,12 @@ def test_si_scale_mean_splitting_is_an_exact_phase():
         ph = {qq: complex(mpmath.exp(-1j * qq * mpmath.mpf(dbar) * mpmath.mpf(float(tk)))) for qq in range(-N, N + 1)}
         want = rs[k] * np.vectorize(ph.get)(q)
         assert np.abs(rb[k] - want).max() < 1e-10
+
+
+@pytest.mark.parametrize("N", [3, 12])
+def test_site_populations_always_present_whatever_measures_asks(N):
+    """Issue 11 contract: result.site_populations has shape (..., n_times, N) — also with measures=[...]."""
+    s = magbell.System(Delta=np.ones(N), h_plus=np.eye(N))
+    r = magbell.evolve(s, "d" + "u" * (N - 1), np.linspace(0, 1, 4), measures=["purity"])
+    assert r.site_populations.shape == (4, N)
+    np.testing.assert_allclose(r.site_populations[:, 0], np.exp(-2 * np.linspace(0, 1, 4)), rtol=1e-10)

@@ -449,7 +449,7 @@ def evolve_large(system, initial, t: np.ndarray, measures: tuple, store_states: 
         system=system,
         initial=init,
         states=states,
-        site_populations=out.get("site_populations"),
+        site_populations=_shape(r["site_populations"]),  # always (issue 11 contract)
         purity=out.get("purity"),
         measures=out,
         info=info,
