@@ -72,11 +72,31 @@ def test_excitation_left_equals_evolve(dark):
 
 
 def test_subradiant_rate_falls_as_n_to_the_minus_3():
-    d = F.nsite_subradiance_data(ns=(10, 20, 40, 80), other_k=(2.0,), n_other_max=40)
+    d = F.nsite_subradiance_data(ns=(10, 20, 40, 80, 1000), other_k=(2.0,), n_check_max=80)
     f0, f1 = d["fits"]
     assert abs(f0["exponent"] + 3) < 0.04 and abs(f0["local_last"] + 3) < 0.005
-    assert abs(f1["exponent"] + 3) < 0.06 and f1["n_max"] == 40
-    assert np.isnan(d["curves"]["rate_over_a"][1, -1])
+    assert abs(f1["exponent"] + 3) < 0.04 and f1["n_max"] == 1000
+    assert d["check"]["max_residual"] < 1e-10 and d["check"]["max_rel_dev_full_eig"] < 1e-6
+    # HN2's measured rate at N = 1000, k·spacing = 1 (docs/nqubits.md §4(b), full eigenvalues): 3.8247e-9 a
+    assert d["curves"]["rate_over_a"][0, -1] == pytest.approx(3.8247e-9, rel=1e-4)
+
+
+@pytest.mark.parametrize("kd", [0.3, 1.0, 1.7, 2.5, 3.0])
+@pytest.mark.parametrize("N", [2, 3, 8, 31, 70])  # 70 > 64: the Newton path
+def test_band_edge_secular_rate_is_the_slowest_eigenvalue(kd, N):
+    """The slowest mode of the ideal channel is a band-edge mode, and the secular equation gives its rate: equal
+    to the slowest eigenvalue of magbell's full one-excitation H_eff (both edges are reached: kd < π/2 and > π/2)."""
+    q, a = F.chain_q(kd)
+    rate, res = F.edge_mode_rate(N, q)
+    H, _ = F.chain_heff(N, [kd])
+    full = float(-2 * np.max(np.linalg.eigvals(H[0]).imag)) / a
+    assert rate == pytest.approx(full, rel=1e-6) and res < 1e-10
+
+
+def test_uncertified_rates_are_refused(monkeypatch):
+    monkeypatch.setattr(F, "edge_mode_rate", lambda N, q: (1.0, 1e-3))
+    with pytest.raises(RuntimeError, match="not certified"):
+        F.nsite_subradiance_data(ns=(10, 20))
 
 
 def test_figures_are_registered_and_render(dark):
@@ -86,7 +106,7 @@ def test_figures_are_registered_and_render(dark):
     names = list(FIGURES)
     assert names[-2:] == ["nsite_dark", "nsite_subradiance"]
     assert FIGURE_DATA["nsite_dark"] is F.nsite_dark_data
-    sub = F.nsite_subradiance_data(ns=(10, 20, 40), other_k=(0.5,), n_other_max=20)
+    sub = F.nsite_subradiance_data(ns=(10, 20, 40), other_k=(0.5,), n_check_max=20)
     for name, data in (("nsite_dark", dark), ("nsite_subradiance", sub)):
         job = FIGURES[name]
         res = render(job, None, data)
