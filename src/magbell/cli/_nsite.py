@@ -175,9 +175,10 @@ def cmd_spectrum(args) -> int:
     print(f"# magbell nsite spectrum: {_describe(desc)}")
     print("# one-excitation collective modes (eigenvalues lambda of H_eff), slowest first: rate = -2 Im lambda, "
           "shift = Re lambda - mean Delta")
-    _table([("mode", None, np.arange(1, lam.size + 1)), ("rate[1/s]", None, rates),
-            ("rate/a", None, rates / desc["a_per_s"] if desc["a_per_s"] > 0 else rates * np.nan),
-            ("shift[rad/s]", None, lam.real)])
+    cols = [("mode", None, np.arange(1, lam.size + 1)), ("rate[1/s]", None, rates)]
+    if desc["a_per_s"] > 0:  # (no column where a = 0: no single-qubit rate to compare with)
+        cols.append(("rate/a", None, rates / desc["a_per_s"]))
+    _table(cols + [("shift[rad/s]", None, lam.real)])
     if liou:
         print(f"slowest Liouvillian decay rate: {out['slowest_rate']:.10g} 1/s; stationary states: {out['n_stationary']}")
     else:
