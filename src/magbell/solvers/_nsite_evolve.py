@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError, InvalidStateError
 from ..liouvillian._excitation import basis_index, excitation_system, rank, sector_size
+from ..system.states import amplitude, parse_state_name, unknown_state
 from ._nsite_blocks import Chain, chain_elements, chain_ranges, evolve_blocks, evolve_ket1
 
 __all__ = ["initial_blocks", "evolve_point", "evolve_excitation", "evolve_large", "MAX_WORK_BYTES", "MAX_STATES_BYTES", "KRYLOV_M"]
@@ -51,42 +52,27 @@ def _check_size(N: int, n: int, what: str) -> None:
 
 
 def _named(name: str, N: int) -> dict:
-    """{n: amplitudes (C(N, n),)} of a named pure state."""
-    if name == "W" or name.startswith("dicke:"):
-        if name == "W":
-            k = 1
-        else:
-            try:
-                k = int(name[6:])
-            except ValueError:
-                raise InvalidStateError(f"dicke:k needs an integer k (0 <= k <= N = {N}), got {name!r}") from None
-            if not 0 <= k <= N:
-                raise InvalidStateError(f"dicke:k needs 0 <= k <= N = {N}, got {name!r}")
+    """{n: amplitudes (C(N, n),)} of a named pure state (names parsed by magbell.system.states.parse_state_name)."""
+    spec = parse_state_name(name, N)
+    if spec is None:
+        raise unknown_state(name, N)
+    if spec[0] == "dicke":
+        k = spec[1]
         _check_size(N, k, repr(name))
         M = sector_size(N, k)
         return {k: np.full(M, 1 / math.sqrt(M), dtype=complex)}
-    if name.startswith("singlet:"):
-        try:
-            i, j = (int(x) for x in name[8:].split(","))
-        except ValueError:
-            raise InvalidStateError(f"singlet:i,j needs two site numbers (1-based), got {name!r}") from None
-        if not (1 <= i <= N and 1 <= j <= N and i != j):
-            raise InvalidStateError(f"singlet:i,j needs two different sites 1 <= i, j <= N = {N}, got {name!r}")
+    if spec[0] == "singlet":
+        i, j = spec[1], spec[2]
         v = np.zeros(N, dtype=complex)
         v[rank(N, np.array([[j - 1]]))[0]] = 1 / math.sqrt(2)  # site i up, site j down
         v[rank(N, np.array([[i - 1]]))[0]] = -1 / math.sqrt(2)
         return {1: v}
-    if len(name) == N and not set(name) - {"u", "d"}:
-        sites = _sites_of(name, N)
-        n = sites.size
-        _check_size(N, n, repr(name))
-        v = np.zeros(sector_size(N, n), dtype=complex)
-        v[rank(N, sites[None, :])[0]] = 1.0
-        return {n: v}
-    raise InvalidStateError(
-        f"unknown initial state {name!r} for N = {N} sites; use a string of {N} letters u/d, 'W', 'dicke:k', "
-        "'singlet:i,j', a dict of u/d strings to amplitudes, a ket or a density matrix"
-    )
+    sites = _sites_of(name, N)
+    n = sites.size
+    _check_size(N, n, repr(name))
+    v = np.zeros(sector_size(N, n), dtype=complex)
+    v[rank(N, sites[None, :])[0]] = 1.0
+    return {n: v}
 
 
 def _from_dict(state: dict, N: int) -> dict:
@@ -94,12 +80,7 @@ def _from_dict(state: dict, N: int) -> dict:
         raise InvalidStateError("initial superposition is an empty dict")
     out: dict = {}
     for s, amp in state.items():
-        if isinstance(amp, (bool, np.bool_, str, bytes)):
-            raise InvalidStateError(f"amplitude of {s!r} must be a number, got {amp!r}")
-        try:
-            a = complex(amp)
-        except (TypeError, ValueError):
-            raise InvalidStateError(f"amplitude of {s!r} must be a number, got {amp!r}") from None
+        a = amplitude(s, amp)
         if not (math.isfinite(a.real) and math.isfinite(a.imag)):
             raise InvalidStateError(f"amplitude of {s!r} must be finite, got {amp!r}")
         sites = _sites_of(s, N)
@@ -119,7 +100,7 @@ def _from_dict(state: dict, N: int) -> dict:
 def initial_blocks(state, N: int):
     """One initial state of N sites → ``("ket", {n: ψ_n})`` or ``("rho", {(n, m): X_{n,m}, n ≥ m})``."""
     if isinstance(state, str):
-        if N == 2 and not (len(state) == 2 and not set(state) - {"u", "d"}) and not state.startswith(("dicke:", "singlet:")) and state != "W":
+        if N == 2 and parse_state_name(state, N) is None:  # a two-qubit name ("singlet", "phi+", ...)
             from ..system.states import system_density_matrix
 
             return _dense(system_density_matrix(state, N), N)

@@ -33,22 +33,29 @@ def product_index(s: str, N: int) -> int:
     return int(s.replace("u", "0").replace("d", "1"), 2)
 
 
-def _named_ket(name: str, N: int) -> np.ndarray:
-    n = 2**N
-    k = np.zeros(n, dtype=complex)
-    if name == "W" or name.startswith("dicke:"):
-        if name == "W":
-            m = 1
-        else:
-            try:
-                m = int(name[6:])
-            except ValueError:
-                raise InvalidStateError(f"dicke:k needs an integer k (0 <= k <= N = {N}), got {name!r}") from None
-            if not 0 <= m <= N:
-                raise InvalidStateError(f"dicke:k needs 0 <= k <= N = {N}, got {name!r}")
-        idx = [sum(1 << (N - 1 - i) for i in c) for c in combinations(range(N), m)]
-        k[idx] = 1 / np.sqrt(len(idx))
-        return k
+def unknown_state(name, N: int) -> InvalidStateError:
+    """The one-line refusal of an initial-state name that is none of the N-site names."""
+    return InvalidStateError(
+        f"unknown initial state {name!r} for N = {N} sites; use a string of {N} letters u/d, 'W', 'dicke:k', "
+        "'singlet:i,j', a dict of u/d strings to amplitudes, a ket or a density matrix"
+    )
+
+
+def parse_state_name(name: str, N: int):
+    """Validate an N-site state name (module docstring) without forming it: ``("dicke", k)`` for "W" (k = 1) and
+    "dicke:k", ``("singlet", i, j)`` (1-based sites) for "singlet:i,j", ``("product", s)`` for a u/d string,
+    None for any other name. Shared by the dense builder below and the excitation-block one
+    (:mod:`magbell.solvers._nsite_evolve`), so both accept and refuse the same names with the same messages."""
+    if name == "W":
+        return ("dicke", 1)
+    if name.startswith("dicke:"):
+        try:
+            k = int(name[6:])
+        except ValueError:
+            raise InvalidStateError(f"dicke:k needs an integer k (0 <= k <= N = {N}), got {name!r}") from None
+        if not 0 <= k <= N:
+            raise InvalidStateError(f"dicke:k needs 0 <= k <= N = {N}, got {name!r}")
+        return ("dicke", k)
     if name.startswith("singlet:"):
         try:
             i, j = (int(x) for x in name[8:].split(","))
@@ -56,21 +63,42 @@ def _named_ket(name: str, N: int) -> np.ndarray:
             raise InvalidStateError(f"singlet:i,j needs two site numbers (1-based), got {name!r}") from None
         if not (1 <= i <= N and 1 <= j <= N and i != j):
             raise InvalidStateError(f"singlet:i,j needs two different sites 1 <= i, j <= N = {N}, got {name!r}")
-        a, b = 1 << (N - i), 1 << (N - j)
+        return ("singlet", i, j)
+    if len(name) == N and not set(name) - {"u", "d"}:
+        return ("product", name)
+    return None
+
+
+def amplitude(s, amp) -> complex:
+    """One amplitude of a dict superposition as a complex number (one-line refusal of a non-number)."""
+    if isinstance(amp, (bool, np.bool_, str, bytes)):
+        raise InvalidStateError(f"amplitude of {s!r} must be a number, got {amp!r}")
+    try:
+        return complex(amp)
+    except (TypeError, ValueError):
+        raise InvalidStateError(f"amplitude of {s!r} must be a number, got {amp!r}") from None
+
+
+def _named_ket(name: str, N: int) -> np.ndarray:
+    n = 2**N
+    k = np.zeros(n, dtype=complex)
+    spec = parse_state_name(name, N)
+    if spec is None:
+        if N == 2:
+            from ._two_site_states import ket
+
+            return ket(name)
+        raise unknown_state(name, N)
+    if spec[0] == "dicke":
+        idx = [sum(1 << (N - 1 - i) for i in c) for c in combinations(range(N), spec[1])]
+        k[idx] = 1 / np.sqrt(len(idx))
+    elif spec[0] == "singlet":
+        a, b = 1 << (N - spec[1]), 1 << (N - spec[2])
         k[b] = 1 / np.sqrt(2)  # site i up, site j down
         k[a] = -1 / np.sqrt(2)
-        return k
-    if len(name) == N and not set(name) - {"u", "d"}:
+    else:
         k[product_index(name, N)] = 1.0
-        return k
-    if N == 2:
-        from ._two_site_states import ket
-
-        return ket(name)
-    raise InvalidStateError(
-        f"unknown initial state {name!r} for N = {N} sites; use a string of {N} letters u/d, 'W', 'dicke:k', "
-        "'singlet:i,j', a dict of u/d strings to amplitudes, a ket or a density matrix"
-    )
+    return k
 
 
 def _validated_rho(arr: np.ndarray, N: int) -> np.ndarray:
@@ -100,13 +128,7 @@ def system_density_matrix(state, N: int) -> np.ndarray:
             raise InvalidStateError("initial superposition is an empty dict")
         k = np.zeros(2**N, dtype=complex)
         for s, amp in state.items():
-            if isinstance(amp, (bool, np.bool_, str, bytes)):
-                raise InvalidStateError(f"amplitude of {s!r} must be a number, got {amp!r}")
-            try:
-                a = complex(amp)
-            except (TypeError, ValueError):
-                raise InvalidStateError(f"amplitude of {s!r} must be a number, got {amp!r}") from None
-            k[product_index(s, N)] += a
+            k[product_index(s, N)] += amplitude(s, amp)
         return _validated_rho(k, N)
     return _validated_rho(state_array(state), N)
 
