@@ -371,7 +371,7 @@ def test_result_contract_at_n12():
     assert r.site_populations.shape == (2, 5, 12) and r.purity.shape == (2, 5)
     assert r.measures["pair_concurrence"].shape == (2, 5, 12, 12) and r.states is None
     ds = r.to_xarray()
-    assert dict(ds.sizes) == {"initial": 2, "t": 5, "site": 12, "site_i": 12, "site_j": 12}
+    assert dict(ds.sizes) == {"initial": 2, "t": 5, "site": 12, "site_j": 12}
     assert list(ds.coords["initial"].values) == ["d" + "u" * 11, "W"]
     w = r.measures["pair_concurrence"][1, -1]  # W decays locally: C_ij = 2|ψ_i||ψ_j| = 2 e^{-0.6 t}/12
     assert abs(w[0, 1] - 2 * np.exp(-0.6) / 12) < 1e-12 and w[3, 3] == 0

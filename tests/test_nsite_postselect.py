@@ -250,7 +250,7 @@ def test_to_xarray_labels_the_site_axes():
     pytest.importorskip("xarray")
     s = System(Delta=[[1.0] * 3] * 2, h_plus=np.eye(3))
     ds = magbell.postselect(s, ["duu", "W"], [0.0, 1.0], measures=["pair_concurrence", "site_populations"]).to_xarray()
-    assert ds["pair_concurrence"].dims == ("dim_0", "initial", "t", "site_i", "site_j")
+    assert ds["pair_concurrence"].dims == ("dim_0", "initial", "t", "site", "site_j")
     assert ds["site_populations"].dims == ("dim_0", "initial", "t", "site")
     ds = magbell.steady_state(s, ["duu", "W"]).to_xarray()
     assert ds["site_populations"].dims == ("dim_0", "initial", "site") and ds["n_stationary"].dims == ("dim_0",)

@@ -180,8 +180,12 @@ def _finish(rho_un, LS, ps):
     return rho, np.where(valid, P, 0.0), np.where(valid, logP, -np.inf)
 
 
-def _run(system, initial, times, what, measures, store_states, point_fn):
-    """Shared driver: validation, the per-point loop, measures and the result's shapes."""
+def _run(system, initial, times, what, measures, store_states, point_fn, p0_fn=None):
+    """Shared driver: validation, the per-point loop, measures and the result's shapes.
+
+    At t = 0 nothing has evolved: P(0) is the weight of the initial state that the postselection keeps,
+    ``p0_fn(rho0)`` (S,) (default 1: every scheme but a projection keeps it all), set exactly (log P(0) = 0,
+    not the rounding of the reconstructed trace, e.g. 2.2e-16); the states and the other times are unchanged."""
     from ..system.states import system_density_matrices
     from ._evolve import validate_times
 
@@ -220,6 +224,11 @@ def _run(system, initial, times, what, measures, store_states, point_fn):
                 vals[m][p] = v
         if store_states:
             rho[p] = rp
+    zero = tt == 0
+    if P_all and np.any(zero):
+        p0 = np.ones(S) if p0_fn is None else np.asarray(p0_fn(rho0), dtype=float)
+        with np.errstate(divide="ignore"):
+            Pr[:, :, zero], logP[:, :, zero] = p0[None, :, None], np.log(p0)[None, :, None]
     shape = system.shape
 
     def fix(a):
@@ -335,7 +344,16 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
         rho = np.einsum("sarT,sbrT->sTab", X, X.conj())
         return rho, (None if LS is None else 2 * LS), info, gmin
 
-    out = _run(system, initial, times, "postselect", measures, store_states, point)
+    def p0(rho0):  # the weight in the postselected sector: exactly 1 when nothing lies outside it
+        if scheme == "no-jump":
+            return np.ones(rho0.shape[0])
+        inside = np.zeros(rho0.shape[-1], dtype=bool)
+        inside[sector_states(system.N, state["k"])] = True
+        d = np.real(np.diagonal(rho0, axis1=-2, axis2=-1))
+        w_in, w_out = d[:, inside].sum(axis=-1), d[:, ~inside].sum(axis=-1)
+        return w_in / (w_in + w_out)
+
+    out = _run(system, initial, times, "postselect", measures, store_states, point, p0)
     return SystemPostselectResult(scheme=scheme, excitations=state.get("k"), **out)
 
 

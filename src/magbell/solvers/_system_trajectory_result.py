@@ -83,7 +83,8 @@ class SystemEnsembleAverage(NamedTuple):
     site_populations, site_populations_stderr (T, N): mean probability that site i is ↓ and its standard error;
     rho, stderr_re, stderr_im (T, 2ᴺ, 2ᴺ): the mean state and its errors (N ≤ DENSE_AVERAGE_MAX_SITES and
     within DENSE_AVERAGE_MAX_BYTES, else None); count (T,); fraction, fraction_stderr (T,): the selected fraction and its binomial error;
-    concurrence (T,) for N = 2 (else None). An empty sub-ensemble gives NaN there (``count`` 0).
+    concurrence (T,) for N = 2 (else None); times (T,). An empty sub-ensemble gives NaN there (``count`` 0).
+    ``to_xarray()`` and ``_repr_html_`` as every result.
     """
 
     site_populations: np.ndarray
@@ -95,6 +96,19 @@ class SystemEnsembleAverage(NamedTuple):
     fraction: np.ndarray
     fraction_stderr: np.ndarray
     concurrence: np.ndarray | None
+    times: np.ndarray | None = None  # (T,): the output times (the t coordinate of to_xarray)
+
+    def to_xarray(self, unit: str | None = None):
+        """The average as an ``xarray.Dataset`` with the labels of every result (``t``, ``site``, ``basis``):
+        see :func:`magbell.solvers._average_result.average_to_xarray`."""
+        from ._average_result import average_to_xarray
+
+        return average_to_xarray(self, unit)
+
+    def _repr_html_(self) -> str:
+        from ._average_result import average_html
+
+        return average_html(self)
 
 
 def _mean_se(values: np.ndarray, w: np.ndarray, safe: np.ndarray):
@@ -228,7 +242,7 @@ class SystemTrajectoryResult(Result):
                     conc[ok] = _measures.concurrence((r + np.conj(np.swapaxes(r, -1, -2))) / 2)
         frac = count / self.n
         return SystemEnsembleAverage(pops, pse, rho, se_r, se_i, count.astype(int), frac,
-                                     np.sqrt(frac * (1 - frac) / self.n), conc)
+                                     np.sqrt(frac * (1 - frac) / self.n), conc, np.asarray(self.times))
 
     def __repr__(self) -> str:
         jc = ", ".join(f"{k}: {v}" for k, v in self.jump_counts().items() if v)

@@ -165,7 +165,7 @@ class EnsembleAverage(NamedTuple):
     stderr_re, stderr_im (T, 4, 4): standard errors of its real and imaginary parts (sample standard
     deviation / sqrt(count)); count (T,): selected trajectories; fraction, fraction_stderr (T,): the
     selected fraction (an estimate of the postselection probability) and its binomial standard error;
-    concurrence (T,): of ``rho``.
+    concurrence (T,): of ``rho``; times (T,). ``to_xarray()`` and ``_repr_html_`` as every result.
 
     An empty sub-ensemble (``count == 0`` at some time: no trajectory passed the selection, typically
     because P(t)·n ≪ 1) has no state: ``rho`` and ``concurrence`` are NaN there by design (not 0, which
@@ -179,6 +179,18 @@ class EnsembleAverage(NamedTuple):
     fraction: np.ndarray
     fraction_stderr: np.ndarray
     concurrence: np.ndarray
+    times: np.ndarray | None = None  # (T,): the output times (the t coordinate of to_xarray)
+
+    def to_xarray(self, unit: str | None = None):
+        """As every result's ``to_xarray`` (labels, units, attrs): see :mod:`magbell.solvers._average_result`."""
+        from ._average_result import average_to_xarray
+
+        return average_to_xarray(self, unit)
+
+    def _repr_html_(self) -> str:
+        from ._average_result import average_html
+
+        return average_html(self)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -258,7 +270,7 @@ class TrajectoryResult(Result):
         ok = ~none
         if np.any(ok):
             conc[ok] = _measures.concurrence((mean[ok] + np.conj(np.swapaxes(mean[ok], -1, -2))) / 2)
-        return EnsembleAverage(mean, se_r, se_i, count.astype(int), frac, frac_se, conc)
+        return EnsembleAverage(mean, se_r, se_i, count.astype(int), frac, frac_se, conc, np.asarray(self.times))
 
     def __repr__(self) -> str:
         return (

@@ -61,8 +61,8 @@ class SystemEvolveResult(TimeSeriesResult):
     _ARRAYS = ("site_populations", "purity")
 
     #: trailing axes of the N-site measures (to_xarray labels)
-    _TRAILING = {"site_populations": ("site",), "pair_concurrence": ("site_i", "site_j"),
-                 "pair_reduced_states": ("site_i", "site_j", "basis", "basis_col")}
+    _TRAILING = {"site_populations": ("site",), "pair_concurrence": ("site", "site_j"),
+                 "pair_reduced_states": ("site", "site_j", "basis", "basis_col")}
 
     def _dims(self, name, arr):
         tr = self._TRAILING.get(name)
