@@ -110,6 +110,20 @@ def test_wheel_ships_license_and_py_typed_and_leaves_no_build_dir(tmp_path):
     assert src <= names
     meta = zipfile.ZipFile(whl).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "License-Expression: MIT" in meta and "Provides-Extra: qutip" in meta and "Provides-Extra: all" in meta
+    # the citation is installed with the package (importlib.resources.files("magbell") / "CITATION.cff")
+    assert "magbell/CITATION.cff" in names
+    assert zipfile.ZipFile(whl).read("magbell/CITATION.cff") == (ROOT / "CITATION.cff").read_bytes()
+    assert "Project-URL: Paper, https://doi.org/10.1103/PhysRevB.106.L180406" in meta
+
+
+def test_sdist_ships_what_the_tests_and_the_docs_build_need():
+    hatch = PYPROJECT["tool"]["hatch"]["build"]["targets"]
+    inc = set(hatch["sdist"]["include"])
+    assert {"CITATION.cff", "mkdocs.yml", "docs", "docs/_ext", "tests", "LICENSE", "CHANGELOG.md"} <= inc
+    assert hatch["wheel"]["force-include"] == {"CITATION.cff": "magbell/CITATION.cff"}
+    assert (ROOT / "docs" / "_ext" / "griffe_magbell.py").is_file() and (ROOT / "mkdocs.yml").is_file()
+    # the project's URLs: only true public addresses (no repository/documentation site is public yet)
+    assert PROJECT["urls"] == {"Paper": "https://doi.org/10.1103/PhysRevB.106.L180406"}
 
 
 def test_gitignore_covers_build_outputs():

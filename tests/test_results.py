@@ -368,7 +368,7 @@ def test_to_xarray_unit_matches_the_sweeps_unit():
             assert x[v].attrs == ds[v].attrs, (unit, v)
         assert (x.attrs["rate_unit"], x.attrs["conventions_note"]) == (ds.attrs["rate_unit"], ds.attrs["conventions_note"])
     x = magbell.evolve(M, "ud", times).to_xarray(unit="rad/s")
-    assert x.t.attrs["units"] == "s" and x.attrs["rate_unit"] == "rad/s"
+    assert x.t.attrs["units"] == "s" and (x.attrs["rate_unit"], x.attrs["energy_unit"]) == ("1/s", "rad/s")
     assert x.concurrence.attrs["units"] == "1"
     ds = sweep.run("spectrum", sweep.Grid(delta=np.array([0.0, 0.3])), fixed={"a": 1.0, "A": 0.8}, unit="rad/s")
     assert ds.delta.attrs["units"] == "rad/s" and ds.a.attrs["units"] == "1/s" and ds.slowest_rate.attrs["units"] == "1/s"

@@ -61,7 +61,8 @@ def test_film_parameters_swept_match_direct_couplings(setup):
     g = sweep.Grid(field=[0.018, 0.022], temperature=[0.02, 4.0], chemical_potential=[0.0, 0.5e9])
     ds = sweep.run(TASK, g, medium=setup, fixed={"separation": 250e-9, "direction": 30 * DEG})
     assert (ds.status.values == 1).all()
-    assert ds.attrs["rate_unit"] == "rad/s"
+    assert (ds.attrs["rate_unit"], ds.attrs["energy_unit"], ds.attrs["time_unit"]) == ("1/s", "rad/s", "s")
+    assert "decay rates (a, A and the other dissipative terms) in 1/s" in ds.attrs["conventions_note"]
     assert ds.field.attrs["units"] == "T" and ds.chemical_potential.attrs["units"] == "Hz"
     assert ds.temperature.attrs["units"] == "K" and ds.separation.attrs["units"] == "m"
     assert all("long_name" in ds[c].attrs for c in ("field", "temperature", "chemical_potential", "direction"))

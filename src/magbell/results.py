@@ -84,8 +84,8 @@ def unit_labels(unit: str | None = None) -> dict:
     unit = unit.strip()
     if unit in SI_UNITS:
         return {"rate": "1/s", "energy": "rad/s", "time": "s", "name": unit,
-                "note": "hbar = 1; SI units: decay rates in 1/s, energies (splittings, couplings) in rad/s, "
-                        "times in s"}
+                "note": "hbar = 1; SI units: decay rates (a, A and the other dissipative terms) in 1/s, energies "
+                        "(splittings, coherent couplings J, D) in rad/s, times in s"}
     if unit == "Hz":
         time = "s"
     elif unit.startswith("1/") and len(unit) > 2:
@@ -232,7 +232,8 @@ class Result(MeasureAccess):
     def to_xarray(self, unit: str | None = None):
         """The result as an ``xarray.Dataset``: variable names, ``units`` and ``long_name`` as in the sweep's
         Dataset for the same work; model axes ``dim_0, dim_1, ...``, then ``initial``, ``t``, ``basis``/``bell``/
-        ``site``; attrs record method, options (JSON), backend, version, ``rate_unit`` and ``conventions_note``.
+        ``site``; attrs record method, options (JSON), backend, version, ``rate_unit`` (the unit of decay
+        rates: "1/s" in SI), ``energy_unit``, ``time_unit`` and ``conventions_note``.
 
         ``unit``: what the model's numbers are in, for the labels only (see :func:`unit_labels`): ``None`` —
         the model's own unit Γ₀ (times in 1/Γ₀); ``"rad/s"`` for a model from a physical medium (rates 1/s,
@@ -263,7 +264,8 @@ class Result(MeasureAccess):
         attrs = {"magbell_result": type(self).__name__, "method": str(self.method), "backend": self.backend,
                  "version": self.version, "options": json.dumps(self.options, default=str, sort_keys=True),
                  "source": f"magbell {self.version} (Zou, Zhang & Tserkovnyak, PRB 106, L180406 (2022))",
-                 "rate_unit": labels_u["name"], "conventions_note": labels_u["note"]}
+                 "rate_unit": labels_u["rate"], "energy_unit": labels_u["energy"], "time_unit": labels_u["time"],
+                 "conventions_note": labels_u["note"]}
         return xr.Dataset(data, coords=coords, attrs=attrs)
 
 

@@ -1,4 +1,5 @@
-"""Command-line interface: ``magbell evolve | steady | spectrum | reproduce``.
+"""Command-line interface: ``magbell evolve | steady | spectrum | postselect | nsite | medium | ... | reproduce``
+(the paper's two-qubit model, N-site Systems with ``magbell nsite``).
 
 Every model option uses the paper's symbols (Zou, Zhang & Tserkovnyak, PRB 106, L180406, Eqs. 1–6,
 S38); see ``magbell <command> --help``. Exit status: 0 on success, 2 on bad input (argparse's
@@ -66,8 +67,9 @@ Bad input exits with status 2 and one line 'magbell: error: <message>' on stderr
 def build_parser() -> argparse.ArgumentParser:
     parser = MagbellArgumentParser(
         prog=PROG,
-        description="Two spin qubits entangled through a magnetic medium: exact Lindblad dynamics, steady "
-                    "states and spectra (Zou, Zhang & Tserkovnyak, PRB 106, L180406 (2022)).",
+        description="Spin qubits entangled through a magnetic medium: the paper's two-qubit model and N-site "
+                    "Systems (magbell nsite) — exact Lindblad dynamics, steady states, spectra, postselection "
+                    "and trajectories (Zou, Zhang & Tserkovnyak, PRB 106, L180406 (2022)).",
         epilog=_MAIN_EPILOG,
         formatter_class=_Formatter,
         allow_abbrev=False,

@@ -96,7 +96,7 @@ def template(spec: Spec, kernel: Kernel, layout: Layout, table: tuple, allocate)
         "magbell_sweep": json.dumps(spec.describe(), sort_keys=True),
         "magbell_fingerprint": spec.fingerprint(),
         "magbell_layout": json.dumps(layout.to_json()),
-        "rate_unit": ulab["name"],
+        "rate_unit": ulab["rate"], "energy_unit": ulab["energy"], "time_unit": ulab["time"],
         "conventions_note": ulab["note"],
     }
     if isinstance(task, Function):
