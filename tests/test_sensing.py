@@ -250,8 +250,13 @@ def test_identifiability_fires_on_known_cases():
     one = sensing.simulate({"a": 1e4, "A": 5e3, "delta": 3e3},
                            _proto("ud", 20000, times=[30.0], observables="populations,z1"), seed=7)
     r1 = sensing.fit(one, "a,A,delta", profile=False, compare=False)
-    assert len(r1.not_identifiable) == 1 and len(r1.not_identifiable[0].parameters) >= 2
-    assert "not separately determined" in r1.not_identifiable[0].message
+    # the optimum lies anywhere on the degenerate manifold (where it lands moves with rounding: a change of the
+    # evolve fast path moved it from A = 9005, δ = −59100 to A = 5154, δ = 12507); there the null direction is
+    # a combination of A and δ, or δ alone where the predictions are stationary in δ — never a alone
+    assert len(r1.not_identifiable) == 1
+    bad = set(r1.not_identifiable[0].parameters)
+    assert bad <= {"A", "delta"} and "delta" in bad and r1.stderr["a"] is not None
+    assert ("not separately determined" if len(bad) >= 2 else "not determined") in r1.not_identifiable[0].message
 
 
 def test_large_detuning_hides_the_coupling():
