@@ -166,14 +166,15 @@ def test_nv_chain_one_excitation_propagator_equals_evolve():
 def test_nv_chain_figure_is_produced():
     pytest.importorskip("matplotlib")
     from magbell.paper._figures_nv_chain import caption_nv_chain, nv_chain_data, plot_nv_chain, table_nv_chain
-    from magbell.paper.figures import FIGURES, FigureJob, render
+    from magbell.paper.figures import FIGURES, render
 
     d = nv_chain_data(ns=(2, 3), n_s=2, s_min=20e-9, s_max=300e-9)
     left = d["curves"]["excitation_left"]
     assert left.shape == (2, 2, 2) and np.all((left > 0) & (left < 1))
     assert left[1, 0, 0] > 0.3 and left[1, 0, 1] < 0.3  # N = 2: near the dark singlet's 1/2 at 20 nm, decayed at 300 nm
-    job = FIGURES.get("nv_chain") or FigureJob("nv_chain", "Beyond", "beyond", nv_chain_data, plot_nv_chain,
-                                               caption_nv_chain, table_nv_chain, figsize=(6.8, 2.5))
+    job = FIGURES["nv_chain"]  # registered for magbell reproduce --out
+    assert (job.data, job.plot, job.caption, job.table) == (nv_chain_data, plot_nv_chain, caption_nv_chain,
+                                                            table_nv_chain)
     res = render(job, data=d)  # PNG in memory (the PDF/CSV writing is render's own, tested in test_reproduce)
     assert res.png_bytes[:8] == b"\x89PNG\r\n\x1a\n" and len(res.png_bytes) > 10_000
     assert "N = 2, 3" in res.caption and "vacuum" in res.caption

@@ -158,3 +158,16 @@ def table_nv_chain(d: dict) -> tuple:
             rows.append([s, n, cv["excitation_left"][0, m, k], cv["excitation_left"][1, m, k],
                          cv["slowest_rate_over_2a"][0, m, k], cv["slowest_rate_over_2a"][1, m, k]])
     return cols, rows
+
+
+# ----------------------------------------------------------------------------- registration
+def _register() -> None:
+    from . import _jobs
+    from .figures import FULL_W, FigureJob, register
+
+    _jobs.FIGURE_DATA.update({"nv_chain": nv_chain_data})
+    register(FigureJob("nv_chain", "Beyond (i)", "beyond", nv_chain_data, plot_nv_chain, caption_nv_chain,
+                       table_nv_chain, figsize=(FULL_W, 2.5)))
+
+
+_register()  # imported at the end of magbell.paper._jobs (its one registration line)

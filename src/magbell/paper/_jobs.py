@@ -472,3 +472,4 @@ FIGURE_DATA.update({"fig3": fig3_data, "pt_diagram": pt_diagram_data, "tau_m": t
                     "separation": separation_data, "nv_relaxometry": nv_relaxometry_data,
                     "nv_pair_map": nv_pair_map_data})
 from . import _figures_nsite  # noqa: E402,F401  Beyond (g), (h): N qubits in a 1D magnon medium (registers its figure jobs)
+from . import _figures_nv_chain  # noqa: E402,F401  Beyond (i): N NV centres in a row above YIG (registers its job)
