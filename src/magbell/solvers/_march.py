@@ -8,6 +8,7 @@ exponentials are the backend's one Padé ``expm``. Used by :func:`magbell.postse
 
 import numpy as np
 
+from ..errors import InvalidParameterError
 from ..system._basis import COEFFICIENT_NAMES
 from ..backend import get_backend
 # the scaled propagator's pieces, re-exported for the solvers that name them (monitor, N-site postselect)
@@ -143,3 +144,57 @@ def _mean_phase(Delta: np.ndarray, tt: np.ndarray, m: int) -> tuple[np.ndarray, 
     cos = np.cos(hi) * np.cos(lo) - np.sin(hi) * np.sin(lo)
     sin = np.sin(hi) * np.cos(lo) + np.cos(hi) * np.sin(lo)
     return cos, sin
+
+
+# ============================================================================== the rounding floor
+_EPS = float(np.finfo(float).eps)
+#: log P must stay this far above the rounding floor (below: log P uncertain by more than ~1e-8)
+FLOOR_MARGIN = float(np.log(1e8))
+
+
+def check_floor(logP, gmin, tt, scale, what, where_="", *, power: int = 2, alive=None, gap=None, n=None) -> None:
+    """Refuse times at which P(t) is too close to the rounding floor of the slower modes (one line).
+
+    Every renormalised substep leaves ~eps (relative) in every mode, also in modes that the exact state does
+    not occupy; a slower mode (P-decay rate ``gmin``, the slowest of the generator block the state occupies)
+    keeps that spurious weight: P_spur ≲ (64·eps·n)^power·e^{−g_min t} with n = 1 + ‖G‖·t/150 substeps
+    (``scale`` = ‖G‖), or n = 1 + ‖G‖/(150·``gap``) if smaller, where ``gap`` is the difference of the decay
+    rates (amplitudes for kets) of the slowest mode and the next (a rounding made at time s reaches t damped by
+    e^{−gap·s} relative to the fast mode, so the substeps count only up to ~1/gap); ``power`` = 2 when kets are marched (the spurious *amplitude* is ~eps) and 1 when
+    density-matrix coordinates are (the spurious *weight* is ~eps). Where
+    log P < log P_spur + log(1e8), log P could be off by more than 1e-8 (``Model(a=1, A=1)`` from the
+    triplet: exact log P = −4t, float64 returned −114.4 at t = 100 and 1000, the dark singlet's share of the
+    rounding; W under all-ones collective decay: −4000 at t = 1e3, float64 −73); those times are refused.
+
+    ``logP`` (..., T), ``gmin`` and ``scale`` scalars or arrays broadcastable to ``logP[..., 0]`` (NaN or inf
+    in ``gmin``: no check there); ``alive`` (broadcastable to ``logP[..., 0]``, optional): where P(0) > 0, so
+    that P(t) > 0 at every t (the conditional propagator is invertible) and log P = −inf is itself a rounding
+    failure. ``n`` (broadcastable to ``logP``): the number of roundings instead of 1 + ‖G‖·t/150, for solvers
+    that apply binary powers of a propagator (~(1 + log₂ k)² roundings for k applications). ``where_``: a string, or a callable of the index tuple of the first bad entry (without the time
+    axis) returning one, appended to the message. Shared by the two-qubit postselection and monitor and the
+    N-site conditional solvers (docs/numerics.md, "The rounding floor of postselection")."""
+    logP = np.asarray(logP, dtype=float)
+    tt = np.asarray(tt, dtype=float)
+    g = np.asarray(gmin, dtype=float)[..., None]
+    sc = np.asarray(scale, dtype=float)[..., None]
+    n = 1.0 + sc * tt / 150.0 if n is None else np.asarray(n, dtype=float)
+    if gap is not None:  # only the substeps of the first ~1/gap feed the slow mode relative to the fast one
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            n = np.minimum(n, 1.0 + sc / (150.0 * np.asarray(gap, dtype=float)[..., None]))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        floor = power * np.log(64 * _EPS * n) + FLOOR_MARGIN
+        bad = np.isfinite(logP) & np.isfinite(g) & (logP + g * tt < floor)
+        if alive is not None:
+            bad = bad | ((logP == -np.inf) & np.asarray(alive, dtype=bool)[..., None])
+    if not np.any(bad):
+        return
+    i = int(np.flatnonzero(bad.reshape(-1, bad.shape[-1]).any(axis=0))[0])
+    first = np.argwhere(bad[..., i])[0] if bad.ndim > 1 else np.zeros(0, dtype=int)
+    idx = tuple(int(v) for v in first)
+    gi = float(np.broadcast_to(g[..., 0], bad.shape[:-1])[idx]) if bad.ndim > 1 else float(g.reshape(-1)[0])
+    fl = float(np.broadcast_to(floor, bad.shape)[idx + (i,)])
+    loc = where_(idx) if callable(where_) else where_
+    raise InvalidParameterError(
+        f"{what}: from t = {float(tt[i]):.6g} on P(t) is within 1e8 of the float64 rounding that the slower modes "
+        f"keep (log P + {gi:.3g}·t < {fl:.1f}){loc}: log P would not be accurate; shorten the times"
+    )

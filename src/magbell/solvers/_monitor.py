@@ -44,7 +44,7 @@ from ._evolve import validate_times
 from ..errors import InvalidParameterError
 from ..liouvillian._kernel import reachable
 from ..system._model import Model
-from ._march import MAX_STEP_NORM, MAX_SUBSTEPS, _renorm, _time_plan, log_scaled, scaled_expm
+from ._march import MAX_STEP_NORM, MAX_SUBSTEPS, _renorm, _time_plan, check_floor, log_scaled, scaled_expm
 from ._nonhermitian import _check_model, _heff_fast, _target_bell
 from ._conditional_measures import _finish_chunk, _mask, _measures_from_rho
 from ._postselect import (
@@ -55,7 +55,12 @@ from ._postselect import (
     _check_measures,
     _Collector,
     _grid_coefficients,
+    _exact_start,
+    _initial_weight,
     _labels,
+    _rate_gap,
+    _slow_rate,
+    _where,
 )
 from ..system._two_site_states import as_density_matrices
 from ..liouvillian._superop import sector_basis
@@ -306,6 +311,49 @@ def _q0_finish(x, LS, measures, bell, store_states):
     return {"measures": out, "P": P, "logP": logP, "rho": rho if store_states else None}
 
 
+def _monitor_rates(L0: np.ndarray, tau: float, kind: str):
+    """Lower bounds on the slowest decay rate of the monitored (unnormalised) state, and the gap to the next
+    mode, per point (p,), for :func:`magbell.solvers._march.check_floor`. Where nothing returns into the
+    subspace from outside (zero temperature: the subspace feeds |↑↑> only, which feeds nothing back) the
+    subspace block of L0 alone (every kind, any τ_m). Otherwise: continuous kind (and τ_m = ∞): the
+    eigenvalues of its 6×6 generator L0 − γ_m(ρ00, ρ33). Periodic kind: those of the period map
+    [e^{L0 τ_m}]_{sub,sub} (a scaled exponential, so any ‖L0‖τ_m), as rates −log|μ|/τ_m, less
+    √eps·‖E‖/|μ|/τ_m for the eigenvalues' rounding."""
+    Gs = L0[:, SUB_COORDS][:, :, SUB_COORDS]
+    lam = np.linalg.eigvals(Gs)
+    closed_g, closed_gap = _slow_rate(Gs, lam), _rate_gap(lam)
+    # weight can return only from an outside coordinate that the subspace feeds (directly or via the other one)
+    fed = np.any(L0[:, OUT_COORDS][:, :, SUB_COORDS] != 0, axis=-1)  # (p, 2)
+    fed = fed | (np.any((L0[:, OUT_COORDS][:, :, OUT_COORDS] != 0) & fed[:, None, :], axis=-1))
+    returns = np.any(L0[:, SUB_COORDS][:, :, OUT_COORDS] != 0, axis=1)  # (p, 2)
+    closed = ~np.any(fed & returns, axis=-1)
+    if np.all(closed):
+        return closed_g, closed_gap
+    g, gap = _open_rates(L0, tau, kind)
+    return np.where(closed, closed_g, g), np.where(closed, closed_gap, gap)
+
+
+def _open_rates(L0: np.ndarray, tau: float, kind: str):
+    """:func:`_monitor_rates` where weight returns into the subspace from outside (finite temperature)."""
+    if kind != "periodic" or not np.isfinite(tau):
+        G = L0.copy()
+        if np.isfinite(tau):
+            G[:, 0, 0] -= 1.0 / tau
+            G[:, 3, 3] -= 1.0 / tau
+        lam = np.linalg.eigvals(G)
+        return _slow_rate(G, lam), _rate_gap(lam)
+    E, c = scaled_expm(L0 * tau)
+    M = E[:, SUB_COORDS][:, :, SUB_COORDS]
+    mu = np.abs(np.linalg.eigvals(M))
+    mu = -np.sort(-mu, axis=-1)
+    with np.errstate(divide="ignore"):
+        rates = -(np.log(mu) + c[:, None] * np.log(2.0)) / tau  # ascending
+    nrm = np.abs(M).sum(axis=-2).max(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        err = np.where(mu[:, 0] > 0, np.sqrt(np.finfo(float).eps) * nrm / mu[:, 0] / tau, np.inf)
+    return np.maximum(rates[:, 0] - err, 0.0), rates[:, 1] - rates[:, 0]
+
+
 # ------------------------------------------------------------------------------ public
 def _check_tau(tau_m) -> float:
     if isinstance(tau_m, (bool, np.bool_, str, bytes)):
@@ -464,6 +512,22 @@ def monitor(
         x6[:, :, OUT_COORDS] = XO * fo[:, :, None, :]
         chunk = _q0_finish(x6, np.where(L == _NONE, 0, L), measures, bell, store_states)
     col.add(0, P_all, chunk)
+    p0 = _initial_weight(rho0, "subspace")
+    _exact_start(col, tt, p0)
+    # the rounding floor (docs/numerics.md): density-matrix coordinates, so power 1
+    gmin, gap = _monitor_rates(L0, tau, kind)
+    gnorm = np.abs(L0).sum(axis=-2).max(axis=-1)  # (p,)
+    scale = gnorm + (1.0 / tau if np.isfinite(tau) and kind == "continuous" else 0.0)
+    n = None
+    if kind == "periodic" and np.isfinite(tau):
+        periods = tt / tau  # each period map application rounds once more
+        if float(gnorm.max()) * tau <= MAX_STEP_NORM:  # binary powers of the period map (_advance_periods)
+            n = (1.0 + np.log2(1.0 + periods)) ** 2 + 1.0
+        else:  # the long-period map, computed from substeps, applied once per period
+            n = 1.0 + gnorm.max() * tt / MAX_STEP_NORM + periods
+        n = np.broadcast_to(n, (1, 1, len(tt)))
+    check_floor(col.data["logP"], gmin[:, None], tt, scale[:, None], "monitor", _where(model, several), power=1,
+                alive=(p0 > 0)[None, :], gap=gap[:, None], n=n)
     info = {
         "method": "|q|=0 coordinates; subspace and outside parts on separate power-of-two scales; "
         "scaled powers of the period map",

@@ -61,7 +61,7 @@ from ..results import TimeSeriesResult
 from ..system._two_site_states import as_density_matrices
 from ..liouvillian._superop import sector_basis
 from ._conditional_measures import _factor, _finish_chunk
-from ._march import march, march_blocks, _mean_phase, MEAN_PHASE_DIAG, _time_plan
+from ._march import check_floor, march, march_blocks, _mean_phase, MEAN_PHASE_DIAG, _time_plan
 from ._nonhermitian import (
     _check_model,
     _heff_without_mean,
@@ -352,6 +352,19 @@ def postselect(
             return col.view(key, _a, _b, tail)
 
         col.add(start, stop, _finish_chunk(X, LS, kind, measures, bell_all[start:stop], store_states, dest))
+    _exact_start(col, tt, _initial_weight(rho0, scheme))
+    if kind == "ket":
+        occupied = np.any(W[:, 1:3, :] != 0, axis=(1, 2))  # (S,): the 2×2 block {|↑↓>, |↓↑>} is occupied
+        G12 = G_all[:, 1:3, 1:3]
+        gmin = np.where(occupied[None, :], 2 * _slow_rate_2x2(G12)[:, None], np.nan)
+        scale, power, alive = np.abs(G12).sum(axis=-2).max(axis=-1), 2, np.any(W != 0, axis=(1, 2))
+        gap = _rate_gap(np.linalg.eigvals(G12))
+    else:
+        lam = np.linalg.eigvals(G_all)
+        gmin, scale = _slow_rate(G_all, lam)[:, None], np.abs(G_all).sum(axis=-2).max(axis=-1)
+        power, alive, gap = 1, (r0[:, 0] + r0[:, 1]) > 0, _rate_gap(lam)
+    check_floor(col.data["logP"], gmin, tt, scale[:, None], "postselect", _where(model, several), power=power,
+                alive=alive, gap=gap[:, None])
     info = {
         "method": "scaled Padé exponentials of −iH_eff·dt per σz block (no eigendecomposition), stepped with "
         "power-of-two renormalisation; log P accumulated" if kind == "ket" else
@@ -362,6 +375,67 @@ def postselect(
     }
     return record_backend(_assemble(model, t, rho0, several, labels, scheme, col, measures, store_states, inverse,
                                     bell_all, info), bk)
+
+
+# ============================================================================== exactness at t = 0, the floor
+def _initial_weight(rho0: np.ndarray, scheme: str) -> np.ndarray:
+    """P(0) of each initial state (S,): 1 for "no-jump" (nothing has happened yet), tr Π0ρ0 for "subspace"
+    (and the monitor), exactly 1 where ρ0 has no weight outside span{|↑↓>, |↓↑>}."""
+    if scheme == "no-jump":
+        return np.ones(rho0.shape[0])
+    d = np.real(np.diagonal(rho0, axis1=-2, axis2=-1))
+    w_in, w_out = d[:, 1] + d[:, 2], d[:, 0] + d[:, 3]
+    return np.where(w_out == 0, 1.0, w_in / (w_in + w_out))
+
+
+def _exact_start(col: _Collector, tt: np.ndarray, p0: np.ndarray) -> None:
+    """P(0) = p0 and log P(0) = log p0 exactly at a reported t = 0 (the marched norm² of a normalised ket is
+    1 − 2.2e−16 for the triplet); the states are unchanged."""
+    if len(tt) and tt[0] == 0 and col.n:
+        with np.errstate(divide="ignore"):
+            col.data["P"][:, :, 0] = p0[None, :]
+            col.data["logP"][:, :, 0] = np.log(p0)[None, :]
+
+
+def _slow_rate_2x2(G: np.ndarray) -> np.ndarray:
+    """A lower bound on the slowest decay rate −max Re λ of each 2×2 generator G (p, 2, 2) (ket amplitudes),
+    from the closed form λ = tr/2 ± √disc less its rounding error: min(√eps·‖G‖, 16·eps·‖G‖²/|λ1 − λ2|)
+    (a defective or nearly defective block's eigenvalues are only √eps-accurate). A lower bound keeps the
+    floor check (:func:`magbell.solvers._march.check_floor`) on the safe side."""
+    a, b, c, d = G[:, 0, 0], G[:, 0, 1], G[:, 1, 0], G[:, 1, 1]
+    root = np.sqrt(((a - d) / 2) ** 2 + b * c)
+    top = ((a + d) / 2).real + np.abs(root.real)
+    return _less_error(-top, np.abs(G).sum(axis=-2).max(axis=-1), 2 * np.abs(root))
+
+
+def _rate_gap(lam: np.ndarray) -> np.ndarray:
+    """Difference of the two largest real parts of eigenvalues ``lam`` (p, n) (the slowest mode's lead)."""
+    re = -np.sort(-lam.real, axis=-1)
+    return re[:, 0] - re[:, 1]
+
+
+def _slow_rate(G: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """As :func:`_slow_rate_2x2` for any generators G (p, n, n) with eigenvalues ``lam`` (np.linalg.eigvals)."""
+    order = np.argsort(-lam.real, axis=-1)
+    lam = np.take_along_axis(lam, order, axis=-1)
+    gap = np.abs(lam[:, 0] - lam[:, 1]) if lam.shape[-1] > 1 else np.full(len(lam), np.inf)
+    return _less_error(-lam[:, 0].real, np.abs(G).sum(axis=-2).max(axis=-1), gap)
+
+
+def _less_error(rate, nrm, gap):
+    eps = np.finfo(float).eps
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        err = np.minimum(np.sqrt(eps) * nrm, np.where(gap > 0, 16 * eps * nrm**2 / gap, np.inf))
+    return np.maximum(rate - err, 0.0)
+
+
+def _where(model: Model, several: bool):
+    """The location of a refused entry (flat point, initial state) in the user's terms."""
+    def where(idx):
+        p, s = idx[0], idx[1]
+        at = f" at model index {tuple(int(i) for i in np.unravel_index(p, model.shape))}" if model.shape else ""
+        return at + (f", initial state {s}" if several else "")
+    return where
 
 
 def _forbidden_indices(forbid) -> list:

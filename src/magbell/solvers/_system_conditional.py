@@ -248,30 +248,7 @@ def _run(system, initial, times, what, measures, store_states, point_fn, p0_fn=N
                 states=fix(rho) if store_states else None, info=info)
 
 
-#: log P must stay this far above the rounding floor (below: log P uncertain by more than ~1e-8)
-FLOOR_MARGIN = float(np.log(1e8))
-
-
-def _check_floor(logP, gmin, tt, scale, what, where_):
-    """Refuse times at which P(t) is too close to the rounding floor of the slower modes.
-
-    Every renormalised substep leaves ~eps (relative) in every mode, also in modes that the exact state does
-    not occupy; a slower mode (decay rate g_min of P, the slowest in the occupied sectors) keeps that
-    spurious weight, P_spur ≲ (64·eps·n)²·e^{−g_min t} with n = 1 + ‖G‖·t/150 substeps. Where
-    log P < log P_spur + log(1e8), log P could be off by more than 1e-8 (W under all-ones collective decay:
-    exact log P = −4000 at t = 1e3, float64 returns −73); those times are refused."""
-    if not np.isfinite(gmin):
-        return
-    n = 1.0 + scale * tt / 150.0
-    floor = 2 * np.log(64 * _EPS * n) + FLOOR_MARGIN  # (T,)
-    with np.errstate(invalid="ignore"):
-        bad = np.isfinite(logP) & (logP + gmin * tt[None, :] < floor[None, :])
-    if np.any(bad):
-        i = np.flatnonzero(bad.any(axis=0))[0]
-        raise InvalidParameterError(
-            f"{what}: from t = {float(tt[i]):.6g} on P(t) is within 1e8 of the float64 rounding that the slower modes "
-            f"keep (log P + {gmin:.3g}·t < {floor[i]:.1f}){where_}: log P would not be accurate; shorten the times"
-        )
+from ._march import FLOOR_MARGIN, check_floor as _check_floor  # noqa: E402,F401  (shared with the two-qubit solvers)
 
 
 def _check_domain(pt: Point, t_max: float, what: str, where: str) -> None:
