@@ -18,6 +18,7 @@ __all__ = [
     "structural_zeros",
     "block0_projector",
     "reachable",
+    "dark_subspace",
     "TRACE_FUNCTIONAL",
 ]
 
@@ -30,23 +31,26 @@ KERNEL_GAP_RTOL = 1e-6
 TRACE_FUNCTIONAL = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0])
 
 
-def svd_kernel_projector(L: np.ndarray, tol_abs: np.ndarray):
-    """Spectral projector onto ker L along range L, batched; also the kernel mask.
+def svd_kernel_projector(L: np.ndarray, tol_abs: np.ndarray, equilibrate=1e100):
+    """Spectral projector onto ker L along range L, batched, real or complex; also the kernel mask.
 
-    With E·L = U diag(s) Vᵀ (E: the row equilibration of :func:`_row_equilibration`, which leaves the
-    kernel unchanged), right null vectors are the columns of V and left null vectors those of E U with
-    s < tol. P0 = V_k (U_kᵀ E V_k)⁻¹ U_kᵀ E, computed for a variable kernel size by padding the
-    non-kernel directions with an identity block.
+    With E·L = U diag(s) Vᴴ (E: the row equilibration of :func:`_row_equilibration` capped at
+    ``equilibrate``, which leaves the kernel unchanged; None: no equilibration), right null vectors are the
+    columns of V and left null vectors those of E U with s < tol. P0 = V_k (U_kᴴ E V_k)⁻¹ U_kᴴ E, computed
+    for a variable kernel size by padding the non-kernel directions with an identity block. The one SVD
+    kernel projector: the two-site blocks (real), the N-site sector generators
+    (:func:`magbell.solvers._system_sectors.kernel_projector`, complex) use it.
     """
-    E = _row_equilibration(L)
-    U, s, Vt = np.linalg.svd(E[..., None] * L)
-    V = np.swapaxes(Vt, -1, -2)
+    E = _row_equilibration(L, equilibrate) if equilibrate is not None else np.ones(L.shape[:-1])
+    U, s, Vh = np.linalg.svd(E[..., None] * L)
+    V = np.conj(np.swapaxes(Vh, -1, -2))
     mask = s < tol_abs[:, None]
     w = mask.astype(float)
     Vw = V * w[:, None, :]
     Uw = E[..., None] * U * w[:, None, :]  # left null vectors of E·L, mapped back to those of L
-    K = np.swapaxes(Uw, -1, -2) @ Vw + np.eye(L.shape[-1]) * (1 - w)[:, None, :]
-    P0 = Vw @ np.linalg.solve(K, np.swapaxes(Uw, -1, -2))
+    Uwh = np.conj(np.swapaxes(Uw, -1, -2))
+    K = Uwh @ Vw + np.eye(L.shape[-1]) * (1 - w)[:, None, :]
+    P0 = Vw @ np.linalg.solve(K, Uwh)
     return P0, mask, U, V
 
 
@@ -199,3 +203,36 @@ def _bordered_solve(L0: np.ndarray, M: np.ndarray, u: np.ndarray, ell: np.ndarra
     for _ in range(2 if r.size else 0):
         x[r] = x[r] + np.linalg.solve(M[r], _bordered_residual(L0[r], x[r], u[r], ell)[..., None])[..., 0]
     return x
+
+
+def dark_subspace(J: np.ndarray, H: np.ndarray, tol: float, normalise: bool = True) -> np.ndarray:
+    """Orthonormal basis (columns, (n, k)) of the dark kets: the largest subspace of the common kernel of the
+    jump rows ``J`` (m, n) that ``H`` (n, n) maps into itself (Kraus, Büchler, Diehl, Kantian, Micheli &
+    Zoller, PRA 78, 042307 (2008): a pure stationary state of a Lindbladian is such a ket).
+
+    ``normalise``: divide every non-zero row by its 2-norm first, so that the kernel is that of every row
+    whatever its rate (dephasing 1e12 next to relaxation 1e-12 must not make the relaxation count as zero);
+    rows below ``tol`` singular values count as zero. H-invariance is decided relative to max |H|. The one
+    implementation of the two-site dark states (:mod:`magbell.solvers._steady`) and of the N-site sector ones
+    (:mod:`magbell.solvers._system_sectors`, :mod:`magbell.solvers._system_steady_blocks`).
+    """
+    n = H.shape[-1]
+    if normalise:
+        rn = np.linalg.norm(J, axis=1)
+        J = J[rn > 0] / rn[rn > 0, None]
+    if J.shape[0]:
+        _, s, Vh = np.linalg.svd(J)
+        K = Vh[np.sum(s > tol) :].conj().T
+    else:
+        K = np.eye(n, dtype=complex)
+    sH = np.abs(H).max(initial=0.0)
+    for _ in range(n):  # shrink K to its largest H-invariant subspace
+        if K.shape[1] == 0 or sH == 0:
+            break
+        HK = H @ K
+        _, s2, Vh2 = np.linalg.svd(HK - K @ (K.conj().T @ HK))
+        keep = Vh2[np.sum(s2 > tol * sH) :].conj().T
+        if keep.shape[1] == K.shape[1]:
+            break
+        K = K @ keep
+    return K

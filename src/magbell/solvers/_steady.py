@@ -39,6 +39,7 @@ from ..errors import (
     describe_bad_points,
 )
 from .._domain import check_domain
+from ..liouvillian._kernel import dark_subspace
 from ..liouvillian._graded import RESOLUTION_FACTOR, graded_eigvals
 from ..liouvillian._frame import DELTA_COLUMN, frame_sectors, generator_block
 from ..backend import get_backend, record_backend
@@ -332,28 +333,7 @@ def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
     Mz = np.diag([2.0, 0.0, 0.0, -2.0])
     ZZ = np.diag([1.0, -1.0, -1.0, 1.0])
     Hp = H + c1[DELTA_COLUMN] * Mz / 2 - c1[COEFFICIENT_NAMES.index("Jz")] * ZZ  # H_Δ = −ΔM/2, H_Jz = 𝒥z ZZ
-    sJ = np.abs(J).max(initial=0)
-    sH = np.abs(Hp).max(initial=0)
-    if sJ > 0:
-        # rows normalised first: the kernel is that of every row, whatever its rate (dephasing 1e12
-        # next to relaxation 1e-12 must not make the relaxation jumps count as zero)
-        rn = np.linalg.norm(J, axis=1)
-        Jn = J[rn > 0] / rn[rn > 0, None]
-        _, s, Vh = np.linalg.svd(Jn)
-        K = Vh[np.sum(s > tol) :].conj().T  # (4, k): common kernel of all jumps
-    else:
-        K = np.eye(4, dtype=complex)
-    for _ in range(4):
-        if K.shape[1] == 0 or sH == 0:
-            break
-        # keep the part of K that H' maps back into K
-        HK = Hp @ K
-        resid = HK - K @ (K.conj().T @ HK)
-        _, s2, Vh2 = np.linalg.svd(resid)
-        keep = Vh2[np.sum(s2 > tol * sH) :].conj().T
-        if keep.shape[1] == K.shape[1]:
-            break
-        K = K @ keep
+    K = dark_subspace(J, Hp, tol)  # common kernel of all jumps (rows normalised), H'-invariant part
     if K.shape[1] == 0:
         return np.zeros((0, 4), dtype=complex)
     Km = K.conj().T @ (Mz + 5 * ZZ) @ K  # joint (M, ZZ) labels 7 (↑↑), −5 (M = 0), 3 (↓↓)

@@ -23,6 +23,7 @@ from math import comb
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..liouvillian._kernel import dark_subspace, svd_kernel_projector
 
 #: largest complex dimension factorised densely (one sector's blocks, or one diagonal block): N = 6's q = 0
 MAX_SECTOR = 1000
@@ -180,24 +181,8 @@ class Point(_Sectors):
             Vz, _ = _mix(self.g["h_z"], self.z)
             rows += [np.diag(v[In]) for v in Vz]
         J = np.concatenate(rows) if rows else np.zeros((0, len(In)))
-        rn = np.linalg.norm(J, axis=1)
-        J = J[rn > 0] / rn[rn > 0, None]
-        if J.shape[0]:
-            _, s, Vh = np.linalg.svd(J)
-            Kd = Vh[np.sum(s > tol):].conj().T
-        else:
-            Kd = np.eye(len(In), dtype=complex)
         Hn = self.H[np.ix_(In, In)]
-        sH = np.abs(Hn).max(initial=0.0)
-        for _ in range(len(In)):  # the largest H-invariant subspace of the jumps' common kernel
-            if Kd.shape[1] == 0 or sH == 0:
-                break
-            HK = Hn @ Kd
-            _, s2, Vh2 = np.linalg.svd(HK - Kd @ (Kd.conj().T @ HK))
-            keep = Vh2[np.sum(s2 > tol * sH):].conj().T
-            if keep.shape[1] == Kd.shape[1]:
-                break
-            Kd = Kd @ keep
+        Kd = dark_subspace(J, Hn, tol)
         Hk = Kd.conj().T @ Hn @ Kd
         E, W = np.linalg.eigh((Hk + Hk.conj().T) / 2)
         self._dark[key] = (Kd @ W, E)
@@ -321,8 +306,7 @@ _TWO_QUBIT_DEFAULTS = (("concurrence", "populations"), ("concurrence", "bell_fid
 
 def result_dims(result, name, arr) -> tuple:
     """xarray dimension names of an N-site result's array: the batch axes, the native ones (initial, t), then
-    "site" for site_populations, ("site", "site_j") for pair matrices (the labels of the sweep's Dataset),
-    "<name>_k" for any other trailing axis."""
+    "site" for site_populations, ("site_i", "site_j") for pair matrices, "<name>_k" for any other trailing axis."""
     arr = np.asarray(arr)
     lead = len(result.system.shape)
     native = tuple(n for n, _ in result._native()) if name not in ("unique", "n_stationary") else ()
@@ -332,7 +316,7 @@ def result_dims(result, name, arr) -> tuple:
     if name == "site_populations" and extra == 1:
         tail = ("site",)
     elif extra == 2 and arr.shape[-1] == arr.shape[-2] == result.system.N:
-        tail = ("site", "site_j")
+        tail = ("site_i", "site_j")
     else:
         tail = tuple(f"{name}_{k}" for k in range(extra))
     return tuple(f"dim_{i}" for i in range(lead)) + native + tail
@@ -373,21 +357,11 @@ def measure_fns(measures, N):
 
 
 def kernel_projector(G: np.ndarray, tol_abs: float):
-    """Spectral projector onto ker G along range G (complex) and dim ker G.
-
-    SVD of E·G (E the row equilibration of the two-qubit kernel code: every row raised to the largest row's
-    1-norm, so a rank is decided relative to each coordinate's own rates; same kernel): right null vectors
-    V_k, left null vectors E U_k, 𝒫₀ = V_k (U_kᴴ E V_k)⁻¹ U_kᴴ E."""
-    rn = np.abs(G).sum(axis=1)
-    top = rn.max() if rn.size else 0.0
-    E = np.where(rn > 0, np.maximum(np.minimum(top / np.where(rn > 0, rn, 1.0), 1e100), 1.0), 1.0)
-    U, s, Vh = np.linalg.svd(E[:, None] * G)
-    k = int(np.sum(s < tol_abs))
-    if k == 0:
-        return np.zeros_like(G), 0
-    Vk = Vh[-k:].conj().T
-    Wk = (E[:, None] * U[:, -k:]).conj().T
-    return Vk @ np.linalg.solve(Wk @ Vk, Wk), k
+    """Spectral projector onto ker G along range G (complex) and dim ker G: the batched
+    :func:`magbell.liouvillian._kernel.svd_kernel_projector` (SVD of the row-equilibrated E·G, every row raised
+    to the largest row's 1-norm so that a rank is decided relative to each coordinate's own rates) on one G."""
+    P0, mask, _, _ = svd_kernel_projector(np.asarray(G)[None], np.array([float(tol_abs)]))
+    return P0[0], int(mask.sum())
 
 
 def dark_pair_frequencies(pt: Point, q: int, tol_abs: float):

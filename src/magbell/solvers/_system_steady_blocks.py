@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..liouvillian._kernel import dark_subspace
 from ._system_sectors import SparsePoint, check_point, point_index, where
 
 __all__ = ["steady_state_blocks"]
@@ -73,23 +74,9 @@ def _dark_one(pt: SparsePoint, tol=1e-10):
     V = pt.jumps["h_plus"][0]  # (k, N) site amplitudes of the jumps
     site = configurations(pt.N, 1)[:, 0]  # site of each configuration
     J = V[:, site]
-    if J.shape[0]:
-        _, sv, Vh = np.linalg.svd(J)
-        K = Vh[np.sum(sv > tol):].conj().T
-    else:
-        K = np.eye(pt.N, dtype=complex)
     H1 = pt.heff(1)
     H1 = (H1 + H1.conj().T) / 2
-    sH = np.abs(H1).max(initial=0.0)
-    for _ in range(pt.N):
-        if K.shape[1] == 0 or sH == 0:
-            break
-        HK = H1 @ K
-        _, s2, Vh2 = np.linalg.svd(HK - K @ (K.conj().T @ HK))
-        keep = Vh2[np.sum(s2 > tol * sH):].conj().T
-        if keep.shape[1] == K.shape[1]:
-            break
-        K = K @ keep
+    K = dark_subspace(J, H1, tol, normalise=False)  # the rows V_k are unit vectors already
     Hk = K.conj().T @ H1 @ K
     E, W = np.linalg.eigh((Hk + Hk.conj().T) / 2)
     return K @ W, E
