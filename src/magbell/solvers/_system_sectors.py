@@ -306,7 +306,8 @@ _TWO_QUBIT_DEFAULTS = (("concurrence", "populations"), ("concurrence", "bell_fid
 
 def result_dims(result, name, arr) -> tuple:
     """xarray dimension names of an N-site result's array: the batch axes, the native ones (initial, t), then
-    "site" for site_populations, ("site_i", "site_j") for pair matrices, "<name>_k" for any other trailing axis."""
+    "site" for site_populations, ("site", "site_j") for pair matrices (the labels of the sweep's Dataset),
+    "<name>_k" for any other trailing axis."""
     arr = np.asarray(arr)
     lead = len(result.system.shape)
     native = tuple(n for n, _ in result._native()) if name not in ("unique", "n_stationary") else ()
@@ -316,7 +317,7 @@ def result_dims(result, name, arr) -> tuple:
     if name == "site_populations" and extra == 1:
         tail = ("site",)
     elif extra == 2 and arr.shape[-1] == arr.shape[-2] == result.system.N:
-        tail = ("site_i", "site_j")
+        tail = ("site", "site_j")
     else:
         tail = tuple(f"{name}_{k}" for k in range(extra))
     return tuple(f"dim_{i}" for i in range(lead)) + native + tail
