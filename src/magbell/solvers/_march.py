@@ -160,8 +160,9 @@ def check_floor(logP, gmin, tt, scale, what, where_="", *, power: int = 2, alive
     keeps that spurious weight: P_spur ≲ (64·eps·n)^power·e^{−g_min t} with n = 1 + ‖G‖·t/150 substeps
     (``scale`` = ‖G‖), or n = 1 + ‖G‖/(150·``gap``) if smaller, where ``gap`` is the difference of the decay
     rates (amplitudes for kets) of the slowest mode and the next (a rounding made at time s reaches t damped by
-    e^{−gap·s} relative to the fast mode, so the substeps count only up to ~1/gap); ``power`` = 2 when kets are marched (the spurious *amplitude* is ~eps) and 1 when
-    density-matrix coordinates are (the spurious *weight* is ~eps). Where
+    e^{−gap·s} relative to the fast mode, so the substeps count only up to ~1/gap); ``power`` = 2 when kets
+    are marched (the spurious *amplitude* is ~eps) and 1 when density-matrix coordinates are (the spurious
+    *weight* is ~eps). Where
     log P < log P_spur + log(1e8), log P could be off by more than 1e-8 (``Model(a=1, A=1)`` from the
     triplet: exact log P = −4t, float64 returned −114.4 at t = 100 and 1000, the dark singlet's share of the
     rounding; W under all-ones collective decay: −4000 at t = 1e3, float64 −73); those times are refused.
@@ -170,29 +171,53 @@ def check_floor(logP, gmin, tt, scale, what, where_="", *, power: int = 2, alive
     in ``gmin``: no check there); ``alive`` (broadcastable to ``logP[..., 0]``, optional): where P(0) > 0, so
     that P(t) > 0 at every t (the conditional propagator is invertible) and log P = −inf is itself a rounding
     failure. ``n`` (broadcastable to ``logP``): the number of roundings instead of 1 + ‖G‖·t/150, for solvers
-    that apply binary powers of a propagator (~(1 + log₂ k)² roundings for k applications). ``where_``: a string, or a callable of the index tuple of the first bad entry (without the time
-    axis) returning one, appended to the message. Shared by the two-qubit postselection and monitor and the
+    that apply binary powers of a propagator (~(1 + log₂ k)² roundings for k applications). ``where_``: a
+    string, or a callable of the index tuple of the first bad entry (without the time axis) returning one,
+    appended to the message. ``logP`` needs at least 2 dimensions. Shared by the two-qubit postselection and monitor and the
     N-site conditional solvers (docs/numerics.md, "The rounding floor of postselection")."""
     logP = np.asarray(logP, dtype=float)
     tt = np.asarray(tt, dtype=float)
-    g = np.asarray(gmin, dtype=float)[..., None]
-    sc = np.asarray(scale, dtype=float)[..., None]
-    n = 1.0 + sc * tt / 150.0 if n is None else np.asarray(n, dtype=float)
-    if gap is not None:  # only the substeps of the first ~1/gap feed the slow mode relative to the fast one
+    rows = logP.shape[:-1]
+    g = np.broadcast_to(np.asarray(gmin, dtype=float), rows) if rows else np.asarray(gmin, dtype=float).reshape(())
+    skip = ~np.isfinite(g)
+    sc = np.broadcast_to(np.asarray(scale, dtype=float), rows)
+    gp = None if gap is None else np.broadcast_to(np.asarray(gap, dtype=float), rows)
+    nn = None if n is None else np.broadcast_to(np.asarray(n, dtype=float), logP.shape)
+
+    def floor_of(tk, r=slice(None)):  # the floor at times tk (..., T') for the rows r
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            n = np.minimum(n, 1.0 + sc / (150.0 * np.asarray(gap, dtype=float)[..., None]))
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        floor = power * np.log(64 * _EPS * n) + FLOOR_MARGIN
-        bad = np.isfinite(logP) & np.isfinite(g) & (logP + g * tt < floor)
+            m = 1.0 + sc[r][..., None] * tk / 150.0 if nn is None else nn[r][..., -tk.shape[-1]:]
+            if gp is not None:  # only the substeps of the first ~1/gap feed the slow mode relative to the fast one
+                m = np.minimum(m, 1.0 + sc[r][..., None] / (150.0 * gp[r][..., None]))
+            return power * np.log(64 * _EPS * m) + FLOOR_MARGIN
+
+    # cheap screen (one pass over log P): the floor grows with t, so a row can fail only if its smallest
+    # log P + g·t lies below its floor at the last time
+    with np.errstate(invalid="ignore", over="ignore"):
+        lhs = logP + np.where(skip, 0.0, g)[..., None] * tt
+        low = lhs.min(axis=-1) if tt.size else np.full(rows, np.inf)
+        cand = ~skip & (low < floor_of(tt[-1:])[..., 0])
         if alive is not None:
-            bad = bad | ((logP == -np.inf) & np.asarray(alive, dtype=bool)[..., None])
+            alive_b = np.broadcast_to(np.asarray(alive, dtype=bool), rows)
+            cand = cand | (alive_b & (low == -np.inf))
+    if not np.any(cand):
+        return
+    bad = np.zeros(logP.shape, dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        fl = floor_of(np.broadcast_to(tt, logP.shape)[cand], cand)
+        sub = np.isfinite(logP[cand]) & ~skip[cand][..., None] & (lhs[cand] < fl)
+        if alive is not None:
+            sub = sub | ((logP[cand] == -np.inf) & alive_b[cand][..., None])
+        bad[cand] = sub
+        floor = np.full(logP.shape, np.nan)
+        floor[cand] = fl
     if not np.any(bad):
         return
     i = int(np.flatnonzero(bad.reshape(-1, bad.shape[-1]).any(axis=0))[0])
     first = np.argwhere(bad[..., i])[0] if bad.ndim > 1 else np.zeros(0, dtype=int)
     idx = tuple(int(v) for v in first)
-    gi = float(np.broadcast_to(g[..., 0], bad.shape[:-1])[idx]) if bad.ndim > 1 else float(g.reshape(-1)[0])
-    fl = float(np.broadcast_to(floor, bad.shape)[idx + (i,)])
+    gi = float(g[idx])
+    fl = float(floor[idx + (i,)])
     loc = where_(idx) if callable(where_) else where_
     raise InvalidParameterError(
         f"{what}: from t = {float(tt[i]):.6g} on P(t) is within 1e8 of the float64 rounding that the slower modes "

@@ -356,9 +356,9 @@ def postselect(
     if kind == "ket":
         occupied = np.any(W[:, 1:3, :] != 0, axis=(1, 2))  # (S,): the 2×2 block {|↑↓>, |↓↑>} is occupied
         G12 = G_all[:, 1:3, 1:3]
-        gmin = np.where(occupied[None, :], 2 * _slow_rate_2x2(G12)[:, None], np.nan)
+        g12, gap = _slow_rate_2x2(G12)
+        gmin = np.where(occupied[None, :], 2 * g12[:, None], np.nan)
         scale, power, alive = np.abs(G12).sum(axis=-2).max(axis=-1), 2, np.any(W != 0, axis=(1, 2))
-        gap = _rate_gap(np.linalg.eigvals(G12))
     else:
         lam = np.linalg.eigvals(G_all)
         gmin, scale = _slow_rate(G_all, lam)[:, None], np.abs(G_all).sum(axis=-2).max(axis=-1)
@@ -401,11 +401,12 @@ def _slow_rate_2x2(G: np.ndarray) -> np.ndarray:
     """A lower bound on the slowest decay rate −max Re λ of each 2×2 generator G (p, 2, 2) (ket amplitudes),
     from the closed form λ = tr/2 ± √disc less its rounding error: min(√eps·‖G‖, 16·eps·‖G‖²/|λ1 − λ2|)
     (a defective or nearly defective block's eigenvalues are only √eps-accurate). A lower bound keeps the
-    floor check (:func:`magbell.solvers._march.check_floor`) on the safe side."""
+    floor check (:func:`magbell.solvers._march.check_floor`) on the safe side. Also returns the gap of the
+    real parts, 2|Re √disc| (the slow mode's lead)."""
     a, b, c, d = G[:, 0, 0], G[:, 0, 1], G[:, 1, 0], G[:, 1, 1]
     root = np.sqrt(((a - d) / 2) ** 2 + b * c)
     top = ((a + d) / 2).real + np.abs(root.real)
-    return _less_error(-top, np.abs(G).sum(axis=-2).max(axis=-1), 2 * np.abs(root))
+    return _less_error(-top, np.abs(G).sum(axis=-2).max(axis=-1), 2 * np.abs(root)), 2 * np.abs(root.real)
 
 
 def _rate_gap(lam: np.ndarray) -> np.ndarray:
