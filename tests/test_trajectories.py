@@ -158,3 +158,24 @@ def test_average_moments_without_the_outer_product_stack():
         np.testing.assert_allclose(m2r, np.einsum("nt,ntij->tij", w, outer.real**2), rtol=0, atol=4e-11)
         np.testing.assert_allclose(m2i, np.einsum("nt,ntij->tij", w, outer.imag**2), rtol=0, atol=4e-11)
         assert np.all(m2i[:, range(4), range(4)] == 0)
+
+
+def test_two_site_and_n_site_trajectories_share_one_jump_loop(monkeypatch):
+    """Issue 10 §2: one MCWF loop (solvers._trajectories.mcwf_loop) and one record packer (jump_records) for both
+    the two-site and the N-site trajectories; the packer sorts each trajectory's events by time."""
+    import magbell.solvers._trajectories as tq
+    from magbell.solvers._system_trajectories import system_trajectories
+
+    calls = []
+    real = tq.mcwf_loop
+    monkeypatch.setattr(tq, "mcwf_loop", lambda *a, **k: calls.append(a[3].shape) or real(*a, **k))
+    t = np.linspace(0.0, 2.0, 5)
+    tq.trajectories(Model(a=1.0, A=0.5), "uu", t, n=20, seed=1)
+    system_trajectories(magbell.System(Delta=[1.0, 1.2], h_plus=[[1.0, 0.5], [0.5, 1.0]]), "uu", t, n=20, seed=1)
+    assert len(calls) == 2 and calls[0] == (20, 4)
+    jt, jc, counts = tq.jump_records(([np.array([1, 0]), np.array([1])], [np.array([2.0, 0.5]), np.array([1.0])],
+                                      [np.array([3, 4]), np.array([5])]), 3)
+    assert counts.tolist() == [1, 2, 0] and jc.tolist() == [[4, -1], [5, 3], [-1, -1]]
+    assert jt[1].tolist() == [1.0, 2.0] and np.isnan(jt[2]).all()
+    jt, jc, counts = tq.jump_records(([], [], []), 2)
+    assert jt.shape == (2, 0) and counts.tolist() == [0, 0]

@@ -376,81 +376,15 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
     r = 1.0 - rng.random(n)
 
     tt, inverse = np.unique(t, return_inverse=True)
-    T = len(tt)
-    kets = np.empty((n, T, D), dtype=complex)
-    ev_traj, ev_time, ev_chan = [], [], []
-    n_events = rounds = 0
-    t_cur = 0.0
-    for k in range(T):
-        h = float(tt[k] - t_cur)
-        if h > 0:
-            off = np.zeros(n)
-            active = np.arange(n)
-            while active.size:
-                rem = h - off[active]
-                phi = eng.apply(rem, psi[active])
-                S = np.sum(np.abs(phi) ** 2, axis=1)
-                jump = S < r[active]
-                stay = active[~jump]
-                psi[stay] = phi[~jump]
-                jumpers = active[jump]
-                if not jumpers.size:
-                    break
-                n_events += jumpers.size
-                if n_events > max_events:
-                    raise InvalidParameterError(
-                        f"more than max_events = {max_events} jumps: rates × times too large for trajectories "
-                        "(use magbell.evolve / magbell.postselect for the averages)"
-                    )
-                tau = _jump_time(eng, psi[jumpers], np.log(r[jumpers]), rem[jump])
-                phi = eng.apply(tau, psi[jumpers])
-                ch, new = eng.jump(phi, rng.random(jumpers.size))
-                psi[jumpers] = new
-                ev_traj.append(jumpers)
-                ev_time.append(t_cur + off[jumpers] + tau)
-                ev_chan.append(ch)
-                off[jumpers] += tau
-                r[jumpers] = 1.0 - rng.random(jumpers.size)
-                active = jumpers
-                rounds += 1
-                if rounds > 2 * per_traj:
-                    raise InvalidParameterError(
-                        f"more than {rounds - 1} jumps in one trajectory (2 × max_jumps_per_trajectory = "
-                        f"{2 * per_traj}); shorten the times or raise max_jumps_per_trajectory"
-                    )
-                if rounds % 256 == 0:
-                    covered = n * t_cur + h * (n - active.size) + float(np.sum(off[active]))
-                    projected = n_events * (n * float(tt[-1])) / max(covered, np.finfo(float).tiny)
-                    if projected > 2 * max_events:
-                        raise InvalidParameterError(
-                            f"about {projected:.2g} jumps expected (max_events = {max_events}): rates × times too "
-                            "large for trajectories (use magbell.evolve / magbell.postselect for the averages)"
-                        )
-        nrm = np.sqrt(np.sum(np.abs(psi) ** 2, axis=1))
-        kets[:, k] = psi / nrm[:, None]
-        t_cur = float(tt[k])
+    kets, events = _tq.mcwf_loop(eng.apply, lambda psi, logr, hi: _jump_time(eng, psi, logr, hi), eng.jump, psi, r,
+                                 tt, rng, max_events, per_traj)
     if dbar:  # back to the lab frame: e^{−iΔ̄ n t} on sector n (the constant N/2 is a global phase)
         for s, kk in enumerate(sectors):
             if kk:
                 c, si = mean_phase(dbar, tt, -kk)
                 kets[:, :, eng.offsets[s]:eng.offsets[s + 1]] *= (c + 1j * si)[None, :, None]
 
-    if ev_traj:
-        et, etime, ech = np.concatenate(ev_traj), np.concatenate(ev_time), np.concatenate(ev_chan)
-        order = np.lexsort((etime, et))
-        et, etime, ech = et[order], etime[order], ech[order]
-        counts = np.bincount(et, minlength=n)
-        width = int(counts.max())
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        pos = np.arange(et.size) - starts[et]
-        jt = np.full((n, width), np.nan)
-        jc = np.full((n, width), -1, dtype=int)
-        jt[et, pos] = etime
-        jc[et, pos] = ech
-    else:
-        counts = np.zeros(n, dtype=int)
-        jt = np.full((n, 0), np.nan)
-        jc = np.full((n, 0), -1, dtype=int)
+    jt, jc, counts = _tq.jump_records(events, n)
     info = {
         "method": "exact waiting-time Monte Carlo wave function in the excitation-sector basis (no time step)",
         "rates": dict(zip(eng.names, eng.rates)),

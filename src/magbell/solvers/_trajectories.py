@@ -388,90 +388,24 @@ def trajectories(
         psi = V[:, which0].T.astype(complex).copy()
     r = 1.0 - rng.random(n)  # thresholds in (0, 1]
 
-    tt, inverse = np.unique(t, return_inverse=True)
-    T = len(tt)
-    kets = np.empty((n, T, 4), dtype=complex)
-    ev_traj, ev_time, ev_chan = [], [], []
-    n_events = 0
-    rounds = 0
-    t_cur = 0.0
-    for k in range(T):
-        h = float(tt[k] - t_cur)
-        if h > 0:
-            off = np.zeros(n)
-            active = np.arange(n)
-            while active.size:
-                rem = h - off[active]
-                phi = prop.apply(rem, psi[active])
-                S = np.sum(np.abs(phi) ** 2, axis=1)
-                jump = S < r[active]
-                stay = active[~jump]
-                psi[stay] = phi[~jump]
-                jumpers = active[jump]
-                if not jumpers.size:
-                    break
-                n_events += jumpers.size
-                if n_events > max_events:
-                    raise InvalidParameterError(
-                        f"more than max_events = {max_events} jumps: rates × times too large for trajectories "
-                        "(use magbell.evolve / magbell.postselect for the averages)"
-                    )
-                tau = _jump_time(prop, K, psi[jumpers], np.log(r[jumpers]), rem[jump])
-                phi = prop.apply(tau, psi[jumpers])
-                Jphi = np.einsum("kij,nj->nki", J, phi)  # (nj, 6, 4)
-                w = np.sum(np.abs(Jphi) ** 2, axis=2)
-                cw = np.cumsum(w, axis=1)
-                u = rng.random(jumpers.size) * cw[:, -1]
-                ch = np.minimum(np.sum(cw <= u[:, None], axis=1), len(JUMP_NAMES) - 1)
-                # a zero-weight channel can only be hit by u == total; move to the last non-zero one
-                bad = w[np.arange(jumpers.size), ch] == 0
-                if np.any(bad):
-                    ch[bad] = np.argmax(cw[bad] >= cw[bad, -1:], axis=1)
-                new = Jphi[np.arange(jumpers.size), ch]
-                new /= np.sqrt(np.sum(np.abs(new) ** 2, axis=1))[:, None]
-                psi[jumpers] = new
-                ev_traj.append(jumpers)
-                ev_time.append(t_cur + off[jumpers] + tau)
-                ev_chan.append(ch)
-                off[jumpers] += tau
-                r[jumpers] = 1.0 - rng.random(jumpers.size)
-                active = jumpers
-                rounds += 1
-                if rounds > 2 * max_jumps_per_trajectory:  # the initial rate underestimated the jumps
-                    raise InvalidParameterError(
-                        f"more than {rounds - 1} jumps in one trajectory (2 × max_jumps_per_trajectory = "
-                        f"{2 * max_jumps_per_trajectory}); shorten the times or raise max_jumps_per_trajectory (CLI: --max-jumps)"
-                    )
-                if rounds % 256 == 0:  # refuse early what would exceed max_events (not after minutes)
-                    covered = n * t_cur + h * (n - active.size) + float(np.sum(off[active]))
-                    projected = n_events * (n * float(tt[-1])) / max(covered, np.finfo(float).tiny)
-                    if projected > 2 * max_events:
-                        raise InvalidParameterError(
-                            f"about {projected:.2g} jumps expected (max_events = {max_events}): rates × times too "
-                            "large for trajectories (use magbell.evolve / magbell.postselect for the averages)"
-                        )
-        nrm = np.sqrt(np.sum(np.abs(psi) ** 2, axis=1))
-        kets[:, k] = psi / nrm[:, None]
-        t_cur = float(tt[k])
+    def jump(phi, u):
+        Jphi = np.einsum("kij,nj->nki", J, phi)  # (nj, 6, 4)
+        w = np.sum(np.abs(Jphi) ** 2, axis=2)
+        cw = np.cumsum(w, axis=1)
+        u = u * cw[:, -1]
+        ch = np.minimum(np.sum(cw <= u[:, None], axis=1), len(JUMP_NAMES) - 1)
+        # a zero-weight channel can only be hit by u == total; move to the last non-zero one
+        bad = w[np.arange(phi.shape[0]), ch] == 0
+        if np.any(bad):
+            ch[bad] = np.argmax(cw[bad] >= cw[bad, -1:], axis=1)
+        new = Jphi[np.arange(phi.shape[0]), ch]
+        new /= np.sqrt(np.sum(np.abs(new) ** 2, axis=1))[:, None]
+        return ch, new
 
-    if ev_traj:
-        et = np.concatenate(ev_traj)
-        etime = np.concatenate(ev_time)
-        ech = np.concatenate(ev_chan)
-        order = np.lexsort((etime, et))
-        et, etime, ech = et[order], etime[order], ech[order]
-        counts = np.bincount(et, minlength=n)
-        width = int(counts.max())
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        pos = np.arange(et.size) - starts[et]
-        jt = np.full((n, width), np.nan)
-        jc = np.full((n, width), -1, dtype=int)
-        jt[et, pos] = etime
-        jc[et, pos] = ech
-    else:
-        counts = np.zeros(n, dtype=int)
-        jt = np.full((n, 0), np.nan)
-        jc = np.full((n, 0), -1, dtype=int)
+    tt, inverse = np.unique(t, return_inverse=True)
+    kets, events = mcwf_loop(prop.apply, lambda psi, logr, hi: _jump_time(prop, K, psi, logr, hi), jump, psi, r,
+                             tt, rng, max_events, max_jumps_per_trajectory, " (CLI: --max-jumps)")
+    jt, jc, counts = jump_records(events, n)
     info = {
         "method": "exact waiting-time Monte Carlo wave function (no time step); closed-form no-jump propagator",
         "channels": JUMP_NAMES,
@@ -488,3 +422,92 @@ def trajectories(
         seed=seed,
         info=info,
     )
+
+
+def mcwf_loop(apply, jump_time, jump, psi, r, tt, rng, max_events, per_traj, hint=""):
+    """The exact waiting-time Monte Carlo wave-function loop shared by the two-site and the N-site trajectories
+    (Dalibard, Castin & Mølmer, PRL 68, 580 (1992); Dum, Zoller & Ritsch, PRA 45, 4879 (1992): a jump when the
+    no-jump norm ‖ψ(t)‖² falls to a uniform threshold r, the jump time found exactly by ``jump_time``).
+
+    ``apply(h, psi)`` (h (m,), psi (m, d)): the unnormalised no-jump propagation; ``jump_time(psi, log r, hi)``:
+    the times at which ‖ψ‖² reaches r within (0, hi]; ``jump(phi, u)`` with u uniform in [0, 1): (channels,
+    normalised kets after the jump). ``psi`` (n, d) and ``r`` (n,) are updated in place; ``tt`` the distinct
+    sorted times. Returns (kets (n, T, d) normalised at each time, (trajectory, time, channel) lists of the
+    events). ``per_traj``: max_jumps_per_trajectory; ``hint`` ends its refusal (e.g. the CLI flag).
+    """
+    n, d = psi.shape
+    T = len(tt)
+    kets = np.empty((n, T, d), dtype=complex)
+    ev_traj, ev_time, ev_chan = [], [], []
+    n_events = 0
+    rounds = 0
+    t_cur = 0.0
+    for k in range(T):
+        h = float(tt[k] - t_cur)
+        if h > 0:
+            off = np.zeros(n)
+            active = np.arange(n)
+            while active.size:
+                rem = h - off[active]
+                phi = apply(rem, psi[active])
+                S = np.sum(np.abs(phi) ** 2, axis=1)
+                jmp = S < r[active]
+                stay = active[~jmp]
+                psi[stay] = phi[~jmp]
+                jumpers = active[jmp]
+                if not jumpers.size:
+                    break
+                n_events += jumpers.size
+                if n_events > max_events:
+                    raise InvalidParameterError(
+                        f"more than max_events = {max_events} jumps: rates × times too large for trajectories "
+                        "(use magbell.evolve / magbell.postselect for the averages)"
+                    )
+                tau = jump_time(psi[jumpers], np.log(r[jumpers]), rem[jmp])
+                phi = apply(tau, psi[jumpers])
+                ch, new = jump(phi, rng.random(jumpers.size))
+                psi[jumpers] = new
+                ev_traj.append(jumpers)
+                ev_time.append(t_cur + off[jumpers] + tau)
+                ev_chan.append(ch)
+                off[jumpers] += tau
+                r[jumpers] = 1.0 - rng.random(jumpers.size)
+                active = jumpers
+                rounds += 1
+                if rounds > 2 * per_traj:  # the initial rate underestimated the jumps
+                    raise InvalidParameterError(
+                        f"more than {rounds - 1} jumps in one trajectory (2 × max_jumps_per_trajectory = "
+                        f"{2 * per_traj}); shorten the times or raise max_jumps_per_trajectory{hint}"
+                    )
+                if rounds % 256 == 0:  # refuse early what would exceed max_events (not after minutes)
+                    covered = n * t_cur + h * (n - active.size) + float(np.sum(off[active]))
+                    projected = n_events * (n * float(tt[-1])) / max(covered, np.finfo(float).tiny)
+                    if projected > 2 * max_events:
+                        raise InvalidParameterError(
+                            f"about {projected:.2g} jumps expected (max_events = {max_events}): rates × times too "
+                            "large for trajectories (use magbell.evolve / magbell.postselect for the averages)"
+                        )
+        nrm = np.sqrt(np.sum(np.abs(psi) ** 2, axis=1))
+        kets[:, k] = psi / nrm[:, None]
+        t_cur = float(tt[k])
+    return kets, (ev_traj, ev_time, ev_chan)
+
+
+def jump_records(events, n):
+    """The event lists of :func:`mcwf_loop` as per-trajectory arrays: jump times (n, width) NaN-padded, channels
+    (n, width) −1-padded, in time order per trajectory, and the jump counts (n,)."""
+    ev_traj, ev_time, ev_chan = events
+    if not ev_traj:
+        return np.full((n, 0), np.nan), np.full((n, 0), -1, dtype=int), np.zeros(n, dtype=int)
+    et, etime, ech = np.concatenate(ev_traj), np.concatenate(ev_time), np.concatenate(ev_chan)
+    order = np.lexsort((etime, et))
+    et, etime, ech = et[order], etime[order], ech[order]
+    counts = np.bincount(et, minlength=n)
+    width = int(counts.max())
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    pos = np.arange(et.size) - starts[et]
+    jt = np.full((n, width), np.nan)
+    jc = np.full((n, width), -1, dtype=int)
+    jt[et, pos] = etime
+    jc[et, pos] = ech
+    return jt, jc, counts
