@@ -165,7 +165,8 @@ def propagate(
     times : (T,) non-negative times.
     block0 : L are |q|=0 blocks (a trace kernel exists and may be deflated): True for the two-site block,
         or the block's trace functional ℓ (n,) for any N (one kernel projector for every solver).
-    info : if given, ``info["dd_points"]`` receives the number of points propagated in double-double.
+    info : if given, ``info["dd_points"]`` receives the number of points propagated in double-double, and
+        ``info["deflated_points"]`` (block0) the number whose trace kernel was deflated.
     rows : optional indices of the components wanted (default all): the result has ``len(rows)`` components,
         and the uniform path forms only those rows of the big-step powers (the last, largest product).
     scaled : the renormalised variant (:func:`magbell.backend._scaled.propagate_scaled`): L (P, n, n) real
@@ -200,6 +201,8 @@ def propagate(
     use_dd, P0 = classify(L, t_max, block0, absL.sum(axis=-2).max(axis=-1))
     if info is not None:
         info["dd_points"] = info.get("dd_points", 0) + int(use_dd.sum())
+        if P0 is not None:  # points whose trace kernel is deflated (block0)
+            info["deflated_points"] = info.get("deflated_points", 0) + int(np.any(P0 != 0, axis=(-2, -1)).sum())
     if not np.any(use_dd):
         return _propagate_double(L, r0, times, uniform, P0, rows)
     out = np.empty((P, r0.shape[0], n if rows is None else len(rows), len(times)), dtype=float)

@@ -246,10 +246,6 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
             # |q| = 0: the one kernel projector of magbell.backend (trace functional ℓ = ones on the populations)
             b0 = trace0 if q == 0 else False
             _refuse_large_dd(L, float(tt.max()), b0)
-            if q == 0 and N != 2 and float(tt.max()) > 0:
-                _, P0 = classify(L, float(tt.max()), trace0)
-                if P0 is not None:
-                    stats["deflated_points"] = stats.get("deflated_points", 0) + int(np.any(P0 != 0, axis=(-2, -1)).sum())
             x = propagate(L, r0[:, idx], tt, uniform=uniform, exact=exact, block0=b0, info=stats)
             if q:
                 x = _rotate(x, sc.sign[idx], db, tt)
