@@ -135,3 +135,50 @@ def test_architecture_code_blocks_run(tmp_path, monkeypatch):
         for k, b in enumerate(blocks):
             exec(compile(b, f"architecture.md block {k + 1}", "exec"), ns)
     assert buf.getvalue().splitlines() == ["('numpy',)", "(1, 1, 2, 5) True True", "numpy"]
+
+
+# ----------------------------------------------------------------------------- figures (magbell reproduce)
+@pytest.mark.slow  # ~10 s: the reference rule alone takes 7 s
+def test_separation_quadrature_converges_the_coherent_coupling_far_out():
+    """Beyond (d): J⊥ at separations ≫ the height needs a finer radial rule than the other film figures; the
+    figure's rule agrees with a finer one (its lifetimes no longer wiggle above ~500 nm), the coarse one did not."""
+    from magbell.medium.film_pairs import pair_noises
+    from magbell.paper._film_jobs import FIGURE_QUAD, PAIR_GEOMETRY, SEPARATION_QUAD, _pair_setup
+
+    film, nv = _pair_setup(0.02)
+    disp = np.array([[0.0, 1.6e-6], [0.0, 2.0e-6]])  # ψ = 90°
+
+    def j_over_a(quad):
+        cs = [n.couplings(0.02).pair() for n in pair_noises(film, nv, PAIR_GEOMETRY["height_m"], disp, quad=quad)]
+        return np.array([[c["Jperp"], c["D_dm"]] for c in cs]) / cs[0]["a"]
+
+    ref = j_over_a({"n_phi": 96, "n_gauss": 24, "n_grade": 48})
+    assert np.abs(j_over_a(SEPARATION_QUAD) - ref).max() < 2e-4
+    assert np.abs(j_over_a(FIGURE_QUAD) - ref).max() > 1e-2  # the rule that drew the wiggles
+
+
+def test_phase_wraps_are_broken_and_the_polar_refinement_keeps_the_nodes():
+    from magbell.paper._figures_film import _break_wraps, _refine_polar
+
+    x, y = _break_wraps([1.0, 2.0, 3.0, 4.0], [0.8, 0.95, -0.9, -0.7])
+    assert np.isnan(y[2]) and np.isnan(x[2]) and np.array_equal(y[[0, 1, 3, 4]], [0.8, 0.95, -0.9, -0.7])
+    r, psi = np.linspace(0.0, 1.0, 5), np.linspace(0.0, 2 * np.pi, 9)
+    A = np.exp(1j * (3 * r[:, None] + psi[None, :])) * (1 + r[:, None])
+    rf, pf, Af = _refine_polar(r, psi, A, 4)
+    assert rf.size == 17 and pf.size == 33 and np.array_equal(rf[::4], r) and np.array_equal(pf[::4], psi)
+    assert np.array_equal(Af[::4, ::4], A)  # the computed values are drawn as computed
+
+
+def test_tau_m_suptitle_fits_within_the_panels():
+    pytest.importorskip("matplotlib")
+    from magbell.paper import figures as F
+
+    job = F.FIGURES["tau_m"]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = F.draw(job, job.data())
+    rend = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(rend)
+    title = fig._suptitle.get_window_extent(rend)
+    panels = [a.get_tightbbox(rend) for a in fig.axes]
+    assert min(p.x0 for p in panels) <= title.x0 and title.x1 <= max(p.x1 for p in panels)

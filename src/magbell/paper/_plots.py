@@ -395,8 +395,9 @@ def plot_tau_m(d: dict, fig) -> None:
     ax2.set_xlabel(r"$\tau_m$  (units of $1/a$)")
     ax2.set_ylabel(rf"$P(t = {tf})$")
     fig.suptitle(rf"$a = |A| = 1$, $\delta = 0$, $\tilde a = r a$, $\tilde A = r A$; from "
-                 rf"$|{{\uparrow\downarrow}}\rangle$, $|\sigma_{{1z}} + \sigma_{{2z}}|$ measured every $\tau_m$ "
-                 rf"(postselected on 0), readout at $t = {tf}/a$", fontsize=8, y=1.03)
+                 rf"$|{{\uparrow\downarrow}}\rangle$," "\n"  # two lines: one is wider than the panels
+                 rf"$|\sigma_{{1z}} + \sigma_{{2z}}|$ measured every $\tau_m$ "
+                 rf"(postselected on 0), readout at $t = {tf}/a$", fontsize=8, y=1.08)
 
 
 def caption_tau_m(d: dict) -> str:

@@ -265,7 +265,7 @@ for _job in (
     FigureJob("nv_relaxometry", "Beyond (e)", "beyond", paper.nv_relaxometry_data, plot_nv_relaxometry,
               caption_nv_relaxometry, table_nv_relaxometry, figsize=(FULL_W, 2.5)),
     FigureJob("nv_pair_map", "Beyond (f)", "beyond", paper.nv_pair_map_data, plot_nv_pair_map, caption_nv_pair_map,
-              table_nv_pair_map, figsize=(FULL_W, 2.9)),
+              table_nv_pair_map, figsize=(FULL_W, 2.55)),
 ):
     register(_job)
 del _job
