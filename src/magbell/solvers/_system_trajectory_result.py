@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from ..results import Result
+from ._trajectories import TrajectoryCommon
 
 __all__ = ["SystemTrajectoryResult", "SystemJumpRecord", "SystemEnsembleAverage", "BLOCKS",
            "DENSE_AVERAGE_MAX_SITES"]
@@ -143,7 +144,7 @@ def _dense_moments(K: np.ndarray, w: np.ndarray, safe: np.ndarray):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class SystemTrajectoryResult(Result):
+class SystemTrajectoryResult(TrajectoryCommon, Result):
     """Result of :func:`magbell.trajectories` for an N-site System.
 
     times (T,); kets (n, T, D): each trajectory's normalised state at each time in the sector basis (the
@@ -167,22 +168,11 @@ class SystemTrajectoryResult(Result):
     seed: object
     info: dict = field(default_factory=dict)
 
-    _ARRAYS = ("n_jumps",)
     _METHOD = "quantum jumps (N sites)"
-
-    def _native(self) -> tuple:
-        return ()
-
-    def _dims(self, name, arr):
-        return ("trajectory",) + tuple(f"dim_{i}" for i in range(arr.ndim - 1))
 
     @property
     def model(self):
         return self.system
-
-    @property
-    def n(self) -> int:
-        return self.kets.shape[0]
 
     @property
     def record(self) -> SystemJumpRecord:
@@ -200,18 +190,7 @@ class SystemTrajectoryResult(Result):
 
     def selection(self, select=None) -> np.ndarray:
         """(n, T) boolean: trajectory selected at time t_k by the predicate applied to its record up to t_k."""
-        pred = _as_predicate(select, self.channels)
-        n, T = self.kets.shape[:2]
-        if pred is None:
-            return np.ones((n, T), dtype=bool)
-        rec = self.record
-        out = np.empty((n, T), dtype=bool)
-        for k, t in enumerate(self.times):
-            v = np.asarray(pred(rec.until(t)), dtype=bool)
-            if v.shape != (n,):
-                raise InvalidParameterError(f"a selection predicate must return {n} booleans, got shape {v.shape}")
-            out[:, k] = v
-        return out
+        return self._selection(_as_predicate(select, self.channels))
 
     def site_populations_per_trajectory(self) -> np.ndarray:
         """(n, T, N): <ψ|n_i|ψ> of every trajectory (probability that site i is ↓)."""

@@ -193,8 +193,40 @@ class EnsembleAverage(NamedTuple):
         return average_html(self)
 
 
+class TrajectoryCommon:
+    """What the two-site :class:`TrajectoryResult` and the N-site
+    :class:`magbell.solvers._system_trajectory_result.SystemTrajectoryResult` share: ``kets`` (n, T, d), ``times``,
+    ``record`` (a jump record with ``until(t)``), the per-trajectory array ``n_jumps``."""
+
+    _ARRAYS = ("n_jumps",)
+
+    def _native(self) -> tuple:
+        return ()
+
+    def _dims(self, name, arr):
+        return ("trajectory",) + tuple(f"dim_{i}" for i in range(arr.ndim - 1))
+
+    @property
+    def n(self) -> int:
+        return self.kets.shape[0]
+
+    def _selection(self, pred) -> np.ndarray:
+        """(n, T) boolean: ``pred`` (None: all) applied at every t_k to the records truncated at t_k."""
+        n, T = self.kets.shape[:2]
+        if pred is None:
+            return np.ones((n, T), dtype=bool)
+        rec = self.record
+        out = np.empty((n, T), dtype=bool)
+        for k, t in enumerate(self.times):
+            v = np.asarray(pred(rec.until(t)), dtype=bool)
+            if v.shape != (n,):
+                raise InvalidParameterError(f"a selection predicate must return {n} booleans, got shape {v.shape}")
+            out[:, k] = v
+        return out
+
+
 @dataclass(frozen=True, eq=False, repr=False)
-class TrajectoryResult(Result):
+class TrajectoryResult(TrajectoryCommon, Result):
     """Result of :func:`trajectories`.
 
     times (T,); kets (n, T, 4): each trajectory's normalised state at each time; jump_times, jump_channels
@@ -211,18 +243,7 @@ class TrajectoryResult(Result):
     seed: object
     info: dict = field(default_factory=dict)
 
-    _ARRAYS = ("n_jumps",)
     _METHOD = "quantum jumps"
-
-    def _native(self) -> tuple:
-        return ()
-
-    def _dims(self, name, arr):
-        return ("trajectory",) + tuple(f"dim_{i}" for i in range(arr.ndim - 1))
-
-    @property
-    def n(self) -> int:
-        return self.kets.shape[0]
 
     @property
     def record(self) -> JumpRecord:
@@ -234,18 +255,7 @@ class TrajectoryResult(Result):
 
     def selection(self, select=None) -> np.ndarray:
         """(n, T) boolean: trajectory selected at time t_k by the predicate applied to its record up to t_k."""
-        pred = _as_predicate(select)
-        n, T = self.kets.shape[:2]
-        if pred is None:
-            return np.ones((n, T), dtype=bool)
-        rec = self.record
-        out = np.empty((n, T), dtype=bool)
-        for k, t in enumerate(self.times):
-            v = np.asarray(pred(rec.until(t)), dtype=bool)
-            if v.shape != (n,):
-                raise InvalidParameterError(f"a selection predicate must return {n} booleans, got shape {v.shape}")
-            out[:, k] = v
-        return out
+        return self._selection(_as_predicate(select))
 
     def average(self, select=None) -> EnsembleAverage:
         """Average of |ψ><ψ| over the trajectories selected by ``select`` (see :meth:`selection`):
