@@ -223,3 +223,84 @@ def check_floor(logP, gmin, tt, scale, what, where_="", *, power: int = 2, alive
         f"{what}: from t = {float(tt[i]):.6g} on P(t) is within 1e8 of the float64 rounding that the slower modes "
         f"keep (log P + {gi:.3g}·t < {fl:.1f}){loc}: log P would not be accurate; shorten the times"
     )
+
+
+# ------------------------------------------------------------------------------ slowest rates (lower bounds)
+def _slow_rate_2x2(G: np.ndarray) -> np.ndarray:
+    """A lower bound on the slowest decay rate −max Re λ of each 2×2 generator G (p, 2, 2) (ket amplitudes),
+    from the closed form λ = tr/2 ± √disc less its rounding error: min(√eps·‖G‖, 16·eps·‖G‖²/|λ1 − λ2|)
+    (a defective or nearly defective block's eigenvalues are only √eps-accurate). A lower bound keeps the
+    floor check (:func:`magbell.solvers._march.check_floor`) on the safe side. Also returns the gap of the
+    real parts, 2|Re √disc| (the slow mode's lead)."""
+    a, b, c, d = G[:, 0, 0], G[:, 0, 1], G[:, 1, 0], G[:, 1, 1]
+    root = np.sqrt(((a - d) / 2) ** 2 + b * c)
+    top = ((a + d) / 2).real + np.abs(root.real)
+    return _less_error(-top, np.abs(G).sum(axis=-2).max(axis=-1), 2 * np.abs(root)), 2 * np.abs(root.real)
+
+
+def _rate_gap(lam: np.ndarray) -> np.ndarray:
+    """Difference of the two largest real parts of eigenvalues ``lam`` (p, n) (the slowest mode's lead)."""
+    re = -np.sort(-lam.real, axis=-1)
+    return re[:, 0] - re[:, 1]
+
+
+def _slow_rate(G: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """As :func:`_slow_rate_2x2` for any generators G (p, n, n) with eigenvalues ``lam`` (np.linalg.eigvals)."""
+    order = np.argsort(-lam.real, axis=-1)
+    lam = np.take_along_axis(lam, order, axis=-1)
+    gap = np.abs(lam[:, 0] - lam[:, 1]) if lam.shape[-1] > 1 else np.full(len(lam), np.inf)
+    return _less_error(-lam[:, 0].real, np.abs(G).sum(axis=-2).max(axis=-1), gap)
+
+
+def _less_error(rate, nrm, gap):
+    eps = np.finfo(float).eps
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        err = np.minimum(np.sqrt(eps) * nrm, np.where(gap > 0, 16 * eps * nrm**2 / gap, np.inf))
+    return np.maximum(rate - err, 0.0)
+
+
+#: |q| = 0 coordinates (ρ00, ρ11, ρ22, ρ33, Re ρ12, Im ρ12): inside the subspace, outside it
+_SUB_Q0, _OUT_Q0 = np.array([1, 2, 4, 5]), np.array([0, 3])
+
+
+def _monitor_rates(L0: np.ndarray, tau: float, kind: str):
+    """Lower bounds on the slowest decay rate of the monitored (unnormalised) state, and the gap to the next
+    mode, per point (p,), for :func:`magbell.solvers._march.check_floor`. Where nothing returns into the
+    subspace from outside (zero temperature: the subspace feeds |↑↑> only, which feeds nothing back) the
+    subspace block of L0 alone (every kind, any τ_m). Otherwise: continuous kind (and τ_m = ∞): the
+    eigenvalues of its 6×6 generator L0 − γ_m(ρ00, ρ33). Periodic kind: those of the period map
+    [e^{L0 τ_m}]_{sub,sub} (a scaled exponential, so any ‖L0‖τ_m), as rates −log|μ|/τ_m, less
+    √eps·‖E‖/|μ|/τ_m for the eigenvalues' rounding."""
+    Gs = L0[:, _SUB_Q0][:, :, _SUB_Q0]
+    lam = np.linalg.eigvals(Gs)
+    closed_g, closed_gap = _slow_rate(Gs, lam), _rate_gap(lam)
+    # weight can return only from an outside coordinate that the subspace feeds (directly or via the other one)
+    fed = np.any(L0[:, _OUT_Q0][:, :, _SUB_Q0] != 0, axis=-1)  # (p, 2)
+    fed = fed | (np.any((L0[:, _OUT_Q0][:, :, _OUT_Q0] != 0) & fed[:, None, :], axis=-1))
+    returns = np.any(L0[:, _SUB_Q0][:, :, _OUT_Q0] != 0, axis=1)  # (p, 2)
+    closed = ~np.any(fed & returns, axis=-1)
+    if np.all(closed):
+        return closed_g, closed_gap
+    g, gap = _open_rates(L0, tau, kind)
+    return np.where(closed, closed_g, g), np.where(closed, closed_gap, gap)
+
+
+def _open_rates(L0: np.ndarray, tau: float, kind: str):
+    """:func:`_monitor_rates` where weight returns into the subspace from outside (finite temperature)."""
+    if kind != "periodic" or not np.isfinite(tau):
+        G = L0.copy()
+        if np.isfinite(tau):
+            G[:, 0, 0] -= 1.0 / tau
+            G[:, 3, 3] -= 1.0 / tau
+        lam = np.linalg.eigvals(G)
+        return _slow_rate(G, lam), _rate_gap(lam)
+    E, c = scaled_expm(L0 * tau)
+    M = E[:, _SUB_Q0][:, :, _SUB_Q0]
+    mu = np.abs(np.linalg.eigvals(M))
+    mu = -np.sort(-mu, axis=-1)
+    with np.errstate(divide="ignore"):
+        rates = -(np.log(mu) + c[:, None] * np.log(2.0)) / tau  # ascending
+    nrm = np.abs(M).sum(axis=-2).max(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        err = np.where(mu[:, 0] > 0, np.sqrt(np.finfo(float).eps) * nrm / mu[:, 0] / tau, np.inf)
+    return np.maximum(rates[:, 0] - err, 0.0), rates[:, 1] - rates[:, 0]

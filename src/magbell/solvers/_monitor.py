@@ -44,7 +44,8 @@ from ._evolve import validate_times
 from ..errors import InvalidParameterError
 from ..liouvillian._kernel import reachable
 from ..system._model import Model
-from ._march import MAX_STEP_NORM, MAX_SUBSTEPS, _renorm, _time_plan, check_floor, log_scaled, scaled_expm
+from ._march import MAX_STEP_NORM, MAX_SUBSTEPS, _monitor_rates, _renorm, _time_plan, check_floor, log_scaled, \
+    scaled_expm
 from ._nonhermitian import _check_model, _heff_fast, _target_bell
 from ._conditional_measures import _finish_chunk, _mask, _measures_from_rho
 from ._postselect import (
@@ -58,8 +59,6 @@ from ._postselect import (
     _exact_start,
     _initial_weight,
     _labels,
-    _rate_gap,
-    _slow_rate,
     _where,
 )
 from ..system._two_site_states import as_density_matrices
@@ -309,49 +308,6 @@ def _q0_finish(x, LS, measures, bell, store_states):
         logP = np.where(valid, logP, -np.inf)
         P = np.where(valid, P, 0.0)
     return {"measures": out, "P": P, "logP": logP, "rho": rho if store_states else None}
-
-
-def _monitor_rates(L0: np.ndarray, tau: float, kind: str):
-    """Lower bounds on the slowest decay rate of the monitored (unnormalised) state, and the gap to the next
-    mode, per point (p,), for :func:`magbell.solvers._march.check_floor`. Where nothing returns into the
-    subspace from outside (zero temperature: the subspace feeds |↑↑> only, which feeds nothing back) the
-    subspace block of L0 alone (every kind, any τ_m). Otherwise: continuous kind (and τ_m = ∞): the
-    eigenvalues of its 6×6 generator L0 − γ_m(ρ00, ρ33). Periodic kind: those of the period map
-    [e^{L0 τ_m}]_{sub,sub} (a scaled exponential, so any ‖L0‖τ_m), as rates −log|μ|/τ_m, less
-    √eps·‖E‖/|μ|/τ_m for the eigenvalues' rounding."""
-    Gs = L0[:, SUB_COORDS][:, :, SUB_COORDS]
-    lam = np.linalg.eigvals(Gs)
-    closed_g, closed_gap = _slow_rate(Gs, lam), _rate_gap(lam)
-    # weight can return only from an outside coordinate that the subspace feeds (directly or via the other one)
-    fed = np.any(L0[:, OUT_COORDS][:, :, SUB_COORDS] != 0, axis=-1)  # (p, 2)
-    fed = fed | (np.any((L0[:, OUT_COORDS][:, :, OUT_COORDS] != 0) & fed[:, None, :], axis=-1))
-    returns = np.any(L0[:, SUB_COORDS][:, :, OUT_COORDS] != 0, axis=1)  # (p, 2)
-    closed = ~np.any(fed & returns, axis=-1)
-    if np.all(closed):
-        return closed_g, closed_gap
-    g, gap = _open_rates(L0, tau, kind)
-    return np.where(closed, closed_g, g), np.where(closed, closed_gap, gap)
-
-
-def _open_rates(L0: np.ndarray, tau: float, kind: str):
-    """:func:`_monitor_rates` where weight returns into the subspace from outside (finite temperature)."""
-    if kind != "periodic" or not np.isfinite(tau):
-        G = L0.copy()
-        if np.isfinite(tau):
-            G[:, 0, 0] -= 1.0 / tau
-            G[:, 3, 3] -= 1.0 / tau
-        lam = np.linalg.eigvals(G)
-        return _slow_rate(G, lam), _rate_gap(lam)
-    E, c = scaled_expm(L0 * tau)
-    M = E[:, SUB_COORDS][:, :, SUB_COORDS]
-    mu = np.abs(np.linalg.eigvals(M))
-    mu = -np.sort(-mu, axis=-1)
-    with np.errstate(divide="ignore"):
-        rates = -(np.log(mu) + c[:, None] * np.log(2.0)) / tau  # ascending
-    nrm = np.abs(M).sum(axis=-2).max(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        err = np.where(mu[:, 0] > 0, np.sqrt(np.finfo(float).eps) * nrm / mu[:, 0] / tau, np.inf)
-    return np.maximum(rates[:, 0] - err, 0.0), rates[:, 1] - rates[:, 0]
 
 
 # ------------------------------------------------------------------------------ public

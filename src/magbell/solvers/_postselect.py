@@ -61,7 +61,8 @@ from ..results import TimeSeriesResult
 from ..system._two_site_states import as_density_matrices
 from ..liouvillian._superop import sector_basis
 from ._conditional_measures import _factor, _finish_chunk
-from ._march import check_floor, march, march_blocks, _mean_phase, MEAN_PHASE_DIAG, _time_plan
+from ._march import check_floor, march, march_blocks, _mean_phase, MEAN_PHASE_DIAG, _slow_rate, _slow_rate_2x2, \
+    _rate_gap, _time_plan
 from ._nonhermitian import (
     _check_model,
     _heff_without_mean,
@@ -377,7 +378,7 @@ def postselect(
                                     bell_all, info), bk)
 
 
-# ============================================================================== exactness at t = 0, the floor
+# ============================================================================== exactness at t = 0, refusals
 def _initial_weight(rho0: np.ndarray, scheme: str) -> np.ndarray:
     """P(0) of each initial state (S,): 1 for "no-jump" (nothing has happened yet), tr Π0ρ0 for "subspace"
     (and the monitor), exactly 1 where ρ0 has no weight outside span{|↑↓>, |↓↑>}."""
@@ -395,39 +396,6 @@ def _exact_start(col: _Collector, tt: np.ndarray, p0: np.ndarray) -> None:
         with np.errstate(divide="ignore"):
             col.data["P"][:, :, 0] = p0[None, :]
             col.data["logP"][:, :, 0] = np.log(p0)[None, :]
-
-
-def _slow_rate_2x2(G: np.ndarray) -> np.ndarray:
-    """A lower bound on the slowest decay rate −max Re λ of each 2×2 generator G (p, 2, 2) (ket amplitudes),
-    from the closed form λ = tr/2 ± √disc less its rounding error: min(√eps·‖G‖, 16·eps·‖G‖²/|λ1 − λ2|)
-    (a defective or nearly defective block's eigenvalues are only √eps-accurate). A lower bound keeps the
-    floor check (:func:`magbell.solvers._march.check_floor`) on the safe side. Also returns the gap of the
-    real parts, 2|Re √disc| (the slow mode's lead)."""
-    a, b, c, d = G[:, 0, 0], G[:, 0, 1], G[:, 1, 0], G[:, 1, 1]
-    root = np.sqrt(((a - d) / 2) ** 2 + b * c)
-    top = ((a + d) / 2).real + np.abs(root.real)
-    return _less_error(-top, np.abs(G).sum(axis=-2).max(axis=-1), 2 * np.abs(root)), 2 * np.abs(root.real)
-
-
-def _rate_gap(lam: np.ndarray) -> np.ndarray:
-    """Difference of the two largest real parts of eigenvalues ``lam`` (p, n) (the slowest mode's lead)."""
-    re = -np.sort(-lam.real, axis=-1)
-    return re[:, 0] - re[:, 1]
-
-
-def _slow_rate(G: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """As :func:`_slow_rate_2x2` for any generators G (p, n, n) with eigenvalues ``lam`` (np.linalg.eigvals)."""
-    order = np.argsort(-lam.real, axis=-1)
-    lam = np.take_along_axis(lam, order, axis=-1)
-    gap = np.abs(lam[:, 0] - lam[:, 1]) if lam.shape[-1] > 1 else np.full(len(lam), np.inf)
-    return _less_error(-lam[:, 0].real, np.abs(G).sum(axis=-2).max(axis=-1), gap)
-
-
-def _less_error(rate, nrm, gap):
-    eps = np.finfo(float).eps
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        err = np.minimum(np.sqrt(eps) * nrm, np.where(gap > 0, 16 * eps * nrm**2 / gap, np.inf))
-    return np.maximum(rate - err, 0.0)
 
 
 def _where(model: Model, several: bool):
