@@ -36,7 +36,7 @@ import numpy as np
 
 from ._expm import dd_add, dd_matmul, expm, expm1_dd, squarings, two_prod
 from ._scaled import anchor_split, propagate_scaled, step_plan
-from ..liouvillian._kernel import reachable
+from ..liouvillian._kernel import TRACE_FUNCTIONAL, reachable
 
 __all__ = ["is_uniform", "propagate", "classify", "TN_FAST", "GAP_REL", "WEAK_REL", "NEGLIGIBLE"]
 
@@ -52,8 +52,6 @@ WEAK_REL = 1e-6
 NEGLIGIBLE = 1e-30
 #: matrices per batch of the dd direct path (bounds its temporaries to a few MB)
 _DD_BATCH = 512
-#: ℓ with ℓ·r = tr ρ for the |q|=0 block coordinates (ρ00, ρ11, ρ22, ρ33, Re ρ12, Im ρ12)
-_TRACE = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0])
 
 
 def is_uniform(times: np.ndarray) -> bool:
@@ -76,8 +74,8 @@ def _trace_projector(L: np.ndarray, norm: np.ndarray, trace: np.ndarray | None =
     Trusted where ``‖L x‖₁ ≤ 1e-13·‖L‖₁`` a posteriori.
     """
     P, n, _ = L.shape
-    ell = _TRACE if trace is None else np.asarray(trace, dtype=float)
-    u = ell / (ell @ ell)  # ℓu = 1 (two sites: _TRACE/4)
+    ell = TRACE_FUNCTIONAL if trace is None else np.asarray(trace, dtype=float)
+    u = ell / (ell @ ell)  # ℓu = 1 (two sites: TRACE_FUNCTIONAL/4)
     M = L + norm[:, None, None] * (u[:, None] * ell[None, :])
     rhs = norm[:, None] * u[None, :]
     ok = np.ones(P, dtype=bool)
