@@ -102,13 +102,16 @@ def _jump_time(prop: _Propagator, K: np.ndarray, psi: np.ndarray, logr: np.ndarr
     algorithm: they send the iteration to bisection, which converges in at most ~2100 halvings from any
     bracket in float64 (the loop stops as soon as every root is bracketed to 4 ulp)."""
     with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
-        return _jump_time_core(prop, K, psi, logr, hi)
+        return jump_time(prop.apply, lambda phi: np.real(np.einsum("ni,ij,nj->n", phi.conj(), K, phi)), psi, logr, hi)
 
 
-def _jump_time_core(prop: _Propagator, K: np.ndarray, psi: np.ndarray, logr: np.ndarray, hi: np.ndarray):
+def jump_time(apply, kform, psi: np.ndarray, logr: np.ndarray, hi: np.ndarray):
+    """The waiting-time root finder shared by the two-site and the N-site trajectories: ``apply(t, psi)`` the
+    no-jump propagation, ``kform(phi)`` = Re <φ|K|φ> (K = the jump-rate operator, d‖φ‖²/dt = −2<φ|K|φ>).
+    Call it under ``np.errstate(all="ignore")`` (see :func:`_jump_time`)."""
     lo = np.zeros_like(hi)
     f_lo = np.log(np.sum(np.abs(psi) ** 2, axis=1)) - logr
-    phi_hi = prop.apply(hi, psi)
+    phi_hi = apply(hi, psi)
     with np.errstate(divide="ignore", under="ignore"):  # ‖ψ(hi)‖² may underflow to 0: log = −inf, handled
         f_hi = np.log(np.sum(np.abs(phi_hi) ** 2, axis=1)) - logr
     # start: regula falsi on the bracket
@@ -116,10 +119,10 @@ def _jump_time_core(prop: _Propagator, K: np.ndarray, psi: np.ndarray, logr: np.
         tau = np.where(np.isfinite(f_hi), lo + (hi - lo) * f_lo / (f_lo - f_hi), 0.5 * (lo + hi))
     tau = np.clip(np.nan_to_num(tau, nan=0.5), lo, hi)
     for _ in range(2200):
-        phi = prop.apply(tau, psi)
+        phi = apply(tau, psi)
         n2 = np.sum(np.abs(phi) ** 2, axis=1)
         f = np.log(n2) - logr
-        d = -2 * np.real(np.einsum("ni,ij,nj->n", phi.conj(), K, phi)) / n2
+        d = -2 * kform(phi) / n2
         pos = f > 0
         lo = np.where(pos, tau, lo)
         hi = np.where(pos, hi, tau)

@@ -233,30 +233,12 @@ class _Engine:
 
 
 def _jump_time(eng: _Engine, psi, logr, hi):
-    """τ in (0, hi] with log‖e^{−iH τ}ψ‖² = log r (safeguarded Newton on the bracket, then bisection)."""
+    """τ in (0, hi] with log‖e^{−iH τ}ψ‖² = log r: the two-site root finder (safeguarded Newton on the bracket,
+    then bisection; :func:`magbell.solvers._nojump.jump_time`) on the concatenated sectors."""
+    from ._nojump import jump_time
+
     with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
-        lo = np.zeros_like(hi)
-        f_lo = np.log(np.sum(np.abs(psi) ** 2, axis=1)) - logr
-        f_hi = np.log(np.sum(np.abs(eng.apply(hi, psi)) ** 2, axis=1)) - logr
-        tau = np.where(np.isfinite(f_hi), lo + (hi - lo) * f_lo / (f_lo - f_hi), 0.5 * (lo + hi))
-        tau = np.clip(np.nan_to_num(tau, nan=0.5), lo, hi)
-        for _ in range(2200):
-            phi = eng.apply(tau, psi)
-            n2 = np.sum(np.abs(phi) ** 2, axis=1)
-            f = np.log(n2) - logr
-            d = -2 * eng.kform(phi) / n2
-            pos = f > 0
-            lo = np.where(pos, tau, lo)
-            hi = np.where(pos, hi, tau)
-            newton = tau - f / d
-            ok = np.isfinite(newton) & (newton > lo) & (newton < hi)
-            new = np.where(ok, newton, 0.5 * (lo + hi))
-            done = (np.abs(f) <= 1e-14 * np.maximum(1.0, np.abs(logr))) | (
-                hi - lo <= 4 * _EPS * np.maximum(hi, 1e-300))
-            if np.all(done):
-                break
-            tau = np.where(done, tau, new)
-    return tau
+        return jump_time(eng.apply, eng.kform, psi, logr, hi)
 
 
 # ============================================================================== public
