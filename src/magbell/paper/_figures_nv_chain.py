@@ -118,7 +118,15 @@ def plot_nv_chain(d: dict, fig) -> None:
     ax.set_xlabel("spacing s (nm)")
     ax.set_ylabel(rf"excitation left at $t = {p['t_over_a']:g}/a$")
     ax.set_ylim(0, 1)
-    ax.legend(loc="upper right", fontsize=6.5, handlelength=1.4)
+    from matplotlib.lines import Line2D
+
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [Line2D([], [], color="0.3", lw=1.2, label="film + vacuum dipolar"),
+                Line2D([], [], color="0.3", lw=0.9, ls="--", label="film only"),
+                Line2D([], [], color="0.3", lw=0.6, ls=":", label="1 − 1/N")]
+    ax2.legend(handles=handles, loc="lower right", fontsize=5.5, handlelength=1.8, framealpha=0.9)
+    fig.suptitle(f"N NV centres in a row, {p['height']} above {p['thickness']} YIG, B = {p['field']} along "
+                 f"[{p['nv_axis']}], T = 0", fontsize=8)
     ax2.set_xlabel("spacing s (nm)")
     ax2.set_ylabel(r"slowest collective rate $\Gamma_{\min}/2a$")
 
