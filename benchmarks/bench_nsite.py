@@ -1,8 +1,9 @@
 #!/usr/bin/env python
-"""N-site evolve benchmark (issue 11 §2): magbell.evolve on an N-site System against QuTiP 5 mesolve in one run.
+"""N-site evolve benchmark (issue 11 §2): magbell.evolve on an N-site System against QuTiP 5 mesolve and dynamiqs
+mesolve in one run.
 
-    .venv/bin/python benchmarks/bench_nsite.py             # about 2-4 min on 2 cores (QuTiP N = 8 dominates)
-    .venv/bin/python benchmarks/bench_nsite.py --quick     # without QuTiP N = 8 and magbell N = 10 (~30 s)
+    .venv/bin/python benchmarks/bench_nsite.py             # several minutes on 2 cores (the peers' N = 8 dominate)
+    .venv/bin/python benchmarks/bench_nsite.py --quick     # without the N = 8 peers and magbell N = 10 (~1 min)
     .venv/bin/python benchmarks/bench_nsite.py --json FILE
 
 Setup (the issue's anchors): N qubits on a line at spacing 1 (in units of 1/k of the medium), collective and
@@ -16,6 +17,14 @@ Rows:
         finished in 300 s, 16.8 GB); accuracy: site populations against the block-by-block (matrix-free) generator
   N12   zero T, N = 12, two excitations: magbell (goal < 10 s); accuracy vs QuTiP mesolve on the 79-dimensional
         space of <= 2 excitations (exact at zero temperature: no jump raises the excitation number)
+  N8dq  the N8 problem in dynamiqs (float64, Tsit5, rtol = atol = 1e-10, dense operators, one jax.jit compiled
+        ahead of time: compile and run timed apart); accuracy max|Δρ| vs magbell at Krylov tolerance 1e-14.
+        dynamiqs' exact Expm method is not run: it forms the 4^8 = 65,536-dimensional Liouvillian densely
+        (65,536² complex128 = 68.7 GB, before expm's work arrays) on a 23 GB machine.
+  N12dq the N12 problem in dynamiqs on the 79-state <= 2-excitation space (as the QuTiP peer of N12)
+  N12b  zero T, N = 12, two excitations, harder couplings (random Δ_i in [0.9, 1.1] with seed 0, rank-2 kernel
+        h_plus_ij = cos(r_ij), all-to-all J⊥_ij = 0.5·sin(r_ij)/r_ij): magbell alone (goal < 10 s); accuracy
+        vs magbell at Krylov tolerance 1e-14
   N1000 zero T, N = 1000, one excitation: magbell (goal < 1 s); accuracy vs scipy.linalg.expm of the dense
         1000 x 1000 H_eff at t = 2.5 and 5
 
@@ -126,21 +135,61 @@ def qutip_states(system, initial: str, times, keep=None):
     return run
 
 
-def row_n8(times, repeat, quick):
-    from magbell.solvers import _nsite_blocks as nb
+DQ_TOL = {"rtol": 1e-10, "atol": 1e-10}
 
+
+def dynamiqs_states(system, initial: str, times, keep=None):
+    """dynamiqs mesolve (float64, Tsit5 at rtol = atol = ``DQ_TOL``, dense layout) of the same H and collapse
+    operators √2·J as the QuTiP peer. Returns (compiled run, compile seconds, compile CPU seconds, versions):
+    the solve is one ``jax.jit`` lowered and compiled ahead of time, so compile and run are timed apart.
+    API (dynamiqs 0.3.7 source): dq.mesolve(H, jump_ops, rho0, tsave, *, method=dq.method.Tsit5(rtol, atol,
+    max_steps=...), ...); dq.set_precision("double") is jax_enable_x64 (complex128 states).
+    XLA is pinned to one thread, as BLAS is for the other implementations."""
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    import jax
+    import jax.numpy as jnp
+
+    import dynamiqs as dq
+
+    dq.set_precision("double")
+    dq.set_progress_meter(False)
+    H, J = sparse_operators(system)
+    idx = int(initial.replace("u", "0").replace("d", "1"), 2)
+    if keep is not None:
+        keep = np.asarray(keep)
+        H = H[keep][:, keep]
+        J = [j[keep][:, keep] for j in J]
+        idx = int(np.flatnonzero(keep == idx)[0])
+    n = H.shape[0]
+    rho0 = np.zeros((n, n), dtype=complex)
+    rho0[idx, idx] = 1
+    Hd = jnp.asarray(H.toarray())
+    Jd = [jnp.asarray(j.toarray()) for j in J]
+    method = dq.method.Tsit5(**DQ_TOL, max_steps=10**7)
+
+    def run(Hm, Js, r0, ts):
+        return dq.mesolve(Hm, Js, r0, ts, method=method).states.to_jax()
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    compiled = jax.jit(run).lower(Hd, Jd, jnp.asarray(rho0), jnp.asarray(times)).compile()
+    t_c, c_c = time.perf_counter() - t0, time.process_time() - c0
+    args = (Hd, Jd, jnp.asarray(rho0), jnp.asarray(times))
+
+    def go():
+        return np.asarray(compiled(*args).block_until_ready())
+
+    return go, t_c, c_c, f"dynamiqs {dq.__version__}, jax {jax.__version__}"
+
+
+def row_n8(times, repeat, quick):
     s8 = chain_system(8, 0.5)
     init8 = "d" + "u" * 7
     reset_peak_rss()
     r8, t_mb = best(lambda: magbell.evolve(s8, init8, times, store_states=True), repeat)
     row = {"row": "N8", "what": "N = 8 finite T, 100 times", "magbell_s": t_mb, "magbell_cpu_s": CPU["last"],
            "peak_rss_mb": peak_rss_mb(), "matvecs": r8.info["matvecs"]}
-    old = nb.KRYLOV_TOL
-    nb.KRYLOV_TOL = 1e-14  # the same propagation asked for 1000x less error: measures magbell's own error
-    try:
-        tight = magbell.evolve(s8, init8, times, store_states=True)
-    finally:
-        nb.KRYLOV_TOL = old
+    tight = _tight(s8, init8, times, store_states=True)  # 1000x less error asked: measures magbell's own error
     row["max_abs_drho_vs_tol_1e-14"] = float(np.abs(r8.states - tight.states).max())
     if not quick:
         import qutip
@@ -193,6 +242,63 @@ def row_n12(times, repeat):
     return row
 
 
+def _tight(system, initial, times, **kw):
+    """magbell at a 1000x tighter Krylov tolerance (1e-14): the reference the peers' accuracy is measured against."""
+    from magbell.solvers import _nsite_blocks as nb
+
+    old = nb.KRYLOV_TOL
+    nb.KRYLOV_TOL = 1e-14
+    try:
+        return magbell.evolve(system, initial, times, **kw)
+    finally:
+        nb.KRYLOV_TOL = old
+
+
+def row_dynamiqs(times, which: str):
+    """dynamiqs peer rows, each in its own process (JAX's import and compile stay out of magbell's rows):
+    N8dq: the N8 problem on the full 2^8 space; N12dq: the N12 problem on the 79-state <= 2-excitation space."""
+    reset_peak_rss()
+    if which == "N8dq":
+        system, init, keep = chain_system(8, 0.5), "d" + "u" * 7, None
+    else:
+        N = 12
+        system, init = chain_system(N, 0.0), "dd" + "u" * 10
+        keep = np.array([b for b in range(2**N) if bin(b).count("1") <= 2])
+    go, t_c, c_c, version = dynamiqs_states(system, init, times, keep=keep)
+    states, t_run = best(go, 1)
+    row = {"row": which, "what": f"dynamiqs Tsit5 rtol = atol = {DQ_TOL['rtol']:g}, float64, dense", "dynamiqs_s": t_run,
+           "dynamiqs_cpu_s": CPU["last"], "compile_s": t_c, "compile_cpu_s": c_c, "peak_rss_mb": peak_rss_mb(),
+           "version": version}
+    if keep is None:
+        ref = _tight(system, init, times, store_states=True)
+        row["max_abs_drho_vs_magbell_tight"] = float(np.abs(states - ref.states).max())
+    else:
+        bits = ((keep[:, None] >> (N - 1 - np.arange(N))[None, :]) & 1).astype(float)
+        pops = np.real(np.diagonal(states, axis1=-2, axis2=-1)) @ bits
+        ref = _tight(system, init, times)
+        row["max_abs_dpop_vs_magbell_tight"] = float(np.abs(pops - ref.site_populations).max())
+    return row
+
+
+def row_n12b(times, repeat):
+    """The harder N = 12 zero-T case a QA user tried: random Δ_i in [0.9, 1.1] (seed 0), rank-2 cos kernel
+    h_plus_ij = cos(r_ij), all-to-all J⊥_ij = 0.5·sin(r_ij)/r_ij, from "dd" + "u"*10, 100 times on [0, 5]."""
+    N = 12
+    rng = np.random.default_rng(0)
+    x = np.arange(N, dtype=float)
+    r = np.abs(x[:, None] - x[None, :])
+    safe = np.where(r > 0, r, 1.0)
+    system = magbell.System(Delta=rng.uniform(0.9, 1.1, N), h_plus=np.cos(r), h_minus=np.zeros((N, N)),
+                            J_perp=np.triu(np.where(r > 0, 0.5 * np.sin(r) / safe, 0.0), 1))
+    init = "dd" + "u" * 10
+    reset_peak_rss()
+    res, t = best(lambda: magbell.evolve(system, init, times), repeat)
+    row = {"row": "N12b", "what": "N = 12 zero T, 2 excitations, random Δ, cos kernel, all-to-all J⊥",
+           "magbell_s": t, "magbell_cpu_s": CPU["last"], "peak_rss_mb": peak_rss_mb(), "chains": res.info.get("chains")}
+    row["max_abs_dpop_vs_magbell_tight"] = float(np.abs(res.site_populations - _tight(system, init, times).site_populations).max())
+    return row
+
+
 def row_n1000(times, repeat):
     import scipy.linalg
 
@@ -221,23 +327,37 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--json")
-    ap.add_argument("--row", help="run one row in this process (N8, N10, N12, N1000) and print it as JSON")
+    ap.add_argument("--row", help="run one row in this process (N8, N8dq, N10, N12, N12dq, N12b, N1000) and print it as JSON")
+    ap.add_argument("--row-timeout", type=float, default=1200, help="seconds before a row's process is killed")
     args = ap.parse_args()
     times = np.linspace(0, 5, 100)
     if args.row:
         fn = {"N8": lambda: row_n8(times, args.repeat, args.quick), "N10": lambda: row_n10(times),
-              "N12": lambda: row_n12(times, args.repeat), "N1000": lambda: row_n1000(times, args.repeat)}[args.row]
+              "N12": lambda: row_n12(times, args.repeat), "N1000": lambda: row_n1000(times, args.repeat),
+              "N12b": lambda: row_n12b(times, args.repeat), "N8dq": lambda: row_dynamiqs(times, "N8dq"),
+              "N12dq": lambda: row_dynamiqs(times, "N12dq")}[args.row]
         print(json.dumps(fn(), default=str), flush=True)
         return
     print(f"magbell {magbell.__version__}, numpy {np.__version__}, python {platform.python_version()}, "
           f"{os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}", flush=True)
     rows = []
-    for r in (["N8", "N12", "N1000"] if args.quick else ["N8", "N10", "N12", "N1000"]):
+    rows_all = ["N8", "N8dq", "N10", "N12", "N12dq", "N12b", "N1000"]
+    for r in (["N8", "N12", "N12dq", "N12b", "N1000"] if args.quick else rows_all):
         cmd = [sys.executable, os.path.abspath(__file__), "--row", r, "--repeat", str(args.repeat)]
         if args.quick:
             cmd.append("--quick")
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-        rows.append(json.loads(out))  # each row in a fresh process: its own peak RSS
+        t0 = time.perf_counter()
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.row_timeout)
+            lines = p.stdout.strip().splitlines()
+            if p.returncode == 0 and lines:
+                rows.append(json.loads(lines[-1]))  # each row in a fresh process: its own peak RSS
+            else:
+                err = (p.stderr.strip().splitlines() or ["no output"])[-1]
+                rows.append({"row": r, "failed": f"exit {p.returncode}: {err}"})
+        except subprocess.TimeoutExpired:
+            rows.append({"row": r, "failed": f"not finished in {args.row_timeout} s (killed)"})
+        rows[-1]["process_wall_s"] = round(time.perf_counter() - t0, 1)
         rows[-1]["load_after"] = round(os.getloadavg()[0], 1)
         print(rows[-1], flush=True)
     if args.json:
