@@ -152,7 +152,8 @@ _EPS = float(np.finfo(float).eps)
 FLOOR_MARGIN = float(np.log(1e8))
 
 
-def check_floor(logP, gmin, tt, scale, what, where_="", *, power: int = 2, alive=None, gap=None, n=None) -> None:
+def check_floor(logP, gmin, tt, scale, what, where_="", *, power: int = 2, alive=None, gap=None, n=None,
+                low=None) -> None:
     """Refuse times at which P(t) is too close to the rounding floor of the slower modes (one line).
 
     Every renormalised substep leaves ~eps (relative) in every mode, also in modes that the exact state does
@@ -173,7 +174,9 @@ def check_floor(logP, gmin, tt, scale, what, where_="", *, power: int = 2, alive
     failure. ``n`` (broadcastable to ``logP``): the number of roundings instead of 1 + ‖G‖·t/150, for solvers
     that apply binary powers of a propagator (~(1 + log₂ k)² roundings for k applications). ``where_``: a
     string, or a callable of the index tuple of the first bad entry (without the time axis) returning one,
-    appended to the message. ``logP`` needs at least 2 dimensions. Shared by the two-qubit postselection and monitor and the
+    appended to the message. ``low`` (optional, ``logP.shape[:-1]``): the row minima of log P + g·t (g = 0 where
+    ``gmin`` is not finite), formed by a caller that already holds log P in cache (the ket path); saves the
+    screening pass. ``logP`` needs at least 2 dimensions. Shared by the two-qubit postselection and monitor and the
     N-site conditional solvers (docs/numerics.md, "The rounding floor of postselection")."""
     logP = np.asarray(logP, dtype=float)
     tt = np.asarray(tt, dtype=float)
@@ -193,9 +196,12 @@ def check_floor(logP, gmin, tt, scale, what, where_="", *, power: int = 2, alive
 
     # cheap screen (one pass over log P): the floor grows with t, so a row can fail only if its smallest
     # log P + g·t lies below its floor at the last time
+    gz = np.where(skip, 0.0, g)
     with np.errstate(invalid="ignore", over="ignore"):
-        lhs = logP + np.where(skip, 0.0, g)[..., None] * tt
-        low = lhs.min(axis=-1) if tt.size else np.full(rows, np.inf)
+        lhs = None
+        if low is None:
+            lhs = logP + gz[..., None] * tt
+            low = lhs.min(axis=-1) if tt.size else np.full(rows, np.inf)
         cand = ~skip & (low < floor_of(tt[-1:])[..., 0])
         if alive is not None:
             alive_b = np.broadcast_to(np.asarray(alive, dtype=bool), rows)
@@ -205,7 +211,8 @@ def check_floor(logP, gmin, tt, scale, what, where_="", *, power: int = 2, alive
     bad = np.zeros(logP.shape, dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         fl = floor_of(np.broadcast_to(tt, logP.shape)[cand], cand)
-        sub = np.isfinite(logP[cand]) & ~skip[cand][..., None] & (lhs[cand] < fl)
+        lhs_c = lhs[cand] if lhs is not None else logP[cand] + gz[cand][..., None] * tt
+        sub = np.isfinite(logP[cand]) & ~skip[cand][..., None] & (lhs_c < fl)
         if alive is not None:
             sub = sub | ((logP[cand] == -np.inf) & alive_b[cand][..., None])
         bad[cand] = sub

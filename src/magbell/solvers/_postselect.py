@@ -61,6 +61,7 @@ from ..results import TimeSeriesResult
 from ..system._two_site_states import as_density_matrices
 from ..liouvillian._superop import sector_basis
 from ._conditional_measures import _factor, _finish_chunk
+from ._ket_path import ket_path, ket_path_applies
 from ._march import check_floor, march, march_blocks, _mean_phase, MEAN_PHASE_DIAG, _slow_rate, _slow_rate_2x2, \
     _rate_gap, _time_plan
 from ._nonhermitian import (
@@ -342,7 +343,17 @@ def postselect(
     chunk_points = int(min(chunk_points, P_all))
 
     col = _Collector(P_all)
-    for start in range(0, P_all, chunk_points):
+    fast = kind == "ket" and ket_path_applies(G_all[:, 1:3, 1:3], W, steps, which, measures, store_states)
+    low = None
+    if fast:  # pure kets in {|↑↓>, |↓↑>} on a short uniform grid: solvers/_ket_path.py
+        out = {key: col.view(key, 0, P_all, (S, T, 4) if key == "m:populations" else (S, T))
+               for key in ["P", "logP"] + ["m:" + m for m in measures]}
+        g12, gap = _slow_rate_2x2(G_all[:, 1:3, 1:3])
+        gz = np.broadcast_to(2 * g12[:, None], (P_all, S))  # every state occupies the block; rates are finite
+        low = np.empty((P_all, S))
+        ket_path(G_all[:, 1:3, 1:3], W[:, 1:3, 0], float(steps[0]), float(steps[1]), T, measures, bell_all, bk, out,
+                 floor=(gz, tt, low))
+    for start in range(0, P_all if not fast else 0, chunk_points):
         stop = min(P_all, start + chunk_points)
         if kind == "ket":
             X, LS = march_blocks(G_all[start:stop], W, steps, which, Delta[start:stop], tt, bk=bk)
@@ -354,10 +365,13 @@ def postselect(
 
         col.add(start, stop, _finish_chunk(X, LS, kind, measures, bell_all[start:stop], store_states, dest))
     _exact_start(col, tt, _initial_weight(rho0, scheme))
+    if fast and tt[0] == 0:
+        low = np.minimum(low, col.data["logP"][:, :, 0] + gz * 0.0)
     if kind == "ket":
         occupied = np.any(W[:, 1:3, :] != 0, axis=(1, 2))  # (S,): the 2×2 block {|↑↓>, |↓↑>} is occupied
         G12 = G_all[:, 1:3, 1:3]
-        g12, gap = _slow_rate_2x2(G12)
+        if not fast:
+            g12, gap = _slow_rate_2x2(G12)
         gmin = np.where(occupied[None, :], 2 * g12[:, None], np.nan)
         scale, power, alive = np.abs(G12).sum(axis=-2).max(axis=-1), 2, np.any(W != 0, axis=(1, 2))
     else:
@@ -365,7 +379,7 @@ def postselect(
         gmin, scale = _slow_rate(G_all, lam)[:, None], np.abs(G_all).sum(axis=-2).max(axis=-1)
         power, alive, gap = 1, (r0[:, 0] + r0[:, 1]) > 0, _rate_gap(lam)
     check_floor(col.data["logP"], gmin, tt, scale[:, None], "postselect", _where(model, several), power=power,
-                alive=alive, gap=gap[:, None])
+                alive=alive, gap=gap[:, None], low=low)
     info = {
         "method": "scaled Padé exponentials of −iH_eff·dt per σz block (no eigendecomposition), stepped with "
         "power-of-two renormalisation; log P accumulated" if kind == "ket" else
@@ -374,6 +388,9 @@ def postselect(
         "scheme": scheme,
         "uniform_steps": len(steps) == 2 and T >= 3,
     }
+    if fast:
+        info["method"] = ("pure one-excitation kets: √T-anchor powers of the Padé exp(−iH_eff·dt) of the 2×2 block "
+                          "{|↑↓>, |↓↑>}, measures fused per block of points")
     return record_backend(_assemble(model, t, rho0, several, labels, scheme, col, measures, store_states, inverse,
                                     bell_all, info), bk)
 
