@@ -148,3 +148,13 @@ def test_floor_refusal_kept_on_the_ket_path(monkeypatch):
     r = ps.postselect(Model(a=1.0, A=1.0), "triplet0", np.linspace(0, 8, 41))  # above the floor: exact
     assert _is_fast(r)
     np.testing.assert_allclose(r.log_success_probability, -4 * np.linspace(0, 8, 41), rtol=1e-11, atol=1e-14)
+
+
+def test_deep_decay_is_screened_not_refused(monkeypatch):
+    """log P far below the floor's level but explained by the slow rate itself (a = 1, A = 0 from |↑↓>: log P = −2t):
+    the in-block screen (min log P) selects the rows, the exact per-time check of check_floor passes them."""
+    m, times = Model(a=1.0, A=0.0, delta=0.4), np.linspace(0, 60, 61)
+    r = ps.postselect(m, "ud", times, measures=["concurrence"])
+    assert _is_fast(r) and r.log_success_probability.min() < -100
+    np.testing.assert_allclose(r.log_success_probability, -2 * times, rtol=1e-13, atol=1e-14)
+    _compare(r, _general(monkeypatch, m, "ud", times, measures=["concurrence"]))

@@ -59,9 +59,10 @@ def ket_path(G12: np.ndarray, psi0: np.ndarray, t0: float, dt: float, T: int, me
     """Fill ``out`` (preallocated (p, S, T) float arrays ``"P"``, ``"logP"``, ``"m:<name>"``; populations
     (p, S, T, 4), zero-initialised) for generators G12 (p, 2, 2) = −iH_eff on {|↑↓>, |↓↑>} (Δ excluded),
     kets ``psi0`` (S, 2) and the uniform times t0 + k·dt, k < T. ``bell`` (p, 4): the Bell state of
-    ``bell_fidelity``. ``floor`` (optional): ``(g, tt, low)``: the check_floor rates g (p, S) (0 where unchecked),
-    the times tt (T,) and an array low (p, S) to receive the row minima of log P + g·t (``check_floor(low=...)``)
-    over the times after a reported t = 0."""
+    ``bell_fidelity``. ``floor`` (optional): ``(low, first)``: an array (p, S) to receive min log P over the
+    times from index ``first`` on (1 where t = 0 is reported: log P(0) is set exactly afterwards), a lower bound
+    of the screen min_t(log P + g·t) of :func:`magbell.solvers._march.check_floor` (``low=``): one pass instead of
+    three, and the same refusals (the screen only selects the rows that get the exact per-time check)."""
     p = G12.shape[0]
     S = psi0.shape[0]
     b, J, B = anchor_split(T)
@@ -114,6 +115,7 @@ def _fill(Qc, Yc, nrow, B, J, T, measures, out, floor=None) -> None:
     Pout, Lout = out["P"], out["logP"]
     Cout, Fmax = out.get("m:concurrence"), out.get("m:bell_fidelity_max")
     pops, Fout, purity = out.get("m:populations"), out.get("m:bell_fidelity"), out.get("m:purity")
+    low, first = (None, 0) if floor is None else floor
     if purity is not None:
         purity[...] = 1.0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
@@ -129,12 +131,8 @@ def _fill(Qc, Yc, nrow, B, J, T, measures, out, floor=None) -> None:
                 n2 = np.add(R[:, 1, :T], R[:, 3, :T], out=n2b[:k])
                 norm = np.add(n1, n2, out=Pout[lo:hi, s])
                 lg = np.log(norm, out=Lout[lo:hi, s])
-                if floor is not None:  # check_floor's screen, bit for bit: min over t of log P + g·t
-                    g, tt, low = floor
-                    first = 1 if tt[0] == 0 else 0  # log P(0) is set exactly afterwards; the caller adds it
-                    scr = np.multiply(g[lo:hi, s, None], tt[first:])
-                    scr += lg[:, first:]
-                    low[lo:hi, s] = scr.min(axis=-1)
+                if low is not None:  # a lower bound of check_floor's screen min_t(log P + g·t), g·t >= 0
+                    np.min(lg[:, first:], axis=-1, out=low[lo:hi, s])
                 if pops is not None:
                     np.divide(n1, norm, out=pops[lo:hi, s, :, 1])
                     np.divide(n2, norm, out=pops[lo:hi, s, :, 2])

@@ -174,9 +174,10 @@ def check_floor(logP, gmin, tt, scale, what, where_="", *, power: int = 2, alive
     failure. ``n`` (broadcastable to ``logP``): the number of roundings instead of 1 + ‖G‖·t/150, for solvers
     that apply binary powers of a propagator (~(1 + log₂ k)² roundings for k applications). ``where_``: a
     string, or a callable of the index tuple of the first bad entry (without the time axis) returning one,
-    appended to the message. ``low`` (optional, ``logP.shape[:-1]``): the row minima of log P + g·t (g = 0 where
-    ``gmin`` is not finite), formed by a caller that already holds log P in cache (the ket path); saves the
-    screening pass. ``logP`` needs at least 2 dimensions. Shared by the two-qubit postselection and monitor and the
+    appended to the message. ``low`` (optional, ``logP.shape[:-1]``): a lower bound of the row minima of
+    log P + g·t (g = 0 where ``gmin`` is not finite), e.g. min log P, formed by a caller that already holds log P
+    in cache (the ket path); it replaces the screening pass and only selects rows for the exact per-time check,
+    so the refusals are the same. ``logP`` needs at least 2 dimensions. Shared by the two-qubit postselection and monitor and the
     N-site conditional solvers (docs/numerics.md, "The rounding floor of postselection")."""
     logP = np.asarray(logP, dtype=float)
     tt = np.asarray(tt, dtype=float)

@@ -348,11 +348,9 @@ def postselect(
     if fast:  # pure kets in {|↑↓>, |↓↑>} on a short uniform grid: solvers/_ket_path.py
         out = {key: col.view(key, 0, P_all, (S, T, 4) if key == "m:populations" else (S, T))
                for key in ["P", "logP"] + ["m:" + m for m in measures]}
-        g12, gap = _slow_rate_2x2(G_all[:, 1:3, 1:3])
-        gz = np.broadcast_to(2 * g12[:, None], (P_all, S))  # every state occupies the block; rates are finite
         low = np.empty((P_all, S))
         ket_path(G_all[:, 1:3, 1:3], W[:, 1:3, 0], float(steps[0]), float(steps[1]), T, measures, bell_all, bk, out,
-                 floor=(gz, tt, low))
+                 floor=(low, 1 if tt[0] == 0 else 0))
     for start in range(0, P_all if not fast else 0, chunk_points):
         stop = min(P_all, start + chunk_points)
         if kind == "ket":
@@ -366,12 +364,11 @@ def postselect(
         col.add(start, stop, _finish_chunk(X, LS, kind, measures, bell_all[start:stop], store_states, dest))
     _exact_start(col, tt, _initial_weight(rho0, scheme))
     if fast and tt[0] == 0:
-        low = np.minimum(low, col.data["logP"][:, :, 0] + gz * 0.0)
+        low = np.minimum(low, col.data["logP"][:, :, 0])  # log P(0), now exact
     if kind == "ket":
         occupied = np.any(W[:, 1:3, :] != 0, axis=(1, 2))  # (S,): the 2×2 block {|↑↓>, |↓↑>} is occupied
         G12 = G_all[:, 1:3, 1:3]
-        if not fast:
-            g12, gap = _slow_rate_2x2(G12)
+        g12, gap = _slow_rate_2x2(G12)
         gmin = np.where(occupied[None, :], 2 * g12[:, None], np.nan)
         scale, power, alive = np.abs(G12).sum(axis=-2).max(axis=-1), 2, np.any(W != 0, axis=(1, 2))
     else:
