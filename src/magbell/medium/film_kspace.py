@@ -74,8 +74,8 @@ def _roots_in_k(film: Film, omega: float, phis: np.ndarray, kgrid: np.ndarray) -
     return [np.array(sorted(r)) for r in roots]
 
 
-def _check_nodes(nodes: int, max_nodes: int, separation: float, z_min: float) -> None:
-    if nodes > max_nodes:
+def _check_nodes(nodes: float, max_nodes: int, separation: float, z_min: float) -> None:
+    if not nodes <= max_nodes:
         raise InvalidParameterError(
             f"qubit separation {float(separation):.6g} m at height {z_min:.6g} m needs >= {nodes:.3g} k-space nodes "
             f"(> max_nodes = {max_nodes:g}) to resolve the phase e^(ik.r) (separation/height = "
@@ -153,7 +153,8 @@ def k_quadrature(
         )
     n_phi = max(int(n_phi), int(math.ceil(phase)))
     # a lower bound of the final node count (the radial split alone), checked before any work
-    _check_nodes(n_phi * n_gauss * math.ceil(kmax * float(separation) / max_phase) * n_gauss, max_nodes, separation, z_min)
+    with np.errstate(over="ignore"):
+        _check_nodes(float(n_phi * n_gauss * n_gauss) * (kmax * float(separation) / max_phase), max_nodes, separation, z_min)
     if n_phi > 4096:
         raise InvalidParameterError(f"n_phi = {n_phi} angular panels is too many for the quadrature (> 4096)")
     edges = []
