@@ -30,7 +30,7 @@ from ..backend._scaled import MAX_STEP_NORM, anchor_split
 #: measures the fast path forms directly from the two amplitudes
 KET_MEASURES = frozenset(("concurrence", "populations", "bell_fidelity", "bell_fidelity_max", "purity"))
 #: bytes of scratch per block of points (the products and |c|² stay in L2)
-_BLOCK_BYTES = 1024 * 1024
+_BLOCK_BYTES = 3 * 2**19
 
 
 def ket_path_applies(G12: np.ndarray, W: np.ndarray, steps: np.ndarray, which: np.ndarray, measures,

@@ -62,6 +62,7 @@ from ..system._two_site_states import as_density_matrices
 from ..liouvillian._superop import sector_basis
 from ._conditional_measures import _factor, _finish_chunk
 from ._ket_path import ket_path, ket_path_applies
+from ..backend._scaled import anchor_split
 from ._march import check_floor, march, march_blocks, _mean_phase, MEAN_PHASE_DIAG, _slow_rate, _slow_rate_2x2, \
     _rate_gap, _time_plan
 from ._nonhermitian import (
@@ -338,19 +339,24 @@ def postselect(
         kind = "sub"
         n, k = 4, 1
     per_point = S * T * n * k * 16 * (2 if store_states else 1) + len(steps) * n * n * 16
+    fast = kind == "ket" and ket_path_applies(G_all[:, 1:3, 1:3], W, steps, which, measures, store_states)
+    if fast:  # scratch of the ket path per point: the anchors' real rows (6·B·4) and small steps (4·J·S), ×2
+        _, J, B = anchor_split(T)
+        per_point = (24 * B + 4 * J * S) * 16
     if chunk_points is None:
         chunk_points = max(1, _CHUNK_BYTES // max(1, per_point))
     chunk_points = int(min(chunk_points, P_all))
 
     col = _Collector(P_all)
-    fast = kind == "ket" and ket_path_applies(G_all[:, 1:3, 1:3], W, steps, which, measures, store_states)
     low = None
     if fast:  # pure kets in {|↑↓>, |↓↑>} on a short uniform grid: solvers/_ket_path.py
-        out = {key: col.view(key, 0, P_all, (S, T, 4) if key == "m:populations" else (S, T))
-               for key in ["P", "logP"] + ["m:" + m for m in measures]}
         low = np.empty((P_all, S))
-        ket_path(G_all[:, 1:3, 1:3], W[:, 1:3, 0], float(steps[0]), float(steps[1]), T, measures, bell_all, bk, out,
-                 floor=(low, 1 if tt[0] == 0 else 0))
+        keys = ["P", "logP"] + ["m:" + m for m in measures]
+        for start in range(0, P_all, chunk_points):
+            stop = min(P_all, start + chunk_points)
+            out = {key: col.view(key, start, stop, (S, T, 4) if key == "m:populations" else (S, T)) for key in keys}
+            ket_path(G_all[start:stop, 1:3, 1:3], W[:, 1:3, 0], float(steps[0]), float(steps[1]), T, measures,
+                     bell_all[start:stop], bk, out, floor=(low[start:stop], 1 if tt[0] == 0 else 0))
     for start in range(0, P_all if not fast else 0, chunk_points):
         stop = min(P_all, start + chunk_points)
         if kind == "ket":
