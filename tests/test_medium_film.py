@@ -476,3 +476,27 @@ def test_out_of_range_field_height_and_separation_are_one_line_errors():
                                    rtol=1e-15)  # x**3 of the unused series overflowed
         hi = film_couplings(film, [qubit], [[0.0, 0.0, MAX_HEIGHT_M]], 0.0)
         assert np.all(np.isfinite(hi.A)) and float(hi.A[0, 0].real) == 0.0
+
+
+def test_film_couplings_to_xarray():
+    """Issue 12: FilmCouplings.to_xarray() holds the N×N blocks on (site, site_j), per-site values, positions and
+    units, equal to the arrays they came from."""
+    pytest.importorskip("xarray")
+    film, nv = nv_film_setup(thickness=20e-9, field=0.022, field_polar=math.acos(3**-0.5), nv_axis_="111",
+                             transition="minus", temperature=4.0)
+    pos = np.array([[0.0, 0.0, 109e-9], [200e-9, 0.0, 109e-9], [0.0, 300e-9, 120e-9]])
+    c = film_couplings(film, [nv] * 3, pos, 4.0, quad={"n_phi": 12, "n_gauss": 4, "n_grade": 8})
+    ds = c.to_xarray()
+    assert ds["A"].dims == ("site", "site_j") and ds.sizes["site"] == 3
+    for k, u in (("A", "1/s"), ("A_tilde", "1/s"), ("J", "rad/s"), ("D_deph", "1/s"), ("Jz", "rad/s")):
+        np.testing.assert_array_equal(ds[k].values, getattr(c, k))
+        assert ds[k].attrs["units"] == u
+    np.testing.assert_array_equal(ds["a"].values, c.a)
+    np.testing.assert_allclose(ds["qubit_frequency"].values, c.frequency / (2 * math.pi), rtol=1e-15)
+    assert ds["qubit_frequency"].attrs["units"] == "Hz"
+    np.testing.assert_array_equal(ds["position"].values, pos)
+    assert ds["position"].attrs["units"] == "m" and list(ds["xyz"].values) == ["x", "y", "z"]
+    assert ds.attrs["temperature"] == 4.0 and ds.attrs["markov_ok"] in (0, 1)
+    assert ds.attrs["band_bottom"] == pytest.approx(c.band_bottom / (2 * math.pi), rel=1e-15)
+    assert ds["J"].values[1, 0] == c.pair()["Jperp"] + 1j * c.pair()["D_dm"]
+    assert list(ds["regime"].values) == list(c.regime)

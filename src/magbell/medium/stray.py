@@ -119,6 +119,45 @@ class FilmCouplings:
                       "Jz": "rad/s", "qubit_frequency": "Hz", "band_bottom": "Hz"},
         }
 
+    def to_xarray(self):
+        """An ``xarray.Dataset`` (issue 12): the N×N blocks on dims (``site``, ``site_j``) — ``A``,
+        ``A_tilde``, ``D_deph`` [1/s], ``J``, ``Jz`` [rad/s] — the per-site ``a``, ``a_tilde`` [1/s],
+        ``qubit_frequency`` [Hz], ``regime`` and, where known, ``position`` (site, xyz) [m]; every variable
+        carries ``attrs["units"]``; ``Delta`` [rad/s], ``band_bottom`` [Hz], ``markov_ok`` and the
+        temperature [K] in the Dataset's attrs. Needs xarray (the ``sweep`` extra)."""
+        from .._optional import require
+
+        xr = require("xarray", what="FilmCouplings.to_xarray")
+        n = self.A.shape[0]
+        blk = ("site", "site_j")
+
+        def var(dims, data, units, name):
+            return xr.Variable(dims, np.asarray(data).copy(), {"units": units, "long_name": name})
+
+        data = {
+            "A": var(blk, self.A, "1/s", "dissipative block (diagonal a_i, off-diagonal A_ij)"),
+            "A_tilde": var(blk, self.A_tilde, "1/s", "absorption block (diagonal ã_i, off-diagonal Ã_ij)"),
+            "J": var(blk, self.J, "rad/s", "coherent block (J[1, 0] = J⊥ + iD)"),
+            "D_deph": var(blk, self.D_deph, "1/s", "dephasing block (diagonal d_i)"),
+            "Jz": var(blk, self.Jz, "rad/s", "zz coupling"),
+            "a": var(("site",), self.a, "1/s", "local relaxation a_i"),
+            "a_tilde": var(("site",), self.a_tilde, "1/s", "local excitation ã_i"),
+            "qubit_frequency": var(("site",), self.frequency / (2 * math.pi), "Hz", "qubit frequency"),
+            "regime": xr.Variable(("site",), np.array(list(self.regime), dtype=str)),
+        }
+        pos = self.info.get("positions")
+        if pos is not None and np.shape(pos) == (n, 3):
+            data["position"] = var(("site", "xyz"), pos, "m", "qubit position (z above the film's top surface)")
+        attrs = {"Delta": float(self.Delta), "Delta_units": "rad/s", "band_bottom": float(self.band_bottom) / (2 * math.pi),
+                 "band_bottom_units": "Hz", "markov_ok": int(bool(self.markov_ok)),
+                 "source": "magbell.medium.stray.FilmCouplings"}
+        if self.info.get("temperature") is not None:
+            attrs.update(temperature=float(self.info["temperature"]), temperature_units="K")
+        coords = {"site": np.arange(n), "site_j": np.arange(n)}
+        if "position" in data:
+            coords["xyz"] = ["x", "y", "z"]
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+
     def model(self, i: int = 0, j: int = 1, *, scale=None):
         """The two-qubit :class:`magbell.Model` of sites (i, j) in the rotating frame (values / ``scale``)."""
         from .._params import flush_subnormal
