@@ -13,6 +13,7 @@ Grid (the issue's target): a = 1, delta_i = 3i/99 (100) x |A|_j = j/99 (100), T 
   P3  postselect, scheme="subspace" (real 4x4 generator), concurrence   vs  evolve, concurrence
   P4  postselect, its default (also the Bell fidelity)          vs  evolve, its default   (informative)
 
+From |ud> at d = 0 all four rows take postselect's pure one-excitation ket path (solvers/_ket_path.py).
 Each time is the best (minimum) of several runs, CPU time of this process (BLAS pinned to one thread, as in
 bench_core.py), with the wall time alongside; the pass criterion of the issue is ratio = t(postselect) /
 t(evolve) <= 1 (issue 3; issue 10 §6 asks for <= 0.5, printed alongside). Accuracy is checked on the same grid against the closed form C(t) = 2 sqrt(s(1+s))/(1+2s),
