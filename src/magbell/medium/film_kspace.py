@@ -27,7 +27,8 @@ __all__ = ["MAX_HEIGHT_M", "Quadrature", "emission_block_residue", "k_quadrature
 RADIAL_PHASE = 2.0
 #: the angular panels number at least k_ang·separation, k_ang = max(k_ridge, ANGULAR_K / z_min)
 ANGULAR_K = 2.0
-#: work bound of the default rule: more nodes than this and k_quadrature refuses (naming separation and height)
+#: work bound of the rule: more nodes than this and k_quadrature refuses (naming separation and height); at the
+#: bound film_couplings of a pair peaks at ~3 GB (measured); pass quad={"max_nodes": ...} to go further
 MAX_NODES = 4_000_000
 
 #: largest qubit height above the film [m] the k quadrature accepts (its grid starts at k_cut/(2z)·1e-7, which
@@ -116,7 +117,7 @@ def k_quadrature(
     Lorentzian half-width; k runs to ``k_cut/(2 z_min)``. ``separation`` (the largest lateral distance
     between qubits) raises the number of φ panels to one per radian of the phase k_ang·separation (k_ang the larger
     of the ridge's largest k and 2/z_min, the decay scale of e^{−2kz}), and
-    splits every radial panel so that it spans at most ``max_phase`` radians of the phase k·separation (the
+    splits every radial panel so that it spans at most ``max_phase·n_gauss/6`` radians of k·separation (the
     radial oscillation of e^{ik·ρ}: k_cut/(2 z_min)·separation radians in all, i.e. ~20 separation/height; with
     6 Gauss points a panel of 2 rad integrates e^{ikρ} to ~1e-9). Every block entry (a, A, J⊥, D, Jz,
     dephasing) is then converged to 1e-3 of a (measured to ~1e-5 of a up to 30 heights, tests/
@@ -153,8 +154,11 @@ def k_quadrature(
         )
     n_phi = max(int(n_phi), int(math.ceil(phase)))
     # a lower bound of the final node count (the radial split alone), checked before any work
+    # the phase per radial panel: max_phase for 6 Gauss points, in proportion for more or fewer
+    step_phase = max_phase * int(n_gauss) / 6.0
     with np.errstate(over="ignore"):
-        _check_nodes(float(n_phi * n_gauss * n_gauss) * (kmax * float(separation) / max_phase), max_nodes, separation, z_min)
+        _check_nodes(float(n_phi * n_gauss * n_gauss) * (kmax * float(separation) / step_phase), max_nodes, separation,
+                     z_min)
     if n_phi > 4096:
         raise InvalidParameterError(f"n_phi = {n_phi} angular panels is too many for the quadrature (> 4096)")
     edges = []
@@ -211,7 +215,7 @@ def k_quadrature(
         st = steps_all[start:start + r.size]
         start += r.size
         q = np.concatenate([base, r, (r[:, None] - st).ravel(), (r[:, None] + st).ravel()])
-        rows.append(_split_panels(np.unique(np.clip(q, 0.0, kmax)), max_phase / float(separation))
+        rows.append(_split_panels(np.unique(np.clip(q, 0.0, kmax)), step_phase / float(separation))
                     if separation > 0 else np.unique(np.clip(q, 0.0, kmax)))
     n = max(len(q) for q in rows)
     _check_nodes((n - 1) * n_gauss * phis.size, max_nodes, separation, z_min)
@@ -228,7 +232,8 @@ def k_quadrature(
         kx=kk * np.cos(pp),
         ky=kk * np.sin(pp),
         w=W.ravel()[keep],
-        info={"kmax": kmax, "n_nodes": int(keep.sum()), "max_phase": float(max_phase), "edges": edges, "max_roots": int(max(r.size for r in roots))},
+        info={"kmax": kmax, "n_nodes": int(keep.sum()), "max_phase": float(max_phase), "edges": edges,
+              "max_roots": int(max(r.size for r in roots))},
     )
 
 
