@@ -26,9 +26,10 @@ class KrylovBudgetExceeded(Exception):
 
 
 def _expm(A: np.ndarray) -> np.ndarray:
-    import scipy.linalg  # lazily: not at `import magbell` time
+    """The backend's one Padé scaling-and-squaring exponential (issue 10 §2), on the small Hessenberg matrix."""
+    from ..backend._expm import expm
 
-    return scipy.linalg.expm(A)
+    return expm(A)
 
 
 def _local_error(Hm: np.ndarray, beta: float, hnext: float, tau: float) -> float:
@@ -37,8 +38,11 @@ def _local_error(Hm: np.ndarray, beta: float, hnext: float, tau: float) -> float
     aug = np.zeros((m + 1, m + 1), dtype=complex)
     aug[:m, :m] = tau * Hm
     aug[0, m] = tau
-    E = _expm(aug)
-    return beta * hnext * abs(E[m - 1, m])
+    # a trial τ far too large may overflow: the estimate is then inf/NaN and the step is rejected by the caller
+    # (never a RuntimeWarning to the user)
+    with np.errstate(over="ignore", invalid="ignore"):
+        E = _expm(aug)
+        return beta * hnext * abs(E[m - 1, m])
 
 
 def krylov_expm_times(matvec, v0: np.ndarray, times: np.ndarray, callback, *, m_max: int = 40,
