@@ -39,7 +39,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import integrate, special
 
 from ..errors import InvalidParameterError, describe_bad_points
 from ..system._model import Model
@@ -129,6 +128,8 @@ def lesser(spectral, omega, kT) -> np.ndarray:
 # ----------------------------------------------------------------------------- principal values
 def _quad(f, lo, hi, **kw):
     with warnings.catch_warnings():
+        from scipy import integrate  # lazily: scipy.integrate costs ~0.1 s at import (CLI start-up)
+
         warnings.simplefilter("ignore", integrate.IntegrationWarning)
         val, err = integrate.quad(f, lo, hi, **kw)[:2]
     return val, err
@@ -247,6 +248,8 @@ class Tabulated:
         m_next = np.concatenate([slopes, zero], axis=0)  # m_k
         dm = m_next - m_prev  # (N, C)
         u = x[..., None] - nodes  # (..., N)
+        from scipy import special  # lazily (import cost)
+
         xl = special.xlogy(u, np.abs(u))  # (w − x_k) ln|w − x_k|, 0 at the nodes
         total = np.einsum("...n,nc->...c", xl, dm)
         with np.errstate(divide="ignore"):

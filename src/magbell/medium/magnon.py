@@ -41,7 +41,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from ..errors import InvalidParameterError, describe_bad_points
 from .greens import (
@@ -107,6 +106,8 @@ def helmholtz_green(dim: int, q, r) -> np.ndarray:
             g = np.exp(1j * q * rs) / (4 * np.pi * rs)
             return np.where(r == 0, np.inf + 0j, g)
         if dim == 2:
+            from scipy import special  # lazily (import cost at CLI start-up)
+
             w = -1j * q * r
             real_w = w.real
             # exactly real argument (q purely imaginary: the evanescent case): real K0, no rounding in Im
@@ -147,6 +148,8 @@ def on_shell_profiles(dim: int, x) -> tuple[np.ndarray, np.ndarray]:
             diss = np.where(x == 0, 1.0, np.sin(x) / np.where(x == 0, 1.0, x))
             coh = np.cos(x) / x
         elif dim == 2:
+            from scipy import special  # lazily (import cost at CLI start-up)
+
             diss = special.j0(x)
             coh = -special.y0(x)
         else:
