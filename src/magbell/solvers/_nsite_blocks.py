@@ -145,7 +145,6 @@ class Chain:
         idx = np.int32 if self.D < 2**31 - 1 else np.int64
         terms = []  # (row-major outer structure) ket index arrays, bra index arrays, values, offsets
         for k, (n, m) in enumerate(self.pairs):
-            off, (Mn, Mm) = self.offsets[k], self.shapes[k]
             terms.append(("diag", k))
             if self.has_hop[n]:
                 terms.append(("ket", k))

@@ -21,8 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # annotations only: scipy.sparse is imported lazily where used
+    import scipy.sparse as sp
 
 from ._operators import ID2, SM, SP, SX, SY, SZ, magnetisation
 
