@@ -29,6 +29,17 @@ SP = np.array([[0, 1], [0, 0]], dtype=complex)  # sigma+ = |u><d|
 SM = SP.T.copy()  # sigma- = |d><u|
 
 
+PAULI = {"x": SX, "y": SY, "z": SZ, "+": SP, "-": SM}
+
+
+def site_op(name: str, i: int, N: int) -> np.ndarray:
+    """Dense 2ᴺ×2ᴺ Pauli/ladder operator ``name`` ("x", "y", "z", "+", "-") on site i (0-based; site 1 leftmost)."""
+    out = np.ones((1, 1), dtype=complex)
+    for k in range(N):
+        out = np.kron(out, PAULI[name] if k == i else I2)
+    return out
+
+
 def on(op: np.ndarray, site: int) -> np.ndarray:
     """Single-qubit operator on qubit ``site`` (0 = qubit 1, the left tensor factor)."""
     return np.kron(op, I2) if site == 0 else np.kron(I2, op)

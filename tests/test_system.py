@@ -20,22 +20,10 @@ import magbell
 from magbell import InvalidParameterError, InvalidStateError, Model, System
 from magbell.liouvillian._superop import dissipator_superop, hamiltonian_superop, sector_basis
 
-I2 = np.eye(2, dtype=complex)
-PAULI = {
-    "x": np.array([[0, 1], [1, 0]], dtype=complex),
-    "y": np.array([[0, -1j], [1j, 0]], dtype=complex),
-    "z": np.array([[1, 0], [0, -1]], dtype=complex),
-    "+": np.array([[0, 1], [0, 0]], dtype=complex),
-    "-": np.array([[0, 0], [1, 0]], dtype=complex),
-}
+from systems import I2, PAULI  # noqa: E402,F401  (the shared dense references, no magbell imports)
+from systems import site_op as op  # noqa: E402
+
 TOL = 1e-12
-
-
-def op(name, i, N):
-    out = np.ones((1, 1), dtype=complex)
-    for k in range(N):
-        out = np.kron(out, PAULI[name] if k == i else I2)
-    return out
 
 
 def ref_hamiltonian(Delta, Jp, Jz, Dm):
