@@ -24,8 +24,7 @@ from magbell.solvers._system_steady import (
     system_steady_state,
 )
 
-from systems import I2, PAULI  # noqa: E402,F401  (the shared dense references, no magbell imports)
-from systems import site_op as op  # noqa: E402
+from systems import site_op as op  # noqa: E402  (the shared dense references, no magbell imports)
 
 TOL = 1e-12
 

@@ -20,8 +20,7 @@ import magbell
 from magbell import InvalidParameterError, InvalidStateError, Model, System
 from magbell.liouvillian._superop import dissipator_superop, hamiltonian_superop, sector_basis
 
-from systems import I2, PAULI  # noqa: E402,F401  (the shared dense references, no magbell imports)
-from systems import site_op as op  # noqa: E402
+from systems import site_op as op  # noqa: E402  (the shared dense references, no magbell imports)
 
 TOL = 1e-12
 
