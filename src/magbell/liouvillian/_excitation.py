@@ -12,7 +12,7 @@ anticommutator parts of the dissipator, the σᶻ jumps) or changes it by ±1 on
 with H_n the effective non-Hermitian Hamiltonian H − i G (G = Σ_ij hp_ij σ_j⁻σ_i⁺ + hm_ij σ_j⁺σ_i⁻
 + hz_ij σ_jᶻσ_iᶻ) restricted to n excitations: a C(N, n) × C(N, n) matrix. This module builds H_n (sparse:
 the hopping part plus a diagonal), the σᶻ jump as an elementwise multiplier of X_{n,m}, and the σ± jumps as
-stacked sparse lowering maps — never a 2ᴺ or 4ᴺ object.
+stacked sparse lowering (σ⁺) and raising (σ⁻) maps — never a 2ᴺ or 4ᴺ object.
 
 Configurations of n excitations are listed in increasing basis index (the index of the u/d string read as a
 binary number, d = 1, site 1 the most significant bit), i.e. colex order of the excited bit positions
@@ -30,6 +30,8 @@ import numpy as np
 __all__ = [
     "configurations",
     "rank",
+    "lowering_stack",
+    "raising_stack",
     "sector_size",
     "ExcitationSystem",
     "excitation_system",
@@ -111,6 +113,30 @@ def lowering_stack(N: int, n: int):
     r = np.concatenate(rows) if rows else np.zeros(0, int)
     c = np.concatenate(cols) if cols else np.zeros(0, int)
     return sp.csr_matrix((np.ones(r.size), (r, c)), shape=(N * Ml, M))
+
+
+@lru_cache(maxsize=64)
+def raising_stack(N: int, n: int):
+    """Sparse (N·C(N, n+1), C(N, n)) map: the vertical stack of σ_i⁻ restricted to n → n + 1 excitations
+    (row i·C(N, n+1) + rank(C ∪ {i}) of column C is 1 for every site i not excited in C).
+
+    σ_i⁻ = (σ_i⁺)ᵀ, so block i is the transpose of block i of ``lowering_stack(N, n + 1)``:
+    ``raising_stack(N, n)[i*M1:(i+1)*M1] == lowering_stack(N, n + 1)[i*M:(i+1)*M].T`` with M = C(N, n),
+    M1 = C(N, n + 1) (tests/test_excitation_raising.py). Empty (0 rows) for n = N."""
+    import scipy.sparse as sp  # lazily: not at `import magbell` time
+
+    M, Mu = sector_size(N, n), sector_size(N, n + 1)
+    conf = configurations(N, n)
+    rows, cols = [], []
+    if Mu:
+        occ = np.zeros((M, N), dtype=bool)
+        occ[np.arange(M)[:, None], conf] = True
+        c, site = np.nonzero(~occ)  # configuration, empty site (ascending per configuration)
+        new = np.concatenate([conf[c], site[:, None]], axis=1)
+        rows, cols = site * Mu + rank(N, new), c
+    r = np.asarray(rows, dtype=np.int64)
+    c = np.asarray(cols, dtype=np.int64)
+    return sp.csr_matrix((np.ones(r.size), (r, c)), shape=(N * Mu, M))
 
 
 def _hops(N: int, n: int):

@@ -53,9 +53,10 @@ _EPS = np.finfo(float).eps
 class _SectorProp:
     """e^{−iH τ}ψ for one sector's H_eff (Δ̄ removed), batched over trajectories with their own τ."""
 
-    def __init__(self, H: np.ndarray, n: int = 0):
-        import scipy.linalg as sla
+    def __init__(self, H: np.ndarray, n: int = 0, bk=None):
+        from ..backend import get_backend
 
+        self.bk = bk = get_backend() if bk is None else bk
         self.H = H
         self.K = 0.5j * (H - H.conj().T)  # H_eff = H − iK
         self.K = (self.K + self.K.conj().T) / 2
@@ -65,11 +66,11 @@ class _SectorProp:
             self.mode, self.w = "scalar", H[0, 0]
             return
         with np.errstate(all="ignore"):
-            w, V = sla.eig(H)
+            w, V = bk.eig(H)
             cond = np.linalg.cond(V)
         if np.isfinite(cond) and cond <= COND_MAX:
             self.mode, self.w, self.V = "eig", w, V
-            self.Vinv = np.linalg.inv(V)
+            self.Vinv = bk.solve(V, np.eye(d, dtype=V.dtype))
         self.cond = float(cond) if np.isfinite(cond) else np.inf
         if self.mode == "expm" and d > EXPM_MAX_DIM:
             raise InvalidParameterError(
@@ -87,14 +88,12 @@ class _SectorProp:
         if self.mode == "eig":
             c = psi @ self.Vinv.T
             return (c * np.exp(-1j * np.outer(tau, self.w))) @ self.V.T
-        from ._march import scaled_expm
-
         d = self.H.shape[0]
         out = np.empty_like(psi)
         step = max(1, 2**26 // (16 * d * d))  # a chunk of exponentials within 64 MiB
         for a in range(0, len(tau), step):
             sl = slice(a, a + step)
-            E, c = scaled_expm(-1j * self.H[None] * tau[sl, None, None])
+            E, c = self.bk.scaled_expm(-1j * self.H[None] * tau[sl, None, None])
             with np.errstate(under="ignore"):
                 f = np.ldexp(1.0, np.clip(c, -1100, 1100).astype(np.int32))
             out[sl] = np.einsum("mij,mj->mi", E, psi[sl]) * f[:, None]
@@ -107,15 +106,14 @@ class _SectorProp:
 class _Engine:
     """Propagators, K and jump maps on the concatenated reached sectors."""
 
-    def __init__(self, ex, N, sectors, g):
-        import scipy.sparse as sp
-        from ..liouvillian._excitation import configurations, lowering_stack
+    def __init__(self, ex, N, sectors, g, bk=None):
+        from ..liouvillian._excitation import configurations, lowering_stack, raising_stack
 
         self.N, self.sectors = N, tuple(sectors)
         sizes = [comb(N, k) for k in sectors]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         self.D = int(self.offsets[-1])
-        self.props = [_SectorProp(ex.heff(k).toarray(), k) for k in sectors]
+        self.props = [_SectorProp(ex.heff(k).toarray(), k, bk) for k in sectors]
         # channels: eigenvectors of each block
         self.names, self.rates, self.block_of, vecs = [], [], [], {}
         for b in BLOCKS:
@@ -140,9 +138,7 @@ class _Engine:
             if "h_plus" in vecs and k >= 1 and (k - 1) in self.pos:
                 self.maps[("h_plus", k)] = lowering_stack(N, k).tocsr()  # (N·M_{k−1}, M_k)
             if "h_minus" in vecs and k + 1 <= N and (k + 1) in self.pos:
-                S = lowering_stack(N, k + 1)  # (N·M_k, M_{k+1})
-                Mk = comb(N, k)
-                self.maps[("h_minus", k)] = sp.vstack([S[i * Mk:(i + 1) * Mk].T for i in range(N)]).tocsr()
+                self.maps[("h_minus", k)] = raising_stack(N, k).tocsr()  # (N·M_{k+1}, M_k)
             if "h_z" in vecs:
                 conf = configurations(N, k)
                 s_ = np.ones((conf.shape[0], N))
@@ -248,7 +244,7 @@ def _reach(occupied, N, down: bool, up: bool) -> list:
 
 
 def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events=None, max_states=None,
-                        max_jumps_per_trajectory=None) -> SystemTrajectoryResult:
+                        max_jumps_per_trajectory=None, backend="numpy") -> SystemTrajectoryResult:
     """``n`` quantum trajectories of an N-site System from ``initial`` (u/d string, dict of strings, 'W',
     'dicke:k', 'singlet:i,j', a dense ket or density matrix for small N), recorded at ``times`` with their jump
     records (module docstring). Seeded like the two-qubit :func:`magbell.trajectories`; a single System.
@@ -259,6 +255,8 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
     each sector ≤ MAX_SECTOR_DIM and D ≤ MAX_KET_DIM; the expected jumps 2·tr(Kρ₀)·t_max of one trajectory ≤
     ``max_jumps_per_trajectory`` (default 3000) and n times that ≤ ``max_events`` (default 2·10⁷);
     t_max·‖H_eff‖₁ ≤ TRAJ_T_NORM_MAX (Δ̄ removed) and the accuracy domain of magbell.evolve.
+    ``backend`` (:func:`magbell.backend.get_backend`, recorded in ``result.backend``): its ``eig``/``solve`` give the
+    sectors' eigen-propagators, ``scaled_expm`` the exceptional-point fallback, ``eigh`` a mixed initial state.
     """
     from . import _trajectories as _tq
     from ._evolve import validate_times
@@ -267,6 +265,9 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
     from ..liouvillian._excitation import excitation_system
     from .._domain import PHASE_MAX, RATE_MAX
 
+    from ..backend import get_backend, record_backend
+
+    bk = get_backend(backend)
     check_system(system, "trajectories")
     if system.shape != ():
         raise InvalidParameterError(
@@ -319,7 +320,7 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
             f"trajectories: t·‖H_eff‖ = {hnorm * t_max:.3g} (Δ̄ removed) exceeds {TRAJ_T_NORM_MAX:.0e}: the no-jump "
             "norms (the jump probabilities) would carry a rounding bias above ~1e-6; shorten the times"
         )
-    eng = _Engine(ex, N, sectors, g)
+    eng = _Engine(ex, N, sectors, g, bk)
 
     # initial kets in the sector basis
     rng = np.random.default_rng(seed)
@@ -345,7 +346,7 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
             rho0[eng.offsets[sa]:eng.offsets[sa + 1], eng.offsets[sb]:eng.offsets[sb + 1]] = X
             if a != b:
                 rho0[eng.offsets[sb]:eng.offsets[sb + 1], eng.offsets[sa]:eng.offsets[sa + 1]] = X.conj().T
-        p, V = np.linalg.eigh((rho0 + rho0.conj().T) / 2)
+        p, V = bk.eigh((rho0 + rho0.conj().T) / 2)
         p = np.where(p > 1e-14, p, 0.0)
         p = p / p.sum()
         which0 = rng.choice(D, size=n, p=p)
@@ -376,6 +377,7 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
         "ket_dimension": D,
         "initial_components": np.bincount(which0, minlength=1 if rho0 is None else D),
     }
-    return SystemTrajectoryResult(times=t, system=system, initial=init_record, sectors=tuple(sectors),
-                                  offsets=eng.offsets, kets=kets[:, inverse], jump_times=jt, jump_channels=jc,
-                                  n_jumps=counts, channels=tuple(eng.names), seed=seed, info=info)
+    return record_backend(SystemTrajectoryResult(
+        times=t, system=system, initial=init_record, sectors=tuple(sectors), offsets=eng.offsets,
+        kets=kets[:, inverse], jump_times=jt, jump_channels=jc, n_jumps=counts, channels=tuple(eng.names), seed=seed,
+        info=info), bk)
