@@ -1,6 +1,6 @@
 """The default backend: NumPy/SciPy, delegating to magbell's own kernels (:mod:`magbell.backend._expm`,
-:mod:`magbell.backend._propagate`, :mod:`magbell.liouvillian._kernel`, :mod:`magbell.liouvillian._stationary`)
-and to ``numpy.linalg`` for batched eigen-decompositions and solves."""
+:mod:`magbell.backend._propagate`, :mod:`magbell.backend._scaled`, :mod:`magbell.liouvillian._kernel`,
+:mod:`magbell.liouvillian._stationary`) and to ``numpy.linalg`` for batched eigen-decompositions and solves."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ..liouvillian._kernel import svd_kernel_projector
 from ..liouvillian._stationary import stationary_blocks
 from ._expm import expm
 from ._propagate import is_uniform, propagate
+from ._scaled import scaled_expm
 
 __all__ = ["NumpyBackend"]
 
@@ -31,6 +32,10 @@ class NumpyBackend:
                   which=None, split=False, rows=None):
         return propagate(L, r0, times, uniform=uniform, exact=exact, block0=block0, info=info, scaled=scaled,
                          steps=steps, which=which, split=split, rows=rows)
+
+    @staticmethod
+    def scaled_expm(X, pattern=None):
+        return scaled_expm(X, pattern)
 
     @staticmethod
     def is_uniform(times):

@@ -38,6 +38,12 @@ class Backend(Protocol):
         (P or 1, S, n, k), optional step plan ``steps``/``which``) → ``(X, LS)`` with X (P, S, n, k, T) and
         int64 log2-scales LS (P, S, T) or None; ``split`` returns X as (real part, imaginary part)."""
 
+    def scaled_expm(self, X: np.ndarray, pattern: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``exp(X) = 2^c·E`` for a stack X (B, n, n), real or complex: E (B, n, n) with its largest entry in
+        [0.5, 1) and int64 exponents c (B,), so that neither overflow nor a global underflow can occur
+        (monitoring's two-part stepping and the N-site trajectories' ill-conditioned sectors need the matrix
+        itself, not its action). ``pattern``: the exact boolean sparsity pattern of exp(X), or None."""
+
     def is_uniform(self, times: np.ndarray) -> bool:
         """Whether ``times`` is a uniform grid (exact powers of one step may be used)."""
 
