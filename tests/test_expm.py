@@ -194,3 +194,53 @@ def test_non_finite_or_huge_matrices_are_one_line_errors(bad):
         with pytest.raises(magbell.errors.InvalidParameterError) as e:
             f(A)
         assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("m", [3, 5, 7])
+@pytest.mark.parametrize("complex_", [False, True])
+def test_low_degree_pade_denominators_are_column_dominant_and_solved_like_lapack(rng, m, complex_):
+    """The vectorised no-pivoting solve (backend._expm._dominant_solve) is used for Padé degrees m ≤ 7, where
+    ‖A‖₁ ≤ θ_m makes q_m(A) = Σ b_k (−A)^k strictly column diagonally dominant. Check the dominance at the
+    worst case ‖A‖₁ = θ_m (random directions), that the solve equals LAPACK's to rounding, and that expm goes
+    through it and still matches scipy."""
+    import magbell.backend._expm as E
+
+    n, P = 6, 400
+    A = rng.normal(size=(P, n, n)) + (1j * rng.normal(size=(P, n, n)) if complex_ else 0)
+    A *= E._THETA[m] * (1 - 1e-12) / np.abs(A).sum(axis=-2).max(axis=-1)[:, None, None]
+    b = E._B[m]
+    q = sum(b[k] * np.linalg.matrix_power(-A, k) for k in range(m + 1))
+    diag = np.abs(np.diagonal(q, axis1=-2, axis2=-1))
+    off = np.abs(q).sum(axis=-2) - diag
+    assert np.all(diag - off > 0.1 * b[0])  # a margin, not a tie
+    R = rng.normal(size=(P, n, n))
+    X = E._dominant_solve(q, R)
+    ref = np.linalg.solve(q, R)
+    assert np.abs(X - ref).max() <= 64 * np.finfo(float).eps * np.abs(ref).max()
+    calls = []
+    orig = E._dominant_solve
+    try:
+        E._dominant_solve = lambda Q, R: calls.append(1) or orig(Q, R)
+        got = expm(A)
+    finally:
+        E._dominant_solve = orig
+    assert calls
+    want = np.array([scipy_expm(a) for a in A[:20]])
+    assert np.abs(got[:20] - want).max() <= 1e-14 * np.abs(want).max()
+
+
+def test_degree_nine_denominator_is_not_dominant_so_lapack_solves_it(rng):
+    """At m = 9 (θ_9 ≈ 2.1) the bound fails (b_1 θ_9 > b_0): expm must not take the no-pivoting solve there."""
+    import magbell.backend._expm as E
+
+    assert E._B[9][1] * E._THETA[9] > E._B[9][0]
+    A = rng.normal(size=(50, 4, 4))
+    A *= 0.5 * (E._THETA[7] + E._THETA[9]) / np.abs(A).sum(axis=-2).max(axis=-1)[:, None, None]
+    orig, calls = E._dominant_solve, []
+    try:
+        E._dominant_solve = lambda Q, R: calls.append(1) or orig(Q, R)
+        got = expm(A)
+    finally:
+        E._dominant_solve = orig
+    assert not calls
+    assert np.abs(got - np.array([scipy_expm(a) for a in A])).max() <= 1e-13
