@@ -17,21 +17,6 @@ import numpy as np
 from ..errors import InvalidStateError
 from ..system._two_site_states import BELL_STATES, ket
 
-__all__ = [
-    "populations",
-    "purity",
-    "concurrence",
-    "x_state_concurrence",
-    "is_x_state",
-    "entanglement_of_formation",
-    "eof_from_concurrence",
-    "negativity",
-    "log_negativity",
-    "bell_fidelity",
-    "bell_fidelities",
-    "MEASURES",
-]
-
 _YY = np.array([[0, 0, 0, -1], [0, 0, 1, 0], [0, 1, 0, 0], [-1, 0, 0, 0]], dtype=float)
 _OFF_X = ((0, 1), (0, 2), (1, 3), (2, 3), (1, 0), (2, 0), (3, 1), (3, 2))
 #: entries of an X state that are zero (to this absolute tolerance) for the S52 formula to be used
