@@ -139,6 +139,10 @@ def test_register_backend_refuses_non_backends():
 
 
 def test_system_refuses_a_backend_it_cannot_use(counting):
+    # the N-site conditional and stationary solvers are NumPy only (the N-site evolve, monitor and trajectories
+    # take any backend: tests/test_backend_coverage.py)
     s = magbell.System(Delta=[1.0, 2.0, 3.0], h_plus=np.eye(3))
     with pytest.raises(magbell.InvalidParameterError, match="backend"):
-        magbell.evolve(s, "udu", [0.0, 1.0], backend="counting")
+        magbell.postselect(s, "udu", [0.0, 1.0], backend="counting")
+    with pytest.raises(magbell.InvalidParameterError, match="backend"):
+        magbell.steady_state(s, "udu", backend="counting")

@@ -157,10 +157,8 @@ def evolve(
         from ..system import System, evolve_system
 
         if isinstance(model, System):  # N sites: magbell.system.evolve_system (docs/system.md)
-            if get_backend(backend).name != "numpy":
-                raise InvalidParameterError(f"backend={backend!r}: an N-site System evolves on the numpy backend only")
             return evolve_system(model, initial, times, measures=None if measures is DEFAULT_MEASURES else measures,
-                                 store_states=store_states, chunk_points=chunk_points)
+                                 store_states=store_states, chunk_points=chunk_points, backend=backend)
         raise InvalidParameterError(f"model must be a magbell.Model or a magbell.System, got {type(model).__name__}")
     bk = get_backend(backend)  # validated first: a bad name is refused before any work
     t = validate_times(times)

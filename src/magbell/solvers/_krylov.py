@@ -2,8 +2,8 @@
 
 The matrix A is never formed: only ``matvec``. Each step builds an m-dimensional Krylov space
 (classical Gram–Schmidt, reorthogonalised where the norm drops below 0.7 of its value: DGKS), H_m = Vᵀ A V, and approximates
-e^{τA}v ≈ β V e^{τH_m} e₁, with e^{τH_m} from SciPy's Padé scaling and squaring (no eigendecomposition,
-so exceptional points need nothing special). The step τ is accepted when the error estimate
+e^{τA}v ≈ β V e^{τH_m} e₁, with e^{τH_m} from the backend's Padé scaling and squaring (``expm`` of
+:mod:`magbell.backend`, no eigendecomposition, so exceptional points need nothing special). The step τ is accepted when the error estimate
 
     err(τ) = β h_{m+1,m} |[τ φ₁(τH_m) e₁]_m|,
 
@@ -26,13 +26,13 @@ class KrylovBudgetExceeded(Exception):
 
 
 def _expm(A: np.ndarray) -> np.ndarray:
-    """The backend's one Padé scaling-and-squaring exponential (issue 10 §2), on the small Hessenberg matrix."""
+    """The default backend's one Padé scaling-and-squaring exponential (issue 10 §2), on the small Hessenberg matrix."""
     from ..backend._expm import expm
 
     return expm(A)
 
 
-def _local_error(Hm: np.ndarray, beta: float, hnext: float, tau: float) -> float:
+def _local_error(Hm: np.ndarray, beta: float, hnext: float, tau: float, expm=_expm) -> float:
     """β h_{m+1,m} |[τ φ₁(τH_m) e₁]_m| (the last column of exp([[τH, τe₁], [0, 0]]))."""
     m = Hm.shape[0]
     aug = np.zeros((m + 1, m + 1), dtype=complex)
@@ -41,18 +41,22 @@ def _local_error(Hm: np.ndarray, beta: float, hnext: float, tau: float) -> float
     # a trial τ far too large may overflow: the estimate is then inf/NaN and the step is rejected by the caller
     # (never a RuntimeWarning to the user)
     with np.errstate(over="ignore", invalid="ignore"):
-        E = _expm(aug)
+        E = expm(aug)
         return beta * hnext * abs(E[m - 1, m])
 
 
 def krylov_expm_times(matvec, v0: np.ndarray, times: np.ndarray, callback, *, m_max: int = 40,
-                      tol: float = 1e-11, stats: dict | None = None, max_matvecs: int | None = None) -> None:
+                      tol: float = 1e-11, stats: dict | None = None, max_matvecs: int | None = None,
+                      expm=None) -> None:
     """Call ``callback(k, x)`` with x = exp(times[k]·A) v0 for every k (times ascending, ≥ 0).
 
     ``tol``: bound on the sum of the local error estimates relative to ‖v0‖ (per step
     max(tol·τ/t_max, 1e-15)). ``stats`` (if given) collects ``matvecs`` and ``steps``. Beyond ``max_matvecs``
     products :class:`KrylovBudgetExceeded` is raised (with the time reached) instead of running on.
+    ``expm``: the small matrices' exponential (a backend's ``expm``; default :mod:`magbell.backend._expm`'s).
     """
+    if expm is None:
+        expm = _expm
     times = np.asarray(times, dtype=float)
     T = times.size
     st = stats if stats is not None else {}
@@ -111,7 +115,8 @@ def krylov_expm_times(matvec, v0: np.ndarray, times: np.ndarray, callback, *, m_
                 tau_try = (t_end - t_cur) if tau_prev is None else min(t_end - t_cur, 2.0 * tau_prev)
                 tol_try = max(tol * tau_try / t_end, 1e-15) * norm0
                 Hj = H[:jj, :jj]
-                if max(_local_error(Hj, beta, hn, tau_try), _local_error(Hj, beta, hn, tau_try / 2)) <= tol_try:
+                if max(_local_error(Hj, beta, hn, tau_try, expm),
+                       _local_error(Hj, beta, hn, tau_try / 2, expm)) <= tol_try:
                     m = jj
                     break
         Hm = H[:m, :m]
@@ -122,7 +127,7 @@ def krylov_expm_times(matvec, v0: np.ndarray, times: np.ndarray, callback, *, m_
         if hnext != 0.0:
             for _ in range(200):
                 tol_step = max(tol * tau / t_end, 1e-15) * norm0
-                err = max(_local_error(Hm, beta, hnext, tau), _local_error(Hm, beta, hnext, tau / 2))
+                err = max(_local_error(Hm, beta, hnext, tau, expm), _local_error(Hm, beta, hnext, tau / 2, expm))
                 if err <= tol_step and np.isfinite(err):
                     break
                 shrink = 0.9 * (tol_step / err) ** (1.0 / max(m, 1)) if np.isfinite(err) and err > 0 else 0.1
@@ -137,7 +142,7 @@ def krylov_expm_times(matvec, v0: np.ndarray, times: np.ndarray, callback, *, m_
         def step(y, dt):
             key = float(dt)
             if key not in cache:
-                cache[key] = _expm(dt * Hm)
+                cache[key] = expm(dt * Hm)
             return cache[key] @ y
 
         y = np.zeros(m, dtype=complex)

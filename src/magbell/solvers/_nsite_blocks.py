@@ -319,8 +319,9 @@ def _phase(q: int, dbar: float, t: np.ndarray) -> np.ndarray:
 
 
 def evolve_blocks(ex: ExcitationSystem, dbar: float, init: dict, times: np.ndarray, *, want_states: bool,
-                  pairs: list | None, stats: dict) -> dict:
+                  pairs: list | None, stats: dict, expm=None) -> dict:
     """Propagate initial blocks ``init`` {(n, m): X (n ≥ m)} of one System point (Δ̄ factored out of ``ex``).
+    ``expm``: the backend's exponential for the Krylov steps (default: the NumPy backend's).
 
     Returns ``site_populations`` (T, N), ``purity`` (T,), ``states`` (T, 2ᴺ, 2ᴺ) if ``want_states``, and
     ``pair_states`` (T, len(pairs), 4, 4) if ``pairs`` is given. ``times`` ascending.
@@ -370,7 +371,7 @@ def evolve_blocks(ex: ExcitationSystem, dbar: float, init: dict, times: np.ndarr
             mv = A.dot
             st["assembled_nnz"] = int(A.nnz)
         krylov_expm_times(mv, x0, times, callback, stats=st, max_matvecs=_budget(st.get("assembled_nnz", 8 * ch.D)),
-                          tol=KRYLOV_TOL)
+                          tol=KRYLOV_TOL, expm=expm)
         stats["chains"].append({"q": q, "blocks": (lo, hi), "elements": ch.D, **st})
     out = {"site_populations": pops, "purity": purity, "states": states, "sector_sums": sums}
     if pairs is not None:
@@ -384,10 +385,11 @@ def evolve_blocks(ex: ExcitationSystem, dbar: float, init: dict, times: np.ndarr
 
 
 def evolve_ket1(ex: ExcitationSystem, dbar: float, psi0: complex, psi1: np.ndarray, times: np.ndarray, *,
-                pairs: list | None, want_states: bool, stats: dict) -> dict:
+                pairs: list | None, want_states: bool, stats: dict, expm=None) -> dict:
     """Zero temperature, no σᶻ jumps, ψ₀ = psi0·|0⟩ + Σ_r psi1_r |configuration r⟩ (rank order, as every block):
     ψ₁(t) = e^{−iH₁t}ψ₁,
-    ψ₀(t) = e^{−iE₀t}ψ₀ (E₀ real here), ground-state population 1 − ‖ψ(t)‖² (module docstring)."""
+    ψ₀(t) = e^{−iE₀t}ψ₀ (E₀ real here), ground-state population 1 − ‖ψ(t)‖² (module docstring).
+    ``expm``: as :func:`evolve_blocks`."""
     N, T = ex.N, times.size
     H1 = ex.K.copy()
     H1[np.diag_indices(N)] = ex.e  # H_eff,1 − E₀ (E₀ = c0 is real without σ⁻ and σᶻ terms)
@@ -399,7 +401,7 @@ def evolve_ket1(ex: ExcitationSystem, dbar: float, psi0: complex, psi1: np.ndarr
     st: dict = {}
     if np.any(psi1 != 0):
         krylov_expm_times(lambda x: -1j * (H1 @ x), np.asarray(psi1)[::-1], times, cb, stats=st,
-                          max_matvecs=_budget(N * N), tol=KRYLOV_TOL)
+                          max_matvecs=_budget(N * N), tol=KRYLOV_TOL, expm=expm)
     stats.setdefault("chains", []).append({"q": "ket", "blocks": (1, 1), "elements": N, **st})
     psi = psi * _phase(1, dbar, times)[:, None]  # the mean splitting: e^{−iΔ̄t} relative to |0⟩
     a0 = np.full(T, psi0, dtype=complex)

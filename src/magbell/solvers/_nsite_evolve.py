@@ -161,9 +161,11 @@ def _plan(ex, kind: str, data: dict, N: int) -> tuple:
 
 
 def evolve_point(system_arrays: dict, init: tuple, times: np.ndarray, *, want_states: bool, pairs, stats: dict,
-                 t_norm_max: float) -> dict:
+                 t_norm_max: float, bk=None) -> dict:
     """One System point (arrays of the contract, no batch axes): site populations, purity, optional states
-    and pair states. ``t_norm_max`` bounds t·‖L′‖ (refused in one line above it)."""
+    and pair states. ``t_norm_max`` bounds t·‖L′‖ (refused in one line above it). ``bk``: the backend whose
+    ``expm`` the Krylov steps use (default: magbell.backend's default)."""
+    expm = None if bk is None else bk.expm
     Delta = np.asarray(system_arrays["Delta"], dtype=float)
     N = Delta.size
     dbar = float(Delta.mean())
@@ -179,14 +181,15 @@ def evolve_point(system_arrays: dict, init: tuple, times: np.ndarray, *, want_st
         psi1 = data.get(1, np.zeros(N, dtype=complex))
         psi0 = complex(data[0][0]) if 0 in data else 0.0
         with _budget_message(t_max):
-            return evolve_ket1(ex, dbar, psi0, psi1, times, pairs=pairs, want_states=want_states, stats=stats)
+            return evolve_ket1(ex, dbar, psi0, psi1, times, pairs=pairs, want_states=want_states, stats=stats,
+                               expm=expm)
     blocks = ket_blocks(data) if kind == "ket" else data
     for q, lo, hi, D in chains:
         bound = Chain(ex, q, lo, hi).norm_bound() if D <= 4096 else _cheap_bound(ex, hi)
         _check_tnorm(bound, t_max, t_norm_max)
     stats["route"] = "excitation-block chains, Krylov steps"
     with _budget_message(t_max):
-        return evolve_blocks(ex, dbar, blocks, times, want_states=want_states, pairs=pairs, stats=stats)
+        return evolve_blocks(ex, dbar, blocks, times, want_states=want_states, pairs=pairs, stats=stats, expm=expm)
 
 
 class _budget_message:
@@ -266,12 +269,13 @@ def _pairs_to_matrix(r: np.ndarray, N: int, pairs: list) -> np.ndarray:
 
 
 def evolve_excitation(system, initial, t: np.ndarray, *, measures: tuple, store_states: bool,
-                      pairs: list | None = None, t_norm_max: float = 1e9) -> dict:
+                      pairs: list | None = None, t_norm_max: float = 1e9, bk=None) -> dict:
     """Every point of ``system``'s batch and every initial state through :func:`evolve_point`.
 
     Returns arrays with leading axes (P, S): ``site_populations`` (P, S, T, N), ``purity`` (P, S, T),
     ``states`` (P, S, T, 2ᴺ, 2ᴺ) or None, ``pairs`` (P, S, T, n_pairs, 4, 4) or None, ``several``, ``stats``.
     ``t`` need not be sorted. ``pairs`` (0-based i < j) overrides the all-pairs list of the pair measures.
+    ``bk``: the backend (:func:`evolve_point`).
     """
     N = system.N
     several = is_state_list(initial)
@@ -321,7 +325,7 @@ def evolve_excitation(system, initial, t: np.ndarray, *, measures: tuple, store_
         for s, init in enumerate(inits):
             st: dict = {}
             out = evolve_point(arrays, init, tt, want_states=store_states, pairs=pairs if want_pairs else None,
-                               stats=st, t_norm_max=t_norm_max)
+                               stats=st, t_norm_max=t_norm_max, bk=bk)
             pops[p, s] = out["site_populations"][inv]
             pur[p, s] = out["purity"][inv]
             sums[p, s] = out["sector_sums"][inv]
@@ -353,9 +357,9 @@ def _dicke_k(name: str, N: int):
 
 
 def evolve_large(system, initial, t: np.ndarray, measures: tuple, store_states: bool, dense_fns: dict,
-                 t_norm_max: float):
+                 t_norm_max: float, bk=None):
     """:func:`magbell.system.evolve_system` for N > DENSE_MAX_SITES: a SystemEvolveResult from the excitation
-    blocks; ``dense_fns`` the measures that need a dense ρ (name → f(ρ))."""
+    blocks; ``dense_fns`` the measures that need a dense ρ (name → f(ρ)); ``bk`` the backend (its ``expm``)."""
     from ..measures._two_qubit import concurrence
     from ..system.evolve import SystemEvolveResult
     from ..system.states import system_density_matrices
@@ -373,7 +377,7 @@ def evolve_large(system, initial, t: np.ndarray, measures: tuple, store_states: 
                 "pair_concurrence are computed from the excitation blocks at any N"
             ) from None
     r = evolve_excitation(system, initial, t, measures=measures, store_states=store_states or bool(dense),
-                             t_norm_max=t_norm_max)
+                             t_norm_max=t_norm_max, bk=bk)
     shape, several = system.shape, r["several"]
 
     def _shape(a):

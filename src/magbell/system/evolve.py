@@ -20,7 +20,8 @@ from ..measures import _two_qubit as _measures
 from .._domain import PHASE_MAX, RATE_MAX, T_NORM_MAX
 from ..errors import InvalidParameterError, InvalidStateError
 from ..backend._expm import dd_add, two_prod
-from ..backend._propagate import classify, is_uniform, propagate
+from ..backend import get_backend, record_backend
+from ..backend._propagate import classify
 from ..results import TimeSeriesResult
 from .core import System
 from .generator import coefficient_names, sector_blocks, sector_coordinates
@@ -167,14 +168,18 @@ def _check_domain(cp: np.ndarray, dbar: np.ndarray, N: int, t_max: float) -> Non
 
 
 def evolve_system(system: System, initial, times, *, measures=None, store_states: bool = False,
-                  chunk_points: int | None = None) -> SystemEvolveResult:
+                  chunk_points: int | None = None, backend="numpy") -> SystemEvolveResult:
     """Exact ρ(t) of an N-site :class:`System` from ``initial`` (see :mod:`magbell.system.states`).
 
     ``measures``: names from :data:`SYSTEM_MEASURES` (default: both); for N = 2 also the two-qubit measures
     of :data:`magbell.measures.MEASURES` (computed from ρ). Accuracy as :func:`magbell.evolve`: ρ to ~1e-13
     inside the domain ``t·‖𝓛'‖₁ ≤ 1e16``, ``|Δ̄|·t ≤ 1e200``; outside it a one-line InvalidParameterError.
+    ``backend`` (:func:`magbell.backend.get_backend`, recorded in ``result.backend``): its ``propagate`` and
+    ``is_uniform`` for the dense sector blocks (N ≤ DENSE_MAX_SITES), its ``expm`` for the Krylov steps above.
     """
     from ..solvers._evolve import validate_chunk_points, validate_times
+
+    bk = get_backend(backend)  # validated first: a bad name is refused before any work
 
     if not isinstance(system, System):
         raise InvalidParameterError(f"system must be a magbell.System, got {type(system).__name__}")
@@ -190,7 +195,8 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
     if N > DENSE_MAX_SITES:
         from ..solvers._nsite_evolve import evolve_large
 
-        return evolve_large(system, initial, t, measures, store_states, dense_fns, KRYLOV_T_NORM_MAX)
+        return record_backend(evolve_large(system, initial, t, measures, store_states, dense_fns, KRYLOV_T_NORM_MAX,
+                                           bk), bk)
     if isinstance(initial, (list, tuple)) and len(initial) == 0:
         raise InvalidStateError("initial is an empty list of states")
     rho0, several = system_density_matrices(initial, N)
@@ -201,12 +207,12 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
     S = r0.shape[0]
     used = [q for q, idx in enumerate(sc.blocks) if np.any(r0[:, idx] != 0)]
 
-    uniform = is_uniform(t)
+    uniform = bk.is_uniform(t)
     order, inv, tt = None, None, t
     if not uniform:
         order = np.argsort(t, kind="stable")
         tt = t[order]
-        uniform = is_uniform(tt)
+        uniform = bk.is_uniform(tt)
         inv = np.empty_like(order)
         inv[order] = np.arange(len(t))
 
@@ -246,7 +252,7 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
             # |q| = 0: the one kernel projector of magbell.backend (trace functional ℓ = ones on the populations)
             b0 = trace0 if q == 0 else False
             _refuse_large_dd(L, float(tt.max()), b0)
-            x = propagate(L, r0[:, idx], tt, uniform=uniform, exact=exact, block0=b0, info=stats)
+            x = bk.propagate(L, r0[:, idx], tt, uniform=uniform, exact=exact, block0=b0, info=stats)
             if q:
                 x = _rotate(x, sc.sign[idx], db, tt)
             rb[q] = x if inv is None else x[..., inv]
@@ -292,7 +298,7 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
         "deflated_points": stats.get("deflated_points", 0),
         "dtype": "float64",
     }
-    return SystemEvolveResult(
+    return record_backend(SystemEvolveResult(
         times=t,
         system=system,
         initial=rho0 if several else rho0[0],
@@ -301,7 +307,7 @@ def evolve_system(system: System, initial, times, *, measures=None, store_states
         purity=purity if "purity" in measures else None,
         measures=out,
         info=info,
-    )
+    ), bk)
 
 
 def _dense_measures(measures: tuple, N: int) -> dict:
