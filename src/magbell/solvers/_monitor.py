@@ -41,11 +41,11 @@ import numpy as np
 
 from .._domain import RATE_MAX, check_domain
 from ._evolve import validate_times
+from ..backend import get_backend, record_backend
 from ..errors import InvalidParameterError
 from ..liouvillian._kernel import reachable
 from ..system._model import Model
-from ._march import MAX_STEP_NORM, MAX_SUBSTEPS, _monitor_rates, _renorm, _time_plan, check_floor, log_scaled, \
-    scaled_expm
+from ._march import MAX_STEP_NORM, MAX_SUBSTEPS, _monitor_rates, _renorm, _time_plan, check_floor, log_scaled
 from ._nonhermitian import _check_model, _heff_fast, _target_bell
 from ._conditional_measures import _finish_chunk, _mask, _measures_from_rho
 from ._postselect import (
@@ -150,21 +150,22 @@ def _substeps_needed(G: np.ndarray, h: float) -> int:
     return max(1, int(np.ceil(span / MAX_STEP_NORM)))
 
 
-def _substep_blocks(G: np.ndarray, h: float):
+def _substep_blocks(G: np.ndarray, h: float, bk):
+    """The substep exponential 2^c·E = e^{G h/m} (the backend's ``scaled_expm``) split into its blocks."""
     m = _substeps_needed(G, h)
     if m == 0:
         return None, None, 0
-    E, c = scaled_expm(G * (h / m), pattern=reachable(G))
+    E, c = bk.scaled_expm(G * (h / m), pattern=reachable(G))
     return _split(E), c, m
 
 
 # ------------------------------------------------------------------------------ periodic
-def _period_powers(L0: np.ndarray, tau: float):
+def _period_powers(L0: np.ndarray, tau: float, bk):
     """Scaled powers (Q_j, c_j) of the period map T = [e^{L0 τ}]_{sub,sub}, T^(2^j), while ‖L0‖·2^j·τ ≤ 150
     and 2^j ≤ 2^MAX_PERIOD_DOUBLINGS (more periods than that are refused before; without this bound a
     zero generator, e.g. a = 0 with only Δ or 𝒥z, which do not act on the |q| = 0 block, doubled forever)."""
     gnorm = float(np.abs(L0).sum(axis=-2).max())
-    E, c = scaled_expm(L0 * tau, pattern=reachable(L0))
+    E, c = bk.scaled_expm(L0 * tau, pattern=reachable(L0))
     T = E[:, SUB_COORDS[:, None], SUB_COORDS[None, :]]
     T, e = _renorm(T, (-2, -1))
     pw = [(T, c + e)]
@@ -183,14 +184,14 @@ def _apply(Q, cq, x, lx):
     return y, np.where(zero | (lx == _NONE), _NONE, lx + cq[:, None] + e)
 
 
-def _advance_periods(L0, tau, x, lx, dn: int, cache: dict):
+def _advance_periods(L0, tau, x, lx, dn: int, cache: dict, bk):
     """Apply dn periods (projection after each) to the subspace state (2^lx x)."""
     if dn <= 0:
         return x, lx
     gnorm = float(np.abs(L0).sum(axis=-2).max())
     if gnorm * tau <= MAX_STEP_NORM:
         if "pw" not in cache:
-            cache["pw"] = _period_powers(L0, tau)
+            cache["pw"] = _period_powers(L0, tau, bk)
         pw = cache["pw"]
         top = len(pw) - 1
         big = 2**top
@@ -211,7 +212,7 @@ def _advance_periods(L0, tau, x, lx, dn: int, cache: dict):
     # period's end), then T applied dn times. Cost m + dn instead of m·dn (issue 9: --a 1e6 --tau-m 0.1 took
     # minutes with m ~ 1e4 substeps repeated in every period).
     if "long" not in cache:
-        cache["long"] = _long_period_map(L0, tau)
+        cache["long"] = _long_period_map(L0, tau, bk)
     Q, cq = cache["long"]
     if dn > MAX_SUBSTEPS:
         raise InvalidParameterError(
@@ -223,10 +224,10 @@ def _advance_periods(L0, tau, x, lx, dn: int, cache: dict):
     return x, lx
 
 
-def _long_period_map(L0: np.ndarray, tau: float):
+def _long_period_map(L0: np.ndarray, tau: float, bk):
     """(Q, c) with 2^c·Q = [e^{L0 τ}]_{sub,sub} for ‖L0‖·τ > MAX_STEP_NORM, column by column with the
     two-part stepping (a subspace column far below the leaked weight keeps its digits)."""
-    blocks, c, m = _substep_blocks(L0, tau)
+    blocks, c, m = _substep_blocks(L0, tau, bk)
     p = L0.shape[0]
     cols = np.broadcast_to(np.eye(4), (p, 4, 4)).copy()  # (p, column k, coordinate i)
     xs, ls, _, _ = _two_part(blocks, c, cols, np.zeros((p, 4), dtype=np.int64), np.zeros((p, 4, 2)),
@@ -333,6 +334,7 @@ def monitor(
     readout: bool = True,
     measures=DEFAULT_MEASURES,
     store_states: bool = False,
+    backend: str = "numpy",
 ) -> MonitorResult:
     """Postselected dynamics under finite-rate monitoring of |σ1z + σ2z| (see the module docstring).
 
@@ -344,6 +346,8 @@ def monitor(
         (``kind="continuous"``), > 0; ``inf`` means no measurement after t = 0.
     readout : also measure (and postselect) at each reported time (default True).
     measures : as for :func:`~magbell.postselect`.
+    backend : the numerical backend (:func:`magbell.backend.get_backend`): its ``scaled_expm`` gives the
+        substep and period exponentials; recorded in ``result.backend``.
 
     Returns a :class:`MonitorResult` (shapes as :func:`~magbell.postselect`): concurrence,
     Bell fidelity, ..., ``success_probability`` (the probability that every measurement up to t gave 0)
@@ -359,10 +363,12 @@ def monitor(
     True
     """
     from ..system.core import System  # N sites: solvers/_system_monitor.py
+
+    bk = get_backend(backend)  # validated first: a bad name is refused before any work
     if isinstance(model, System):
         from ._system_monitor import system_monitor
         return system_monitor(model, initial, times, tau_m, kind=kind, readout=readout, measures=measures,
-                              store_states=store_states)
+                              store_states=store_states, backend=bk)
     _check_model(model)
     t = validate_times(times)
     tau = _check_tau(tau_m)
@@ -408,14 +414,14 @@ def monitor(
         cache: dict = {}
         rem_cache: dict = {}
         for k in range(T):
-            x, lx = _advance_periods(L0, tau, x, lx, int(n_per[k]) - done, cache)
+            x, lx = _advance_periods(L0, tau, x, lx, int(n_per[k]) - done, cache, bk)
             done = int(n_per[k])
             if rem[k] == 0:
                 XS[..., k], LSS[..., k] = x, lx
                 continue
             key = float(rem[k])
             if key not in rem_cache:
-                rem_cache = {key: _substep_blocks(L0, key)}
+                rem_cache = {key: _substep_blocks(L0, key, bk)}
             blocks, c, m = rem_cache[key]
             ys, lys, yo, lyo = _two_part(blocks, c, x, lx, np.zeros((p, S, 2)), np.full((p, S), _NONE), m)
             XS[..., k], LSS[..., k] = ys, lys
@@ -448,7 +454,7 @@ def monitor(
             prev = float(tt[k])
             if h > 0:
                 if h not in step_cache:
-                    step_cache = {h: _substep_blocks(G, h)}
+                    step_cache = {h: _substep_blocks(G, h, bk)}
                 blocks, c, m = step_cache[h]
                 xs, ls, xo, lo = _two_part(blocks, c, xs, ls, xo, lo, m)
             XS[..., k], LSS[..., k] = xs, ls
@@ -493,13 +499,13 @@ def monitor(
         "first_measurement": "t = 0",
     }
     res = _assemble(model, t, rho0, several, labels, f"monitor:{kind}", col, measures, store_states, inverse, bell, info)
-    return MonitorResult(
+    return record_backend(MonitorResult(
         **{f: getattr(res, f) for f in ("times", "model", "initial", "scheme", "measures", "success_probability",
                                         "log_success_probability", "bell_state", "states", "info")},
         tau_m=tau,
         kind=kind,
         readout=bool(readout),
-    )
+    ), bk)
 
 
 def monitor_sweep(model: Model, initial, t_final: float, tau_m_values, *, kind: str = "periodic",

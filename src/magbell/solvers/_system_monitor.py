@@ -83,14 +83,14 @@ def _combine(u, lu, v, lv):
 class _Stepper:
     """Substeps 2^c·E = e^{G h/m} split into the (sub, out) blocks; states (x_s, l_s, x_o, l_o) of shape (S, ·)."""
 
-    def __init__(self, G, sub, out, h):
-        from ._march import MAX_STEP_NORM, scaled_expm
+    def __init__(self, G, sub, out, h, bk):
+        from ._march import MAX_STEP_NORM
         from ..liouvillian._kernel import reachable
 
         gnorm = float(np.abs(G).sum(axis=0).max()) if G.size else 0.0
         self.m = max(1, int(np.ceil(gnorm * h / MAX_STEP_NORM))) if h > 0 else 0
         if self.m:
-            E, c = scaled_expm((G * (h / self.m))[None], pattern=reachable(G[None]))
+            E, c = bk.scaled_expm((G * (h / self.m))[None], pattern=reachable(G[None]))
             E, self.c = E[0], int(c[0])
             self.ss, self.so = E[np.ix_(sub, sub)], E[np.ix_(sub, out)]
             self.os, self.oo = E[np.ix_(out, sub)], E[np.ix_(out, out)]
@@ -112,15 +112,15 @@ def _apply(Q, cq, x, lx):
     return y, np.where(zero | (lx == _NONE), _NONE, lx + cq + e)
 
 
-def _period_map(G, sub, out, tau):
+def _period_map(G, sub, out, tau, bk):
     """Scaled powers [(Q_j, c_j)] of the period map T = [e^{Gτ}]_{sub,sub}: T^(2^j) while ‖G‖·2^j·τ ≤ 150 (short
     periods), or the single map built column by column with two-part substeps (long periods)."""
-    from ._march import MAX_STEP_NORM, _renorm, scaled_expm
+    from ._march import MAX_STEP_NORM, _renorm
     from ..liouvillian._kernel import reachable
 
     gnorm = float(np.abs(G).sum(axis=0).max())
     if gnorm * tau <= MAX_STEP_NORM:
-        E, c = scaled_expm((G * tau)[None], pattern=reachable(G[None]))
+        E, c = bk.scaled_expm((G * tau)[None], pattern=reachable(G[None]))
         Q, e = _renorm(E[0][np.ix_(sub, sub)], (-2, -1))
         pw = [(Q, int(c[0]) + int(e))]
         span = gnorm * tau
@@ -130,7 +130,7 @@ def _period_map(G, sub, out, tau):
             pw.append((Q2, 2 * cq + int(e)))
             span *= 2
         return pw
-    st = _Stepper(G, sub, out, tau)
+    st = _Stepper(G, sub, out, tau, bk)
     d = len(sub)
     xs, ls, _, _ = st.run(np.eye(d, dtype=complex), np.zeros(d, dtype=np.int64), np.zeros((d, len(out)), complex),
                           np.full(d, _NONE))
@@ -176,15 +176,20 @@ def _refuse(need: float, what: str):
 
 # ------------------------------------------------------------------------------ public
 def system_monitor(system, initial, times, tau_m, *, kind="periodic", readout=True, excitations=None,
-                   measures=None, store_states=False) -> SystemMonitorResult:
+                   measures=None, store_states=False, backend="numpy") -> SystemMonitorResult:
     """Postselected dynamics of an N-site System under finite-rate monitoring of Σσᶻ (module docstring).
 
     ``tau_m``: the measurement period (periodic) or 1/γ_m (continuous), > 0, ``inf`` for no measurement after
     t = 0. ``excitations``: the outcome k postselected (default: the initial state's excitation number, which must
     then be definite). Shapes and fields as ``postselect(system, ...)`` plus ``tau_m``, ``kind``, ``readout``.
+    ``backend``: the numerical backend (:func:`magbell.backend.get_backend`), whose ``scaled_expm`` gives the
+    substep and period exponentials; recorded in ``result.backend``.
     """
     from ._monitor import _check_tau
     from .._domain import RATE_MAX
+    from ..backend import get_backend, record_backend
+
+    bk = get_backend(backend)
 
     tau = _check_tau(tau_m)
     if kind not in KINDS:
@@ -243,7 +248,7 @@ def system_monitor(system, initial, times, tau_m, *, kind="periodic", readout=Tr
             gnorm = float(np.abs(G).sum(axis=0).max())
             long_period = np.isfinite(tau) and gnorm * tau > MAX_STEP_NORM
             _refuse((_substeps(G, np.array([tau])) if long_period else 0.0) + _substeps(G, rem), "periodic")
-            pw = _period_map(G, sub, out, tau) if np.isfinite(tau) and np.any(nper > 0) else None
+            pw = _period_map(G, sub, out, tau, bk) if np.isfinite(tau) and np.any(nper > 0) else None
             if pw is not None and len(pw) == 1 and np.max(nper) > MAX_MONITOR_SUBSTEPS:
                 raise InvalidParameterError(
                     f"monitor: too many long measurement periods ({int(np.max(nper))} > {MAX_MONITOR_SUBSTEPS}); "
@@ -257,7 +262,7 @@ def system_monitor(system, initial, times, tau_m, *, kind="periodic", readout=Tr
                     continue
                 key = float(rem[j])
                 if key not in cache:
-                    cache = {key: _Stepper(G, sub, out, key)}
+                    cache = {key: _Stepper(G, sub, out, key, bk)}
                 ys, lys, yo, lyo = cache[key].run(x, lx, zo, no)
                 XS[..., j], LSS[:, j], XO[..., j], LSO[:, j] = ys, lys, yo, lyo
         else:
@@ -272,7 +277,7 @@ def system_monitor(system, initial, times, tau_m, *, kind="periodic", readout=Tr
                 h = float(hs[j])
                 if h > 0:
                     if h not in cache:
-                        cache = {h: _Stepper(Gc, sub, out, h)}
+                        cache = {h: _Stepper(Gc, sub, out, h, bk)}
                     xs, ls, xo, lo = cache[h].run(xs, ls, xo, lo)
                 XS[..., j], LSS[:, j], XO[..., j], LSO[:, j] = xs, ls, xo, lo
         if readout:
@@ -299,5 +304,5 @@ def system_monitor(system, initial, times, tau_m, *, kind="periodic", readout=Tr
         return rho, LS, info, np.inf
 
     out = _run(system, initial, times, "monitor", measures, store_states, point)
-    return SystemMonitorResult(scheme=f"monitor:{kind}", excitations=state.get("k"), tau_m=tau, kind=kind,
-                               readout=bool(readout), **out)
+    return record_backend(SystemMonitorResult(scheme=f"monitor:{kind}", excitations=state.get("k"), tau_m=tau,
+                                              kind=kind, readout=bool(readout), **out), bk)
