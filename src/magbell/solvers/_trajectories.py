@@ -30,6 +30,7 @@ import numpy as np
 from ..measures import _two_qubit as _measures
 from .._domain import check_domain
 from ._evolve import validate_times
+from ..backend import get_backend, record_backend
 from ..errors import InvalidParameterError
 from ..system._model import Model
 from ..results import Result
@@ -333,6 +334,7 @@ def trajectories(
     max_events: int = MAX_EVENTS,
     max_states: int = MAX_STATES,
     max_jumps_per_trajectory: int = MAX_JUMPS_PER_TRAJECTORY,
+    backend: str = "numpy",
 ) -> TrajectoryResult:
     """``n`` quantum trajectories of Eq. (11) from ``initial`` (any state; a mixed one is sampled from its
     eigen-decomposition), recorded at ``times`` with their full jump records. Seeded (``seed``: None, a
@@ -347,6 +349,10 @@ def trajectories(
     :data:`MAX_JUMPS_PER_TRAJECTORY` = 3000: about 1–2 ms a jump, a few seconds), and n times it at most
     ``max_events``.
 
+    ``backend``: the numerical backend (:func:`magbell.backend.get_backend`), recorded in ``result.backend``; its
+    ``eigh`` decomposes the initial state. The no-jump propagator is the closed form above (elementwise, no
+    matrix kernel) and the jump loop is data-dependent, so they stay in NumPy.
+
     >>> import numpy as np, magbell
     >>> from magbell.conditional import trajectories
     >>> tr = trajectories(magbell.Model(a=1.0, A=1.0), "ud", np.linspace(0, 2, 5), n=2000, seed=1)
@@ -355,10 +361,12 @@ def trajectories(
     True
     """
     from ..system.core import System  # N sites: solvers/_system_trajectories.py
+
+    bk = get_backend(backend)  # validated first: a bad name is refused before any work
     if isinstance(model, System):
         from ._system_trajectories import system_trajectories
         return system_trajectories(model, initial, times, n=n, seed=seed, max_events=max_events, max_states=max_states,
-                                   max_jumps_per_trajectory=max_jumps_per_trajectory)
+                                   max_jumps_per_trajectory=max_jumps_per_trajectory, backend=bk)
     _single(model)
     t = validate_times(times)
     check_domain(model.coefficients(), float(t.max()), what="trajectories")
@@ -387,7 +395,7 @@ def trajectories(
     prop = _Propagator(Hn0[0], Delta[0])
 
     # initial kets
-    p, V = np.linalg.eigh(rho0)
+    p, V = bk.eigh(rho0)
     p = np.where(p > 1e-14, p, 0.0)
     p = p / p.sum()
     if np.count_nonzero(p) == 1:
@@ -421,7 +429,7 @@ def trajectories(
         "channels": JUMP_NAMES,
         "initial_components": np.bincount(which0, minlength=4),
     }
-    return TrajectoryResult(
+    return record_backend(TrajectoryResult(
         times=t,
         model=model,
         initial=rho0,
@@ -431,7 +439,7 @@ def trajectories(
         n_jumps=counts,
         seed=seed,
         info=info,
-    )
+    ), bk)
 
 
 def mcwf_loop(apply, jump_time, jump, psi, r, tt, rng, max_events, per_traj, hint=""):
