@@ -1,0 +1,198 @@
+"""The backend seam (issue 10 §3) for the solvers test_backend.py does not cover: monitor, trajectories and the
+N-site evolve (dense sector blocks for N ≤ 5, Krylov excitation blocks above), two-site and N-site.
+
+For each: a fake backend registered in the one registry is CALLED (counted per function), gives the NumPy
+numbers bit for bit when it only delegates, CHANGES the result when one of its kernels is perturbed (so the seam
+is not decorative), and its name is recorded in ``result.backend``; an unknown name is one line naming
+``backend``. That the default equals the code before the seam bit for bit was checked once against the tree
+before it (commit 6432ed6; 20 outputs: N = 8 finite-T evolve, N = 6 ket path, N = 3 evolve/monitor/trajectories,
+two-site monitor in both kinds and trajectories from pure and mixed states) — here the default is compared with
+the backend that delegates to the NumPy one.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pytest
+
+import magbell
+from magbell.backend import BACKENDS, Backend, NumpyBackend, register_backend
+from magbell.conditional import monitor, trajectories
+
+_METHODS = ("expm", "scaled_expm", "propagate", "is_uniform", "stationary_blocks", "kernel_projector", "eig",
+            "eigvals", "eigh", "solve")
+
+
+class FakeBackend:
+    """Delegates every protocol function to NumpyBackend, counts the calls, and applies ``self.perturb[name]``
+    (a function of the output) where set."""
+
+    name = "fake"
+
+    def __init__(self):
+        self.calls = collections.Counter()
+        self.perturb = {}
+        self._np = NumpyBackend()
+
+
+def _method(name):
+    def f(self, *a, **k):
+        self.calls[name] += 1
+        out = getattr(self._np, name)(*a, **k)
+        return self.perturb[name](out) if name in self.perturb else out
+
+    f.__name__ = name
+    return f
+
+
+for _m in _METHODS:  # class attributes, so that isinstance(., Backend) holds however the protocol is checked
+    setattr(FakeBackend, _m, _method(_m))
+
+
+@pytest.fixture
+def fake():
+    bk = FakeBackend()
+    assert isinstance(bk, Backend)
+    register_backend(bk)
+    yield bk
+    BACKENDS.pop("fake", None)
+
+
+def _same(a, b):
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+MODEL = magbell.Model(a=1.0, A=0.6 + 0.2j, a_tilde=0.3, A_tilde=0.1, delta=0.4, Delta=3.0, d=0.2, Jz=0.3)
+T = np.linspace(0.0, 2.0, 9)
+S3 = magbell.System(Delta=[1.0, 1.3, 0.8], h_plus=np.array([[1, .3, .1], [.3, .8, .2], [.1, .2, .9]]),
+                    h_minus=0.2 * np.eye(3), h_z=0.1 * np.eye(3), J_perp=np.triu(np.full((3, 3), .4), 1),
+                    D=np.triu(np.full((3, 3), .1), 1))
+
+
+def _chain(N, ratio):
+    x = np.arange(N, dtype=float)
+    r = np.abs(x[:, None] - x[None, :])
+    safe = np.where(r > 0, r, 1.0)
+    S = np.where(r > 0, np.sin(r) / safe, 1.0)
+    C = np.where(r > 0, np.cos(r) / safe, 0.0)
+    return magbell.System(Delta=np.ones(N), h_plus=S, h_minus=ratio * S, J_perp=np.triu(0.5 * C, 1))
+
+
+def _twice(c):  # 2^c·E → 2^(c+1)·E: every exponential doubled
+    E, e = c
+    return E, e + 1
+
+
+# ------------------------------------------------------------------------------ monitor
+#: ‖L‖·τ_m > 150 (‖L‖₁ = 10.6 for MODEL, 13.2 for S3's blocks): the long-period map built from two-part substeps
+T_LONG = np.array([0.0, 0.5, 40.0, 95.0, 130.0])
+
+
+@pytest.mark.parametrize("kind,tau,t", [("periodic", 0.05, T), ("periodic", 40.0, T_LONG), ("continuous", 0.05, T)])
+def test_monitor_two_site(fake, kind, tau, t):
+    ref = monitor(MODEL, ["ud", "singlet"], t, tau, kind=kind, readout=False, store_states=True)
+    r = monitor(MODEL, ["ud", "singlet"], t, tau, kind=kind, readout=False, store_states=True, backend="fake")
+    assert fake.calls["scaled_expm"] >= 1 and r.backend == "fake" and ref.backend == "numpy"
+    _same(r.states, ref.states)
+    _same(r.log_success_probability, ref.log_success_probability)
+    fake.perturb["scaled_expm"] = _twice
+    bad = monitor(MODEL, ["ud", "singlet"], t, tau, kind=kind, readout=False, backend="fake")
+    assert np.all(bad.log_success_probability[:, 1:] > ref.log_success_probability[:, 1:] + 0.5)
+
+
+@pytest.mark.parametrize("kind,tau,t", [("periodic", 0.05, T), ("periodic", 40.0, T_LONG), ("continuous", 0.3, T)])
+def test_monitor_n_site(fake, kind, tau, t):
+    ref = monitor(S3, "udu", t, tau, kind=kind, readout=False, store_states=True)
+    r = monitor(S3, "udu", t, tau, kind=kind, readout=False, store_states=True, backend="fake")
+    assert fake.calls["scaled_expm"] >= 1 and r.backend == "fake" and ref.backend == "numpy"
+    _same(r.states, ref.states)
+    _same(r.log_success_probability, ref.log_success_probability)
+    fake.perturb["scaled_expm"] = _twice
+    bad = monitor(S3, "udu", t, tau, kind=kind, readout=False, backend="fake")
+    assert np.all(bad.log_success_probability[1:] > ref.log_success_probability[1:] + 0.5)
+
+
+# ------------------------------------------------------------------------------ trajectories
+@pytest.mark.parametrize("initial", ["ud", np.diag([0.1, 0.2, 0.3, 0.4])])
+def test_trajectories_two_site(fake, initial):
+    ref = trajectories(MODEL, initial, T, n=200, seed=7)
+    r = trajectories(MODEL, initial, T, n=200, seed=7, backend="fake")
+    assert fake.calls["eigh"] == 1 and r.backend == "fake" and ref.backend == "numpy"
+    _same(r.kets, ref.kets)
+    _same(r.jump_times, ref.jump_times)
+    # an eigh whose eigenvalues come back reversed: another initial ket is sampled, the kets change
+    fake.perturb["eigh"] = lambda pv: (pv[0][::-1].copy(), pv[1])
+    bad = trajectories(MODEL, initial, T, n=200, seed=7, backend="fake")
+    assert np.max(np.abs(np.abs(bad.kets[:, 0]) - np.abs(ref.kets[:, 0]))) > 0.5
+
+
+def test_trajectories_n_site_eigen_propagator(fake):
+    ref = trajectories(S3, "udu", T, n=100, seed=5)
+    r = trajectories(S3, "udu", T, n=100, seed=5, backend="fake")
+    assert set(r.info["propagators"].values()) >= {"eig"}
+    assert fake.calls["eig"] >= 1 and fake.calls["solve"] >= 1 and r.backend == "fake" and ref.backend == "numpy"
+    _same(r.kets, ref.kets)
+    fake.perturb["eig"] = lambda wv: (wv[0] * 1.5, wv[1])  # eigenvalues off: another no-jump propagation
+    bad = trajectories(S3, "udu", T, n=100, seed=5, backend="fake")
+    assert not np.allclose(bad.kets[:, -1], ref.kets[:, -1])
+
+
+def test_trajectories_n_site_exceptional_point_and_mixed_state(fake):
+    s = magbell.Model(a=1.0, A=1.0, delta=1.0, a_tilde=0.2).system()  # δ = Γ: the scaled Padé fallback
+    rho0 = np.diag([0.1, 0.5, 0.3, 0.1]).astype(complex)
+    ref = trajectories(s, rho0, T, n=100, seed=4)
+    r = trajectories(s, rho0, T, n=100, seed=4, backend="fake")
+    assert r.info["propagators"][1] == "expm"
+    assert fake.calls["scaled_expm"] >= 1 and fake.calls["eigh"] >= 1 and r.backend == "fake"
+    _same(r.kets, ref.kets)
+    fake.perturb["scaled_expm"] = lambda Ec: (Ec[0].conj(), Ec[1])
+    bad = trajectories(s, rho0, T, n=100, seed=4, backend="fake")
+    assert not np.allclose(bad.kets, ref.kets)
+
+
+# ------------------------------------------------------------------------------ N-site evolve
+def test_evolve_n_site_dense_blocks(fake):
+    ref = magbell.evolve(S3, ["udu", "W"], T, store_states=True)
+    r = magbell.evolve(S3, ["udu", "W"], T, store_states=True, backend="fake")
+    assert fake.calls["propagate"] >= 1 and fake.calls["is_uniform"] >= 1
+    assert r.backend == "fake" and ref.backend == "numpy"
+    _same(r.states, ref.states)
+    fake.perturb["propagate"] = np.zeros_like
+    bad = magbell.evolve(S3, "udu", T, backend="fake")
+    assert np.all(bad.site_populations == 0)
+
+
+@pytest.mark.parametrize("ratio", [0.0, 0.5])  # zero temperature: the one-excitation ket; finite: the block chains
+def test_evolve_n_site_krylov(fake, ratio):
+    s, t = _chain(6, ratio), T[:4]
+    ref = magbell.evolve(s, "duuuuu", t, store_states=True)
+    r = magbell.evolve(s, "duuuuu", t, store_states=True, backend="fake")
+    assert fake.calls["expm"] >= 1 and r.backend == "fake" and ref.backend == "numpy"
+    _same(r.states, ref.states)
+    fake.perturb["expm"] = lambda E: E * (1 + 1e-3)
+    bad = magbell.evolve(s, "duuuuu", t, backend="fake")
+    assert not np.allclose(bad.site_populations, ref.site_populations, rtol=0, atol=1e-6)
+
+
+def test_pair_states_and_evolve_system_record_the_default():
+    assert magbell.system.evolve_system(S3, "udu", T).backend == "numpy"
+    assert magbell.evolve(_chain(6, 0.0), "duuuuu", T[:3]).backend == "numpy"
+
+
+# ------------------------------------------------------------------------------ refusals
+@pytest.mark.parametrize("bad", ["jax", "", 3, None])
+def test_unknown_backend_is_one_line(bad):
+    calls = [
+        lambda: monitor(MODEL, "ud", T, 0.1, backend=bad),
+        lambda: monitor(S3, "udu", T, 0.1, backend=bad),
+        lambda: trajectories(MODEL, "ud", T, n=10, seed=1, backend=bad),
+        lambda: trajectories(S3, "udu", T, n=10, seed=1, backend=bad),
+        lambda: magbell.evolve(S3, "udu", T, backend=bad),
+        lambda: magbell.evolve(_chain(6, 0.0), "duuuuu", T, backend=bad),
+    ]
+    for call in calls:
+        with pytest.raises(magbell.InvalidParameterError, match="backend") as e:
+            call()
+        assert "\n" not in str(e.value)
