@@ -300,7 +300,7 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
         else:
             k = state.setdefault("k", _initial_sector(rho0, N, excitations))
             Ik = sector_states(N, k)
-            z = pt.z[:, Ik]
+            z = pt.spins(k)
             hz = pt.g["h_z"]
             reentry = np.einsum("ia,ij,jb->ab", z, hz, z) if np.any(hz) else np.zeros((len(Ik), len(Ik)))
             proj = np.zeros_like(rho0)

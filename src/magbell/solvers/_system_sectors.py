@@ -9,10 +9,12 @@ and S38 for N sites; docs/system.md) acts on the blocks X_{n,m} = Π_n ρ Π_m (
 
 so sector q = n − m is a chain of blocks coupled only by the σ± jumps, triangular where h_plus or h_minus
 vanishes. The mean splitting Δ̄ adds the scalar −iqΔ̄ on sector q (H ∋ −½Δ̄Σσᶻ = Δ̄(n − N/2) on n
-excitations): it is removed before anything is decomposed (Δ_i → Δ_i − Δ̄). This private builder (dense
-operators on 2ᴺ ≤ 256 states, restricted by index, for the t-free and postselection solvers; the sparse
-blocks of :mod:`magbell.liouvillian._excitation` serve evolve at large N) gives H_eff per sector, the
-dense generator on any set of blocks of one sector, the dark states per sector and the kernel projector.
+excitations): it is removed before anything is decomposed (Δ_i → Δ_i − Δ̄). :class:`Point` takes every
+sector operator from the one excitation builder :mod:`magbell.liouvillian._excitation` (the same blocks
+evolve and the trajectories use; never a 2ᴺ object) and gives H_eff per sector, the dense generator on any
+set of blocks of one sector and the dark states per sector, for the t-free, conditional and monitoring
+solvers; :func:`kernel_projector` is the kernel projector. Sector coordinates are the configurations of
+:func:`magbell.liouvillian._excitation.configurations`, whose order is the basis order (:func:`sector_states`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from ..liouvillian._kernel import dark_subspace, svd_kernel_projector
 
 #: largest complex dimension factorised densely (one sector's blocks, or one diagonal block): N = 6's q = 0
 MAX_SECTOR = 1000
-#: the N-site t-free solvers build dense 2ᴺ operators
+#: the N-site t-free solvers return dense 2ᴺ states (their sector operators are never 2ᴺ objects)
 MAX_DENSE_SITES = 8
 #: the Hamiltonian without Δ̄ may exceed the dissipator by at most this factor (its rounding eps·‖H‖ must
 #: stay far below the kernel threshold tol·‖D‖); beyond it the N-site t-free solvers refuse
@@ -51,26 +53,11 @@ def sector_states(N: int, n: int) -> np.ndarray:
     return idx
 
 
-@lru_cache(maxsize=None)
-def _site_ops(N: int):
-    """Dense σ⁺_i, σ⁻_i (real, (N, 2ᴺ, 2ᴺ)) and the σᶻ diagonals z (N, 2ᴺ)."""
-    s = np.arange(2**N)
-    bits = [(s >> (N - 1 - i)) & 1 for i in range(N)]  # 1 = d (↓)
-    sp = np.zeros((N, 2**N, 2**N))
-    for i, b in enumerate(bits):
-        src = s[b == 1]
-        sp[i, src ^ (1 << (N - 1 - i)), src] = 1.0  # σ⁺ = |u><d|
-    z = np.array([1.0 - 2.0 * b for b in bits])
-    for a in (sp, z):
-        a.setflags(write=False)
-    return sp, np.swapaxes(sp, -1, -2), z
-
-
-def _mix(h: np.ndarray, O: np.ndarray):
-    """h = V diag(λ) V†: the operators Σ_i V_ik O_i (λ_k > rounding), their rates λ_k."""
+def _channel(h: np.ndarray):
+    """h = V diag(λ) V†: the site amplitudes (k, N) of the jumps J_k = Σ_i V_ik O_i (λ_k > rounding), their rates λ_k."""
     lam, V = np.linalg.eigh(h)
     keep = lam > 16 * len(lam) * _EPS * np.abs(lam).max()
-    return np.einsum("ik,i...->k...", V[:, keep], O), lam[keep]
+    return V[:, keep].T, lam[keep]
 
 
 def _point_arrays(system, index):
@@ -86,8 +73,31 @@ def _point_arrays(system, index):
     return g, dbar
 
 
-class _Sectors:
-    """What every point provides: scales, the generator on blocks of one sector (from heff, jump_block, zmult)."""
+class Point:
+    """Sector operators of one System point, the mean splitting removed, from the one excitation builder
+    :mod:`magbell.liouvillian._excitation` (H_eff per sector, σ± jump maps, σᶻ multiplier; never a 2ᴺ object):
+    H_eff, the jump blocks, the dense generator on any set of blocks of one sector, the dark kets per sector.
+
+    ``kmax``: the sectors 0 … kmax used (default N; zero temperature from k excitations: k). ``dense``: refuse
+    N > MAX_DENSE_SITES (the solvers that return 2ᴺ states or factorise whole sectors); the zero-temperature
+    block path (:mod:`magbell.solvers._system_steady_blocks`) passes False. Blocks are dense arrays in the
+    configurations' order, which is the basis order (:func:`sector_states`)."""
+
+    def __init__(self, system, index, kmax=None, *, dense=True):
+        from ..liouvillian._excitation import excitation_system
+
+        N = system.N
+        if dense and N > MAX_DENSE_SITES:
+            raise InvalidParameterError(
+                f"system: the N-site steady state, spectrum and postselection return dense 2ᴺ states and need "
+                f"N <= {MAX_DENSE_SITES}, got N = {N}"
+            )
+        g, self.dbar = _point_arrays(system, index)
+        self.N, self.kmax, self.g = N, N if kmax is None else int(kmax), g
+        self.ex = excitation_system(g["Delta"], g["h_plus"], g["h_minus"], g["h_z"], g["J_perp"], g["J_z"], g["D"])
+        self.jumps = {name: _channel(g[name]) for name in ("h_plus", "h_minus")}
+        self._scales()
+        self._heff, self._ham, self._jb, self._dark, self._exH = {}, {}, {}, {}, None
 
     def _scales(self):
         g = self.g
@@ -97,6 +107,57 @@ class _Sectors:
         self.smallest = float(mod[mod > 0].min()) if np.any(mod > 0) else 1.0
         self.spread = float(mod.max() / self.smallest) if np.any(mod > 0) else 1.0
         self.triangular = not (np.any(g["h_plus"]) and np.any(g["h_minus"]))
+
+    def heff(self, n):
+        """H_eff = H − iK on n excitations (C(N, n) square, dense)."""
+        if n not in self._heff:
+            self._heff[n] = self.ex.heff(n).toarray()
+        return self._heff[n]
+
+    def hamiltonian(self, n):
+        """H on n excitations (Hermitian to the last bit: built without the dissipator, not as the Hermitian part
+        of H_eff, whose rounding would be that of K)."""
+        if n not in self._ham:
+            if self._exH is None:
+                from ..liouvillian._excitation import excitation_system
+
+                g, z = self.g, np.zeros((self.N, self.N))
+                self._exH = excitation_system(g["Delta"], z, z, z, g["J_perp"], g["J_z"], g["D"])
+            self._ham[n] = self._exH.heff(n).toarray()
+        return self._ham[n]
+
+    def _jump_blocks(self, name, src):
+        """All jumps of block ``name`` from ``src`` excitations, (k, C(N, dst), C(N, src)), dst = src ∓ 1."""
+        key = (name, src)
+        if key not in self._jb:
+            from ..liouvillian._excitation import lowering_stack, raising_stack
+
+            N, V = self.N, self.jumps[name][0]
+            dst = src - 1 if name == "h_plus" else src + 1
+            S = (lowering_stack if name == "h_plus" else raising_stack)(N, src).tocoo()
+            i, a = np.divmod(S.row, comb(N, dst))  # row i·C(N, dst) + a: site i, target configuration a
+            out = np.zeros((V.shape[0], comb(N, dst), comb(N, src)), dtype=complex)
+            out[:, a, S.col] = V[:, i]  # Σ_i V_ki σ_i: one site per (a, b), so exact
+            self._jb[key] = out
+        return self._jb[key]
+
+    def jump_block(self, name, k, src, dst):
+        """Jump k of block ``name`` restricted to ``src`` → ``dst`` excitations."""
+        assert dst == src + (-1 if name == "h_plus" else 1)
+        return self._jump_blocks(name, src)[k]
+
+    def spins(self, n):
+        """σᶻ eigenvalues (N, C(N, n)) of the configurations of n excitations (+1 up, −1 down)."""
+        from ..liouvillian._excitation import configurations
+
+        conf = configurations(self.N, n)
+        z = np.ones((conf.shape[0], self.N))
+        z[np.arange(conf.shape[0])[:, None], conf] = -1.0
+        return z.T
+
+    def zmult(self, n, m):
+        """2 Σ_ij h_z[i, j] z_i(a) z_j(b): the σᶻ re-entry on X_{n,m}, elementwise."""
+        return self.ex.zjump(n, m)
 
     def generator(self, blocks, allow=CHANNELS):
         """Dense complex generator (without −iqΔ̄) on the blocks [(n, m), ...] of one sector, row-major vec;
@@ -123,51 +184,6 @@ class _Sectors:
                 G[off[k]:off[k + 1], off[j]:off[j + 1]] = blk
         return G, off
 
-
-class Point(_Sectors):
-    """Dense sector operators of one System point (N ≤ 8), the mean splitting removed."""
-
-    def __init__(self, system, index):
-        N = system.N
-        if N > MAX_DENSE_SITES:
-            raise InvalidParameterError(
-                f"system: the N-site steady state, spectrum and postselection build dense 2ᴺ operators and need "
-                f"N <= {MAX_DENSE_SITES}, got N = {N}"
-            )
-        g, self.dbar = _point_arrays(system, index)
-        self.N, self.kmax, self.g = N, N, g
-        sp, sm, z = _site_ops(N)
-        self.sp, self.sm, self.z = sp, sm, z
-        # H = −½ Σ Δ'_i σᶻ_i + Σ_{i<j} [2J⊥(σ⁺_iσ⁻_j + σ⁻_iσ⁺_j) + 2iD(σ⁺_iσ⁻_j − σ⁻_iσ⁺_j) + Jz σᶻ_iσᶻ_j]
-        diag = -0.5 * g["Delta"] @ z + np.einsum("ij,ia,ja->a", g["J_z"], z, z)
-        hop = np.einsum("ij,iab,jbc->ac", 2 * g["J_perp"] + 2j * g["D"], sp, sm, optimize=True)
-        self.H = np.diag(diag).astype(complex) + hop + hop.conj().T
-        K = np.zeros((2**N, 2**N), dtype=complex)
-        for name, O in (("h_plus", sp), ("h_minus", sm)):
-            if np.any(g[name]):
-                K += np.einsum("ij,jba,ibc->ac", g[name], O, O, optimize=True)  # Σ h_ij O_j† O_i (O real)
-        if np.any(g["h_z"]):
-            K += np.diag(np.einsum("ij,ia,ja->a", g["h_z"], z, z).real)
-        self.K = (K + K.conj().T) / 2
-        self.Heff = self.H - 1j * self.K
-        self.jumps = {name: _mix(g[name], O) for name, O in (("h_plus", sp), ("h_minus", sm))}
-        self._scales()
-        self._dark = {}
-
-    def heff(self, n):
-        i = sector_states(self.N, n)
-        return self.Heff[np.ix_(i, i)]
-
-    def jump_block(self, name, k, src, dst):
-        """Jump k of block ``name`` restricted to ``src`` → ``dst`` excitations."""
-        return self.jumps[name][0][k][np.ix_(sector_states(self.N, dst), sector_states(self.N, src))]
-
-    def zmult(self, n, m):
-        """2 Σ_ij h_z[i, j] z_i(a) z_j(b): the σᶻ re-entry on X_{n,m}, elementwise."""
-        return 2 * np.einsum("ia,ij,jb->ab", self.z[:, sector_states(self.N, n)], self.g["h_z"],
-                             self.z[:, sector_states(self.N, m)])
-
-
     def dark(self, n, tol=DARK_TOL):
         """Dark kets of sector n (columns, (C(N, n), k)) and their energies without Δ̄: J|ψ> = 0 for every jump
         (rows normalised: a rate of 1e-12 next to dephasing 1e12 still counts), H|ψ> = E|ψ>."""
@@ -175,51 +191,19 @@ class Point(_Sectors):
         if key in self._dark:
             return self._dark[key]
         N = self.N
-        In = sector_states(N, n)
-        rows = [(Ok[:, In]) for name in ("h_plus", "h_minus") for Ok in self.jumps[name][0]]
+        rows = [self._jump_blocks(name, n).reshape(-1, comb(N, n))
+                for name, dst in (("h_plus", n - 1), ("h_minus", n + 1))
+                if 0 <= dst <= N and len(self.jumps[name][1])]
         if np.any(self.g["h_z"]):
-            Vz, _ = _mix(self.g["h_z"], self.z)
-            rows += [np.diag(v[In]) for v in Vz]
-        J = np.concatenate(rows) if rows else np.zeros((0, len(In)))
-        Hn = self.H[np.ix_(In, In)]
+            Vz, _ = _channel(self.g["h_z"])
+            rows += [np.diag(self.ex.spin_sums(n, v)) for v in Vz]
+        J = np.concatenate(rows) if rows else np.zeros((0, comb(N, n)))
+        Hn = self.hamiltonian(n)
         Kd = dark_subspace(J, Hn, tol)
         Hk = Kd.conj().T @ Hn @ Kd
         E, W = np.linalg.eigh((Hk + Hk.conj().T) / 2)
         self._dark[key] = (Kd @ W, E)
         return self._dark[key]
-
-
-class SparsePoint(_Sectors):
-    """Sector operators of one point at zero temperature for any N, from :mod:`magbell.liouvillian._excitation`
-    (never a 2ᴺ object), for the sectors 0 … ``kmax`` an initial state reaches (σ⁺ jumps only lower n)."""
-
-    def __init__(self, system, index, kmax):
-        from ..liouvillian._excitation import excitation_system
-
-        g, self.dbar = _point_arrays(system, index)
-        self.N, self.kmax, self.g = system.N, int(kmax), g
-        self.ex = excitation_system(g["Delta"], g["h_plus"], g["h_minus"], g["h_z"], g["J_perp"], g["J_z"], g["D"])
-        lam, V = np.linalg.eigh(g["h_plus"])
-        keep = lam > 16 * len(lam) * _EPS * np.abs(lam).max()
-        self.jumps = {"h_plus": (V[:, keep].T, lam[keep]), "h_minus": (np.zeros((0, self.N)), np.zeros(0))}
-        self._scales()
-        self._heff = {}
-
-    def heff(self, n):
-        if n not in self._heff:
-            self._heff[n] = self.ex.heff(n).toarray()
-        return self._heff[n]
-
-    def jump_block(self, name, k, src, dst):
-        from ..liouvillian._excitation import lowering_stack
-
-        stack = lowering_stack(self.N, src).toarray().reshape(self.N, comb(self.N, dst), comb(self.N, src))
-        return np.einsum("i,iab->ab", self.jumps[name][0][k], stack)
-
-    def zmult(self, n, m):
-        return self.ex.zjump(n, m)
-
-
 
 
 def sector_blocks(N, q, kmax=None):

@@ -3,8 +3,9 @@
 At zero temperature (h_minus = 0) the σ⁺ jumps only lower the excitation number, so a state with at most k
 excitations reaches only the blocks X_{n,m}, n, m ≤ k (:mod:`magbell.solvers._system_sectors`), and the
 kernel projector of the generator restricted to them gives the exact limit (an invariant subspace). The
-sector operators come from :mod:`magbell.liouvillian._excitation` (:class:`SparsePoint`); the rest is the
-dense-point machinery of :mod:`magbell.solvers._system_steady` on those blocks. ``n_stationary`` and
+sector operators are those of every N-site solver (:class:`magbell.solvers._system_sectors.Point`, from
+:mod:`magbell.liouvillian._excitation`, with ``dense=False``); the rest is the machinery of
+:mod:`magbell.solvers._system_steady` on those blocks. ``n_stationary`` and
 ``unique`` then count the stationary operators within the sectors 0 … k (``info["kernel_scope"]``): higher
 sectors, which the state never reaches, are not examined. ``rho`` is None; ``site_populations`` and
 ``purity`` come from the blocks.
@@ -15,8 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ..liouvillian._kernel import dark_subspace
-from ._system_sectors import SparsePoint, check_point, point_index, where
+from ._system_sectors import Point, check_point, point_index, where
 
 __all__ = ["steady_state_blocks"]
 
@@ -65,30 +65,13 @@ def _pops_purity(out: dict, N: int):
     return pops, pur
 
 
-def _dark_one(pt: SparsePoint, tol=1e-10):
-    """Dark kets of the one-excitation sector (columns, configuration order) and their energies without Δ̄: the
-    common kernel of the σ⁺ jumps (unit vectors V_k of h_plus with rate > 0, a rate of 1e-12 counting as any
-    other), then its largest invariant subspace under H₁ = (H_eff,1 + H_eff,1†)/2, diagonalised."""
-    from ..liouvillian._excitation import configurations
-
-    V = pt.jumps["h_plus"][0]  # (k, N) site amplitudes of the jumps
-    site = configurations(pt.N, 1)[:, 0]  # site of each configuration
-    J = V[:, site]
-    H1 = pt.heff(1)
-    H1 = (H1 + H1.conj().T) / 2
-    K = dark_subspace(J, H1, tol, normalise=False)  # the rows V_k are unit vectors already
-    Hk = K.conj().T @ H1 @ K
-    E, W = np.linalg.eigh((Hk + Hk.conj().T) / 2)
-    return K @ W, E
-
-
-def _one_excitation_limit(pt: SparsePoint, kets: list, tol_abs: float):
+def _one_excitation_limit(pt: Point, kets: list, tol_abs: float):
     """Zero temperature, no σᶻ jumps, pure states with ≤ 1 excitation: ρ(t) = |ψ(t)><ψ(t)| + (1 − ‖ψ(t)‖²)|0><0|
     exactly (the only jump leads to |0>), ψ(t) = e^{−iH_eff t}ψ₀. The dark kets are left and right eigenvectors
     of H_eff (Kψ = 0), so the limit keeps the orthogonal projection of ψ₀ on them, which rotates at their
     energies (Δ̄ added in sector 1): the t→∞ (time-averaged) state is Σ_g Π_g ψψ† Π_g over equal-energy groups
     plus the decayed weight in |0>. Returns block dicts and converges (S,)."""
-    Kd, E = _dark_one(pt)  # E ascending (eigh), without Δ̄
+    Kd, E = pt.dark(1)  # the one-excitation dark kets (configuration order), E ascending (eigh), without Δ̄
     E0 = float(np.real(pt.heff(0)[0, 0]))
     groups = []  # indices into (|0>, dark kets...): dark kets of equal E (differences formed without Δ̄)
     for j in range(E.size):
@@ -150,7 +133,7 @@ def steady_state_blocks(system, initial, measures, tol, what="steady_state"):
     conv = np.ones((P, S), dtype=bool)
     tr0 = np.array([sum(np.real(np.trace(X)) for (n, m), X in init.items() if n == m) for init in inits])
     for p in range(P):
-        pt = SparsePoint(system, point_index(system, p), kmax)
+        pt = Point(system, point_index(system, p), kmax, dense=False)
         w = where(system, p)
         check_point(pt, what, w)
         if kmax <= 1 and all(k is not None for k in kets) and not np.any(pt.g["h_z"]):
