@@ -40,10 +40,17 @@ def test_raising_stack_is_sigma_minus_and_the_transpose_of_lowering(N):
 
 
 def test_sector_order_is_the_basis_order():
-    """sector_states (the solvers' block coordinates) and _excitation's configurations list one order."""
-    for N in range(1, 9):
+    """sector_states (the solvers' block coordinates) and _excitation's configurations list the basis indices
+    with n ↓ bits in ascending order (from scratch: every index with n one-bits)."""
+    from magbell.liouvillian._excitation import configurations
+
+    for N in range(1, 11):
         for n in range(N + 1):
-            np.testing.assert_array_equal(sector_states(N, n), basis_index(N, n))
+            ref = np.array([s for s in range(2**N) if bin(s).count("1") == n])
+            np.testing.assert_array_equal(sector_states(N, n), ref)
+            np.testing.assert_array_equal(basis_index(N, n), ref)
+            bits = (ref[:, None] >> (N - 1 - np.arange(N))[None, :]) & 1  # site i down = bit N − 1 − i
+            np.testing.assert_array_equal(configurations(N, n), np.nonzero(bits)[1].reshape(len(ref), n))
 
 
 def _dense_reference(s: System):

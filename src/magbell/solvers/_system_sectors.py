@@ -47,8 +47,11 @@ CHANNELS = ("h_plus", "h_minus", "h_z")
 
 @lru_cache(maxsize=None)
 def sector_states(N: int, n: int) -> np.ndarray:
-    """Basis indices (ascending) of the states with n sites ↓ (d = bit 1, site 1 the leftmost bit)."""
-    idx = np.array([s for s in range(2**N) if bin(s).count("1") == n], dtype=int)
+    """Basis indices (ascending) of the states with n sites ↓ (d = bit 1, site 1 the leftmost bit): the
+    configurations of :mod:`magbell.liouvillian._excitation` in their own order (one sector enumeration)."""
+    from ..liouvillian._excitation import basis_index
+
+    idx = np.array(basis_index(N, n), dtype=int)
     idx.setflags(write=False)
     return idx
 
