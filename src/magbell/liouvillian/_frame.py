@@ -8,7 +8,7 @@ import numpy as np
 
 from ..system._basis import COEFFICIENT_NAMES, basis_blocks, basis_superoperators
 from ._graded import graded_eigvals
-from ._kernel import _row_equilibration
+from ._kernel import svd_kernel_projector
 from ._superop import sector_elements
 
 # =============================================================================================
@@ -135,25 +135,6 @@ def _eigvec_inverse(VR: np.ndarray) -> np.ndarray:
         return np.linalg.pinv(VR)
 
 
-def complex_kernel_projector(C: np.ndarray, tol_abs: np.ndarray, equilibrate=None):
-    """Spectral projector onto ker C along range C for complex (P, n, n) stacks, and the kernel sizes.
-
-    Kernel: singular values below ``tol_abs`` (P,). P0 = V_k (U_kᴴ V_k)⁻¹ U_kᴴ, padded like
-    :func:`svd_kernel_projector`. ``equilibrate``: None, or the cap of the row equilibration (decide on
-    E·C, :func:`_row_equilibration`): 1e100 for matrices whose zero entries are exact, tol/(64·eps)
-    relative to the noise for those formed by a similarity transform.
-    """
-    E = _row_equilibration(C, equilibrate) if equilibrate is not None else np.ones(C.shape[:-1])
-    U, s, Vh = np.linalg.svd(E[..., None] * C)
-    V = np.conj(np.swapaxes(Vh, -1, -2))
-    Uh = np.conj(np.swapaxes(U, -1, -2)) * E[:, None, :]
-    w = (s < np.asarray(tol_abs)[:, None]).astype(float)
-    Vw = V * w[:, None, :]
-    Uhw = Uh * w[:, :, None]
-    K = Uhw @ Vw + np.eye(C.shape[-1]) * (1 - w)[:, None, :]
-    return Vw @ np.linalg.solve(K, Uhw), w.sum(axis=1).astype(int)
-
-
 def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
     """Kernel projectors and eigenvalues of every signed sector q ≥ 0, pure phases factored out (batched).
 
@@ -234,7 +215,8 @@ def frame_sectors(c: np.ndarray, tol_abs: np.ndarray):
                     with np.errstate(divide="ignore", over="ignore"):
                         cap = np.where(nD[near] > 0, tc / (64 * np.finfo(float).eps * nD[near]), 1.0)
                     cap = np.where(noisy[near], cap, 1e100)
-                    Pc, kc = complex_kernel_projector(Cc, tc, equilibrate=cap)
+                    Pc, mask, _, _ = svd_kernel_projector(Cc, tc, equilibrate=cap)
+                    kc = mask.sum(axis=1)
                     sub = Pp[near]
                     sub[:, s, s] = Pc
                     Pp[near] = sub

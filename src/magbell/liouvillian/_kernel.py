@@ -16,7 +16,7 @@ import numpy as np
 __all__ = [
     "svd_kernel_projector",
     "structural_zeros",
-    "block0_projector",
+    "trace_kernel_projector",
     "reachable",
     "dark_subspace",
     "TRACE_FUNCTIONAL",
@@ -38,7 +38,10 @@ def svd_kernel_projector(L: np.ndarray, tol_abs: np.ndarray, equilibrate=1e100):
     ``equilibrate``, which leaves the kernel unchanged; None: no equilibration), right null vectors are the
     columns of V and left null vectors those of E U with s < tol. P0 = V_k (U_kᴴ E V_k)⁻¹ U_kᴴ E, computed
     for a variable kernel size by padding the non-kernel directions with an identity block. The one SVD
-    kernel projector: the two-site blocks (real), the N-site sector generators
+    kernel projector: the two-site blocks (real; the degenerate candidates of :func:`trace_kernel_projector`),
+    their |q| ≥ 1 sectors and eigenframe clusters (complex, :mod:`magbell.liouvillian._stationary`,
+    :func:`magbell.liouvillian._frame.frame_sectors`, the latter with the cap tol/(64·eps) relative to the
+    frame's rounding noise) and the N-site sector generators
     (:func:`magbell.solvers._system_sectors.kernel_projector`, complex) use it.
     """
     E = _row_equilibration(L, equilibrate) if equilibrate is not None else np.ones(L.shape[:-1])
@@ -126,58 +129,119 @@ def _two_prod(a, b):
 
 def _bordered_residual(L0: np.ndarray, x: np.ndarray, u: np.ndarray, ell: np.ndarray) -> np.ndarray:
     """``u − L0 x − u (ℓ·x)`` for stacks L0 (P, n, n), x and u (P, n), accurate to ~eps·|result| (Dot2
-    summation of Ogita, Rump & Oishi 2005: error-free products and sums, errors accumulated apart)."""
+    of Ogita, Rump & Oishi, SIAM J. Sci. Comput. 26, 1955 (2005): error-free products and sums, the
+    errors accumulated apart). Terms in the order L0's columns, the border's columns (those with ℓ_j = 0
+    are exact zeros and skipped), −u; one (P, n) slice at a time (cache-sized, O(P·n) memory)."""
     P, n = x.shape
-    a = np.concatenate([L0, u[:, :, None] * ell[None, None, :], -u[:, :, None]], axis=-1)  # (P, n, 2n+1)
-    b = np.concatenate([x, x, np.ones((P, 1))], axis=-1)  # (P, 2n+1)
     s = np.zeros((P, n))
     c = np.zeros((P, n))
+    cols = np.ascontiguousarray(np.moveaxis(L0, -1, 0))  # (n, P, n): column j of every point, contiguous
     for j in range(2 * n + 1):
-        p, ep = _two_prod(a[..., j], b[:, j : j + 1])
+        if j < n:
+            a, b = cols[j], x[:, j : j + 1]
+        elif j < 2 * n:
+            if ell[j - n] == 0:
+                continue
+            a, b = u * ell[j - n], x[:, j - n : j - n + 1]
+        else:
+            a, b = -u, 1.0
+        p, ep = _two_prod(a, b)
         s, es = _two_sum(s, p)
         c = c + (ep + es)
     return -(s + c)
 
 
-def block0_projector(L0: np.ndarray, tol_abs: np.ndarray, scale: np.ndarray | None = None):
-    """Kernel projector of the |q|=0 blocks ``L0`` (P, 6, 6), exact structural zeros included.
+def _border(L0: np.ndarray, ell: np.ndarray):
+    """The border ``u`` (P, n) with ℓu = 1 scaled to the population block, and ``M = L0 + uℓ``.
 
-    ``M = L0 + u ℓ`` (ℓ the trace functional, ℓu = 1) is invertible iff ker L0 is one-dimensional, and
-    then ``x = M⁻¹u`` is the stationary state and ``P0 = x ℓ``. Points where M is (near) singular —
-    a column-scaled determinant below 1e3·tol, which catches every σ_min below tol — get the SVD
-    projector instead. ``scale`` (P,) is what ``tol_abs`` is relative to (default ‖L0‖₁); pass the
-    dissipator's scale where a fast phase (large δ) dominates ‖L0‖ but must not decide the rank.
-
-    Returns ``(P0, dims, cand)``: projectors, kernel dimensions, indices of the SVD (candidate) points.
-    """
-    P = L0.shape[0]
-    ell = TRACE_FUNCTIONAL
-    # The border s·uℓ acts on the populations only, so it takes the scale of the population block
-    # (s = its ‖·‖₁; not δ's or the dephasing's, which would swamp the rates in the rounding): with
-    # u = ℓ/4 alone, rates of 1e8 made cond(M) ~ 1e9 and the state wrong by ~1e-9 (SI units).
-    s = np.abs(L0[:, :4, :4]).sum(axis=-2).max(axis=-1)
+    The border acts on the population coordinates (where ℓ ≠ 0) only, so it takes the scale of their
+    block (s = its ‖·‖₁; not δ's or the dephasing's, which would swamp the rates in the rounding): with
+    u = ℓ/4 alone, rates of 1e8 made cond(M) ~ 1e9 and the state wrong by ~1e-9 (SI units)."""
+    pop = np.flatnonzero(ell)
+    s = np.abs(L0[:, pop][:, :, pop]).sum(axis=-2).max(axis=-1, initial=0.0)
     s = np.where(s > 0, s, np.abs(L0).sum(axis=-2).max(axis=-1))
-    u = (ell / 4)[None, :] * np.where(s > 0, s, 1.0)[:, None]  # (P, 6)
-    M = L0 + u[:, :, None] * ell[None, None, :]
+    u = (ell / (ell @ ell))[None, :] * np.where(s > 0, s, 1.0)[:, None]
+    return u, L0 + u[:, :, None] * ell[None, None, :]
+
+
+def _log_det_ratio(M: np.ndarray) -> np.ndarray:
+    """log |det M| − Σ log ‖M e_j‖₂ (≤ 0, Hadamard): −inf where M is exactly singular."""
     colnorm = np.sqrt(np.sum(M * M, axis=-2))
     colnorm = np.where(colnorm > 0, colnorm, 1.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        ratio = np.abs(np.linalg.det(M / colnorm[:, None, :]))
-    ratio = np.where(np.isfinite(ratio), ratio, 0.0)
-    if scale is None:
-        scale = np.abs(L0).sum(axis=-2).max(axis=-1)
-    tol_rel = tol_abs / np.maximum(scale, 1e-300)
-    cand = ratio < 1e3 * np.maximum(tol_rel, 1e-15)
-    x = np.zeros((P, 6))
+        sign, logdet = np.linalg.slogdet(M / colnorm[:, None, :])
+    return np.where((sign != 0) & np.isfinite(logdet), logdet, -np.inf)
+
+
+def trace_kernel_projector(
+    L0: np.ndarray,
+    tol_abs: np.ndarray | None = None,
+    scale: np.ndarray | None = None,
+    ell: np.ndarray | None = None,
+    refine: bool | None = None,
+):
+    """Kernel projector ``P0 = x ℓ`` of |q| = 0 blocks ``L0`` (P, n, n) with a trace kernel, exact zeros
+    included: the one stationary/kernel projector of the steady state and of the propagator's deflation.
+
+    ``ell`` (n,): the trace functional (ℓ·r = tr ρ; default :data:`TRACE_FUNCTIONAL`, the two-site block;
+    N sites: ones on the populations). ``M = L0 + uℓ`` (ℓu = 1, the border on the scale of the population
+    block, where ℓ ≠ 0) is invertible iff ker L0 is one-dimensional; then ``x = M⁻¹u`` is the stationary
+    state (ℓx = 1, L0 x = 0) and ``P0 = xℓ``, the spectral projector onto ker L0 along range L0 (the trace
+    functional spans the left kernel). Where M is ill-conditioned (column-scaled determinant below 1e-4),
+    or everywhere with ``refine=True``, x is refined twice with a compensated residual of the unrounded
+    bordered system (:func:`_bordered_residual`), so that the solver's rounding eps·cond(M) does not add
+    to that of L0 itself (a slow mode of rate γ makes cond(M) ~ ‖L0‖/γ, up to 1e4 where the propagator
+    still deflates, and the deflation passes an error of x straight into ρ).
+
+    ``tol_abs`` (P,): kernel threshold. Points where M is near singular (column-scaled determinant below
+    1e3·tol_abs/scale, which catches every σ_min below tol) are degenerate candidates and get the SVD
+    projector of the row-equilibrated block (:func:`svd_kernel_projector`) and its kernel dimension; a
+    candidate whose kernel is one-dimensional after all gets the refined bordered solve. ``scale`` (P,) is
+    what ``tol_abs`` is relative to (default ‖L0‖₁). ``tol_abs=None``: the caller knows the kernel is
+    one-dimensional (the propagator counts its slow eigenvalues): no screen, no SVD; dims is 1, or 0
+    where M is exactly singular (P0 = 0 there).
+
+    x is exactly zero where a population coordinate does not reach it (:func:`reachable`; this includes
+    the structural zeros of :func:`structural_zeros`, e.g. ρ↓↓ at zero temperature), so P0 has the exact
+    zeros of exp(L0 t) and stays of rank one.
+
+    Returns ``(P0, dims, cand)``: projectors (P, n, n), kernel dimensions (P,), indices of the SVD
+    (candidate) points.
+    """
+    L0 = np.asarray(L0, dtype=float)
+    P, n, _ = L0.shape
+    ell = TRACE_FUNCTIONAL if ell is None else np.asarray(ell, dtype=float)
+    u, M = _border(L0, ell)
+    known = tol_abs is None
+    if known and refine is True:
+        logr = np.zeros(P)  # not needed: every point is refined
+    else:
+        logr = _log_det_ratio(M)
+    if known:
+        cand = ~np.isfinite(logr)  # exactly singular M: no one-dimensional kernel after all
+    else:
+        if scale is None:
+            scale = np.abs(L0).sum(axis=-2).max(axis=-1)
+        tol_rel = tol_abs / np.maximum(scale, 1e-300)
+        cand = logr < np.log(1e3 * np.maximum(tol_rel, 1e-15))
+    ref = np.ones(P, dtype=bool) if refine is True else logr < np.log(1e-4)
+    x = np.zeros((P, n))
     ok = ~cand
     if np.any(ok):
         try:
-            x[ok] = _bordered_solve(L0[ok], M[ok], u[ok], ell, refine=ratio[ok] < 1e-4)
-        except np.linalg.LinAlgError:  # an exactly singular M slipped through: use SVD everywhere
-            cand = np.ones(P, dtype=bool)
+            x[ok] = _bordered_solve(L0[ok], M[ok], u[ok], ell, refine=ref[ok])
+        except np.linalg.LinAlgError:  # an exactly singular M slipped through
+            if known:
+                ok = _solve_each(L0, M, u, ell, ref, ok, x)
+                cand = ~ok
+            else:  # use SVD everywhere
+                cand = np.ones(P, dtype=bool)
     dims = np.ones(P, dtype=int)
     cand = np.flatnonzero(cand)
-    if cand.size:
+    one = cand[:0]
+    if known:
+        dims[cand] = 0
+    elif cand.size:
         Pc, mask, _, _ = svd_kernel_projector(L0[cand], tol_abs[cand])
         dims[cand] = mask.sum(axis=1)
         one = cand[dims[cand] == 1]  # a one-dimensional kernel after all: the (refined) bordered solve
@@ -186,12 +250,30 @@ def block0_projector(L0: np.ndarray, tol_abs: np.ndarray, scale: np.ndarray | No
                 x[one] = _bordered_solve(L0[one], M[one], u[one], ell, refine=np.ones(one.size, dtype=bool))
             except np.linalg.LinAlgError:
                 one = one[:0]
-    x = structural_zeros(L0, x[:, None, :], tol_abs)[:, 0, :]
+    # exact zeros: with a one-dimensional kernel P0[i, j] = x_i ℓ_j vanishes where j does not reach i, so
+    # x_i = 0 wherever some population coordinate (ℓ_j ≠ 0) does not reach i (this includes every
+    # structural zero, :func:`structural_zeros`). Zeroing x itself, not entries of xℓ, keeps P0 of rank
+    # one with ℓP0 = ℓ: a pattern applied to xℓ with x off by 3e-14 (the plain solve on the reduced
+    # two-site block, a = 1, |A| = 0.999, δ = 0.01) broke that and the deflated squaring of
+    # magbell.backend._expm.expm turned it into 6e-12 in ρ at t = 100.
+    R = reachable(L0)
+    x = np.where(np.all(R[:, :, ell != 0], axis=-1), x, 0.0)
     P0 = x[:, :, None] * ell[None, None, :]
-    if cand.size:
+    if cand.size and not known:
         svd = ~np.isin(cand, one)
-        P0[cand[svd]] = (Pc * reachable(L0[cand]))[svd]
+        P0[cand[svd]] = (Pc * R[cand])[svd]
     return P0, dims, cand
+
+
+def _solve_each(L0, M, u, ell, ref, ok, x):
+    """The bordered solve point by point (some M exactly singular); returns where it succeeded."""
+    ok = ok.copy()
+    for i in np.flatnonzero(ok):
+        try:
+            x[i] = _bordered_solve(L0[i : i + 1], M[i : i + 1], u[i : i + 1], ell, refine=ref[i : i + 1])[0]
+        except np.linalg.LinAlgError:
+            ok[i] = False
+    return ok
 
 
 def _bordered_solve(L0: np.ndarray, M: np.ndarray, u: np.ndarray, ell: np.ndarray, refine: np.ndarray) -> np.ndarray:

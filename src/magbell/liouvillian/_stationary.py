@@ -12,12 +12,11 @@ from ._frame import (
     _HAMILTONIAN,
     DELTA_COLUMN,
     _eigvec_inverse,
-    complex_kernel_projector,
     frame_sectors,
     generator_block,
     hamiltonian_frame,
 )
-from ._kernel import TRACE_FUNCTIONAL, _bordered_solve, block0_projector, reachable, structural_zeros
+from ._kernel import reachable, structural_zeros, svd_kernel_projector, trace_kernel_projector
 from ._superop import block0_complex_map, complex_block
 
 # =============================================================================================
@@ -122,7 +121,7 @@ def _stationary_batched(c, L0, r0, tol_abs, sb, scale):
     n0 = np.abs(L0).sum(axis=-2).max(axis=-1)
     s0 = np.where(n0 > 0, np.minimum(scale, n0), scale)
     t0 = tol_rel * s0
-    P0_0, dims0, cand0 = block0_projector(L0, t0, s0)
+    P0_0, dims0, cand0 = trace_kernel_projector(L0, t0, s0)
     dims = np.zeros((P, 3), dtype=int)
     dims[:, 0] = dims0
     # Stationary coherences (|q| ≥ 1 kernels) and purely imaginary eigenvalues both need a degenerate
@@ -156,7 +155,8 @@ def _stationary_batched(c, L0, r0, tol_abs, sb, scale):
         shift = 1j * q * c[cand, DELTA_COLUMN]
         far = np.abs(q * c[cand, DELTA_COLUMN]) > 2 * (np.linalg.norm(Cp, axis=(-2, -1)) + t)
         C = np.where(far[:, None, None], np.eye(n), Cp + shift[:, None, None] * np.eye(n))
-        Pq, k = complex_kernel_projector(C, t, equilibrate=1e100)
+        Pq, mask, _, _ = svd_kernel_projector(C, t)  # row equilibration capped at 1e100: exact entries
+        k = mask.sum(axis=1)
         Pq = np.where(far[:, None, None], 0.0, Pq * reachable(C))
         dims[cand, q] = np.where(far, 0, k)
         z = x[:, 0::2] + 1j * x[:, 1::2]  # (S, n)
@@ -195,16 +195,9 @@ def _stationary_frame(c, L0, r0, t, sb):
                 # a one-dimensional block-0 kernel: the stationary state from the bordered solve with
                 # compensated refinement (exact entries; the frame's transforms leave ~eps·‖D‖/rate in
                 # the projector where the dissipator spans many scales, e.g. d = 1e12 against a = 1)
-                ell = TRACE_FUNCTIONAL
-                sp = np.abs(L0[one, :4, :4]).sum(axis=-2).max(axis=-1)
-                sp = np.where(sp > 0, sp, np.abs(L0[one]).sum(axis=-2).max(axis=-1))
-                u = (ell / 4)[None, :] * np.where(sp > 0, sp, 1.0)[:, None]
-                M = L0[one] + u[:, :, None] * ell[None, None, :]
-                try:
-                    xs = _bordered_solve(L0[one], M, u, ell, refine=np.ones(one.size, dtype=bool))
-                    P0r[one] = xs[:, :, None] * ell[None, None, :]
-                except np.linalg.LinAlgError:  # pragma: no cover - keep the frame's projector
-                    pass
+                Pb, solved, _ = trace_kernel_projector(L0[one], refine=True)
+                good = solved == 1  # (an exactly singular bordered system keeps the frame's projector)
+                P0r[one[good]] = Pb[good]
             rb[0] = structural_zeros(L0, np.einsum("pij,sj->psi", P0r, x), t)
             z = x @ F.T
         else:
