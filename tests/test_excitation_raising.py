@@ -128,3 +128,21 @@ def test_zero_temperature_block_point_is_the_same_point():
     pt = Point(big, (), 1, dense=False)
     # jump 3 is σ⁺ of site 3 (h_plus = 1): from the configuration "site 3 down", index 9 − 3 in basis order
     np.testing.assert_array_equal(pt.jump_block("h_plus", 3, 1, 0), np.eye(10)[None, 9 - 3])
+
+
+@pytest.mark.parametrize("N", [1, 4, 6])
+def test_scipy_free_entries_and_dense_heff_equal_the_sparse_ones(N):
+    """The index lists Point uses (no scipy.sparse import on the t-free path) are the stacks' ones, and
+    heff_dense is heff().toarray() bit for bit."""
+    from magbell.liouvillian._excitation import excitation_system, lowering_entries, raising_entries
+
+    rng = np.random.default_rng(N)
+    s = _random_system(rng, N)
+    ex = excitation_system(s.Delta, s.h_plus, s.h_minus, s.h_z, s.J_perp, s.J_z, s.D)
+    for n in range(N + 1):
+        np.testing.assert_array_equal(ex.heff_dense(n), ex.heff(n).toarray())
+        for entries, stack in ((lowering_entries, lowering_stack), (raising_entries, raising_stack)):
+            r, c = entries(N, n)
+            dense = np.zeros(stack(N, n).shape)
+            dense[r, c] += 1.0
+            np.testing.assert_array_equal(dense, stack(N, n).toarray())

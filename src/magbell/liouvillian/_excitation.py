@@ -30,7 +30,9 @@ import numpy as np
 __all__ = [
     "configurations",
     "rank",
+    "lowering_entries",
     "lowering_stack",
+    "raising_entries",
     "raising_stack",
     "sector_size",
     "ExcitationSystem",
@@ -97,22 +99,47 @@ def basis_index(N: int, n: int) -> np.ndarray:
     return (np.int64(1) << p).sum(axis=-1) if n else np.zeros(1, dtype=np.int64)
 
 
+def _frozen(*arrays):
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+@lru_cache(maxsize=64)
+def lowering_entries(N: int, n: int):
+    """(rows, cols) of the ones of :func:`lowering_stack` (N, n), without scipy: for every configuration C
+    (column) of n excitations and every excited site i of C, row i·C(N, n−1) + rank(C − {i})."""
+    M, Ml = sector_size(N, n), sector_size(N, n - 1)
+    conf = configurations(N, n)
+    rows = [conf[:, k] * Ml + rank(N, np.delete(conf, k, axis=1)) for k in range(n)]
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.tile(np.arange(M, dtype=np.int64), n)
+    return _frozen(r.astype(np.int64), c)
+
+
+@lru_cache(maxsize=64)
+def raising_entries(N: int, n: int):
+    """(rows, cols) of the ones of :func:`raising_stack` (N, n), without scipy: for every configuration C
+    (column) of n excitations and every site i not excited in C, row i·C(N, n+1) + rank(C ∪ {i})."""
+    M, Mu = sector_size(N, n), sector_size(N, n + 1)
+    if not Mu:
+        return _frozen(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    conf = configurations(N, n)
+    occ = np.zeros((M, N), dtype=bool)
+    occ[np.arange(M)[:, None], conf] = True
+    c, site = np.nonzero(~occ)  # configuration, empty site
+    new = np.concatenate([conf[c], site[:, None]], axis=1)
+    return _frozen((site * Mu + rank(N, new)).astype(np.int64), c.astype(np.int64))
+
+
 @lru_cache(maxsize=64)
 def lowering_stack(N: int, n: int):
     """Sparse (N·C(N, n−1), C(N, n)) map: row i·C(N, n−1) + rank(C − {i}) of column C is 1 for every
     excited site i of C, i.e. the vertical stack of σ_i⁺ restricted to n → n − 1 excitations."""
     import scipy.sparse as sp  # lazily: not at `import magbell` time
 
-    M, Ml = sector_size(N, n), sector_size(N, n - 1)
-    conf = configurations(N, n)
-    cols, rows = [], []
-    for k in range(n):
-        rest = np.delete(conf, k, axis=1)
-        rows.append(conf[:, k] * Ml + rank(N, rest))
-        cols.append(np.arange(M))
-    r = np.concatenate(rows) if rows else np.zeros(0, int)
-    c = np.concatenate(cols) if cols else np.zeros(0, int)
-    return sp.csr_matrix((np.ones(r.size), (r, c)), shape=(N * Ml, M))
+    r, c = lowering_entries(N, n)
+    return sp.csr_matrix((np.ones(r.size), (r, c)), shape=(N * sector_size(N, n - 1), sector_size(N, n)))
 
 
 @lru_cache(maxsize=64)
@@ -125,18 +152,8 @@ def raising_stack(N: int, n: int):
     M1 = C(N, n + 1) (tests/test_excitation_raising.py). Empty (0 rows) for n = N."""
     import scipy.sparse as sp  # lazily: not at `import magbell` time
 
-    M, Mu = sector_size(N, n), sector_size(N, n + 1)
-    conf = configurations(N, n)
-    rows, cols = [], []
-    if Mu:
-        occ = np.zeros((M, N), dtype=bool)
-        occ[np.arange(M)[:, None], conf] = True
-        c, site = np.nonzero(~occ)  # configuration, empty site (ascending per configuration)
-        new = np.concatenate([conf[c], site[:, None]], axis=1)
-        rows, cols = site * Mu + rank(N, new), c
-    r = np.asarray(rows, dtype=np.int64)
-    c = np.asarray(cols, dtype=np.int64)
-    return sp.csr_matrix((np.ones(r.size), (r, c)), shape=(N * Mu, M))
+    r, c = raising_entries(N, n)
+    return sp.csr_matrix((np.ones(r.size), (r, c)), shape=(N * sector_size(N, n + 1), sector_size(N, n)))
 
 
 def _hops(N: int, n: int):
@@ -206,6 +223,16 @@ class ExcitationSystem:
         import scipy.sparse as sp  # lazily: not at `import magbell` time
 
         return (self.hopping(n) + sp.diags(self.diagonal(n))).tocsr()
+
+    def heff_dense(self, n: int) -> np.ndarray:
+        """H_eff restricted to n excitations as a dense array, without scipy: the same entries as
+        ``heff(n).toarray()`` (each hop joins one pair of configurations, none lies on the diagonal)."""
+        M = sector_size(self.N, n)
+        out = np.zeros((M, M), dtype=complex)
+        src, dst, frm, to = _hops(self.N, n)
+        out[dst, src] = self.K[to, frm]
+        out[np.arange(M), np.arange(M)] = self.diagonal(n)
+        return out
 
     # ------------------------------------------------------------------ the σᶻ jump and the H_eff diagonal as a multiplier
     def spin_sums(self, n: int, vec: np.ndarray) -> np.ndarray:

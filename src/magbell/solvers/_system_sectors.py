@@ -114,7 +114,7 @@ class Point:
     def heff(self, n):
         """H_eff = H − iK on n excitations (C(N, n) square, dense)."""
         if n not in self._heff:
-            self._heff[n] = self.ex.heff(n).toarray()
+            self._heff[n] = self.ex.heff_dense(n)
         return self._heff[n]
 
     def hamiltonian(self, n):
@@ -126,21 +126,21 @@ class Point:
 
                 g, z = self.g, np.zeros((self.N, self.N))
                 self._exH = excitation_system(g["Delta"], z, z, z, g["J_perp"], g["J_z"], g["D"])
-            self._ham[n] = self._exH.heff(n).toarray()
+            self._ham[n] = self._exH.heff_dense(n)
         return self._ham[n]
 
     def _jump_blocks(self, name, src):
         """All jumps of block ``name`` from ``src`` excitations, (k, C(N, dst), C(N, src)), dst = src ∓ 1."""
         key = (name, src)
         if key not in self._jb:
-            from ..liouvillian._excitation import lowering_stack, raising_stack
+            from ..liouvillian._excitation import lowering_entries, raising_entries
 
             N, V = self.N, self.jumps[name][0]
             dst = src - 1 if name == "h_plus" else src + 1
-            S = (lowering_stack if name == "h_plus" else raising_stack)(N, src).tocoo()
-            i, a = np.divmod(S.row, comb(N, dst))  # row i·C(N, dst) + a: site i, target configuration a
+            rows, cols = (lowering_entries if name == "h_plus" else raising_entries)(N, src)
+            i, a = np.divmod(rows, comb(N, dst))  # row i·C(N, dst) + a: site i, target configuration a
             out = np.zeros((V.shape[0], comb(N, dst), comb(N, src)), dtype=complex)
-            out[:, a, S.col] = V[:, i]  # Σ_i V_ki σ_i: one site per (a, b), so exact
+            out[:, a, cols] = V[:, i]  # Σ_i V_ki σ_i: one site per (a, b), so exact
             self._jb[key] = out
         return self._jb[key]
 
