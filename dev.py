@@ -8,7 +8,8 @@
 
 Needs nothing but Python ≥ 3.11 (standard library only). The environment lives in ``.venv/`` and is
 re-installed only when ``pyproject.toml`` changes. Extra arguments are passed on, e.g.
-``python3 dev.py test -k steady`` or ``python3 dev.py reproduce --json``; ``python3 dev.py docs build -d DIR``
+``python3 dev.py test -k steady`` or ``python3 dev.py reproduce --json``; the tests run on one pytest-xdist worker
+per CPU (at most 4) unless given ``-n N`` or ``-p no:xdist``; ``python3 dev.py docs build -d DIR``
 builds the site into DIR instead of serving it (``mkdocs build --strict``, as the test suite does).
 """
 
@@ -57,6 +58,26 @@ def setup(extras: str) -> None:
     stamp.write_text(digest)
 
 
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def _parallel_args(rest: list) -> list:
+    """pytest-xdist options for the test task: one worker per CPU (at most 4), tests distributed with
+    ``--dist loadgroup`` (tests/conftest.py keeps a module's tests together where they share a fixture).
+    Nothing is added when there is one CPU or the user chose: ``-n``/``--numprocesses``/``--dist``,
+    ``-p no:xdist``, or a debugger (``--pdb``/``--trace``, which xdist cannot drive)."""
+    user = " ".join(rest) + " " + os.environ.get("PYTEST_ADDOPTS", "")
+    if any(a.startswith(("-n", "--numprocesses", "--dist", "--pdb", "--trace")) for a in user.split()) \
+            or "no:xdist" in user:
+        return []
+    n = min(_cpus(), 4)  # past 4 the run waits on its longest group (the magbell reproduce run, ~40 s)
+    return ["-n", str(n), "--dist", "loadgroup"] if n > 1 else []
+
+
 def main(argv: list) -> int:
     if not argv or argv[0] not in EXTRAS:
         print(__doc__)
@@ -76,7 +97,7 @@ def main(argv: list) -> int:
         # one BLAS thread: the suite's matrices are small, and on 2 cores OpenBLAS's second thread only adds
         # contention (measured on the loaded 2-core box: an N = 100 trajectory run 8.3 s with the default, 2.0 s with one)
         env = {**os.environ, **{k: os.environ.get(k, "1") for k in _BLAS_THREADS}}
-        return _run([py, "-m", "pytest", "tests", "-q", *rest], env=env)
+        return _run([py, "-m", "pytest", "tests", "-q", *_parallel_args(rest), *rest], env=env)
     if task == "bench":
         return _run([py, "benchmarks/bench_core.py", *rest])
     if task == "docs":  # mkdocs.yml: the guides in docs/ and the API reference from the docstrings
