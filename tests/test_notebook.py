@@ -36,7 +36,10 @@ def test_tutorial_notebook_executes(tmp_path):
     km = KernelManager(kernel_name="python3", transport="ipc", ip=str(tmp_path / "kernel"))
     client = nbclient.NotebookClient(nb, km=km, timeout=120, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()  # raises CellExecutionError on the first failing cell
+    # cleanup_kc: shut the kernel down and close the client's zmq sockets when done (nbclient keeps both alive
+    # when given its km; the sockets were then garbage-collected during some later test, which failed on the
+    # "unclosed socket" unraisable-exception warnings when it ran on the same xdist worker)
+    client.execute(cleanup_kc=True)  # raises CellExecutionError on the first failing cell
     out = "\n".join(_text(c) for c in nb.cells if c.cell_type == "code")
     assert "(4, 501)" in out
     m = re.search(r"max \|evolve − S63\| = ([0-9.e+-]+)", out)
