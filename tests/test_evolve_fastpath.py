@@ -75,9 +75,11 @@ def test_reachable_coordinates_and_rows_option():
     np.testing.assert_allclose(whole[0, 0, 3], 0.0, atol=0)
 
 
-def test_reduced_block_is_not_used_at_long_times():
-    """Regression: the reachable-coordinate reduction deflated the 5×5 |q| = 0 block at long times with 6e-12
-    error in ρ (a = 1, |A| = 0.999, δ = 0.01, t = 100) where the whole block gives 9e-15."""
+def test_reduced_block_is_exact_at_long_times():
+    """Regression: the reachable-coordinate reduction (the 5×5 |q| = 0 block from |ud> at T = 0), deflated at long
+    times, gave 6e-12 in ρ (a = 1, |A| = 0.999, δ = 0.01, t = 100) where the whole block gave 9e-15: the old
+    deflation projector masked xℓ entrywise with the reachability pattern, which broke its rank-one structure.
+    The one trace-kernel projector zeroes x itself and is refined, and the reduced block is used at all times."""
     from magbell.paper import closed_forms as cf
 
     times = np.array([0.0, 3.0, 40.0, 100.0, 200.0])

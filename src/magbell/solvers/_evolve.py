@@ -221,11 +221,6 @@ def evolve(
             # the measures read (issue 10 §6: the 6×6 |q|=0 block from |ud> at T = 0 is 5 reachable and
             # 3 read coordinates for the concurrence)
             keep = _reachable_coordinates(L, r0q)
-            if q == 0 and len(keep) < L.shape[-1] and _long_times(L, tt):
-                # at long times the |q| = 0 block is deflated with its trace kernel; on the reduced block that
-                # deflation measured 6e-12 in ρ (a = 1, |A| = 0.999, t = 100) against 9e-15 on the whole block,
-                # so the reduction is kept to the short-time (W2-like) points it was made for
-                keep = np.arange(L.shape[-1])
             want = _wanted_rows(q, names_fast, x_only, 2 in used, n_q) if not store_states else None
             out_rows = keep if want is None else np.array([k for k in keep if k in want], dtype=int)
             full_keep = len(keep) == n_q
@@ -289,14 +284,6 @@ def evolve(
 
 #: ℓ on the two-site |q| = 0 block coordinates (ρ00, ρ11, ρ22, ρ33, Re ρ12, Im ρ12)
 _TRACE0 = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0])
-
-
-def _long_times(L: np.ndarray, tt: np.ndarray) -> bool:
-    """Whether any point of the chunk reaches the propagator's long-time regime (‖L‖₁·t_max > TN_FAST)."""
-    from ..backend._propagate import TN_FAST
-
-    t_max = float(np.max(tt)) if np.size(tt) else 0.0
-    return bool(np.any(np.abs(L).sum(axis=-2).max(axis=-1) * t_max > TN_FAST))
 
 
 def _reachable_coordinates(L: np.ndarray, r0: np.ndarray) -> np.ndarray:
