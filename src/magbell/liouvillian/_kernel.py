@@ -296,14 +296,15 @@ def dark_subspace(J: np.ndarray, H: np.ndarray, tol: float, normalise: bool = Tr
     whatever its rate (dephasing 1e12 next to relaxation 1e-12 must not make the relaxation count as zero);
     rows below ``tol`` singular values count as zero. H-invariance is decided relative to max |H|. The one
     implementation of the two-site dark states (:mod:`magbell.solvers._steady`) and of the N-site sector ones
-    (:mod:`magbell.solvers._system_sectors`, :mod:`magbell.solvers._system_steady_blocks`).
+    (:mod:`magbell.solvers._system_sectors`, ``Point.dark``).
     """
     n = H.shape[-1]
     if normalise:
         rn = np.linalg.norm(J, axis=1)
         J = J[rn > 0] / rn[rn > 0, None]
     if J.shape[0]:
-        _, s, Vh = np.linalg.svd(J)
+        # the left basis is not needed: with more rows than columns the thin SVD already has all of Vh
+        _, s, Vh = np.linalg.svd(J, full_matrices=J.shape[0] < J.shape[1])
         K = Vh[np.sum(s > tol) :].conj().T
     else:
         K = np.eye(n, dtype=complex)
