@@ -40,6 +40,39 @@ def site_op(name: str, i: int, N: int) -> np.ndarray:
     return out
 
 
+def system_h_k(s):
+    """Dense H and K = Σ h_ij O_j†O_i (2ᴺ×2ᴺ) of an N-site System (any object with ``N``, ``Delta``, the three h
+    blocks and ``J_perp``, ``J_z``, ``D``), from site operators: the System contract of issue 10, from scratch.
+    H_eff = H − iK; the Lindbladian is :func:`system_generator`."""
+    N = s.N
+    H = sum(-0.5 * s.Delta[i] * site_op("z", i, N) for i in range(N))
+    for i in range(N):
+        for j in range(i + 1, N):
+            H = H + s.J_perp[i, j] * (site_op("x", i, N) @ site_op("x", j, N) + site_op("y", i, N) @ site_op("y", j, N))
+            H = H + s.J_z[i, j] * site_op("z", i, N) @ site_op("z", j, N)
+            H = H + s.D[i, j] * (site_op("x", i, N) @ site_op("y", j, N) - site_op("y", i, N) @ site_op("x", j, N))
+    K = 0
+    for h, name in ((s.h_plus, "+"), (s.h_minus, "-"), (s.h_z, "z")):
+        O = [site_op(name, i, N) for i in range(N)]
+        K = K + sum(h[i, j] * O[j].conj().T @ O[i] for i in range(N) for j in range(N))
+    return H, K
+
+
+def system_generator(s) -> np.ndarray:
+    """Dense row-major Lindbladian (4ᴺ×4ᴺ) of an N-site System, from :func:`system_h_k`'s H and the site operators."""
+    N = s.N
+    eye = np.eye(2**N)
+    H, _ = system_h_k(s)
+    L = -1j * (np.kron(H, eye) - np.kron(eye, H.T))
+    for h, name in ((s.h_plus, "+"), (s.h_minus, "-"), (s.h_z, "z")):
+        O = [site_op(name, i, N) for i in range(N)]
+        for i in range(N):
+            for j in range(N):
+                P = O[j].conj().T @ O[i]
+                L = L - h[i, j] * (np.kron(P, eye) + np.kron(eye, P.T) - 2 * np.kron(O[i], O[j].conj()))
+    return L
+
+
 def on(op: np.ndarray, site: int) -> np.ndarray:
     """Single-qubit operator on qubit ``site`` (0 = qubit 1, the left tensor factor)."""
     return np.kron(op, I2) if site == 0 else np.kron(I2, op)

@@ -14,7 +14,7 @@ from magbell import InvalidParameterError, System
 from magbell.liouvillian._excitation import basis_index, lowering_stack, raising_stack, sector_size
 from magbell.solvers._system_sectors import Point, sector_states
 
-from systems import site_op  # noqa: E402  (the shared dense references, no magbell imports)
+from systems import site_op, system_h_k  # noqa: E402  (the shared dense references, no magbell imports)
 
 
 def _restrict(O, N, dst, src):
@@ -53,22 +53,6 @@ def test_sector_order_is_the_basis_order():
             np.testing.assert_array_equal(configurations(N, n), np.nonzero(bits)[1].reshape(len(ref), n))
 
 
-def _dense_reference(s: System):
-    """H, K (2ᴺ, dense from site operators) of the System contract (Δ as given)."""
-    N = s.N
-    H = sum(-0.5 * s.Delta[i] * site_op("z", i, N) for i in range(N))
-    for i in range(N):
-        for j in range(i + 1, N):
-            H = H + s.J_perp[i, j] * (site_op("x", i, N) @ site_op("x", j, N) + site_op("y", i, N) @ site_op("y", j, N))
-            H = H + s.J_z[i, j] * site_op("z", i, N) @ site_op("z", j, N)
-            H = H + s.D[i, j] * (site_op("x", i, N) @ site_op("y", j, N) - site_op("y", i, N) @ site_op("x", j, N))
-    K = 0
-    for h, name in ((s.h_plus, "+"), (s.h_minus, "-"), (s.h_z, "z")):
-        O = [site_op(name, i, N) for i in range(N)]
-        K = K + sum(h[i, j] * O[j].conj().T @ O[i] for i in range(N) for j in range(N))
-    return H, K
-
-
 def _random_system(rng, N, thermal=True):
     def psd(scale):
         X = rng.normal(size=(N, N)) + 1j * rng.normal(size=(N, N))
@@ -88,7 +72,7 @@ def test_point_blocks_against_dense_site_operators(N):
     rng = np.random.default_rng(20 + N)
     s = _random_system(rng, N)
     pt = Point(s, ())
-    H, K = _dense_reference(System(Delta=s.Delta - s.Delta.mean(), h_plus=s.h_plus, h_minus=s.h_minus,
+    H, K = system_h_k(System(Delta=s.Delta - s.Delta.mean(), h_plus=s.h_plus, h_minus=s.h_minus,
                                    h_z=s.h_z, J_perp=s.J_perp, J_z=s.J_z, D=s.D))
     scale = np.abs(H).max() + np.abs(K).max()
     for n in range(N + 1):

@@ -22,6 +22,7 @@ from magbell.solvers._system_conditional import (
     system_postselect_spectrum,
 )
 
+from systems import system_h_k
 from test_nsite_steady import op, psd, ref_generator, upper
 
 TIMES = np.linspace(0.0, 3.0, 7)
@@ -31,17 +32,7 @@ MODELS = [dict(a=1.0, A=0.5j, delta=0.3, Delta=2.0, a_tilde=0.2, d=0.1),
 
 
 def ref_heff(s: System) -> np.ndarray:
-    N = s.N
-    H = sum(-0.5 * s.Delta[i] * op("z", i, N) for i in range(N))
-    for i in range(N):
-        for j in range(i + 1, N):
-            H = H + s.J_perp[i, j] * (op("x", i, N) @ op("x", j, N) + op("y", i, N) @ op("y", j, N))
-            H = H + s.J_z[i, j] * op("z", i, N) @ op("z", j, N)
-            H = H + s.D[i, j] * (op("x", i, N) @ op("y", j, N) - op("y", i, N) @ op("x", j, N))
-    K = 0
-    for h, name in ((s.h_plus, "+"), (s.h_minus, "-"), (s.h_z, "z")):
-        O = [op(name, i, N) for i in range(N)]
-        K = K + sum(h[i, j] * O[j].conj().T @ O[i] for i in range(N) for j in range(N))
+    H, K = system_h_k(s)
     return H - 1j * K
 
 

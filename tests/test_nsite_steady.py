@@ -25,29 +25,9 @@ from magbell.solvers._system_steady import (
 )
 
 from systems import site_op as op  # noqa: E402  (the shared dense references, no magbell imports)
+from systems import system_generator as ref_generator  # noqa: E402
 
 TOL = 1e-12
-
-
-def ref_generator(s: System) -> np.ndarray:
-    """Dense row-major generator of the System contract, from scratch."""
-    N = s.N
-    n = 2**N
-    eye = np.eye(n)
-    H = sum(-0.5 * s.Delta[i] * op("z", i, N) for i in range(N))
-    for i in range(N):
-        for j in range(i + 1, N):
-            H = H + s.J_perp[i, j] * (op("x", i, N) @ op("x", j, N) + op("y", i, N) @ op("y", j, N))
-            H = H + s.J_z[i, j] * op("z", i, N) @ op("z", j, N)
-            H = H + s.D[i, j] * (op("x", i, N) @ op("y", j, N) - op("y", i, N) @ op("x", j, N))
-    L = -1j * (np.kron(H, eye) - np.kron(eye, H.T))
-    for h, name in ((s.h_plus, "+"), (s.h_minus, "-"), (s.h_z, "z")):
-        O = [op(name, i, N) for i in range(N)]
-        for i in range(N):
-            for j in range(N):
-                P = O[j].conj().T @ O[i]
-                L = L - h[i, j] * (np.kron(P, eye) + np.kron(eye, P.T) - 2 * np.kron(O[i], O[j].conj()))
-    return L
 
 
 def ref_projector(L, rcond=1e-9):
