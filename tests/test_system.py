@@ -9,6 +9,8 @@ tests/README.md); QuTiP 1e-8 (mesolve at atol = rtol = 1e-12).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import mpmath
 import numpy as np
 import pytest
@@ -21,35 +23,26 @@ from magbell import InvalidParameterError, InvalidStateError, Model, System
 from magbell.liouvillian._superop import dissipator_superop, hamiltonian_superop, sector_basis
 
 from systems import site_op as op  # noqa: E402  (the shared dense references, no magbell imports)
+from systems import system_generator, system_h_k  # noqa: E402
 
 TOL = 1e-12
 
 
-def ref_hamiltonian(Delta, Jp, Jz, Dm):
+def _contract(Delta, hp=None, hm=None, hz=None, Jp=None, Jz=None, Dm=None):
     N = len(Delta)
-    H = sum(-0.5 * Delta[i] * op("z", i, N) for i in range(N))
-    for i in range(N):
-        for j in range(i + 1, N):
-            H = H + Jp[i, j] * (op("x", i, N) @ op("x", j, N) + op("y", i, N) @ op("y", j, N))
-            H = H + Jz[i, j] * op("z", i, N) @ op("z", j, N)
-            H = H + Dm[i, j] * (op("x", i, N) @ op("y", j, N) - op("y", i, N) @ op("x", j, N))
-    return H
+    z = np.zeros((N, N))
+    return SimpleNamespace(N=N, Delta=Delta, h_plus=z if hp is None else hp, h_minus=z if hm is None else hm,
+                           h_z=z if hz is None else hz, J_perp=Jp, J_z=Jz, D=Dm)
+
+
+def ref_hamiltonian(Delta, Jp, Jz, Dm):
+    """Dense H of the contract, from scratch (tests/systems.py)."""
+    return system_h_k(_contract(Delta, Jp=Jp, Jz=Jz, Dm=Dm))[0]
 
 
 def ref_generator(Delta, hp, hm, hz, Jp, Jz, Dm):
-    """Dense row-major generator of the contract, from scratch."""
-    N = len(Delta)
-    n = 2**N
-    eye = np.eye(n)
-    H = ref_hamiltonian(Delta, Jp, Jz, Dm)
-    L = -1j * (np.kron(H, eye) - np.kron(eye, H.T))
-    for h, name in ((hp, "+"), (hm, "-"), (hz, "z")):
-        O = [op(name, i, N) for i in range(N)]
-        for i in range(N):
-            for j in range(N):
-                P = O[j].conj().T @ O[i]
-                L = L - h[i, j] * (np.kron(P, eye) + np.kron(eye, P.T) - 2 * np.kron(O[i], O[j].conj()))
-    return L
+    """Dense row-major generator of the contract, from scratch (tests/systems.py)."""
+    return system_generator(_contract(Delta, hp, hm, hz, Jp, Jz, Dm))
 
 
 _EXPM = {}
