@@ -38,6 +38,7 @@ from ._nonhermitian import _heff_without_mean, jump_rate_operator
 from ._postselect import JUMP_NAMES
 from ..system._two_site_states import as_density_matrices
 from ._nojump import _jump_time, _Propagator, _single, nojump_propagator
+from ._average_result import weighted_moments as _weighted_moments
 
 __all__ = [
     "trajectories",
@@ -289,39 +290,6 @@ class TrajectoryResult(TrajectoryCommon, Result):
             f"jumps={int(self.n_jumps.sum())} ({', '.join(f'{k}: {v}' for k, v in self.jump_counts().items() if v)}), "
             f"seed={self.seed!r})"
         )
-
-
-def _weighted_moments(K: np.ndarray, w: np.ndarray):
-    """Σ_n w[n, t]·(ψψ†)_ij, Σ_n w·(Re ψ_iψ_j*)² and Σ_n w·(Im ψ_iψ_j*)² for kets K (n, T, 4), each (T, 4, 4).
-
-    Without the (n, T, 4, 4) stack of outer products (130 MB for 10⁴ trajectories × 51 times, built three
-    times): the mean is one batched matmul over t, the second moments are formed pair by pair on (n, T)
-    arrays, exactly as squares of the per-trajectory products (no expansion that could cancel), using
-    Re(ψ_iψ_j*)² = Re(ψ_jψ_i*)², Im(ψ_iψ_j*)² = Im(ψ_jψ_i*)² and Im(ψ_iψ_i*) = 0."""
-    n, T, d = K.shape
-    wt = np.ascontiguousarray(w.T)  # (T, n)
-    Kt = np.ascontiguousarray(np.moveaxis(K, 1, 0))  # (T, n, d)
-    mean = np.matmul(np.swapaxes(Kt * wt[:, :, None], 1, 2), Kt.conj())
-    x = [np.ascontiguousarray(K[:, :, i].real) for i in range(d)]
-    y = [np.ascontiguousarray(K[:, :, i].imag) for i in range(d)]
-    m2r = np.empty((T, d, d))
-    m2i = np.zeros((T, d, d))
-    buf = np.empty((n, T))
-    tmp = np.empty((n, T))
-    for i in range(d):
-        for j in range(i, d):
-            np.multiply(x[i], x[j], out=buf)
-            np.multiply(y[i], y[j], out=tmp)
-            buf += tmp
-            buf *= buf
-            m2r[:, i, j] = m2r[:, j, i] = np.einsum("nt,nt->t", w, buf)
-            if i != j:
-                np.multiply(y[i], x[j], out=buf)
-                np.multiply(x[i], y[j], out=tmp)
-                buf -= tmp
-                buf *= buf
-                m2i[:, i, j] = m2i[:, j, i] = np.einsum("nt,nt->t", w, buf)
-    return mean, m2r, m2i
 
 
 def trajectories(

@@ -1,0 +1,81 @@
+"""The weighted moments behind ``trajectories(...).average()`` (issue 10 §6: a small fraction of the sampling):
+the blocked pair-product sums of :func:`magbell.solvers._average_result.weighted_moments` against the plain
+(n, T, 4, 4) outer-product stack, on random ensembles with random weights, through every block shape (several
+trajectory and time blocks, partial last blocks, the BLAS and the einsum reduction)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import magbell.solvers._average_result as ar
+from magbell.solvers._average_result import weighted_moments
+
+
+def _ensemble(n, T, seed, d=4):
+    rng = np.random.default_rng(seed)
+    K = rng.normal(size=(n, T, d)) + 1j * rng.normal(size=(n, T, d))
+    K /= np.linalg.norm(K, axis=2, keepdims=True)
+    w = rng.random((n, T))
+    w[rng.random((n, T)) < 0.3] = 0.0  # unselected trajectories, as selection() gives
+    return K, w
+
+
+def _reference(K, w):
+    outer = K[:, :, :, None] * K[:, :, None, :].conj()  # (n, T, d, d)
+    return (np.einsum("nt,ntij->tij", w, outer), np.einsum("nt,ntij->tij", w, outer.real**2),
+            np.einsum("nt,ntij->tij", w, outer.imag**2))
+
+
+def _check(K, w):
+    got = weighted_moments(K, w)
+    for name, g, r in zip(("mean", "(Re)^2", "(Im)^2"), got, _reference(K, w)):
+        assert g.shape == r.shape, name
+        err = np.max(np.abs(g - r), initial=0.0)
+        assert err <= 1e-14 * np.max(np.abs(r), initial=0.0), (name, err)
+    mean, m2r, m2i = got
+    d = K.shape[2]
+    # exactly Hermitian with a real diagonal; (Re)^2, (Im)^2 exactly symmetric, (Im)^2 zero on the diagonal
+    assert np.array_equal(mean, np.conj(np.swapaxes(mean, 1, 2)))
+    assert np.array_equal(m2r, np.swapaxes(m2r, 1, 2)) and np.array_equal(m2i, np.swapaxes(m2i, 1, 2))
+    assert np.all(m2i[:, range(d), range(d)] == 0) and np.all(mean.imag[:, range(d), range(d)] == 0)
+
+
+@pytest.mark.parametrize("n, T", [(1, 1), (1, 51), (5, 2000), (63, 3), (70, 130), (200, 11)])
+def test_weighted_moments_equal_the_outer_product_sums(n, T):
+    """The default blocks: one trajectory; few trajectories (einsum path) split over times (5 × 2000: two time
+    blocks); many (BLAS path) split over trajectories and times with partial last blocks (70 × 130)."""
+    K, w = _ensemble(n, T, seed=n * 1000 + T)
+    _check(K, w)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(n=st.integers(1, 40), T=st.integers(1, 30), block=st.integers(1, 200), min_batch=st.integers(1, 12),
+       d=st.sampled_from([2, 4, 8]), seed=st.integers(0, 2**16))
+def test_weighted_moments_any_block_shape(n, T, block, min_batch, d, seed):
+    """Tiny blocks (so every partition of trajectories × times occurs on small ensembles) and other ket sizes."""
+    old = ar._BLOCK, ar._MIN_BATCH
+    ar._BLOCK, ar._MIN_BATCH = block, min_batch
+    try:
+        K, w = _ensemble(n, T, seed, d)
+        _check(K, w)
+    finally:
+        ar._BLOCK, ar._MIN_BATCH = old
+
+
+def test_second_moments_are_squares_of_the_products_not_an_expansion():
+    """ψ = (a(1+i), b(1−i), 0, 0): Re ψ_0ψ_1* = ab − ab = 0 exactly, so Σ w (Re ψ_0ψ_1*)² must be exactly 0;
+    the expansion x0²x1² + y0²y1² + 2x0y0x1y1 leaves rounding residue for these a, b (checked here)."""
+    rng = np.random.default_rng(7)
+    a, b = rng.random(300) + 0.1, rng.random(300) + 0.1
+    K = np.zeros((300, 2, 4), dtype=complex)
+    K[:, :, 0] = (a * (1 + 1j))[:, None]
+    K[:, :, 1] = (b * (1 - 1j))[:, None]
+    w = np.ones((300, 2))
+    x0, y0, x1, y1 = K[:, 0, 0].real, K[:, 0, 0].imag, K[:, 0, 1].real, K[:, 0, 1].imag
+    expansion = np.sum(x0**2 * x1**2 + y0**2 * y1**2 + 2 * x0 * y0 * x1 * y1)
+    assert expansion != 0  # the expansion would be wrong here
+    mean, m2r, m2i = weighted_moments(K, w)
+    assert np.all(m2r[:, 0, 1] == 0) and np.all(m2r[:, 1, 0] == 0) and np.all(mean.real[:, 0, 1] == 0)
+    np.testing.assert_allclose(m2i[:, 0, 1], np.sum(4 * a**2 * b**2), rtol=1e-14)  # Im ψ_0ψ_1* = 2ab
