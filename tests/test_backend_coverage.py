@@ -1,5 +1,7 @@
 """The backend seam (issue 10 §3) for the solvers test_backend.py does not cover: monitor, trajectories and the
-N-site evolve (dense sector blocks for N ≤ 5, Krylov excitation blocks above), two-site and N-site.
+N-site evolve (dense sector blocks for N ≤ 5, Krylov excitation blocks above), two-site and N-site; the N-site
+steady state (dense, and the excitation blocks of N > 8), spectrum, postselect and conditional_evolve;
+monitor_sweep and robustness.
 
 For each: a fake backend registered in the one registry is CALLED (counted per function), gives the NumPy
 numbers bit for bit when it only delegates, CHANGES the result when one of its kernels is perturbed (so the seam
@@ -181,6 +183,113 @@ def test_pair_states_and_evolve_system_record_the_default():
     assert magbell.evolve(_chain(6, 0.0), "duuuuu", T[:3]).backend == "numpy"
 
 
+# ------------------------------------------------------------------------------ N-site steady state and spectrum
+def _scale_projector(P):  # (P0, mask, U, V): the projector off by 1e-9 (still within the state checks)
+    return (P[0] * (1 + 1e-9),) + tuple(P[1:])
+
+
+def test_steady_state_n_site(fake):
+    ref = magbell.steady_state(S3, ["udu", "W"])
+    r = magbell.steady_state(S3, ["udu", "W"], backend="fake")
+    assert fake.calls["kernel_projector"] >= 1 and r.backend == "fake" and ref.backend == "numpy"
+    _same(r.rho, ref.rho)
+    fake.perturb["kernel_projector"] = _scale_projector
+    bad = magbell.steady_state(S3, ["udu", "W"], backend="fake")
+    assert not np.array_equal(bad.rho, ref.rho) and np.allclose(bad.rho, ref.rho, rtol=0, atol=1e-8)
+
+
+def test_steady_state_n_site_dark_pairs_and_spectrum(fake):
+    s = _chain(4, 0.0)  # zero temperature, no σᶻ jumps: dim ker from the dark pairs (eigvals of H_eff per sector)
+    ref, sref = magbell.steady_state(s, ["uddu", "W"]), magbell.spectrum(s)
+    r, sp = magbell.steady_state(s, ["uddu", "W"], backend="fake"), magbell.spectrum(s, backend="fake")
+    assert fake.calls["eigvals"] >= 1 and r.backend == "fake" and sp.backend == "fake" and sref.backend == "numpy"
+    _same(r.rho, ref.rho)
+    _same(r.n_stationary, ref.n_stationary)
+    _same(sp.eigenvalues, sref.eigenvalues)
+    _same(sp.collective_eigenvalues, sref.collective_eigenvalues)
+    fake.perturb["eigvals"] = lambda w: w * (1 + 1e-3)
+    bad = magbell.spectrum(s, backend="fake")
+    assert not np.allclose(bad.collective_eigenvalues, sref.collective_eigenvalues, rtol=1e-6, atol=0)
+    fake.perturb["eigvals"] = lambda w: w.real + 0j  # every mode undamped: another kernel dimension
+    assert magbell.steady_state(s, "uddu", backend="fake").n_stationary != ref.n_stationary
+
+
+@pytest.mark.parametrize("hz", [0.0, 0.1])  # the one-excitation limit (dark kets: eigh); the blocks' projector
+def test_steady_state_n_site_blocks(fake, hz):
+    s = magbell.System(Delta=np.ones(9), h_plus=np.ones((9, 9)), h_z=hz * np.eye(9))  # N = 9 > 8: excitation blocks
+    ref = magbell.steady_state(s, "duuuuuuuu")
+    r = magbell.steady_state(s, "duuuuuuuu", backend="fake")
+    kernel = "kernel_projector" if hz else "eigh"
+    assert fake.calls[kernel] >= 1 and r.backend == "fake" and ref.backend == "numpy"
+    _same(r.site_populations, ref.site_populations)
+    fake.perturb[kernel] = _scale_projector if hz else (lambda wv: (wv[0], 0 * wv[1]))
+    bad = magbell.steady_state(s, "duuuuuuuu", backend="fake")
+    assert not np.array_equal(bad.site_populations, ref.site_populations)
+
+
+# ------------------------------------------------------------------------------ N-site postselect, conditional_evolve
+def _doubled(XL):  # the scaled propagator's states doubled: P twice (density) or four times (kets) larger
+    X, L = XL
+    return (tuple(2 * x for x in X) if isinstance(X, tuple) else 2 * X), L
+
+
+@pytest.mark.parametrize("call,factor", [  # kets (no-jump) or the density matrix (σᶻ jumps kept)
+    (lambda **k: magbell.postselect(S3, ["udu", "W"], T, store_states=True, **k), 4),
+    (lambda **k: magbell.postselect(S3, "udu", T, scheme="subspace", store_states=True, **k), 2),
+    (lambda **k: magbell.conditional_evolve(S3, ["udu", "W"], T, forbid=["h_plus"], store_states=True, **k), 2),
+], ids=["no-jump", "subspace", "conditional_evolve"])
+def test_postselect_n_site(fake, call, factor):
+    ref, r = call(), call(backend="fake")
+    assert fake.calls["propagate"] >= 1 and fake.calls["eigvals"] >= 1 and r.backend == "fake" and ref.backend == "numpy"
+    _same(r.states, ref.states)
+    _same(r.log_success_probability, ref.log_success_probability)
+    fake.perturb["propagate"] = _doubled
+    bad = call(backend="fake")
+    np.testing.assert_allclose(bad.log_success_probability[..., 1:], ref.log_success_probability[..., 1:] + np.log(factor),
+                               rtol=0, atol=1e-12)
+
+
+def test_postselect_n_site_mixed_state_factor(fake):
+    rho0 = np.diag(np.arange(1, 9) / 36.0)
+    ref = magbell.postselect(S3, rho0, T, store_states=True)
+    r = magbell.postselect(S3, rho0, T, store_states=True, backend="fake")
+    assert fake.calls["eigh"] == 1 and r.backend == "fake"
+    _same(r.states, ref.states)
+    fake.perturb["eigh"] = lambda pv: (pv[0], pv[1][..., ::-1])  # weights paired with the wrong kets
+    bad = magbell.postselect(S3, rho0, T, store_states=True, backend="fake")
+    assert not np.allclose(bad.states[..., 0, :, :], ref.states[..., 0, :, :])
+
+
+# ------------------------------------------------------------------------------ monitor_sweep, robustness
+def test_monitor_sweep(fake):
+    from magbell.conditional import monitor_sweep
+
+    ref = monitor_sweep(MODEL, "ud", 1.0, [0.1, 0.01])
+    r = monitor_sweep(MODEL, "ud", 1.0, [0.1, 0.01], backend="fake")
+    assert fake.calls["scaled_expm"] >= 1 and fake.calls["propagate"] >= 1
+    assert r["backend"] == "fake" and ref["backend"] == "numpy"
+    for k in ("concurrence", "bell_fidelity", "log_success_probability"):
+        _same(r[k], ref[k])
+    _same(r["limit"]["success_probability"], ref["limit"]["success_probability"])
+    fake.perturb["scaled_expm"] = _twice
+    bad = monitor_sweep(MODEL, "ud", 1.0, [0.1, 0.01], backend="fake")
+    assert np.all(bad["log_success_probability"] > ref["log_success_probability"] + 0.5)
+
+
+def test_robustness(fake):
+    from magbell.conditional import robustness
+
+    kw = dict(t=5.0, strengths=[0.0, 0.1], n_samples=4, groups=["delta"])
+    ref = robustness(magbell.Model(a=1.0, A=1.0), **kw)
+    r = robustness(magbell.Model(a=1.0, A=1.0), backend="fake", **kw)
+    assert fake.calls["propagate"] >= 1 and r.backend == "fake" and ref.backend == "numpy"
+    _same(r.fidelity, ref.fidelity)
+    _same(r.log_success_probability, ref.log_success_probability)
+    fake.perturb["propagate"] = _doubled
+    bad = robustness(magbell.Model(a=1.0, A=1.0), backend="fake", **kw)
+    np.testing.assert_allclose(bad.log_success_probability, ref.log_success_probability + np.log(4), rtol=0, atol=1e-12)
+
+
 # ------------------------------------------------------------------------------ refusals
 @pytest.mark.parametrize("bad", ["jax", "", 3, None])
 def test_unknown_backend_is_one_line(bad):
@@ -191,6 +300,13 @@ def test_unknown_backend_is_one_line(bad):
         lambda: trajectories(S3, "udu", T, n=10, seed=1, backend=bad),
         lambda: magbell.evolve(S3, "udu", T, backend=bad),
         lambda: magbell.evolve(_chain(6, 0.0), "duuuuu", T, backend=bad),
+        lambda: magbell.steady_state(S3, "udu", backend=bad),
+        lambda: magbell.steady_state(_chain(9, 0.0), "W", backend=bad),
+        lambda: magbell.spectrum(S3, backend=bad),
+        lambda: magbell.postselect(S3, "udu", T, backend=bad),
+        lambda: magbell.conditional_evolve(S3, "udu", T, forbid=["h_plus"], backend=bad),
+        lambda: magbell.conditional.monitor_sweep(MODEL, "ud", 1.0, [0.1], backend=bad),
+        lambda: magbell.conditional.robustness(magbell.Model(a=1.0, A=1.0), n_samples=2, backend=bad),
     ]
     for call in calls:
         with pytest.raises(magbell.InvalidParameterError, match="backend") as e:

@@ -509,33 +509,36 @@ def monitor(
 
 
 def monitor_sweep(model: Model, initial, t_final: float, tau_m_values, *, kind: str = "periodic",
-                  readout: bool = True, measures=("concurrence", "bell_fidelity")) -> dict:
+                  readout: bool = True, measures=("concurrence", "bell_fidelity"), backend="numpy") -> dict:
     """Concurrence, Bell fidelity and success probability at ``t_final`` versus τ_m (one :func:`monitor`
     call per τ_m, each batched over the model grid).
 
     Returns a dict of arrays with a leading τ_m axis: ``tau_m``, each measure, ``success_probability``,
     ``log_success_probability``, and the τ_m → 0 limit (``limit``: the same keys from
     :func:`magbell.postselect` with ``scheme="subspace"``) and the unmonitored Lindblad values
-    after a single readout at t_final (``single_readout``: τ_m = ∞).
+    after a single readout at t_final (``single_readout``: τ_m = ∞). ``backend``: passed to every :func:`monitor`
+    and :func:`magbell.postselect` call; its name is ``out["backend"]``.
     """
     from ._postselect import postselect
 
+    bk = get_backend(backend)  # validated first: a bad name is refused before any work
     try:
         taus = np.atleast_1d(np.asarray(tau_m_values, dtype=float))
     except (TypeError, ValueError):
         taus = np.zeros((0,))
     if taus.ndim != 1 or taus.size == 0 or isinstance(tau_m_values, (str, bytes)):
         raise InvalidParameterError("tau_m_values must be a non-empty 1-D array of positive numbers")
-    rows = [monitor(model, initial, [t_final], tau, kind=kind, readout=readout, measures=measures) for tau in taus]
-    out = {"tau_m": taus}
+    rows = [monitor(model, initial, [t_final], tau, kind=kind, readout=readout, measures=measures, backend=bk)
+            for tau in taus]
+    out = {"tau_m": taus, "backend": bk.name}
     for name in measures:
         out[name] = np.stack([r.measures[name][..., 0] for r in rows])
     out["success_probability"] = np.stack([r.success_probability[..., 0] for r in rows])
     out["log_success_probability"] = np.stack([r.log_success_probability[..., 0] for r in rows])
-    lim = postselect(model, initial, [t_final], scheme="subspace", measures=measures)
+    lim = postselect(model, initial, [t_final], scheme="subspace", measures=measures, backend=bk)
     out["limit"] = {name: lim.measures[name][..., 0] for name in measures}
     out["limit"]["success_probability"] = lim.success_probability[..., 0]
-    one = monitor(model, initial, [t_final], np.inf, kind=kind, readout=readout, measures=measures)
+    one = monitor(model, initial, [t_final], np.inf, kind=kind, readout=readout, measures=measures, backend=bk)
     out["single_readout"] = {name: one.measures[name][..., 0] for name in measures}
     out["single_readout"]["success_probability"] = one.success_probability[..., 0]
     return out

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..backend import get_backend, record_backend
 from ..errors import InvalidParameterError
 from ..system._model import Model
 from ..results import Result
@@ -139,6 +140,7 @@ def robustness(
     scheme: str = "no-jump",
     seed=0,
     max_points: int = MAX_POINTS,
+    backend: str = "numpy",
 ) -> RobustnessResult:
     """Distributions of the postselected state's quality at time ``t`` under random static perturbations.
 
@@ -156,6 +158,8 @@ def robustness(
     seed : None, a non-negative integer, or a numpy ``Generator``/``SeedSequence``.
     max_points : most model points ``len(groups) × len(strengths) × n_samples`` (memory and time guard,
         default :data:`MAX_POINTS`; raise it if you mean it).
+    backend : the numerical backend of the one :func:`magbell.postselect` call
+        (:func:`magbell.backend.get_backend`), recorded in ``result.backend``.
 
     >>> import magbell
     >>> from magbell.conditional import robustness
@@ -163,6 +167,7 @@ def robustness(
     >>> round(r.infidelity_exponent()["delta"], 1)      # infidelity ∝ ε²: robust to first order
     2.0
     """
+    bk = get_backend(backend)  # validated first: a bad name is refused before any work
     if not isinstance(base, Model):
         raise InvalidParameterError(f"base must be a magbell.Model, got {type(base).__name__}")
     if base.shape != ():
@@ -245,10 +250,10 @@ def robustness(
     grid = Model(**params)
     bell0 = postselect_spectrum(base).bell_state
     res = postselect(grid, initial, [t], scheme=scheme, store_states=True,
-                     measures=("concurrence", "bell_fidelity", "bell_fidelity_max"))
+                     measures=("concurrence", "bell_fidelity", "bell_fidelity_max"), backend=bk)
     rho = res.states[..., 0, :, :]
     fid = np.real(np.einsum("i,...ij,j->...", bell0.conj(), rho, bell0))
-    return RobustnessResult(
+    return record_backend(RobustnessResult(
         groups=groups,
         strengths=eps,
         t=t,
@@ -265,4 +270,4 @@ def robustness(
         log_success_probability=res.log_success_probability[..., 0],
         seed=seed,
         info={"scale": scale, "n_samples": N, "one_call": "postselect on a Model grid of shape " + str(shape)},
-    )
+    ), bk)

@@ -29,6 +29,7 @@ from math import comb
 
 import numpy as np
 
+from ..backend import record_backend
 from ..errors import InvalidParameterError, InvalidStateError
 from ..results import Result, TimeSeriesResult
 from ._system_sectors import CHANNELS, MAX_SECTOR, Point, block_vector, check_backend, check_system, closure, \
@@ -119,9 +120,9 @@ def _march_kets(pt: Point, W: np.ndarray, sectors, tt, steps, which):
         In = sector_states(N, n)
         if not np.any(W[:, In]):
             continue
-        gmin = min(gmin, max(-2 * float(np.linalg.eigvals(pt.heff(n)).imag.max()), 0.0))
+        gmin = min(gmin, max(-2 * float(pt.bk.eigvals(pt.heff(n)).imag.max()), 0.0))
         G = (-1j * pt.heff(n))[None]
-        X, L = ps.march(G, W[None][:, :, In, :], steps, which)
+        X, L = ps.march(G, W[None][:, :, In, :], steps, which, bk=pt.bk)
         X, L = X[0], (None if L is None else L[0])
         if n and pt.dbar:
             c, s = _phase(pt.dbar, tt, -n)
@@ -147,11 +148,11 @@ def _march_density(pt: Point, rho0: np.ndarray, blocks_by_q: dict, allow: set, t
     for q, bq in blocks_by_q.items():
         G, off = pt.generator(bq, allow=allow)
         if q == 0:  # P = tr ρ̃ lives in q = 0: its slowest decay
-            gmin = max(-float(np.linalg.eigvals(G).real.max()), 0.0)
+            gmin = max(-float(pt.bk.eigvals(G).real.max()), 0.0)
         x = block_vector(rho0, N, bq)
         if not np.any(x):
             continue
-        X, L = ps.march(G[None], x[None, :, :, None], steps, which)
+        X, L = ps.march(G[None], x[None, :, :, None], steps, which, bk=pt.bk)
         X, L = X[0, :, :, 0], (None if L is None else L[0])  # (S, D, T)
         if q and pt.dbar:
             c, s = _phase(pt.dbar, tt, -q)
@@ -180,8 +181,9 @@ def _finish(rho_un, LS, ps):
     return rho, np.where(valid, P, 0.0), np.where(valid, logP, -np.inf)
 
 
-def _run(system, initial, times, what, measures, store_states, point_fn, p0_fn=None):
-    """Shared driver: validation, the per-point loop, measures and the result's shapes.
+def _run(system, initial, times, what, measures, store_states, point_fn, p0_fn=None, bk=None):
+    """Shared driver: validation, the per-point loop, measures and the result's shapes. ``bk``: the backend of
+    every point's kernels (``pt.bk``: the scaled propagator, eigvals, eigh; default NumPy).
 
     At t = 0 nothing has evolved: P(0) is the weight of the initial state that the postselection keeps,
     ``p0_fn(rho0)`` (S,) (default 1: every scheme but a projection keeps it all), set exactly (log P(0) = 0,
@@ -208,7 +210,7 @@ def _run(system, initial, times, what, measures, store_states, point_fn, p0_fn=N
     vals = {}
     info = {}
     for p in range(P_all):  # measures point by point: only the stored states hold every 2ᴺ × 2ᴺ matrix
-        pt = Point(system, point_index(system, p))
+        pt = Point(system, point_index(system, p), bk=bk)
         _check_domain(pt, float(t.max()), what, where(system, p))
         rho_un, LS, info, gmin = point_fn(pt, rho0, tt, steps, which)
         rp, Pr[p], logP[p] = _finish(rho_un, LS, ps)
@@ -275,11 +277,13 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
     ``scheme="no-jump"``: no jump of any kind (Eq. 13 on the full space). ``scheme="subspace"``: Σσᶻ
     monitored, the outcome ``excitations`` postselected (default: the initial state's excitation number,
     which must then be definite); σᶻ (h_z) jumps stay. ``log_success_probability`` is exact where P underflows.
+    ``backend`` (:func:`magbell.backend.get_backend`, recorded in ``result.backend``): its scaled ``propagate``
+    marches every sector, ``eigvals`` gives the decay floor, ``eigh`` factors a mixed ρ₀ into kets.
     """
     if scheme not in SCHEMES:
         raise InvalidParameterError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     _check_chunk(chunk_points)
-    check_backend(backend, "postselect")
+    bk = check_backend(backend, "postselect")
     from ..system._model import Model
 
     if isinstance(system, Model):
@@ -293,7 +297,7 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
     def point(pt, rho0, tt, steps, which):
         N = pt.N
         if scheme == "no-jump":
-            W = _factor(rho0)
+            W = _factor(rho0, pt.bk)
             X, LS, gmin = _march_kets(pt, W, range(N + 1), tt, steps, which)
             info = {"method": "scaled Padé exponentials of −iH_eff per excitation sector (kets), renormalised; "
                               "log P accumulated"}
@@ -306,7 +310,7 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
             proj = np.zeros_like(rho0)
             proj[:, Ik[:, None], Ik[None, :]] = rho0[:, Ik[:, None], Ik[None, :]]
             if not np.any(reentry):  # σᶻ jumps vanish on the sector: kets under H_eff,k
-                X, LS, gmin = _march_kets(pt, _factor_or_zero(proj), [k], tt, steps, which)
+                X, LS, gmin = _march_kets(pt, _factor_or_zero(proj, pt.bk), [k], tt, steps, which)
                 info = {"method": f"kets under −iH_eff on the {k}-excitation sector (σᶻ jumps vanish there)"}
             else:
                 if len(Ik) ** 2 > MAX_SECTOR:
@@ -330,8 +334,8 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
         w_in, w_out = d[:, inside].sum(axis=-1), d[:, ~inside].sum(axis=-1)
         return w_in / (w_in + w_out)
 
-    out = _run(system, initial, times, "postselect", measures, store_states, point, p0)
-    return SystemPostselectResult(scheme=scheme, excitations=state.get("k"), **out)
+    out = _run(system, initial, times, "postselect", measures, store_states, point, p0, bk=bk)
+    return record_backend(SystemPostselectResult(scheme=scheme, excitations=state.get("k"), **out), bk)
 
 
 def _check_chunk(chunk_points):
@@ -359,10 +363,11 @@ def system_conditional_evolve(system, initial, times, *, forbid="all", measures=
     """Evolution postselected on "no jump in the channels ``forbid``" (h_plus, h_minus, h_z: every jump of that
     block): dρ̃/dt = −i(H_eff ρ̃ − ρ̃ H_eff†) + 2 Σ_{allowed} J ρ̃ J†, ρ = ρ̃/tr ρ̃, P = tr ρ̃. ``forbid="all"`` is
     scheme "no-jump", ``forbid=[]`` the unconditional Lindblad evolution (P = 1). Dense per sector on the
-    excitation blocks the initial state reaches (each sector ≤ MAX_SECTOR complex coordinates)."""
+    excitation blocks the initial state reaches (each sector ≤ MAX_SECTOR complex coordinates). ``backend``: as
+    :func:`system_postselect` (its scaled ``propagate`` and ``eigvals``), recorded in ``result.backend``."""
     fb = _channels(forbid)
     allow = set(CHANNELS) - fb
-    check_backend(backend, "conditional_evolve")
+    bk = check_backend(backend, "conditional_evolve")
 
     def point(pt, rho0, tt, steps, which):
         N = pt.N
@@ -383,9 +388,9 @@ def system_conditional_evolve(system, initial, times, *, forbid="all", measures=
         return rho, LS, {"method": "scaled Padé exponentials of the conditional generator per excitation sector",
                          "forbid": sorted(fb)}, gmin
 
-    out = _run(system, initial, times, "conditional_evolve", measures, store_states, point)
+    out = _run(system, initial, times, "conditional_evolve", measures, store_states, point, bk=bk)
     scheme = "forbid:" + (",".join(sorted(fb)) if fb else "none")
-    return SystemPostselectResult(scheme=scheme, excitations=None, **out)
+    return record_backend(SystemPostselectResult(scheme=scheme, excitations=None, **out), bk)
 
 
 # ============================================================================== non-Hermitian spectrum

@@ -303,6 +303,6 @@ def system_monitor(system, initial, times, tau_m, *, kind="periodic", readout=Tr
                 "kind": kind, "tau_m": tau, "readout": bool(readout), "first_measurement": "t = 0"}
         return rho, LS, info, np.inf
 
-    out = _run(system, initial, times, "monitor", measures, store_states, point)
+    out = _run(system, initial, times, "monitor", measures, store_states, point, bk=bk)
     return record_backend(SystemMonitorResult(scheme=f"monitor:{kind}", excitations=state.get("k"), tau_m=tau,
                                               kind=kind, readout=bool(readout), **out), bk)

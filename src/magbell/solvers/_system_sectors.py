@@ -56,9 +56,17 @@ def sector_states(N: int, n: int) -> np.ndarray:
     return idx
 
 
-def _channel(h: np.ndarray):
-    """h = V diag(λ) V†: the site amplitudes (k, N) of the jumps J_k = Σ_i V_ik O_i (λ_k > rounding), their rates λ_k."""
-    lam, V = np.linalg.eigh(h)
+def channel_split(h: np.ndarray):
+    """h = V diag(λ) V†: the site amplitudes (k, N) of the jumps J_k = Σ_i V_ik O_i (λ_k > rounding), their rates λ_k.
+
+    The one Kossakowski-block split of the N-site solvers (steady state, postselection, monitoring and the
+    trajectories' channels): h is taken as complex and made exactly Hermitian ((h + h†)/2, a no-op on the
+    System's blocks, which are stored exactly Hermitian). A parameter transformation of the N×N block, kept in
+    NumPy like the rest of the operator build."""
+    h = np.asarray(h, dtype=complex)
+    if not np.any(h):  # no jump (an N×N eigh saved: the trajectories reach N = 2000)
+        return np.zeros((0, h.shape[0]), dtype=complex), np.zeros(0)
+    lam, V = np.linalg.eigh((h + h.conj().T) / 2)
     keep = lam > 16 * len(lam) * _EPS * np.abs(lam).max()
     return V[:, keep].T, lam[keep]
 
@@ -83,10 +91,16 @@ class Point:
 
     ``kmax``: the sectors 0 … kmax used (default N; zero temperature from k excitations: k). ``dense``: refuse
     N > MAX_DENSE_SITES (the solvers that return 2ᴺ states or factorise whole sectors); the zero-temperature
-    block path (:mod:`magbell.solvers._system_steady_blocks`) passes False. Blocks are dense arrays in the
-    configurations' order, which is the basis order (:func:`sector_states`)."""
+    block path (:mod:`magbell.solvers._system_steady_blocks`) and the trajectories pass False. Blocks are dense
+    arrays in the configurations' order, which is the basis order (:func:`sector_states`). ``bk``: the backend
+    (:mod:`magbell.backend`, default NumPy) whose kernels the solvers call on this point's blocks
+    (``pt.bk``: eig/eigvals/eigh, the kernel projector, the scaled propagator); the blocks themselves and
+    :func:`channel_split` are built in NumPy (the boundary).
 
-    def __init__(self, system, index, kmax=None, *, dense=True):
+    ``jumps``: {block: (V (k, N), λ (k,))} for h_plus, h_minus and h_z (:func:`channel_split`)."""
+
+    def __init__(self, system, index, kmax=None, *, dense=True, bk=None):
+        from ..backend import get_backend
         from ..liouvillian._excitation import excitation_system
 
         N = system.N
@@ -98,7 +112,8 @@ class Point:
         g, self.dbar = _point_arrays(system, index)
         self.N, self.kmax, self.g = N, N if kmax is None else int(kmax), g
         self.ex = excitation_system(g["Delta"], g["h_plus"], g["h_minus"], g["h_z"], g["J_perp"], g["J_z"], g["D"])
-        self.jumps = {name: _channel(g[name]) for name in ("h_plus", "h_minus")}
+        self.bk = get_backend() if bk is None else bk
+        self.jumps = {name: channel_split(g[name]) for name in CHANNELS}
         self._scales()
         self._heff, self._ham, self._jb, self._dark, self._exH = {}, {}, {}, {}, None
 
@@ -151,12 +166,7 @@ class Point:
 
     def spins(self, n):
         """σᶻ eigenvalues (N, C(N, n)) of the configurations of n excitations (+1 up, −1 down)."""
-        from ..liouvillian._excitation import configurations
-
-        conf = configurations(self.N, n)
-        z = np.ones((conf.shape[0], self.N))
-        z[np.arange(conf.shape[0])[:, None], conf] = -1.0
-        return z.T
+        return spins(self.N, n)
 
     def zmult(self, n, m):
         """2 Σ_ij h_z[i, j] z_i(a) z_j(b): the σᶻ re-entry on X_{n,m}, elementwise."""
@@ -198,15 +208,26 @@ class Point:
                 for name, dst in (("h_plus", n - 1), ("h_minus", n + 1))
                 if 0 <= dst <= N and len(self.jumps[name][1])]
         if np.any(self.g["h_z"]):
-            Vz, _ = _channel(self.g["h_z"])
+            Vz, _ = self.jumps["h_z"]
             rows += [np.diag(self.ex.spin_sums(n, v)) for v in Vz]
         J = np.concatenate(rows) if rows else np.zeros((0, comb(N, n)))
         Hn = self.hamiltonian(n)
         Kd = dark_subspace(J, Hn, tol)
         Hk = Kd.conj().T @ Hn @ Kd
-        E, W = np.linalg.eigh((Hk + Hk.conj().T) / 2)
+        E, W = self.bk.eigh((Hk + Hk.conj().T) / 2)
         self._dark[key] = (Kd @ W, E)
         return self._dark[key]
+
+
+def spins(N: int, n: int) -> np.ndarray:
+    """σᶻ eigenvalues (N, C(N, n)) of the configurations of n excitations (+1 up, −1 down): the one spin map
+    (:meth:`Point.spins`, the trajectories' σᶻ channels)."""
+    from ..liouvillian._excitation import configurations
+
+    conf = configurations(N, n)
+    z = np.ones((conf.shape[0], N))
+    z[np.arange(conf.shape[0])[:, None], conf] = -1.0
+    return z.T
 
 
 def sector_blocks(N, q, kmax=None):
@@ -311,13 +332,11 @@ def result_dims(result, name, arr) -> tuple:
 
 
 def check_backend(backend, what):
-    """Validate ``backend`` (magbell.backend); the N-site t-free and conditional solvers are NumPy only."""
+    """The backend object for ``backend`` (a registered name or a Backend; :func:`magbell.backend.get_backend`,
+    whose refusal of an unknown name is one line naming ``backend``)."""
     from ..backend import get_backend
 
-    bk = get_backend(backend)
-    if bk.name != "numpy":
-        raise InvalidParameterError(f"{what}: backend={bk.name!r} is not available for an N-site System (numpy only)")
-    return bk
+    return get_backend(backend)
 
 
 def measure_fns(measures, N):
@@ -344,11 +363,13 @@ def measure_fns(measures, N):
     return out
 
 
-def kernel_projector(G: np.ndarray, tol_abs: float):
-    """Spectral projector onto ker G along range G (complex) and dim ker G: the batched
-    :func:`magbell.liouvillian._kernel.svd_kernel_projector` (SVD of the row-equilibrated E·G, every row raised
-    to the largest row's 1-norm so that a rank is decided relative to each coordinate's own rates) on one G."""
-    P0, mask, _, _ = svd_kernel_projector(np.asarray(G)[None], np.array([float(tol_abs)]))
+def kernel_projector(G: np.ndarray, tol_abs: float, bk=None):
+    """Spectral projector onto ker G along range G (complex) and dim ker G: the backend's ``kernel_projector``
+    (NumPy: the batched :func:`magbell.liouvillian._kernel.svd_kernel_projector`, SVD of the row-equilibrated
+    E·G, every row raised to the largest row's 1-norm so that a rank is decided relative to each coordinate's
+    own rates) on one G."""
+    kp = svd_kernel_projector if bk is None else bk.kernel_projector
+    P0, mask, _, _ = kp(np.asarray(G)[None], np.array([float(tol_abs)]))
     return P0[0], int(mask.sum())
 
 
@@ -360,7 +381,7 @@ def dark_pair_frequencies(pt: Point, q: int, tol_abs: float):
     threshold of the SVD path) on the imaginary axis only if both modes are (dark). Returns (the number of
     zeros, the nonzero frequencies w: eigenvalues −iw)."""
     zeros, freqs = 0, []
-    E = {n: np.linalg.eigvals(pt.heff(n)) for n in range(pt.kmax + 1)}
+    E = {n: pt.bk.eigvals(pt.heff(n)) for n in range(pt.kmax + 1)}
     for n in range(q, pt.kmax + 1):
         Ea, Eb = E[n], E[n - q]
         Ea, Eb = Ea[Ea.imag >= -tol_abs].real, Eb[Eb.imag >= -tol_abs].real
@@ -388,10 +409,11 @@ def mean_phase(dbar: float, tt: np.ndarray, m: int):
     return np.cos(h) * np.cos(lo) - np.sin(h) * np.sin(lo), np.sin(h) * np.cos(lo) + np.cos(h) * np.sin(lo)
 
 
-def factor(rho0: np.ndarray) -> np.ndarray:
-    """ρ₀ = W W† (S, n, r): the ket for pure states (largest column / sqrt(pivot), exact for named states)."""
+def factor(rho0: np.ndarray, bk=None) -> np.ndarray:
+    """ρ₀ = W W† (S, n, r): the ket for pure states (largest column / sqrt(pivot), exact for named states);
+    ``bk``: the backend whose ``eigh`` decomposes ρ₀ (default NumPy)."""
     S, n = rho0.shape[:2]
-    p, V = np.linalg.eigh(rho0)
+    p, V = (np.linalg.eigh if bk is None else bk.eigh)(rho0)
     p = np.where(p > 1e-14 * p[..., -1:], p, 0.0)
     r = int(np.max(np.sum(p > 0, axis=-1)))
     if r == 1:
@@ -423,15 +445,15 @@ def combine_parts(parts, T, S):
     return out, np.where(LS == NO, 0, LS)
 
 
-def factor_or_zero(rho0):
+def factor_or_zero(rho0, bk=None):
     if not np.any(rho0):
         return np.zeros(rho0.shape[:2] + (1,), dtype=complex)
     tr = np.real(np.trace(rho0, axis1=-2, axis2=-1))
     W = np.zeros(rho0.shape[:2] + (1,), dtype=complex)
     ok = tr > 0
     if np.all(ok):
-        return factor(rho0)
-    Wok = factor(rho0[ok])
+        return factor(rho0, bk)
+    Wok = factor(rho0[ok], bk)
     W = np.zeros(rho0.shape[:2] + (Wok.shape[-1],), dtype=complex)
     W[ok] = Wok
     return W

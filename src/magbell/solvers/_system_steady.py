@@ -27,6 +27,7 @@ from math import comb
 
 import numpy as np
 
+from ..backend import record_backend
 from ..errors import InvalidParameterError, NonUniqueSteadyStateError
 from ..results import Result
 from ._system_sectors import (
@@ -94,7 +95,7 @@ def kernel_dims(pt: Point, tol_abs: float, what: str, where_: str, full: bool = 
                     raise _too_big(what, size, f"the diagonal block {b} of sector q = {q}", where_)
                 G, _ = pt.generator([b])
                 if not _far(pt, G, q, tol_abs):
-                    k += kernel_projector(_shifted(pt, G, q), tol_abs)[1]
+                    k += kernel_projector(_shifted(pt, G, q), tol_abs, pt.bk)[1]
             dims[q], freqs[q] = k, None
             continue
         bq = sector_blocks(N, q, pt.kmax)
@@ -102,7 +103,7 @@ def kernel_dims(pt: Point, tol_abs: float, what: str, where_: str, full: bool = 
         if size > MAX_SECTOR:
             raise _too_big(what, size, f"sector q = {q} of N = {N} sites", where_)
         G, off = pt.generator(bq)
-        P, k = (np.zeros_like(G), 0) if _far(pt, G, q, tol_abs) else kernel_projector(_shifted(pt, G, q), tol_abs)
+        P, k = (np.zeros_like(G), 0) if _far(pt, G, q, tol_abs) else kernel_projector(_shifted(pt, G, q), tol_abs, pt.bk)
         dims[q], freqs[q] = k, None
         projs[q] = (bq, off, P, G)
     return dims, projs, freqs
@@ -151,7 +152,7 @@ def _solve_blocks(pt, inits, tol, what, where_):
             if size > MAX_SECTOR:
                 raise _too_big(what, size, f"the part of sector q = {q} the initial state reaches", where_)
             G, off = pt.generator(bq)
-            P = kernel_projector(_shifted(pt, G, q), tol_abs)[0] if dims.get(q) else np.zeros_like(G)
+            P = kernel_projector(_shifted(pt, G, q), tol_abs, pt.bk)[0] if dims.get(q) else np.zeros_like(G)
         x = np.zeros((S, off[-1]), dtype=complex)
         for s, init in enumerate(inits):
             for k, b in enumerate(bq):
@@ -171,7 +172,7 @@ def _no_undamped(pt, G, q, x, freqs, tol_abs):
     the shifted generator G − iqΔ̄ (their spectral projectors from the same SVD kernel construction)."""
     Gs = _shifted(pt, G, q)
     if freqs is None:
-        ev = np.linalg.eigvals(Gs)
+        ev = pt.bk.eigvals(Gs)
         lam = ev[(np.abs(ev.real) < tol_abs) & (np.abs(ev) >= tol_abs)]
     else:
         lam = -1j * np.asarray(freqs, dtype=float)
@@ -181,7 +182,7 @@ def _no_undamped(pt, G, q, x, freqs, tol_abs):
         if any(abs(lm - d) <= tol_abs for d in done):
             continue
         done.append(lm)
-        Pw, k = kernel_projector(Gs - lm * np.eye(Gs.shape[0]), tol_abs)
+        Pw, k = kernel_projector(Gs - lm * np.eye(Gs.shape[0]), tol_abs, pt.bk)
         if k:
             ok &= ~(np.abs(x @ Pw.T).sum(axis=1) > 1e-9 * (1 + np.abs(x).sum(axis=1)))
     return ok
@@ -253,6 +254,11 @@ class SystemSteadyStateResult(Result):
 def system_steady_state(system, initial=None, *, measures=None, tol=DEFAULT_TOL, backend="numpy"):
     """The t→∞ state of an N-site System (from ``initial`` when given); see the module docstring.
 
+    ``backend`` (:func:`magbell.backend.get_backend`, recorded in ``result.backend``): its ``kernel_projector``
+    gives 𝒫₀ and the undamped-mode projectors, ``eigvals`` the dark-pair and undamped frequencies, ``eigh``
+    the dark kets (N > 8: the same on the excitation blocks). The final state check (trace, smallest
+    eigenvalue) stays NumPy, at the boundary.
+
     Without ``initial`` every point must have a unique stationary state, else
     :class:`~magbell.errors.NonUniqueSteadyStateError`. With it, ρ_∞ = 𝒫₀ρ₀ (exact projection); the
     non-unique case is reported (``unique``, ``n_stationary``, ``dark_states()``, ``conserved_quantities()``).
@@ -265,12 +271,13 @@ def system_steady_state(system, initial=None, *, measures=None, tol=DEFAULT_TOL,
     what = "steady_state"
     check_system(system, what)
     check_tol(tol)
-    check_backend(backend, what)
+    bk = check_backend(backend, what)
     N = system.N
     if N > MAX_DENSE_SITES:  # zero temperature in excitation blocks (never 2ᴺ): solvers/_system_steady_blocks.py
         from ._system_steady_blocks import steady_state_blocks
 
-        return SystemSteadyStateResult(**steady_state_blocks(system, initial, measures, tol, what))
+        return record_backend(SystemSteadyStateResult(**steady_state_blocks(system, initial, measures, tol, what,
+                                                                            bk)), bk)
     fns = measure_fns(measures, N)
     rho0, several = (None, False) if initial is None else system_density_matrices(initial, N)
     P = system.size
@@ -279,7 +286,7 @@ def system_steady_state(system, initial=None, *, measures=None, tol=DEFAULT_TOL,
     n_stat = np.zeros(P, dtype=int)
     conv = np.ones((P, S), dtype=bool)
     for p in range(P):
-        pt = Point(system, point_index(system, p))
+        pt = Point(system, point_index(system, p), bk=bk)
         w = where(system, p)
         check_point(pt, what, w)
         if rho0 is None:
@@ -311,7 +318,7 @@ def system_steady_state(system, initial=None, *, measures=None, tol=DEFAULT_TOL,
         return a if several else a.reshape(shape + a.shape[len(shape) + 1:])
 
     rho_out = _shape(rho)
-    return SystemSteadyStateResult(
+    return record_backend(SystemSteadyStateResult(
         rho=rho_out,
         site_populations=site_populations(rho_out, N),
         unique=(n_stat == 1).reshape(shape),
@@ -322,7 +329,7 @@ def system_steady_state(system, initial=None, *, measures=None, tol=DEFAULT_TOL,
         initial=None if rho0 is None else (rho0 if several else rho0[0]),
         info={"method": "projection onto ker L along range L on the excitation blocks the state reaches "
                         "(row-equilibrated SVD); mean splitting factored out exactly", "tol": tol},
-    )
+    ), bk)
 
 
 # ============================================================================== dark states, conserved quantities
@@ -423,7 +430,7 @@ def _sector_eigenvalues(pt: Point, q: int, what: str, where_: str):
     if pt.triangular and not np.any(pt.g["h_z"]):  # Kronecker sums: −i(E_a − conj E_b) per diagonal block
         ev, res = [], []
         for n, m in sector_blocks(N, q):
-            Ea, Eb = np.linalg.eigvals(pt.heff(n)), np.linalg.eigvals(pt.heff(m))
+            Ea, Eb = pt.bk.eigvals(pt.heff(n)), pt.bk.eigvals(pt.heff(m))
             ev.append((-1j * (Ea[:, None] - Eb.conj()[None, :])).ravel())
             s = np.abs(pt.heff(n)).sum(axis=0).max() + np.abs(pt.heff(m)).sum(axis=0).max()
             res.append(np.full(len(Ea) * len(Eb), 128 * _EPS * s))
@@ -435,7 +442,7 @@ def _sector_eigenvalues(pt: Point, q: int, what: str, where_: str):
         if size > MAX_SECTOR:
             raise _too_big(what, size, f"sector q = {q} of N = {N} sites", where_)
         G, _ = pt.generator(bl)
-        ev.append(np.linalg.eigvals(G))
+        ev.append(pt.bk.eigvals(G))
         res.append(np.full(G.shape[0], 128 * _EPS * np.abs(G).sum(axis=0).max()))
     return np.concatenate(ev), np.concatenate(res)
 
@@ -449,11 +456,13 @@ def system_spectrum(system, *, tol: float = DEFAULT_TOL, backend="numpy") -> Sys
     mean splitting enters only as the exact shift −iqΔ̄. Triangular chains (zero temperature) are decomposed
     per diagonal block (without σᶻ jumps from the eigenvalues of H_eff per sector: any N ≤ 8); otherwise each
     sector whole (N ≤ 6). Eigenvalues at exceptional points carry the usual sqrt(eps) sensitivity.
+    ``backend`` (recorded in ``result.backend``): its ``eigvals`` decomposes the sectors and H_eff, its
+    ``kernel_projector`` counts the kernel.
     """
     what = "spectrum"
     check_system(system, what)
     check_tol(tol)
-    check_backend(backend, what)
+    bk = check_backend(backend, what)
     N = system.N
     if N > MAX_DENSE_SITES:  # before any 4ᴺ allocation (N = 30 asked for 1.6 EiB)
         raise InvalidParameterError(
@@ -468,7 +477,7 @@ def system_spectrum(system, *, tol: float = DEFAULT_TOL, backend="numpy") -> Sys
     slow = np.full(P, np.inf)
     cev = np.zeros((P, N), dtype=complex)
     for p in range(P):
-        pt = Point(system, point_index(system, p))
+        pt = Point(system, point_index(system, p), bk=bk)
         w = where(system, p)
         check_point(pt, what, w)
         dims, _, _ = kernel_dims(pt, float(tol) * pt.s_D, what, w)
@@ -495,14 +504,14 @@ def system_spectrum(system, *, tol: float = DEFAULT_TOL, backend="numpy") -> Sys
             parts += [ev] if q == 0 else [ev, ev.conj()]
         a = np.concatenate(parts)
         alle[p] = a[np.argsort(-a.real, kind="stable")]
-        e1 = np.linalg.eigvals(pt.heff(1))  # energies relative to the ground state's (Re ≈ Δ: excitation energies)
+        e1 = bk.eigvals(pt.heff(1))  # energies relative to the ground state's (Re ≈ Δ: excitation energies)
         e1 = (e1.real - pt.heff(0)[0, 0].real) + pt.dbar + 1j * np.minimum(e1.imag, 0.0)  # Im E ≤ 0 (K ⪰ 0)
         cev[p] = e1[np.argsort(-e1.imag, kind="stable")]
     shape = system.shape
     crate = -2 * cev.imag
     with np.errstate(divide="ignore"):
         life, clife = 1.0 / slow, 1.0 / crate
-    return SystemSpectrum(
+    return record_backend(SystemSpectrum(
         eigenvalues=alle.reshape(shape + (4**N,)),
         sector_eigenvalues={q: v.reshape(shape + v.shape[1:]) for q, v in sev.items()},
         n_stationary=nst.reshape(shape),
@@ -512,4 +521,4 @@ def system_spectrum(system, *, tol: float = DEFAULT_TOL, backend="numpy") -> Sys
         collective_rates=crate.reshape(shape + (N,)),
         collective_lifetimes=clife.reshape(shape + (N,)),
         info={"tol": tol},
-    )
+    ), bk)

@@ -105,9 +105,11 @@ def _one_excitation_limit(pt: Point, kets: list, tol_abs: float):
     return outs, np.array(conv)
 
 
-def steady_state_blocks(system, initial, measures, tol, what="steady_state"):
+def steady_state_blocks(system, initial, measures, tol, what="steady_state", bk=None):
     """Dict of the result fields for ``system`` (N > 8) from ``initial`` (u/d strings, dicts, W, dicke:k,
-    singlet:i,j), zero temperature only; the one-line refusals of the module docstring."""
+    singlet:i,j), zero temperature only; the one-line refusals of the module docstring. ``bk``: the backend
+    of the blocks' kernels (:class:`magbell.solvers._system_sectors.Point`; default NumPy); the check that the
+    result is a state (trace, smallest eigenvalue) stays NumPy."""
     from ._system_steady import _not_states_raise, _solve_blocks
 
     N = system.N
@@ -133,7 +135,7 @@ def steady_state_blocks(system, initial, measures, tol, what="steady_state"):
     conv = np.ones((P, S), dtype=bool)
     tr0 = np.array([sum(np.real(np.trace(X)) for (n, m), X in init.items() if n == m) for init in inits])
     for p in range(P):
-        pt = Point(system, point_index(system, p), kmax, dense=False)
+        pt = Point(system, point_index(system, p), kmax, dense=False, bk=bk)
         w = where(system, p)
         check_point(pt, what, w)
         if kmax <= 1 and all(k is not None for k in kets) and not np.any(pt.g["h_z"]):

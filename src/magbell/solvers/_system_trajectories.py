@@ -46,7 +46,6 @@ EXPM_MAX_DIM = 48
 JUMP_CHUNK_BYTES = 2**27
 #: eigenvector condition number above which a sector's propagator uses scaled Padé exponentials instead
 COND_MAX = 1e4
-_EPS = np.finfo(float).eps
 
 
 # ============================================================================== the engine
@@ -104,27 +103,28 @@ class _SectorProp:
 
 
 class _Engine:
-    """Propagators, K and jump maps on the concatenated reached sectors."""
+    """Propagators, K and jump maps on the concatenated reached sectors, from the sector operators of
+    :class:`magbell.solvers._system_sectors.Point` (its excitation system, its channel split of each block and
+    its σᶻ spin map: the same as the steady state's and the postselection's)."""
 
-    def __init__(self, ex, N, sectors, g, bk=None):
-        from ..liouvillian._excitation import configurations, lowering_stack, raising_stack
+    def __init__(self, pt, sectors):
+        from ..liouvillian._excitation import lowering_stack, raising_stack
 
+        N, ex = pt.N, pt.ex
         self.N, self.sectors = N, tuple(sectors)
         sizes = [comb(N, k) for k in sectors]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         self.D = int(self.offsets[-1])
-        self.props = [_SectorProp(ex.heff(k).toarray(), k, bk) for k in sectors]
-        # channels: eigenvectors of each block
+        self.props = [_SectorProp(ex.heff(k).toarray(), k, pt.bk) for k in sectors]
+        # channels: the eigenvectors of each block (Point's split)
         self.names, self.rates, self.block_of, vecs = [], [], [], {}
         for b in BLOCKS:
-            h = np.asarray(g[b], dtype=complex)
-            if not np.any(h):
+            if not np.any(pt.g[b]):
                 continue
-            lam, V = np.linalg.eigh((h + h.conj().T) / 2)
-            keep = lam > 16 * N * _EPS * np.abs(lam).max()
-            coef = (V[:, keep] * np.sqrt(lam[keep])).T  # (C, N): J_c = Σ_i coef[c, i] O_i
+            V, lam = pt.jumps[b]
+            coef = (V.T * np.sqrt(lam)).T  # (C, N): J_c = Σ_i coef[c, i] O_i
             vecs[b] = coef
-            for k, lk in enumerate(lam[keep]):
+            for k, lk in enumerate(lam):
                 self.names.append(f"{b}:{k}")
                 self.rates.append(float(lk))
                 self.block_of.append(b)
@@ -140,11 +140,7 @@ class _Engine:
             if "h_minus" in vecs and k + 1 <= N and (k + 1) in self.pos:
                 self.maps[("h_minus", k)] = raising_stack(N, k).tocsr()  # (N·M_{k+1}, M_k)
             if "h_z" in vecs:
-                conf = configurations(N, k)
-                s_ = np.ones((conf.shape[0], N))
-                if k:
-                    s_[np.arange(conf.shape[0])[:, None], conf] = -1.0
-                self.maps[("h_z", k)] = vecs["h_z"] @ s_.T  # (C_z, M_k)
+                self.maps[("h_z", k)] = vecs["h_z"] @ pt.spins(k)  # (C_z, M_k)
 
     def block(self, x, s):
         return x[:, self.offsets[s]:self.offsets[s + 1]]
@@ -261,8 +257,7 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
     from . import _trajectories as _tq
     from ._evolve import validate_times
     from ._nsite_evolve import initial_blocks, is_state_list
-    from ._system_sectors import _point_arrays, check_system, mean_phase
-    from ..liouvillian._excitation import excitation_system
+    from ._system_sectors import Point, _point_arrays, check_system, mean_phase
     from .._domain import PHASE_MAX, RATE_MAX
 
     from ..backend import get_backend, record_backend
@@ -313,14 +308,15 @@ def system_trajectories(system, initial, times, *, n=1000, seed=None, max_events
             f"= {4 * max_states} ({16 * n * T_out * D / 2**30:.3g} GiB); lower n or the number of times, or raise "
             "max_states"
         )
-    ex = excitation_system(g["Delta"], g["h_plus"], g["h_minus"], g["h_z"], g["J_perp"], g["J_z"], g["D"])
+    pt = Point(system, (), dense=False, bk=bk)  # the sector operators and channel split of every N-site solver
+    ex = pt.ex
     hnorm = max(float(abs(ex.heff(k)).sum(axis=0).max()) for k in sectors)
     if hnorm * t_max > TRAJ_T_NORM_MAX:
         raise InvalidParameterError(
             f"trajectories: t·‖H_eff‖ = {hnorm * t_max:.3g} (Δ̄ removed) exceeds {TRAJ_T_NORM_MAX:.0e}: the no-jump "
             "norms (the jump probabilities) would carry a rounding bias above ~1e-6; shorten the times"
         )
-    eng = _Engine(ex, N, sectors, g, bk)
+    eng = _Engine(pt, sectors)
 
     # initial kets in the sector basis
     rng = np.random.default_rng(seed)
