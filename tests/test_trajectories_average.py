@@ -79,3 +79,26 @@ def test_second_moments_are_squares_of_the_products_not_an_expansion():
     mean, m2r, m2i = weighted_moments(K, w)
     assert np.all(m2r[:, 0, 1] == 0) and np.all(m2r[:, 1, 0] == 0) and np.all(mean.real[:, 0, 1] == 0)
     np.testing.assert_allclose(m2i[:, 0, 1], np.sum(4 * a**2 * b**2), rtol=1e-14)  # Im ψ_0ψ_1* = 2ab
+
+
+def test_no_jump_selections_equal_the_record_truncated_at_every_time():
+    """selection('no-jump'/'no-J3'/no_jumps(...)) takes each trajectory's first such jump once instead of
+    truncating the record at every time: the same booleans as the generic path (the predicate behind a
+    lambda), including at times equal to a jump time (a jump at t counts at t)."""
+    import dataclasses
+
+    import magbell
+    from magbell.solvers._trajectories import _as_predicate, no_jumps, trajectories
+
+    tr = trajectories(magbell.Model(a=1.0, A=0.6, delta=0.3, a_tilde=0.3, d=0.2), "ud", np.linspace(0, 3, 13),
+                      n=300, seed=4)
+    jt = tr.jump_times[np.isfinite(tr.jump_times)]
+    assert jt.size > 50
+    times = np.sort(np.concatenate([tr.times, jt[:20], np.nextafter(jt[20:40], 0), [jt.max() + 1]]))
+    tr = dataclasses.replace(tr, times=times, kets=np.zeros((tr.n, times.size, 4), dtype=complex))
+    for sel in ("no-jump", "no-J3", "no-J1,J4", no_jumps(["J2", "J3"])):
+        pred = _as_predicate(sel)
+        fast = tr.selection(sel)
+        generic = tr._selection(lambda rec, p=pred: p(rec))
+        assert np.array_equal(fast, generic), sel
+        assert 0 < fast.sum() < fast.size

@@ -141,6 +141,11 @@ def no_jumps(channels=None) -> Callable[[JumpRecord], np.ndarray]:
     def predicate(rec: JumpRecord) -> np.ndarray:
         return rec.count(idx) == 0
 
+    def first_jump(rec: JumpRecord) -> np.ndarray:  # (n,): selected at t exactly when t < first_jump
+        hit = rec.channels >= 0 if idx is None else np.isin(rec.channels, idx)
+        return np.min(np.where(hit, rec.times, np.inf), axis=1, initial=np.inf)
+
+    predicate.first_jump = first_jump  # TrajectoryCommon._selection: all times at once, not record.until per t
     predicate.__name__ = "no_jumps" if idx is None else "no_jumps_in_" + "_".join(JUMP_NAMES[i] for i in idx)
     return predicate
 
@@ -218,6 +223,8 @@ class TrajectoryCommon:
         if pred is None:
             return np.ones((n, T), dtype=bool)
         rec = self.record
+        if getattr(pred, "first_jump", None) is not None:  # no_jumps: no such jump at times ≤ t
+            return pred.first_jump(rec)[:, None] > np.asarray(self.times, dtype=float)[None, :]
         out = np.empty((n, T), dtype=bool)
         for k, t in enumerate(self.times):
             v = np.asarray(pred(rec.until(t)), dtype=bool)
