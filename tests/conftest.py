@@ -10,8 +10,9 @@ or session-scoped fixture go to one worker together (that fixture is computed on
 (``test_reproduce.reproduced``, cached per process). Explicit ``xdist_group`` marks are honoured too. Given
 ``-n`` without ``--dist``, this conftest chooses ``loadgroup``. The grouping is done by the scheduler below
 (``pytest_xdist_make_scheduler``): xdist 3.8's own ``loadgroup`` sets ``item._nodeid``, which the pytest
-installed here (9.2) no longer reads (node ids live in ``item._id``), so with it every test was scheduled alone. Under xdist the tests known to take seconds are
-collected first, so that no worker is left running a long test at the end.
+installed here (9.2) no longer reads (node ids live in ``item._id``), so with it every test was scheduled
+alone. Under xdist the tests known to take seconds are collected first, so that no worker is left running a
+long test at the end.
 """
 
 from __future__ import annotations
