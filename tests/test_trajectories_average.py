@@ -22,15 +22,16 @@ def _ensemble(n, T, seed, d=4):
     return K, w
 
 
-def _reference(K, w):
+def _reference(K, w, ref=None):
     outer = K[:, :, :, None] * K[:, :, None, :].conj()  # (n, T, d, d)
-    return (np.einsum("nt,ntij->tij", w, outer), np.einsum("nt,ntij->tij", w, outer.real**2),
-            np.einsum("nt,ntij->tij", w, outer.imag**2))
+    s = 0 if ref is None else ref[:, :, None] * ref[:, None, :].conj()  # (T, d, d)
+    return (np.einsum("nt,ntij->tij", w, outer), np.einsum("nt,ntij->tij", w, (outer - s).real ** 2),
+            np.einsum("nt,ntij->tij", w, (outer - s).imag ** 2))
 
 
-def _check(K, w):
-    got = weighted_moments(K, w)
-    for name, g, r in zip(("mean", "(Re)^2", "(Im)^2"), got, _reference(K, w)):
+def _check(K, w, ref=None):
+    got = weighted_moments(K, w, ref)
+    for name, g, r in zip(("mean", "(Re)^2", "(Im)^2"), got, _reference(K, w, ref)):
         assert g.shape == r.shape, name
         err = np.max(np.abs(g - r), initial=0.0)
         assert err <= 1e-14 * np.max(np.abs(r), initial=0.0), (name, err)
@@ -48,6 +49,7 @@ def test_weighted_moments_equal_the_outer_product_sums(n, T):
     blocks); many (BLAS path) split over trajectories and times with partial last blocks (70 × 130)."""
     K, w = _ensemble(n, T, seed=n * 1000 + T)
     _check(K, w)
+    _check(K, w, ref=_ensemble(1, T, seed=n + T)[0][0])  # centred on other kets (average(): a member's)
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
@@ -60,6 +62,7 @@ def test_weighted_moments_any_block_shape(n, T, block, min_batch, d, seed):
     try:
         K, w = _ensemble(n, T, seed, d)
         _check(K, w)
+        _check(K, w, ref=K[seed % n])
     finally:
         ar._BLOCK, ar._MIN_BATCH = old
 
@@ -102,3 +105,31 @@ def test_no_jump_selections_equal_the_record_truncated_at_every_time():
         generic = tr._selection(lambda rec, p=pred: p(rec))
         assert np.array_equal(fast, generic), sel
         assert 0 < fast.sum() < fast.size
+
+
+def test_standard_errors_without_cancellation():
+    """average()'s variances are centred on a selected trajectory's ψψ† (shifted data), not E[X²] − X̄².
+    Identical kets (the no-jump sub-ensemble of a pure state): standard errors exactly 0 (were up to 3e-9);
+    kets spread by 1e-6: the standard errors of a two-pass reference to 1e-7 relative (the raw one-pass
+    formula is off by ~ε/1e-12 ~ 1e-4 there)."""
+    import dataclasses
+
+    import magbell
+    from magbell.solvers._trajectories import trajectories
+
+    tr = trajectories(magbell.Model(a=1.0, A=0.8, delta=0.3), "ud", np.linspace(0, 5, 11), n=2000, seed=1)
+    nj = tr.average("no-jump")
+    assert nj.count[-1] > 50 and np.all(nj.stderr_re == 0) and np.all(nj.stderr_im == 0)
+
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(1, 11, 4)) + 1j * rng.normal(size=(1, 11, 4))
+    K = base + 1e-6 * (rng.normal(size=(500, 11, 4)) + 1j * rng.normal(size=(500, 11, 4)))
+    K /= np.linalg.norm(K, axis=2, keepdims=True)
+    av = dataclasses.replace(tr, kets=K, jump_times=tr.jump_times[:500], jump_channels=tr.jump_channels[:500],
+                             n_jumps=tr.n_jumps[:500]).average()
+    outer = K[:, :, :, None] * K[:, :, None, :].conj()
+    for got, part in ((av.stderr_re, outer.real), (av.stderr_im, outer.imag)):
+        want = np.sqrt(np.var(part, axis=0, ddof=1) / 500)  # two-pass
+        nz = want > 1e-12
+        assert nz.sum() >= 11 * 12 and np.all(got[~nz] < 1e-15)
+        np.testing.assert_allclose(got[nz], want[nz], rtol=1e-7)

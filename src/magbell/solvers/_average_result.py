@@ -16,7 +16,7 @@ import numpy as np
 
 from ..results import BASIS_LABELS, TIME_LONG_NAME, unit_labels, variable_attrs
 
-__all__ = ["AVERAGE_UNITS", "average_to_xarray", "average_html", "weighted_moments"]
+__all__ = ["AVERAGE_UNITS", "average_to_xarray", "average_html", "weighted_moments", "pair_products"]
 
 #: (units, long_name) of the averages' own fields (the measures use magbell.results' tables)
 AVERAGE_UNITS = {
@@ -145,23 +145,73 @@ def _pair_layout(d: int):
     return nre, h, re_col, np.where(diag, 2 * h, im_col), im_sign, np.where(diag, 2 * h, h + im_col)
 
 
-def weighted_moments(K: np.ndarray, w: np.ndarray):
-    """Σ_n w[n, t]·(ψψ†)_ij, Σ_n w·(Re ψ_iψ_j*)² and Σ_n w·(Im ψ_iψ_j*)² for kets K (n, T, d) and weights
-    w (n, T); each (T, d, d), the first complex and exactly Hermitian.
+def _pair_planes(X, Y, P, tmp, nre):
+    """Into P[:h]: Re ψ_iψ_j* = x_ix_j + y_iy_j (i ≤ j) then Im ψ_iψ_j* = y_ix_j − x_iy_j (i < j), plane by plane
+    (X, Y: (d, ...) real and imaginary parts; tmp: ≥ (d, ...) scratch). The one formula of every product."""
+    d = X.shape[0]
+    r, s = 0, nre
+    for i in range(d):
+        k = d - i
+        t = tmp[:k]
+        np.multiply(X[i], X[i:], out=P[r:r + k])
+        np.multiply(Y[i], Y[i:], out=t)
+        P[r:r + k] += t
+        r += k
+        if k > 1:
+            np.multiply(Y[i], X[i + 1:], out=P[s:s + k - 1])
+            np.multiply(X[i], Y[i + 1:], out=t[:k - 1])
+            P[s:s + k - 1] -= t[:k - 1]
+            s += k - 1
+
+
+def _ref_planes(ref: np.ndarray) -> np.ndarray:
+    """(h, T): the pair planes of the kets ref (T, d), bit for bit as in the blocks of :func:`weighted_moments`."""
+    T, d = ref.shape
+    nre, h = _pair_layout(d)[:2]
+    P = np.empty((h, T))
+    _pair_planes(np.ascontiguousarray(ref.real.T), np.ascontiguousarray(ref.imag.T), P, np.empty((d, T)), nre)
+    return P
+
+
+def _planes_to_matrices(acc, T, d):
+    """(T, d, d) complex Hermitian from the Re/Im rows of ``acc`` (columns of _pair_layout, a zero row at 2h)."""
+    nre, h, re_col, im_col, im_sign, _ = _pair_layout(d)
+    out = np.empty((T, d, d), dtype=complex)
+    out.real = np.ascontiguousarray(acc[re_col.ravel()].T).reshape(T, d, d)
+    out.imag = np.ascontiguousarray(acc[im_col.ravel()].T).reshape(T, d, d) * im_sign
+    return out
+
+
+def pair_products(ref: np.ndarray) -> np.ndarray:
+    """(T, d, d): ψψ† of the kets ref (T, d), exactly Hermitian, its entries bit for bit the products that
+    :func:`weighted_moments` forms (so ``weighted_moments(..., ref)`` centred on it leaves exact zeros)."""
+    T, d = ref.shape
+    h = _pair_layout(d)[1]
+    return _planes_to_matrices(np.vstack([_ref_planes(ref), np.zeros((h + 1, T))]), T, d)
+
+
+def weighted_moments(K: np.ndarray, w: np.ndarray, ref: np.ndarray | None = None):
+    """Σ_n w[n, t]·(ψψ†)_ij, Σ_n w·(Re ψ_iψ_j* − Re s_ij)² and Σ_n w·(Im ψ_iψ_j* − Im s_ij)² for kets K (n, T, d)
+    and weights w (n, T), with s = :func:`pair_products` ``(ref)`` for kets ref (T, d) (one per time), s = 0
+    without ``ref``; each (T, d, d), the first complex and exactly Hermitian.
 
     The second moments are sums of squares of the per-trajectory products Re ψ_iψ_j* = x_ix_j + y_iy_j and
     Im ψ_iψ_j* = y_ix_j − x_iy_j (ψ = x + iy), never an expansion of the squares (x_i²x_j² + ... + 2x_iy_ix_jy_j
     cancels where x_ix_j ≈ −y_iy_j); only the d(d+1)/2 Re and d(d−1)/2 Im pairs i ≤ j are formed
-    ((Re ψ_jψ_i*)² = (Re ψ_iψ_j*)², Im ψ_iψ_i* = 0). The work runs over cache-sized blocks of trajectories ×
-    times (no (n, T, d, d) stack: 130 MB at 10⁴ trajectories × 51 times): a block's kets are laid out plane by
-    plane (x_i, y_i as (times, trajectories) arrays), its 2·d² product and square planes formed in place, and
-    each time's weighted sum over the block's trajectories is one matrix-vector product (with fewer than
-    ``_MIN_BATCH`` trajectories: one einsum over the block); the block sums accumulate in float64.
+    ((Re ψ_jψ_i*)² = (Re ψ_iψ_j*)², Im ψ_iψ_i* = 0). Centred on a member of the ensemble (``ref``), the variance
+    Σw(X − s)²/Σw − (X̄ − s)² loses only about ε·variance (Chan, Golub & LeVeque, Am. Stat. 37, 242 (1983),
+    shifted data), not ε·X̄² as the raw E[X²] − X̄² does: ~1e-9 standard errors for an ensemble of identical
+    kets (the no-jump sub-ensemble of a pure state) become exact zeros. The work runs over cache-sized blocks of
+    trajectories × times (no (n, T, d, d) stack: 130 MB at 10⁴ trajectories × 51 times): a block's kets are
+    laid out plane by plane (x_i, y_i as (times, trajectories) arrays), its 2·d² product and square planes
+    formed in place, and each time's weighted sum over the block's trajectories is one matrix-vector product
+    (with fewer than ``_MIN_BATCH`` trajectories: one einsum over the block); the block sums accumulate in float64.
     """
     K = np.asarray(K)
     w = np.asarray(w, dtype=float)
     n, T, d = K.shape
     nre, h, re_col, im_col, im_sign, im2_col = _pair_layout(d)
+    sp = None if ref is None else _ref_planes(np.asarray(ref, dtype=complex).reshape(T, d))
     acc = np.zeros((2 * h + 1, T))  # the sums by column of _pair_layout, time along the rows
     many = n >= _MIN_BATCH
     nb = min(n, max(_MIN_BATCH, _BLOCK // max(T, 1))) if many else n
@@ -170,6 +220,9 @@ def weighted_moments(K: np.ndarray, w: np.ndarray):
     xb, yb, tmp, S = np.empty(d * size), np.empty(d * size), np.empty(d * size), np.empty(2 * h * size)
     for t0 in range(0, T, tb):
         t1 = min(T, t0 + tb)
+        if sp is not None:  # the shift as a whole block (a contiguous subtraction per block, not a broadcast)
+            bshape = (h, t1 - t0, nb) if many else (h, nb, t1 - t0)
+            spb = np.broadcast_to(sp[:, t0:t1, None] if many else sp[:, None, t0:t1], bshape).copy()
         for n0 in range(0, n, nb):
             n1 = min(n, n0 + nb)
             Kb = K[n0:n1, t0:t1]
@@ -181,29 +234,16 @@ def weighted_moments(K: np.ndarray, w: np.ndarray):
             np.copyto(X, Kb.real.transpose(axes))
             np.copyto(Y, Kb.imag.transpose(axes))
             P = S[:2 * h * m].reshape((2 * h,) + shape[1:])
-            r, s = 0, nre
-            for i in range(d):
-                k = d - i
-                t = tmp[:k * m].reshape((k,) + shape[1:])
-                np.multiply(X[i], X[i:], out=P[r:r + k])
-                np.multiply(Y[i], Y[i:], out=t)
-                P[r:r + k] += t
-                r += k
-                if k > 1:
-                    np.multiply(Y[i], X[i + 1:], out=P[s:s + k - 1])
-                    np.multiply(X[i], Y[i + 1:], out=t[:k - 1])
-                    P[s:s + k - 1] -= t[:k - 1]
-                    s += k - 1
+            _pair_planes(X, Y, P, tmp[:d * m].reshape(shape), nre)
+            if sp is not None:
+                P[:h] -= spb if n1 - n0 == nb else (spb[:, :, :n1 - n0] if many else spb[:, :n1 - n0])
             np.square(P[:h], out=P[h:])
             if many:
                 wb = np.ascontiguousarray(w[n0:n1, t0:t1].T)[:, :, None]
                 acc[:2 * h, t0:t1] += np.matmul(P.transpose(1, 0, 2), wb)[:, :, 0].T
             else:
                 acc[:2 * h, t0:t1] += np.einsum("pnt,nt->pt", P, w[n0:n1, t0:t1])
-    def planes(cols):
-        return np.ascontiguousarray(acc[cols.ravel()].T).reshape(T, d, d)
-
-    mean = np.empty((T, d, d), dtype=complex)
-    mean.real = planes(re_col)
-    mean.imag = planes(im_col) * im_sign
-    return mean, planes(h + re_col), planes(im2_col)
+    if sp is not None:  # Σ w (X − s) + s Σ w
+        acc[:h] += sp * w.sum(axis=0)
+    return (_planes_to_matrices(acc, T, d), np.ascontiguousarray(acc[(h + re_col).ravel()].T).reshape(T, d, d),
+            np.ascontiguousarray(acc[im2_col.ravel()].T).reshape(T, d, d))

@@ -38,7 +38,7 @@ from ._nonhermitian import _heff_without_mean, jump_rate_operator
 from ._postselect import JUMP_NAMES
 from ..system._two_site_states import as_density_matrices
 from ._nojump import _jump_time, _Propagator, _single, nojump_propagator
-from ._average_result import weighted_moments as _weighted_moments
+from ._average_result import pair_products as _pair_products, weighted_moments as _weighted_moments
 
 __all__ = [
     "trajectories",
@@ -272,13 +272,16 @@ class TrajectoryResult(TrajectoryCommon, Result):
         w = self.selection(select).astype(float)  # (n, T)
         count = w.sum(axis=0)
         safe = np.where(count > 0, count, 1.0)
-        mean, m2r, m2i = _weighted_moments(self.kets, w)
+        # second moments about a selected trajectory's ψψ† at each time (shifted data: no ε·ρ² cancellation)
+        ref = self.kets[np.argmax(w > 0, axis=0), np.arange(w.shape[1])]
+        mean, m2r, m2i = _weighted_moments(self.kets, w, ref)
+        s = _pair_products(ref)
         mean /= safe[:, None, None]
         m2r /= safe[:, None, None]
         m2i /= safe[:, None, None]
         corr = (safe / np.maximum(safe - 1, 1.0))[:, None, None]
-        var_r = np.maximum(m2r - mean.real**2, 0.0) * corr
-        var_i = np.maximum(m2i - mean.imag**2, 0.0) * corr
+        var_r = np.maximum(m2r - (mean.real - s.real) ** 2, 0.0) * corr
+        var_i = np.maximum(m2i - (mean.imag - s.imag) ** 2, 0.0) * corr
         se_r = np.sqrt(var_r / safe[:, None, None])
         se_i = np.sqrt(var_i / safe[:, None, None])
         none = count == 0
