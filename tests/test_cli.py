@@ -295,9 +295,11 @@ def test_reproduce_json():
         else:  # δ → |A| limit of S63: C = 2|A| t e^{-2at} sqrt(1 + |A|²t²), here a = |A| = 1
             expect = [2 * x * math.exp(-2 * x) * math.sqrt(1 + x * x) for x in t]
         np.testing.assert_allclose(r["C_samples"], expect, atol=1e-10)
-        # C_max comes from a fine uniform grid, the samples from direct exponentials: two computations each exact
-        # to ~1e-14 (W2: max|dC| 1.9e-14; red at t = 5 the two differ by 2e-15 around C = (1 − e^{−20})/2)
-        assert 0 <= r["t_at_C_max"] <= 5 and r["C_max"] >= max(r["C_samples"]) - 1e-14
+        # C_max comes from a fine uniform grid (rounding grows over its ~2√n anchor products), the samples from
+        # direct exponentials: two computations, each within the documented 1e-13 (docs/numerics.md). Measured on
+        # the red curve at t = 5, C = (1 − e^{−20})/2: samples 4e-16 off, the grid 2.1e-14 (3.0e-14 at 1001
+        # times with LAPACK's solve, 1.9e-14 with the no-pivoting one)
+        assert 0 <= r["t_at_C_max"] <= 5 and r["C_max"] >= max(r["C_samples"]) - 1e-13
     red = rows[3]
     assert red["C_inf"] == pytest.approx(0.5, abs=1e-12) and red["unique"] is False and red["lifetime"] is None
     assert rows[2]["lifetime"] == pytest.approx(1 / (2 * (1 - math.sqrt(0.91))), rel=1e-9)
