@@ -199,9 +199,10 @@ def weighted_moments(K: np.ndarray, w: np.ndarray, ref: np.ndarray | None = None
     Im ψ_iψ_j* = y_ix_j − x_iy_j (ψ = x + iy), never an expansion of the squares (x_i²x_j² + ... + 2x_iy_ix_jy_j
     cancels where x_ix_j ≈ −y_iy_j); only the d(d+1)/2 Re and d(d−1)/2 Im pairs i ≤ j are formed
     ((Re ψ_jψ_i*)² = (Re ψ_iψ_j*)², Im ψ_iψ_i* = 0). Centred on a member of the ensemble (``ref``), the variance
-    Σw(X − s)²/Σw − (X̄ − s)² loses only about ε·variance (Chan, Golub & LeVeque, Am. Stat. 37, 242 (1983),
-    shifted data), not ε·X̄² as the raw E[X²] − X̄² does: ~1e-9 standard errors for an ensemble of identical
-    kets (the no-jump sub-ensemble of a pure state) become exact zeros. The work runs over cache-sized blocks of
+    Σw(X − s)²/Σw − (X̄ − s)² loses about ε·Σw(X − s)²/Σw (the spread about that member, of the order of the
+    variance), not ε·X̄² as the raw E[X²] − X̄² does (Chan, Golub & LeVeque, Am. Stat. 37, 242 (1983): shifted
+    data): the ~1e-9 standard errors of an ensemble of identical kets (the no-jump sub-ensemble of a pure
+    state) become exact zeros. The work runs over cache-sized blocks of
     trajectories × times (no (n, T, d, d) stack: 130 MB at 10⁴ trajectories × 51 times): a block's kets are
     laid out plane by plane (x_i, y_i as (times, trajectories) arrays), its 2·d² product and square planes
     formed in place, and each time's weighted sum over the block's trajectories is one matrix-vector product
@@ -214,8 +215,8 @@ def weighted_moments(K: np.ndarray, w: np.ndarray, ref: np.ndarray | None = None
     sp = None if ref is None else _ref_planes(np.asarray(ref, dtype=complex).reshape(T, d))
     acc = np.zeros((2 * h + 1, T))  # the sums by column of _pair_layout, time along the rows
     many = n >= _MIN_BATCH
-    nb = min(n, max(_MIN_BATCH, _BLOCK // max(T, 1))) if many else n
-    tb = min(T, max(1, _BLOCK // max(nb, 1)))
+    nb = max(1, min(n, max(_MIN_BATCH, _BLOCK // max(T, 1))) if many else n)
+    tb = max(1, min(T, _BLOCK // nb))
     size = max(nb * tb, 1)
     xb, yb, tmp, S = np.empty(d * size), np.empty(d * size), np.empty(d * size), np.empty(2 * h * size)
     for t0 in range(0, T, tb):
