@@ -283,6 +283,8 @@ def _common(formatter):
     f.add_argument("--field-azimuth", dest="field_azimuth", default=None, metavar="ANGLE", help="azimuth of B")
     f.add_argument("--nv-axis", dest="nv_axis", default=None, metavar="AXIS", help="111, -1-11, 1-1-1, -11-1 (default 111)")
     f.add_argument("--transition", choices=("minus", "plus"), default=None, help="0<->-1 or 0<->+1 (default minus)")
+    f.add_argument("--thickness-modes", dest="thickness_modes", default=None, metavar="M",
+                   help="film thickness modes summed, 1 to 512 (default 1: thin film; docs/medium.md section 11)")
     return p
 
 

@@ -110,7 +110,8 @@ def system_from_args(args):
         args.model = "bulk3d"
     film_only = [f for f, v in (("--height", args.height), ("--field-angle", args.field_angle),
                                 ("--field-azimuth", args.field_azimuth), ("--nv-axis", args.nv_axis),
-                                ("--transition", args.transition), ("--material", args.material)) if v is not None]
+                                ("--transition", args.transition), ("--material", args.material),
+                                ("--thickness-modes", getattr(args, "thickness_modes", None))) if v is not None]
     if film_only:
         raise InvalidParameterError(f"{', '.join(film_only)} {'is' if len(film_only) == 1 else 'are'} only used with --film")
     setup = setup_from_args(args)
@@ -201,6 +202,10 @@ def _film_system(args, how: str, T: float):
                             ("exchange", args.exchange), ("damping", args.damping)) if v is not None}
     if args.material is not None:
         kw["material"] = "Py" if args.material == "permalloy" else args.material
+    if getattr(args, "thickness_modes", None) is not None:  # default: FilmSetup's (1, the thin-film lowest mode)
+        from ._film import parse_thickness_modes
+
+        kw["thickness_modes"] = parse_thickness_modes(args.thickness_modes)
     for k in ("field_angle", "field_azimuth"):
         if k in kw:
             from ..medium.film_setup import parse_angle
