@@ -114,6 +114,10 @@ def test_nsite_film_thickness_modes_reach_the_system(capsys):
     js = runs[2]
     assert js["params"]["medium"]["thickness_modes"] == 2 and runs[1]["params"]["medium"]["thickness_modes"] == 1
     assert js["params"]["a_per_s"] == float(s.h_plus[0, 0].real)
+    # params.medium describes the film at the run's temperature (it said 0 K and Ms(0 K) before)
+    at_T = setup.replace(temperature=299.0).describe()
+    assert js["params"]["medium"]["temperature_K"] == 299.0
+    assert js["params"]["medium"]["Ms_A_per_m"] == at_T["Ms_A_per_m"] < 0.75 * setup.describe()["Ms_A_per_m"]
     r = magbell.evolve(s, "du", js["times"], measures=["site_populations"])
     np.testing.assert_allclose(js["site_populations"], r.site_populations, rtol=0, atol=1e-14)
     assert js["params"]["a_per_s"] / runs[1]["params"]["a_per_s"] - 1 == pytest.approx(0.14, abs=0.01)

@@ -211,7 +211,7 @@ def _film_system(args, how: str, T: float):
             from ..medium.film_setup import parse_angle
 
             kw[k] = parse_angle(kw[k], "--" + k.replace("_", "-"))
-    setup = FilmSetup.from_units(**kw)
+    setup = FilmSetup.from_units(**kw, temperature=T)  # params.medium then describes the film at T (Ms(T), band)
     desc: dict = {"arrangement": how}
     if how == "positions":
         if args.spacing is not None:
