@@ -1,4 +1,4 @@
-"""``magbell nsite evolve | steady | spectrum | postselect``: N qubits at positions in a magnon medium.
+"""``magbell nsite evolve | steady | spectrum | postselect | trajectories | monitor``: N qubits at positions in a magnon medium.
 
 The qubits are placed explicitly (``--positions "0,0;100nm,0;..."`` or ``--positions @file``) or in a regular
 arrangement (``--chain N``, ``--ring N``, ``--grid NxM[xK]`` with ``--spacing 100nm`` or ``--k-spacing X``, the
@@ -9,6 +9,7 @@ rad/s and times in s (ħ = 1). Initial states: a u/d string (``duuu``), ``W``, `
 
 ``--json`` is one JSON object (site populations as one list of N per time; ``pair_concurrence`` an N×N matrix
 per time when asked with ``--measures pair_concurrence``); ``--csv`` one plain table (cli/_output.py).
+``trajectories`` and ``monitor`` are in cli/_nsite_conditional.py (registered here).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ examples:
                        --field 40mT --damping 0 --initial duuu
   magbell nsite spectrum --ring 6 --spacing 50nm --model film2d --thickness 20nm --field 40mT
   magbell nsite postselect --positions "0,0;80nm,0;0,80nm" --field 40mT --initial W --t-max 2us
+  magbell nsite trajectories --chain 4 --k-spacing 3.14159265358979 --model chain1d --cross-section 2500nm^2 \
+                       --field 40mT --damping 0 --t-max 20/a --points 3 --n 2000 --seed 1 --select all
+  magbell nsite monitor --chain 3 --spacing 100nm --field 40mT --temperature 1mK --initial duu \
+                       --tau-m 0.05/a --kind continuous --t-max 5/a --points 6
   magbell nsite evolve --film --chain 3 --spacing 200nm --thickness 20nm --field 22mT --field-angle 54.7deg \\
                        --height 109nm --t-max 5/a --points 3
 
@@ -43,6 +48,8 @@ placement: --positions "x1,y1;x2,y2;..." (coordinates with a length unit, '0' al
 times: --t-max 20us (s, ms, us, ns, ps) or --t-max 20/a (in units of 1/a, a the single-qubit relaxation rate).
 units: rates 1/s, energies rad/s, times s, positions m (hbar = 1); site i = 1..N, P_i = probability that site
   i is down (excited).
+trajectories: --n, --seed, --max-jumps, --select (no-jump, all, no-h_plus, no-h_z, no-h_plus:0,h_z) as in
+  'magbell trajectories'; monitor: --tau-m (a time as --t-max, or inf), --kind, --no-readout as in 'magbell monitor'.
 """
 
 
@@ -307,11 +314,11 @@ def _state_options(p, measures: bool = True) -> None:
 
 
 def register(sub, parent=None, formatter=None) -> None:
-    """Add ``nsite`` with ``evolve``, ``steady``, ``spectrum`` and ``postselect`` (``parent``, the two-site
+    """Add ``nsite`` with ``evolve``, ``steady``, ``spectrum``, ``postselect``, ``trajectories`` and ``monitor`` (``parent``, the two-site
     model options, is not used: the couplings come from the medium and the positions)."""
     kw = {"formatter_class": formatter} if formatter is not None else {}
     p = sub.add_parser("nsite", allow_abbrev=False, epilog=_EPILOG,
-                       help="N qubits at positions in a magnon medium: evolve, steady, spectrum, postselect",
+                       help="N qubits at positions in a magnon medium: evolve, steady, spectrum, postselect, trajectories, monitor",
                        description="N qubits placed in a magnon medium (docs/nqubits.md): every pair's couplings "
                                    "from the medium, exact Lindblad dynamics of the N-site System.", **kw)
     nsub = p.add_subparsers(dest="nsite_command", metavar="COMMAND", required=True)
@@ -350,3 +357,26 @@ def register(sub, parent=None, formatter=None) -> None:
                    help="no-jump (no jump of any kind) or subspace (total excitation number monitored) (default no-jump)")
     add_output_options(q, csv_help="print CSV: t [s], P, logP, P_1..P_N, then the measures")
     q.set_defaults(func=cmd_postselect)
+
+    from . import _nsite_conditional as _cond
+
+    q = nsub.add_parser("trajectories", parents=[common], allow_abbrev=False, epilog=_EPILOG,
+                        help="quantum trajectories with jump records and postselection on them",
+                        description="Seeded quantum-jump unravelling of the N-site System (magbell.trajectories): "
+                                    "the sub-ensemble chosen by --select with standard errors.", **kw)
+    _state_options(q)
+    _time_options(q)
+    _cond.add_trajectory_options(q)
+    add_output_options(q, csv_help="print CSV: t [s], P, P_stderr, logP, kept, P_1..P_N, P_i_stderr, P_i_all "
+                                   "(whole ensemble), then the measures (of the selected mean state, N <= 8)")
+    q.set_defaults(func=_cond.cmd_trajectories)
+
+    q = nsub.add_parser("monitor", parents=[common], allow_abbrev=False, epilog=_EPILOG,
+                        help="finite-rate monitoring of the excitation number, postselected on the initial one",
+                        description="Measurements of the total excitation number every tau_m (or continuously at "
+                                    "rate 1/tau_m) postselected on its initial value (magbell.monitor; N <= 8).", **kw)
+    _state_options(q)
+    _time_options(q)
+    _cond.add_monitor_options(q)
+    add_output_options(q, csv_help="print CSV: t [s], P, logP, P_1..P_N, then the measures")
+    q.set_defaults(func=_cond.cmd_monitor)
