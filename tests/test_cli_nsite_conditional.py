@@ -4,16 +4,20 @@ Checked: each command's JSON equals the Python call (magbell.trajectories / magb
 System (the same seed gives identical trajectory averages, jump counts and measures of the mean state), the
 Bragg chain of docs/nqubits.md §4(a) reached by trajectories (populations 9/16, 1/16 within 5 standard errors),
 ``--tau-m`` in units of 1/a equal to the same time in seconds, the CSV read back equal to the JSON, the human
-table, one-line refusals (exit 2) of bad input, and the options listed by ``--help``."""
+table, one-line refusals (exit 2) of bad input (also hostile values drawn by hypothesis), and the options listed
+by ``--help``."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import magbell
 from magbell.cli import build_parser, main
@@ -221,3 +225,28 @@ def test_help_lists_the_options(capsys, cmd, opts):
         assert o in out, o
     rc, out, err = _run(capsys, ["nsite", "--help"])
     assert rc == 0 and f"magbell nsite {cmd} " in out  # an example in the epilog
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(cmd=st.sampled_from(["trajectories", "monitor"]),
+       tau=st.sampled_from(["1e-300s", "1e300s", "inf", "-0s", "0/a", "1e308/a", "5e-324s", "1 ns", "1NS", "1e-9"]),
+       n=st.sampled_from(["1", "-5", "0", "1e3", "9999999999999999999999"]),
+       seed=st.sampled_from(["0", "-1", "99999999999999999999999999", "x"]),
+       select=st.sampled_from(["all", "no-h_z", "no-h_minus", "no-h_plus:00", "no- h_plus", "NO-JUMP", ""]),
+       t_max=st.sampled_from(["1e300s", "1e-300s", "5/a", "0s", "1e9/a"]),
+       temperature=st.sampled_from(["0K", "1K", "1e10K"]))
+def test_hostile_options_give_a_result_or_one_line(cmd, tau, n, seed, select, t_max, temperature):
+    """Hostile values of the commands' own options: exit 0 with one JSON line (no NaN/Infinity) or exit 2 with
+    one line, never a traceback or a warning."""
+    own = (["--tau-m", tau] if cmd == "monitor" else ["--n", n, "--seed", seed, "--select", select])
+    argv = ["nsite", cmd] + CHAIN3 + ["--points", "2", "--t-max", t_max, "--temperature", temperature] + own
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = main(argv + ["--json"])
+    lines, text = err.getvalue().splitlines(), out.getvalue()
+    if rc == 0:
+        assert lines == [] and text.count("\n") == 1 and "NaN" not in text and "Infinity" not in text
+        json.loads(text)
+    else:
+        assert rc == 2 and text == "" and len(lines) == 1 and lines[0].startswith("magbell: error: "), (rc, lines)
