@@ -257,6 +257,26 @@ def test_monitor_N3_matches_dense_reference(kind, readout):
     assert r.site_populations.shape == (4, 3)
 
 
+def test_monitor_excitations_through_the_public_function():
+    """magbell.monitor(..., excitations=k) postselects the outcome k of Σσᶻ for a state with weight in several
+    sectors (as system_monitor does), against the dense reference; a Model given with excitations= is its System."""
+    s = _random_system(5, 3)
+    t = np.array([0.0, 0.25, 0.7])
+    from magbell.system.states import system_density_matrix
+
+    rho0 = 0.5 * system_density_matrix({"duu": 0.6, "udu": 0.8}, 3) + 0.5 * system_density_matrix("ddu", 3)
+    with pytest.raises(InvalidStateError, match="excitations"):
+        magbell.monitor(s, rho0, t, 0.3)
+    for k in (1, 2):
+        r = magbell.monitor(s, rho0, t, 0.3, excitations=k, store_states=True)
+        ref, P = _monitor_reference(s, rho0, t, 0.3, "periodic", True, k)
+        assert r.excitations == k
+        assert np.allclose(r.states, ref, atol=1e-12) and np.allclose(r.success_probability, P, rtol=1e-12, atol=0)
+    m = magbell.Model(a=1.0, A=0.5, delta=0.2)
+    a, b = magbell.monitor(m, "ud", t, 0.1, excitations=1), magbell.monitor(m.system(), "ud", t, 0.1)
+    assert np.array_equal(a.success_probability, b.success_probability)
+
+
 @pytest.mark.parametrize("kind", ["periodic", "continuous"])
 @pytest.mark.parametrize("tau", [0.01, 0.4, np.inf])
 def test_monitor_N2_equals_two_qubit_monitor(kind, tau):

@@ -335,6 +335,7 @@ def monitor(
     measures=DEFAULT_MEASURES,
     store_states: bool = False,
     backend: str = "numpy",
+    excitations: int | None = None,
 ) -> MonitorResult:
     """Postselected dynamics under finite-rate monitoring of |σ1z + σ2z| (see the module docstring).
 
@@ -348,6 +349,8 @@ def monitor(
     measures : as for :func:`~magbell.postselect`.
     backend : the numerical backend (:func:`magbell.backend.get_backend`): its ``scaled_expm`` gives the
         substep and period exponentials; recorded in ``result.backend``.
+    excitations : N sites (a :class:`magbell.System`, or a Model given with it): the outcome k of Σσᶻ that is
+        postselected (default: the initial state's excitation number, which must then be definite).
 
     Returns a :class:`MonitorResult` (shapes as :func:`~magbell.postselect`): concurrence,
     Bell fidelity, ..., ``success_probability`` (the probability that every measurement up to t gave 0)
@@ -365,9 +368,10 @@ def monitor(
     from ..system.core import System  # N sites: solvers/_system_monitor.py
 
     bk = get_backend(backend)  # validated first: a bad name is refused before any work
-    if isinstance(model, System):
+    if isinstance(model, System) or excitations is not None:
         from ._system_monitor import system_monitor
-        return system_monitor(model, initial, times, tau_m, kind=kind, readout=readout, measures=measures,
+        return system_monitor(model.system() if isinstance(model, Model) else model, initial, times, tau_m,
+                              kind=kind, readout=readout, excitations=excitations, measures=measures,
                               store_states=store_states, backend=bk)
     _check_model(model)
     t = validate_times(times)

@@ -34,7 +34,7 @@ from ..errors import InvalidParameterError, InvalidStateError
 from ..results import Result, TimeSeriesResult
 from ._system_sectors import CHANNELS, MAX_SECTOR, Point, block_vector, check_backend, check_system, closure, \
     combine_parts as _combine, factor as _factor, factor_or_zero as _factor_or_zero, measure_fns, mean_phase as _phase, \
-    point_index, result_dims, sector_states, where
+    point_index, result_dims, sector_states, sector_weight, where
 
 __all__ = ["system_postselect", "system_conditional_evolve", "system_postselect_spectrum",
            "SystemPostselectResult", "SystemNonHermitianSpectrum", "SCHEMES", "CHANNELS"]
@@ -250,7 +250,7 @@ def _run(system, initial, times, what, measures, store_states, point_fn, p0_fn=N
                 states=fix(rho) if store_states else None, info=info)
 
 
-from ._march import FLOOR_MARGIN, check_floor as _check_floor  # noqa: E402,F401  (shared with the two-qubit solvers)
+from ._march import check_floor as _check_floor  # noqa: E402  (shared with the two-qubit solvers)
 
 
 def _check_domain(pt: Point, t_max: float, what: str, where: str) -> None:
@@ -326,13 +326,7 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
         return rho, (None if LS is None else 2 * LS), info, gmin
 
     def p0(rho0):  # the weight in the postselected sector: exactly 1 when nothing lies outside it
-        if scheme == "no-jump":
-            return np.ones(rho0.shape[0])
-        inside = np.zeros(rho0.shape[-1], dtype=bool)
-        inside[sector_states(system.N, state["k"])] = True
-        d = np.real(np.diagonal(rho0, axis1=-2, axis2=-1))
-        w_in, w_out = d[:, inside].sum(axis=-1), d[:, ~inside].sum(axis=-1)
-        return w_in / (w_in + w_out)
+        return np.ones(rho0.shape[0]) if scheme == "no-jump" else sector_weight(rho0, system.N, state["k"])
 
     out = _run(system, initial, times, "postselect", measures, store_states, point, p0, bk=bk)
     return record_backend(SystemPostselectResult(scheme=scheme, excitations=state.get("k"), **out), bk)

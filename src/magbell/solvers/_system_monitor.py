@@ -40,7 +40,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from ._system_conditional import SystemPostselectResult, _initial_sector, _run
-from ._system_sectors import MAX_SECTOR, closure, sector_states
+from ._system_sectors import MAX_SECTOR, closure, sector_states, sector_weight
 
 __all__ = ["system_monitor", "SystemMonitorResult", "KINDS", "MAX_MONITOR_SUBSTEPS"]
 
@@ -303,6 +303,8 @@ def system_monitor(system, initial, times, tau_m, *, kind="periodic", readout=Tr
                 "kind": kind, "tau_m": tau, "readout": bool(readout), "first_measurement": "t = 0"}
         return rho, LS, info, np.inf
 
-    out = _run(system, initial, times, "monitor", measures, store_states, point, bk=bk)
+    # the first measurement is at t = 0: P(0) is the weight of the postselected sector, as for postselect(scheme="subspace")
+    out = _run(system, initial, times, "monitor", measures, store_states, point,
+               lambda rho0: sector_weight(rho0, system.N, state["k"]), bk=bk)
     return record_backend(SystemMonitorResult(scheme=f"monitor:{kind}", excitations=state.get("k"), tau_m=tau,
                                               kind=kind, readout=bool(readout), **out), bk)

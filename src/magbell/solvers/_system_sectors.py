@@ -254,6 +254,16 @@ def occupied(rho0: np.ndarray, N: int) -> set:
             if np.any(rho0[:, sector_states(N, n)][:, :, sector_states(N, m)] != 0)}
 
 
+def sector_weight(rho0: np.ndarray, N: int, k: int) -> np.ndarray:
+    """tr Π_k ρ0 / tr ρ0 for states rho0 (S, 2ᴺ, 2ᴺ): the probability that a measurement of Σσᶻ at t = 0 finds k
+    excitations, i.e. P(0) of a postselection on that outcome (exactly 1 when nothing lies outside the sector)."""
+    inside = np.zeros(rho0.shape[-1], dtype=bool)
+    inside[sector_states(N, k)] = True
+    d = np.real(np.diagonal(rho0, axis1=-2, axis2=-1))
+    w_in, w_out = d[:, inside].sum(axis=-1), d[:, ~inside].sum(axis=-1)
+    return w_in / (w_in + w_out)
+
+
 def block_vector(rho, N, blocks):
     """Row-major coordinates of the blocks of rho (..., 2ᴺ, 2ᴺ), concatenated: (..., D)."""
     return np.concatenate([rho[..., sector_states(N, n)[:, None], sector_states(N, m)[None, :]].reshape(rho.shape[:-2] + (-1,))
