@@ -85,30 +85,11 @@ def _dense_average(N: int, T: int) -> bool:
     return N <= DENSE_AVERAGE_MAX_SITES and 3 * 16 * T * 4**N <= DENSE_AVERAGE_MAX_BYTES
 
 
-def _averages(tr, select: str, dense: bool):
-    """The selected and the whole-ensemble averages. The selected one with ``dense`` (--measures: the measures
-    need its mean state) is ``tr.average``; the others only what the command prints, through the same weighted
-    mean and standard error (``_mean_se``) and selection as ``SystemTrajectoryResult.average``
-    (tests/test_cli_nsite_conditional.py: bit-identical), without the dense 2^N mean state that ``average`` forms
-    for N <= 8 at a cost n·T·4^N (measured 193 s for N = 8 with the default --n 1000 --points 101 on the shared
-    2-core machine, 1 s without)."""
-    from types import SimpleNamespace
-
-    from ..solvers._system_trajectory_result import _mean_se
-
-    per = tr.site_populations_per_trajectory()
-
-    def one(sl):
-        w = tr.selection(sl).astype(float)
-        count = w.sum(axis=0)
-        pops, pse = _mean_se(per, w, np.where(count > 0, count, 1.0))
-        frac = count / tr.n
-        return SimpleNamespace(site_populations=np.where((count == 0)[:, None], np.nan, pops),
-                               site_populations_stderr=pse, count=count.astype(int), fraction=frac,
-                               fraction_stderr=np.sqrt(frac * (1 - frac) / tr.n), rho=None)
-
-    sel = tr.average(select) if dense else one(select)
-    return sel, (sel if select == "all" else one("all"))
+def _averages(tr, select: str):
+    """The selected and the whole-ensemble averages (``tr.average``: its dense mean state is a BLAS product per
+    time and its standard errors, which the command does not print, are computed only when read)."""
+    sel = tr.average(select)
+    return sel, (sel if select == "all" else tr.average("all"))
 
 
 def _measure_cols(extra, values, N):
@@ -153,7 +134,7 @@ def cmd_trajectories(args) -> int:
             f"{MAX_EMBEDDED_BYTES / 2**30:g} GiB; lower --n or --points")
     kw = {} if args.max_jumps is None else {"max_jumps_per_trajectory": args.max_jumps}
     tr = trajectories(pc.system(), init, times, n=args.n, seed=args.seed, **kw)
-    sel, full = _averages(tr, select, dense=bool(extra))
+    sel, full = _averages(tr, select)
     with np.errstate(divide="ignore"):
         logp = np.log(sel.fraction)
     vals = {}

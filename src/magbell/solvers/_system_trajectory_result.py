@@ -21,6 +21,8 @@ DENSE_AVERAGE_MAX_SITES = 8
 #: and while the mean state with its two error arrays (T × 4ᴺ × 3 × 16 bytes) stays below this
 DENSE_AVERAGE_MAX_BYTES = 2**30
 BLOCKS = ("h_plus", "h_minus", "h_z")
+#: products ψψ† per chunk of kets in the standard errors (32 MB of complex numbers)
+_SE_CHUNK = 2**21
 
 
 # ============================================================================== records
@@ -78,16 +80,7 @@ def _as_predicate(select, names):
     )
 
 
-class SystemEnsembleAverage(NamedTuple):
-    """Average over the selected trajectories at every output time.
-
-    site_populations, site_populations_stderr (T, N): mean probability that site i is ↓ and its standard error;
-    rho, stderr_re, stderr_im (T, 2ᴺ, 2ᴺ): the mean state and its errors (N ≤ DENSE_AVERAGE_MAX_SITES and
-    within DENSE_AVERAGE_MAX_BYTES, else None); count (T,); fraction, fraction_stderr (T,): the selected fraction and its binomial error;
-    concurrence (T,) for N = 2 (else None); times (T,). An empty sub-ensemble gives NaN there (``count`` 0).
-    ``to_xarray()`` and ``_repr_html_`` as every result.
-    """
-
+class _SystemEnsembleAverageFields(NamedTuple):
     site_populations: np.ndarray
     site_populations_stderr: np.ndarray
     rho: np.ndarray | None
@@ -98,6 +91,33 @@ class SystemEnsembleAverage(NamedTuple):
     fraction_stderr: np.ndarray
     concurrence: np.ndarray | None
     times: np.ndarray | None = None  # (T,): the output times (the t coordinate of to_xarray)
+
+
+class SystemEnsembleAverage(_SystemEnsembleAverageFields):
+    """Average over the selected trajectories at every output time.
+
+    site_populations, site_populations_stderr (T, N): mean probability that site i is ↓ and its standard error;
+    rho, stderr_re, stderr_im (T, 2ᴺ, 2ᴺ): the mean state and its errors (N ≤ DENSE_AVERAGE_MAX_SITES and
+    within DENSE_AVERAGE_MAX_BYTES, else None); count (T,); fraction, fraction_stderr (T,): the selected fraction and its binomial error;
+    concurrence (T,) for N = 2 (else None); times (T,). An empty sub-ensemble gives NaN there (``count`` 0).
+    ``to_xarray()`` and ``_repr_html_`` as every result.
+
+    A NamedTuple (fields positional for existing code). ``stderr_re`` and ``stderr_im`` cost n·T·4ᴺ elementwise
+    work (minutes for N = 8 with every sector populated), so :meth:`SystemTrajectoryResult.average` leaves them
+    to be computed on first read (attribute, index, iteration, ``_asdict``, ``to_xarray``, pickling), once.
+    """
+
+    __slots__ = ()
+
+    stderr_re = property(lambda self: _resolved(tuple.__getitem__(self, 3)), doc="(T, 2ᴺ, 2ᴺ) SE of Re rho")
+    stderr_im = property(lambda self: _resolved(tuple.__getitem__(self, 4)), doc="(T, 2ᴺ, 2ᴺ) SE of Im rho")
+
+    def __getitem__(self, i):
+        v = tuple.__getitem__(self, i)
+        return tuple(map(_resolved, v)) if isinstance(i, slice) else _resolved(v)
+
+    def __iter__(self):
+        return map(_resolved, tuple.__iter__(self))
 
     def to_xarray(self, unit: str | None = None):
         """The average as an ``xarray.Dataset`` with the labels of every result (``t``, ``site``, ``basis``):
@@ -112,6 +132,38 @@ class SystemEnsembleAverage(NamedTuple):
         return average_html(self)
 
 
+class _LazyDenseSE:
+    """The dense standard errors (Re, Im) of a mean state, computed on the first ``get`` and kept."""
+
+    __slots__ = ("_args", "_value")
+
+    def __init__(self, *args):
+        self._args, self._value = args, None
+
+    def get(self):
+        if self._value is None:
+            self._value = _dense_se(*self._args)
+            self._args = None
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<standard errors: computed on first access>" if self._value is None else "<computed>"
+
+
+class _Part(NamedTuple):
+    lazy: _LazyDenseSE
+    imag: bool
+
+    def __repr__(self) -> str:
+        if self.lazy._value is None:
+            return repr(self.lazy)
+        return repr(self.lazy._value[int(self.imag)])
+
+
+def _resolved(v):
+    return v.lazy.get()[int(v.imag)] if isinstance(v, _Part) else v
+
+
 def _mean_se(values: np.ndarray, w: np.ndarray, safe: np.ndarray):
     """Weighted (0/1 per trajectory and time) mean over the trajectories, and its standard error
     (sample standard deviation / sqrt(count)); values (n, T, ...), w (n, T), safe (T,) = count or 1."""
@@ -121,26 +173,53 @@ def _mean_se(values: np.ndarray, w: np.ndarray, safe: np.ndarray):
     return mean, np.sqrt(var / c)
 
 
-def _dense_moments(K: np.ndarray, w: np.ndarray, safe: np.ndarray):
-    """Mean of |ψ><ψ| over the selected kets K (n, T, d) and the standard errors of its real and imaginary parts
-    (centred second moments, two passes), time by time and in chunks of kets: never all n outer products at once."""
-    n, T, d = K.shape
-    step = max(1, 2**22 // max(d * d, 1))
-    mean = np.zeros((T, d, d), dtype=complex)
-    se_r, se_i = np.zeros((T, d, d)), np.zeros((T, d, d))
+def _mean_state(K: np.ndarray, w: np.ndarray, safe: np.ndarray) -> np.ndarray:
+    """(T, D, D): Σ_n w[n, t] ψψ† / safe[t] for kets K (n, T, D), one BLAS matrix product per time
+    ((K_t w_t)ᵀ K_t*), never the n outer products."""
+    n, T, D = K.shape
+    mean = np.empty((T, D, D), dtype=complex)
     for t in range(T):
-        k, wt, c = K[:, t], w[:, t], safe[t]
-        m = (k * wt[:, None]).T @ k.conj() / c
-        vr, vi = np.zeros((d, d)), np.zeros((d, d))
-        for a in range(0, n, step):
-            sl = slice(a, a + step)
-            dev = k[sl, :, None] * k[sl, None, :].conj() - m
-            vr += np.einsum("n,nab->ab", wt[sl], dev.real**2)
-            vi += np.einsum("n,nab->ab", wt[sl], dev.imag**2)
-        mean[t] = m
-        se_r[t] = np.sqrt(vr / max(c - 1, 1.0) / c)
-        se_i[t] = np.sqrt(vi / max(c - 1, 1.0) / c)
-    return mean, se_r, se_i
+        k = K[:, t]
+        mean[t] = (k * w[:, t, None]).T @ k.conj() / safe[t]
+    return mean
+
+
+def _dense_se(K: np.ndarray, w: np.ndarray, idx: np.ndarray, d: int):
+    """Standard errors (T, d, d) of the real and imaginary parts of the mean of ψψ† over the kets K (n, T, D)
+    selected by the 0/1 weights w (n, T) (sample standard deviation / sqrt(count)), placed at the
+    rows and columns ``idx`` (D,) of the d-dimensional basis (zero elsewhere, and where nothing is selected).
+
+    Centred second moments, never E[X²] − X̄²: the products X = ψψ† of the selected kets are shifted by those of
+    one of them (s = ψ₀ψ₀†, the same products bit for bit: identical kets give exactly 0), taken in chunks of
+    kets with each chunk's own mean (two passes over the chunk in memory), and the chunks merged by the
+    pairwise update M2 = M2_a + M2_b + δ²·n_a·n_b/(n_a + n_b) (Chan, Golub & LeVeque, Am. Stat. 37, 242 (1983)).
+    n·T·D² elementwise work: :meth:`SystemEnsembleAverage.stderr_re` calls it on first read only."""
+    n, T, D = K.shape
+    se_r, se_i = np.zeros((T, d, d)), np.zeros((T, d, d))
+    step = max(1, _SE_CHUNK // max(D * D, 1))
+    rows, cols = idx[:, None], idx[None, :]
+    for t in range(T):
+        k = K[w[:, t] > 0, t]
+        c = k.shape[0]
+        if c < 2:
+            continue
+        s = k[0, :, None] * k[0, None, :].conj()
+        na, mu, m2r, m2i = 0, np.zeros((D, D), dtype=complex), np.zeros((D, D)), np.zeros((D, D))
+        for a in range(0, c, step):
+            x = k[a:a + step, :, None] * k[a:a + step, None, :].conj()
+            x -= s
+            nb = x.shape[0]
+            mb = x.sum(axis=0) / nb
+            x -= mb
+            dr, di = mb.real - mu.real, mb.imag - mu.imag
+            f = na * nb / (na + nb)
+            m2r += np.einsum("nab,nab->ab", x.real, x.real) + dr * dr * f
+            m2i += np.einsum("nab,nab->ab", x.imag, x.imag) + di * di * f
+            mu += (mb - mu) * (nb / (na + nb))
+            na += nb
+        se_r[t][rows, cols] = np.sqrt(m2r / (c - 1) / c)
+        se_i[t][rows, cols] = np.sqrt(m2i / (c - 1) / c)
+    return se_r, se_i
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -209,8 +288,12 @@ class SystemTrajectoryResult(TrajectoryCommon, Result):
         rho = se_r = se_i = conc = None
         T = len(count)
         if N <= DENSE_AVERAGE_MAX_SITES and 3 * 16 * T * 4**N <= DENSE_AVERAGE_MAX_BYTES:
-            rho, se_r, se_i = _dense_moments(_embed(self.kets, N, self.sectors, self.offsets), w, safe)
-            rho = np.where(none[:, None, None], np.nan, rho)
+            idx, d = _dense_index(N, self.sectors), 2**N
+            rho = np.zeros((T, d, d), dtype=complex)
+            rho[:, idx[:, None], idx[None, :]] = _mean_state(self.kets, w, safe)
+            rho[none] = np.nan
+            lazy = _LazyDenseSE(self.kets, w, idx, d)
+            se_r, se_i = _Part(lazy, False), _Part(lazy, True)
             if N == 2:
                 from ..measures import _two_qubit as _measures
 
@@ -246,7 +329,15 @@ def _site_pops(kets, N, sectors, offsets):
     return out.reshape(n, T, N)
 
 
+def _dense_index(N, sectors) -> np.ndarray:
+    """(D,): the 2ᴺ basis index of every sector-basis component (the sectors concatenated)."""
+    from ..liouvillian._excitation import basis_index
+
+    return np.concatenate([basis_index(N, k) for k in sectors])
+
+
 def _embed(kets, N, sectors, offsets):
+    """(..., 2ᴺ): the sector-basis kets (..., D) in the 2ᴺ basis."""
     from ..liouvillian._excitation import basis_index
 
     out = np.zeros(kets.shape[:-1] + (2**N,), dtype=complex)
