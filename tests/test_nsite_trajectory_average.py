@@ -89,7 +89,7 @@ def test_identical_kets_give_exactly_zero_standard_errors():
     w = np.ones((37, 2))
     old = mod._SE_CHUNK
     try:
-        for chunk in (2**21, 5 * 256):  # one chunk; chunks of 5 kets merged
+        for chunk in (2**21, 40, 5):  # one chunk per row block; chunks of a few kets merged
             mod._SE_CHUNK = chunk
             se_r, se_i = _dense_se(K, w, np.arange(16), 16)
             assert np.all(se_r == 0) and np.all(se_i == 0)
@@ -133,8 +133,9 @@ def test_average_equals_the_former_dense_average(init, select):
 
 
 def test_average_n6_is_fast():
-    """N = 6 (all 64 components populated), n = 200, 21 times: the average (dense mean included) under 1 s CPU;
-    the former elementwise moments took ~7 s at n = 1000, 101 times."""
+    """N = 6 (all 64 components populated), n = 200, 21 times: the average (dense mean included) under 1 s CPU
+    and under 0.3 of the former elementwise moments on the same ensemble (measured: 0.012 s against 0.18 s; at
+    n = 1000, 101 times 0.2-0.4 s against 6.9 s, N = 8 2.0 s against 67 s)."""
     tr = magbell.trajectories(_chain(6), "duuuuu", np.linspace(0, 5, 21), n=200, seed=7)
     assert tr.kets.shape[-1] == 64
     t0 = time.process_time()
@@ -142,3 +143,7 @@ def test_average_n6_is_fast():
     cpu = time.process_time() - t0
     assert av.rho.shape == (21, 64, 64) and cpu < 1.0, cpu
     assert abs(np.trace(av.rho[-1]).real - 1) < 1e-12
+    w = np.ones((tr.n, 21))
+    t0 = time.process_time()
+    _old_dense_moments(_embed(tr.kets, 6, tr.sectors, tr.offsets), w, w.sum(axis=0))
+    assert cpu < 0.3 * (time.process_time() - t0), cpu
