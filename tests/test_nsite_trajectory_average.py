@@ -59,7 +59,9 @@ def _rel(a, b):
 def test_mean_is_the_elementwise_mean():
     K, w, safe = _ensemble(np.random.default_rng(1), 60, 4, 8, empty_at=2)
     ref = np.einsum("nt,nta,ntb->tab", w, K, K.conj()) / safe[:, None, None]
-    assert _rel(_mean_state(K, w, safe), ref) < 1e-14
+    m = _mean_state(K, w, safe)
+    assert _rel(m, ref) < 1e-14
+    assert np.array_equal(m, np.conj(np.swapaxes(m, 1, 2))) and np.all(m[2] == 0)  # exactly Hermitian; empty: 0
 
 
 @settings(max_examples=15, deadline=None, derandomize=True)

@@ -174,13 +174,21 @@ def _mean_se(values: np.ndarray, w: np.ndarray, safe: np.ndarray):
 
 
 def _mean_state(K: np.ndarray, w: np.ndarray, safe: np.ndarray) -> np.ndarray:
-    """(T, D, D): Σ_n w[n, t] ψψ† / safe[t] for kets K (n, T, D), one BLAS matrix product per time
-    ((K_t w_t)ᵀ K_t*), never the n outer products."""
+    """(T, D, D): Σ_n w[n, t] ψψ† / safe[t] for kets K (n, T, D) and 0/1 weights w (n, T), one BLAS Hermitian
+    rank-c update per time (zherk on the selected kets: the upper triangle, mirrored, so exactly Hermitian),
+    never the n outer products."""
+    from scipy.linalg.blas import zherk
+
     n, T, D = K.shape
-    mean = np.empty((T, D, D), dtype=complex)
+    mean = np.zeros((T, D, D), dtype=complex)
     for t in range(T):
-        k = K[:, t]
-        mean[t] = (k * w[:, t, None]).T @ k.conj() / safe[t]
+        sel = w[:, t] > 0
+        if not np.any(sel):
+            continue
+        u = zherk(1.0, np.asfortranarray(K[sel, t].conj()), trans=2)  # upper triangle of Σ_n ψ ψ†
+        m = np.triu(u)
+        m += np.triu(u, 1).conj().T
+        mean[t] = m / safe[t]
     return mean
 
 
