@@ -30,8 +30,8 @@ from ._postselect import MAX_TRAJECTORY_STATES  # the two-site command's guard: 
 __all__ = ["cmd_trajectories", "cmd_monitor", "add_trajectory_options", "add_monitor_options",
            "MAX_TRAJECTORY_STATES", "MAX_EMBEDDED_BYTES"]
 
-#: with --measures the ensemble average (N <= 8) forms every ket in the 2^N basis (n × points × 2^N complex numbers)
-#: for its dense mean state: refused above this many bytes, before any work
+#: with --measures (N <= 8): n × points × 2^N complex amplitudes refused above this many bytes, before any work (a
+#: bound on the stored kets; the average itself no longer embeds them in the 2^N basis, it forms the mean per time)
 MAX_EMBEDDED_BYTES = 2**31
 
 _BLOCK_ITEM = re.compile(r"^(h_plus|h_minus|h_z)(:\d+)?$")
