@@ -149,3 +149,15 @@ def test_average_n6_is_fast():
     t0 = time.process_time()
     _old_dense_moments(_embed(tr.kets, 6, tr.sectors, tr.offsets), w, w.sum(axis=0))
     assert cpu < 0.3 * (time.process_time() - t0), cpu
+
+
+def test_html_display_does_not_force_the_standard_errors():
+    """Jupyter shows an average through _repr_html_: it must not trigger the n·T·4ᴺ standard errors (minutes at
+    N = 8); it says they are computed on first access, and shows them once they have been read."""
+    s = magbell.System(Delta=np.ones(4), h_plus=np.ones((4, 4)), h_minus=0.3 * np.ones((4, 4)) + 0.1 * np.eye(4))
+    a = magbell.trajectories(s, "duuu", np.linspace(0, 1, 5), n=50, seed=1).average()
+    h = a._repr_html_()
+    assert "computed on first access" in h and "stderr_re" in h
+    assert tuple.__getitem__(a, 3).lazy._value is None  # still not computed
+    a.stderr_re
+    assert "computed on first access" not in a._repr_html_()

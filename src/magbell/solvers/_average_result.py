@@ -97,8 +97,12 @@ def average_html(avg) -> str:
     esc = html.escape
     rows = [("method", METHOD), ("backend", "numpy"), ("version", __version__)]
     arr_rows = [] if avg.times is None else [("t", _summary(avg.times) + " [" + unit_labels()["time"] + "]")]
-    arrays = _arrays(avg)
-    arr_rows += [(k, _summary(v)) for k, v in arrays.items()]
+    # fields computed on first read (the N-site dense standard errors, minutes at N = 8) are not forced by a display
+    raw = dict(zip(avg._fields, tuple.__iter__(avg)))
+    pending = {k for k, v in raw.items() if getattr(getattr(v, "lazy", None), "_value", 0) is None}
+    arrays = {k: np.asarray(getattr(avg, k)) for k, v in raw.items() if k != "times" and v is not None and k not in pending}
+    arr_rows += [(k, "computed on first access" if k in pending else _summary(arrays[k]))
+                 for k, v in raw.items() if k != "times" and v is not None]
     head = []
     if "count" in arrays and arrays["count"].size:
         head.append(("selected trajectories", f"{int(arrays['count'].min())} to {int(arrays['count'].max())}"))
