@@ -73,6 +73,18 @@ def system_generator(s) -> np.ndarray:
     return L
 
 
+def sinc_chain_blocks(N: int, ratio: float, a: float = 1.0) -> dict:
+    """System keyword arrays of N sites on a line at unit spacing in a 1D medium with k·spacing = 1:
+    h_plus = a·sin(r)/r, h_minus = ratio·h_plus, J_perp = (a/2)·cos(r)/r above the diagonal (benchmarks/bench_nsite.py's
+    ``chain_system``). ``magbell.System(**sinc_chain_blocks(N, ratio))``."""
+    x = np.arange(N, dtype=float)
+    r = np.abs(x[:, None] - x[None, :])
+    safe = np.where(r > 0, r, 1.0)
+    S = np.where(r > 0, np.sin(r) / safe, 1.0)
+    C = np.where(r > 0, np.cos(r) / safe, 0.0)
+    return dict(Delta=np.ones(N), h_plus=a * S, h_minus=ratio * a * S, J_perp=np.triu(0.5 * a * C, 1))
+
+
 def on(op: np.ndarray, site: int) -> np.ndarray:
     """Single-qubit operator on qubit ``site`` (0 = qubit 1, the left tensor factor)."""
     return np.kron(op, I2) if site == 0 else np.kron(I2, op)

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import magbell
+from systems import sinc_chain_blocks  # noqa: E402  (tests/systems.py)
 from magbell.backend import BACKENDS, Backend, NumpyBackend, register_backend
 from magbell.conditional import monitor, trajectories
 
@@ -74,12 +75,7 @@ S3 = magbell.System(Delta=[1.0, 1.3, 0.8], h_plus=np.array([[1, .3, .1], [.3, .8
 
 
 def _chain(N, ratio):
-    x = np.arange(N, dtype=float)
-    r = np.abs(x[:, None] - x[None, :])
-    safe = np.where(r > 0, r, 1.0)
-    S = np.where(r > 0, np.sin(r) / safe, 1.0)
-    C = np.where(r > 0, np.cos(r) / safe, 0.0)
-    return magbell.System(Delta=np.ones(N), h_plus=S, h_minus=ratio * S, J_perp=np.triu(0.5 * C, 1))
+    return magbell.System(**sinc_chain_blocks(N, ratio))
 
 
 def _twice(c):  # 2^c·E → 2^(c+1)·E: every exponential doubled

@@ -26,22 +26,9 @@ from magbell.measures._multipartite import pair_concurrence
 from magbell.medium import PhysicalSetup
 from magbell.system import chain_positions, couplings_at_positions
 
-WIRE = ["--model", "chain1d", "--cross-section", "2500nm^2", "--field", "40mT"]
+from test_cli_nsite import BRAGG, WIRE, _json, _run  # noqa: E402  (the nsite CLI tests' helpers)
+
 CHAIN3 = ["--chain", "3", "--spacing", "100nm"] + WIRE
-BRAGG = ["--chain", "4", "--k-spacing", "3.141592653589793"] + WIRE + ["--damping", "0"]
-
-
-def _run(capsys, argv):
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def _json(capsys, argv):
-    rc, out, err = _run(capsys, argv + ["--json"])
-    assert rc == 0 and err == "", err
-    assert out.count("\n") == 1
-    return json.loads(out)
 
 
 def _csv(capsys, argv):
