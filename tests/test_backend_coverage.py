@@ -1,7 +1,8 @@
 """The backend seam (issue 10 §3) for the solvers test_backend.py does not cover: monitor, trajectories and the
 N-site evolve (dense sector blocks for N ≤ 5, Krylov excitation blocks above), two-site and N-site; the N-site
 steady state (dense, and the excitation blocks of N > 8), spectrum, postselect and conditional_evolve;
-monitor_sweep and robustness.
+monitor_sweep and robustness; dark_states, conserved_quantities and postselect_spectrum (the backend's svd and
+eig(left=True); these two return arrays, so only postselect_spectrum records the name).
 
 For each: a fake backend registered in the one registry is CALLED (counted per function), gives the NumPy
 numbers bit for bit when it only delegates, CHANGES the result when one of its kernels is perturbed (so the seam
@@ -24,7 +25,7 @@ from systems import sinc_chain_blocks  # noqa: E402  (tests/systems.py)
 from magbell.backend import BACKENDS, Backend, NumpyBackend, register_backend
 from magbell.conditional import monitor, trajectories
 
-_METHODS = ("expm", "scaled_expm", "propagate", "is_uniform", "stationary_blocks", "kernel_projector", "eig",
+_METHODS = ("expm", "scaled_expm", "propagate", "is_uniform", "stationary_blocks", "kernel_projector", "eig", "svd",
             "eigvals", "eigh", "solve")
 
 
@@ -217,6 +218,7 @@ def test_steady_state_n_site_blocks(fake, hz):
     r = magbell.steady_state(s, "duuuuuuuu", backend="fake")
     kernel = "kernel_projector" if hz else "eigh"
     assert fake.calls[kernel] >= 1 and r.backend == "fake" and ref.backend == "numpy"
+    assert hz or fake.calls["svd"] >= 1  # the one-excitation dark subspace
     _same(r.site_populations, ref.site_populations)
     fake.perturb[kernel] = _scale_projector if hz else (lambda wv: (wv[0], 0 * wv[1]))
     bad = magbell.steady_state(s, "duuuuuuuu", backend="fake")
@@ -286,6 +288,59 @@ def test_robustness(fake):
     np.testing.assert_allclose(bad.log_success_probability, ref.log_success_probability + np.log(4), rtol=0, atol=1e-12)
 
 
+# ------------------------------------------------------------------------------ dark states, conserved quantities, H_eff spectrum
+BELL = magbell.Model(a=1.0, A=1.0)  # two dark kets (|↓↓> and the singlet)
+EP2 = magbell.Model(a=1.0, A=1.0, delta=1.0, a_tilde=0.2).system()  # δ = Γ: an exceptional point in sector 1
+
+
+def _svd_zero(r):  # every singular value 0: every jump row and H-residual "vanishes"
+    return (r[0], 0 * r[1], r[2]) if isinstance(r, tuple) else 0 * r
+
+
+@pytest.mark.parametrize("system", [BELL, _chain(4, 0.0)], ids=["two-site", "N=4"])
+def test_dark_states(fake, system):
+    ref = magbell.dark_states(system)
+    r = magbell.dark_states(system, backend="fake")
+    assert fake.calls["svd"] >= 1 and fake.calls["eigh"] >= 1 and 0 < len(ref) < ref.shape[1]
+    _same(r, ref)
+    fake.perturb["svd"] = _svd_zero  # the common kernel becomes everything: every basis ket is "dark"
+    assert len(magbell.dark_states(system, backend="fake")) == ref.shape[1]
+
+
+@pytest.mark.parametrize("system,kernel", [(MODEL, "stationary_blocks"), (BELL, "stationary_blocks"),
+                                           (S3, "kernel_projector")], ids=["two-site", "two-site-dark", "N=3"])
+def test_conserved_quantities(fake, system, kernel):
+    ref = magbell.conserved_quantities(system)
+    r = magbell.conserved_quantities(system, backend="fake")
+    assert fake.calls["svd"] >= 1 and fake.calls[kernel] >= 1 and len(ref) >= 1
+    _same(r, ref)
+    fake.perturb["svd"] = lambda r: (r[0], r[1], r[2][::-1].copy())  # rows paired with the wrong singular values
+    bad = magbell.conserved_quantities(system, backend="fake")
+    assert bad.shape != ref.shape or not np.allclose(bad, ref, rtol=0, atol=1e-6)
+
+
+def test_postselect_spectrum_n_site(fake):
+    ref = magbell.postselect_spectrum(EP2)
+    r = magbell.postselect_spectrum(EP2, backend="fake")
+    assert fake.calls["eig"] >= 1 and fake.calls["svd"] >= 1 and r.backend == "fake" and ref.backend == "numpy"
+    assert ref.exceptional_point[1]
+    for f in ("eigenvalues", "eigenkets", "condition_numbers", "exceptional"):
+        for n in ref.sectors:
+            _same(getattr(r, f)[n], getattr(ref, f)[n])
+    fake.perturb["svd"] = lambda s: s + 1.0  # unit eigenvectors no longer parallel: no exceptional point
+    assert not magbell.postselect_spectrum(EP2, backend="fake").exceptional_point[1]
+    fake.perturb["eig"] = lambda w: (w[0] * 1.5,) + tuple(w[1:])
+    bad = magbell.postselect_spectrum(S3, backend="fake")
+    assert not np.allclose(bad.eigenvalues[3], magbell.postselect_spectrum(S3).eigenvalues[3])
+
+
+def test_postselect_spectrum_two_site_records_the_backend(fake):
+    ref = magbell.postselect_spectrum(MODEL)
+    r = magbell.postselect_spectrum(MODEL, backend="fake")
+    assert r.backend == "fake" and ref.backend == "numpy" and not fake.calls  # closed forms: no kernel to route
+    _same(r.eigenvalues, ref.eigenvalues)
+
+
 # ------------------------------------------------------------------------------ refusals
 @pytest.mark.parametrize("bad", ["jax", "", 3, None])
 def test_unknown_backend_is_one_line(bad):
@@ -303,6 +358,13 @@ def test_unknown_backend_is_one_line(bad):
         lambda: magbell.conditional_evolve(S3, "udu", T, forbid=["h_plus"], backend=bad),
         lambda: magbell.conditional.monitor_sweep(MODEL, "ud", 1.0, [0.1], backend=bad),
         lambda: magbell.conditional.robustness(magbell.Model(a=1.0, A=1.0), n_samples=2, backend=bad),
+        lambda: magbell.dark_states(MODEL, backend=bad),
+        lambda: magbell.dark_states(S3, backend=bad),
+        lambda: magbell.dark_states("not a model", backend=bad),  # the backend is validated first
+        lambda: magbell.conserved_quantities(MODEL, backend=bad),
+        lambda: magbell.conserved_quantities(S3, backend=bad),
+        lambda: magbell.postselect_spectrum(MODEL, backend=bad),
+        lambda: magbell.postselect_spectrum(S3, backend=bad),
     ]
     for call in calls:
         with pytest.raises(magbell.InvalidParameterError, match="backend") as e:

@@ -1,6 +1,6 @@
 """The default backend: NumPy/SciPy, delegating to magbell's own kernels (:mod:`magbell.backend._expm`,
 :mod:`magbell.backend._propagate`, :mod:`magbell.backend._scaled`, :mod:`magbell.liouvillian._kernel`,
-:mod:`magbell.liouvillian._stationary`) and to ``numpy.linalg`` for batched eigen-decompositions and solves."""
+:mod:`magbell.liouvillian._stationary`) and to ``numpy.linalg`` for batched eigen-decompositions, solves and SVDs."""
 
 from __future__ import annotations
 
@@ -50,7 +50,11 @@ class NumpyBackend:
         return svd_kernel_projector(L, tol_abs)
 
     @staticmethod
-    def eig(A):
+    def eig(A, left=False):
+        if left:
+            import scipy.linalg as sla
+
+            return sla.eig(A, left=True, right=True)
         return np.linalg.eig(A)
 
     @staticmethod
@@ -64,3 +68,7 @@ class NumpyBackend:
     @staticmethod
     def solve(A, b):
         return np.linalg.solve(A, b)
+
+    @staticmethod
+    def svd(A, full_matrices=True, compute_uv=True):
+        return np.linalg.svd(A, full_matrices=full_matrices, compute_uv=compute_uv)

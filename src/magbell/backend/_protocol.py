@@ -54,8 +54,9 @@ class Backend(Protocol):
     def kernel_projector(self, L: np.ndarray, tol_abs: np.ndarray):
         """Spectral projector onto ker L along range L for a stack of real blocks: ``(P0, mask, U, V)``."""
 
-    def eig(self, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Batched eigenvalues and right eigenvectors of general matrices."""
+    def eig(self, A: np.ndarray, left: bool = False) -> tuple[np.ndarray, ...]:
+        """Batched eigenvalues and right eigenvectors of general matrices; ``left=True`` (one matrix (n, n)):
+        ``(w, VL, VR)`` with the left eigenvectors paired column by column (as ``scipy.linalg.eig``)."""
 
     def eigvals(self, A: np.ndarray) -> np.ndarray:
         """Batched eigenvalues of general matrices."""
@@ -65,3 +66,7 @@ class Backend(Protocol):
 
     def solve(self, A: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Batched linear solve ``A x = b``."""
+
+    def svd(self, A: np.ndarray, full_matrices: bool = True, compute_uv: bool = True):
+        """Batched singular value decomposition, as ``numpy.linalg.svd``: ``(U, s, Vh)`` (s descending), or s
+        alone with ``compute_uv=False``."""

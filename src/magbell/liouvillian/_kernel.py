@@ -287,7 +287,7 @@ def _bordered_solve(L0: np.ndarray, M: np.ndarray, u: np.ndarray, ell: np.ndarra
     return x
 
 
-def dark_subspace(J: np.ndarray, H: np.ndarray, tol: float, normalise: bool = True) -> np.ndarray:
+def dark_subspace(J: np.ndarray, H: np.ndarray, tol: float, normalise: bool = True, svd=None) -> np.ndarray:
     """Orthonormal basis (columns, (n, k)) of the dark kets: the largest subspace of the common kernel of the
     jump rows ``J`` (m, n) that ``H`` (n, n) maps into itself (Kraus, Büchler, Diehl, Kantian, Micheli &
     Zoller, PRA 78, 042307 (2008): a pure stationary state of a Lindbladian is such a ket).
@@ -296,15 +296,17 @@ def dark_subspace(J: np.ndarray, H: np.ndarray, tol: float, normalise: bool = Tr
     whatever its rate (dephasing 1e12 next to relaxation 1e-12 must not make the relaxation count as zero);
     rows below ``tol`` singular values count as zero. H-invariance is decided relative to max |H|. The one
     implementation of the two-site dark states (:mod:`magbell.solvers._steady`) and of the N-site sector ones
-    (:mod:`magbell.solvers._system_sectors`, ``Point.dark``).
+    (:mod:`magbell.solvers._system_sectors`, ``Point.dark``). ``svd``: the SVD to use, with
+    ``numpy.linalg.svd``'s signature (default it; the solvers pass their backend's ``svd``).
     """
+    svd = np.linalg.svd if svd is None else svd
     n = H.shape[-1]
     if normalise:
         rn = np.linalg.norm(J, axis=1)
         J = J[rn > 0] / rn[rn > 0, None]
     if J.shape[0]:
         # the left basis is not needed: with more rows than columns the thin SVD already has all of Vh
-        _, s, Vh = np.linalg.svd(J, full_matrices=J.shape[0] < J.shape[1])
+        _, s, Vh = svd(J, full_matrices=J.shape[0] < J.shape[1])
         K = Vh[np.sum(s > tol) :].conj().T
     else:
         K = np.eye(n, dtype=complex)
@@ -313,7 +315,7 @@ def dark_subspace(J: np.ndarray, H: np.ndarray, tol: float, normalise: bool = Tr
         if K.shape[1] == 0 or sH == 0:
             break
         HK = H @ K
-        _, s2, Vh2 = np.linalg.svd(HK - K @ (K.conj().T @ HK))
+        _, s2, Vh2 = svd(HK - K @ (K.conj().T @ HK))
         keep = Vh2[np.sum(s2 > tol * sH) :].conj().T
         if keep.shape[1] == K.shape[1]:
             break

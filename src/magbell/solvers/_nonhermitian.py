@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..backend import get_backend, record_backend
 from ..errors import InvalidParameterError
 from ..system._basis import COEFFICIENT_NAMES, _h_basis, _hamiltonian_terms, _operator_list
 from ..system._model import Model
@@ -205,7 +206,7 @@ class NonHermitianSpectrum(Result):
               "max_concurrence": ("1", "sup_t C(t) from |ud> (PT-exact phase)")}
 
 
-def postselect_spectrum(model: Model, *, rtol: float = 1e-12) -> NonHermitianSpectrum:
+def postselect_spectrum(model: Model, *, rtol: float = 1e-12, backend: str = "numpy") -> NonHermitianSpectrum:
     """Eigenvalues, eigenkets (Eq. 14) and the PT phase of ``H_eff`` in the σz = 0 subspace, batched.
 
     Closed forms of the 2×2 block ``E_c·1 + T`` (T traceless, T² = ω²·1): ``E_{s,a} = E_c ∓ ω``. The
@@ -220,16 +221,20 @@ def postselect_spectrum(model: Model, *, rtol: float = 1e-12) -> NonHermitianSpe
         ['PT-broken', 'exceptional-point', 'PT-exact']
         >>> sp.exceptional_point_delta.tolist()
         [2.0, 2.0, 2.0]
+
+    ``backend`` (:func:`magbell.backend.get_backend`): validated and recorded in ``result.backend``; the
+    two-qubit spectrum is closed forms, elementwise (an N-site System's sectors go through its ``eig``/``svd``).
     """
+    bk = get_backend(backend)
     if not isinstance(model, Model):  # an N-site System: solvers/_system_conditional.py
         from ._system_conditional import system_postselect_spectrum
 
-        return system_postselect_spectrum(model, rtol=rtol)
+        return system_postselect_spectrum(model, rtol=rtol, backend=bk)
     _check_model(model)
     if isinstance(rtol, (bool, np.bool_)) or not (isinstance(rtol, (int, float, np.integer, np.floating))
                                                    and rtol >= 0 and np.isfinite(rtol)):
         raise InvalidParameterError(f"rtol must be a finite number >= 0, got {rtol!r}")
-    return _spectrum_core(non_hermitian_hamiltonian(model), np.abs(model.A + model.A_tilde), rtol)
+    return record_backend(_spectrum_core(non_hermitian_hamiltonian(model), np.abs(model.A + model.A_tilde), rtol), bk)
 
 
 def _classify(d: dict, rtol: float):

@@ -271,19 +271,21 @@ def _empty_result(one: "SteadyStateResult", model: Model) -> "SteadyStateResult"
     return result
 
 
-def conserved_quantities(model: Model, tol: float = DEFAULT_TOL) -> np.ndarray:
+def conserved_quantities(model: Model, tol: float = DEFAULT_TOL, *, backend: str = "numpy") -> np.ndarray:
     """Hermitian operators C_k with d/dt tr(C_k ρ) = 0 for a single model: shape (n_stationary, 4, 4).
 
     They span the left null space of L (the identity, whose conserved value is tr ρ = 1, is always among
     their combinations). For ``|A| = a`` at zero temperature they include the singlet weight <S|ρ|S>.
     The left null space is the row space of the kernel projector P0, taken from the same computation as
     :func:`steady_state` (P0 applied to the 16 real coordinate vectors), so there are as many as
-    ``n_stationary`` and pure phases decide nothing.
+    ``n_stationary`` and pure phases decide nothing. ``backend`` (:func:`magbell.backend.get_backend`): its
+    ``stationary_blocks`` and ``svd``.
     """
+    bk = get_backend(backend)
     if not isinstance(model, Model):
         from ._system_steady import system_conserved_quantities
 
-        return system_conserved_quantities(model, tol=tol)  # an N-site System (anything else: one-line error)
+        return system_conserved_quantities(model, tol=tol, backend=bk)  # an N-site System (else one line)
     if model.shape != ():
         raise InvalidParameterError("conserved_quantities() needs a single model; index the grid first")
     _check_tol(tol)
@@ -291,11 +293,11 @@ def conserved_quantities(model: Model, tol: float = DEFAULT_TOL) -> np.ndarray:
     check_domain(c, None, what="conserved_quantities")
     sb = sector_basis(2)
     _check_frame_accuracy(c, (), "conserved_quantities")
-    rb, _, _, _ = get_backend().stationary_blocks(c, np.eye(16), np.array([float(tol)]), sb)
+    rb, _, _, _ = bk.stationary_blocks(c, np.eye(16), np.array([float(tol)]), sb)
     funcs = []
     for q, idx in enumerate(sb.blocks):
         Pq = rb[q][0][idx].T  # (n_q, n_q): columns are P0 applied to the unit vectors of block q
-        _, sv, Vh = np.linalg.svd(Pq)
+        _, sv, Vh = bk.svd(Pq)
         for u in Vh[sv > 0.5]:  # rows of a projector span its row space; its non-zero singular values are >= 1
             full = np.zeros(16)
             full[idx] = u
@@ -306,7 +308,7 @@ def conserved_quantities(model: Model, tol: float = DEFAULT_TOL) -> np.ndarray:
     return np.swapaxes(M, -1, -2)
 
 
-def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
+def dark_states(model: Model, tol: float = 1e-10, *, backend: str = "numpy") -> np.ndarray:
     """Dark states of a single model: kets |ψ> with J_k|ψ> = 0 for every jump and H|ψ> = E|ψ>.
 
     Each gives a pure stationary state |ψ><ψ| (the singlet for ``|A| = a``, paper Eq. 10). Returns an
@@ -318,11 +320,13 @@ def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
     is a combination of single-site σ± of one kind, which anticommute with σ1zσ2z and shift M, or of σz),
     so neither the mean splitting Δ nor 𝒥z — pure phases — decides anything: within K the joint
     eigenspaces of (M, σ1zσ2z) are found first (integer eigenvalues), then H'' is diagonalised in each.
+    ``backend`` (:func:`magbell.backend.get_backend`): its ``svd`` (the dark subspace) and ``eigh``.
     """
+    bk = get_backend(backend)
     if not isinstance(model, Model):
         from ._system_steady import system_dark_states
 
-        return system_dark_states(model, tol=tol)  # an N-site System (anything else: one-line error)
+        return system_dark_states(model, tol=tol, backend=bk)  # an N-site System (else one line)
     if model.shape != ():
         raise InvalidParameterError("dark_states() needs a single model; index the grid first")
     _check_tol(tol)
@@ -333,11 +337,11 @@ def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
     Mz = np.diag([2.0, 0.0, 0.0, -2.0])
     ZZ = np.diag([1.0, -1.0, -1.0, 1.0])
     Hp = H + c1[DELTA_COLUMN] * Mz / 2 - c1[COEFFICIENT_NAMES.index("Jz")] * ZZ  # H_Δ = −ΔM/2, H_Jz = 𝒥z ZZ
-    K = dark_subspace(J, Hp, tol)  # common kernel of all jumps (rows normalised), H'-invariant part
+    K = dark_subspace(J, Hp, tol, svd=bk.svd)  # common kernel of all jumps (rows normalised), H'-invariant part
     if K.shape[1] == 0:
         return np.zeros((0, 4), dtype=complex)
     Km = K.conj().T @ (Mz + 5 * ZZ) @ K  # joint (M, ZZ) labels 7 (↑↑), −5 (M = 0), 3 (↓↓)
-    mv, W = np.linalg.eigh((Km + Km.conj().T) / 2)
+    mv, W = bk.eigh((Km + Km.conj().T) / 2)
     K = K @ W
     kets, energy, mag = [], [], []
     Delta, Jz = c1[DELTA_COLUMN], c1[COEFFICIENT_NAMES.index("Jz")]
@@ -345,7 +349,7 @@ def dark_states(model: Model, tol: float = 1e-10) -> np.ndarray:
         Kg = K[:, np.abs(mv - lab) < 0.5]
         m_, zz = {7: (2, 1), -5: (0, -1), 3: (-2, 1)}[int(lab)]
         Hk = Kg.conj().T @ Hp @ Kg
-        e, Wg = np.linalg.eigh((Hk + Hk.conj().T) / 2)
+        e, Wg = bk.eigh((Hk + Hk.conj().T) / 2)
         kets.append(Kg @ Wg)
         energy += list(e - Delta * m_ / 2 + Jz * zz)
         mag += [m_] * len(e)

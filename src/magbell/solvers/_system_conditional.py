@@ -419,7 +419,7 @@ EP_CLUSTER_FACTOR = 64.0
 EP_PARALLEL = 1e-2
 
 
-def system_postselect_spectrum(system, *, excitations=None, rtol=1e-12) -> SystemNonHermitianSpectrum:
+def system_postselect_spectrum(system, *, excitations=None, rtol=1e-12, backend="numpy") -> SystemNonHermitianSpectrum:
     """Eigenvalues, eigenkets and exceptional points of H_eff = H − i Σ J†J per excitation sector (all sectors, or
     the ``excitations`` given as an int or a list).
 
@@ -430,7 +430,9 @@ def system_postselect_spectrum(system, *, excitations=None, rtol=1e-12) -> Syste
     symmetric sites, several dark states). At an order-k EP the computed eigenvalues split by ~eps^(1/k)
     with κ ~ eps^(1/k − 1), which the test recognises; a near-EP at distance ≫ sqrt(eps) is resolved.
     ``rtol`` is the two-qubit PT classification's tolerance and has no meaning here: only its default is accepted.
+    ``backend`` (recorded in ``result.backend``): its ``eig(H, left=True)`` and ``svd`` (the clusters' σ_min).
     """
+    bk = check_backend(backend, "postselect_spectrum")
     check_system(system, "postselect_spectrum")
     if isinstance(rtol, (bool, np.bool_)) or rtol != 1e-12:
         raise InvalidParameterError(
@@ -457,12 +459,10 @@ def system_postselect_spectrum(system, *, excitations=None, rtol=1e-12) -> Syste
     cond = {n: np.zeros((P, comb(N, n))) for n in secs}
     exc = {n: np.zeros((P, comb(N, n)), dtype=bool) for n in secs}
     for p in range(P):
-        pt = Point(system, np.unravel_index(p, shape) if shape else ())
+        pt = Point(system, np.unravel_index(p, shape) if shape else (), bk=bk)
         for n in secs:
             H = pt.heff(n)
-            import scipy.linalg as sla
-
-            w, VL, VR = sla.eig(H, left=True, right=True)
+            w, VL, VR = bk.eig(H, left=True)
             VR = VR / np.linalg.norm(VR, axis=0)
             VL = VL / np.linalg.norm(VL, axis=0)
             with np.errstate(divide="ignore"):
@@ -479,7 +479,7 @@ def system_postselect_spectrum(system, *, excitations=None, rtol=1e-12) -> Syste
                     continue
                 cl = np.flatnonzero(close[i])
                 seen[cl] = True
-                if cl.size >= 2 and np.linalg.svd(VR[:, cl], compute_uv=False)[-1] < EP_PARALLEL:
+                if cl.size >= 2 and bk.svd(VR[:, cl], compute_uv=False)[-1] < EP_PARALLEL:
                     flag[cl] = True
             ev[n][p] = w + pt.dbar * (n - N / 2)
             kets[n][p][:, sector_states(N, n)] = VR.T
@@ -489,7 +489,7 @@ def system_postselect_spectrum(system, *, excitations=None, rtol=1e-12) -> Syste
         im = ev[n].imag
         leak[n] = (-2 * im[:, 0]).reshape(shape)
         grow[n] = (2 * (im[:, 0] - im[:, 1]) if im.shape[1] > 1 else np.full(P, np.inf)).reshape(shape)
-    return SystemNonHermitianSpectrum(
+    return record_backend(SystemNonHermitianSpectrum(
         sectors=secs,
         eigenvalues={n: v.reshape(shape + v.shape[1:]) for n, v in ev.items()},
         eigenkets={n: v.reshape(shape + v.shape[1:]) for n, v in kets.items()},
@@ -499,4 +499,4 @@ def system_postselect_spectrum(system, *, excitations=None, rtol=1e-12) -> Syste
         leak_rate=leak,
         growth_rate=grow,
         info={"cluster_factor": EP_CLUSTER_FACTOR, "parallel": EP_PARALLEL},
-    )
+    ), bk)

@@ -212,7 +212,7 @@ class Point:
             rows += [np.diag(self.ex.spin_sums(n, v)) for v in Vz]
         J = np.concatenate(rows) if rows else np.zeros((0, comb(N, n)))
         Hn = self.hamiltonian(n)
-        Kd = dark_subspace(J, Hn, tol)
+        Kd = dark_subspace(J, Hn, tol, svd=self.bk.svd)
         Hk = Kd.conj().T @ Hn @ Kd
         E, W = self.bk.eigh((Hk + Hk.conj().T) / 2)
         self._dark[key] = (Kd @ W, E)

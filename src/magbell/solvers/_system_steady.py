@@ -339,7 +339,7 @@ def _single(system, what):
         raise InvalidParameterError(f"{what}() needs a single System; index the batch first")
 
 
-def system_dark_states(system, tol: float = 1e-10) -> np.ndarray:
+def system_dark_states(system, tol: float = 1e-10, *, backend="numpy") -> np.ndarray:
     """Dark states of a single N-site System: kets |ψ> with J_k|ψ> = 0 for every jump and H|ψ> = E|ψ>.
 
     Each gives a pure stationary state |ψ><ψ| (the N-site analogue of the dark singlet, paper Eq. 10; with a
@@ -347,11 +347,12 @@ def system_dark_states(system, tol: float = 1e-10) -> np.ndarray:
     per excitation sector (every jump maps a sector into one sector, H conserves it): the common kernel of
     the jumps with their rows normalised (a rate of 1e-12 next to dephasing 1e12 still counts), then its
     largest H-invariant subspace (H without Δ̄, a scalar per sector), diagonalised. Returns (n_dark, 2ᴺ)
-    orthonormal kets, by excitation number, then energy.
+    orthonormal kets, by excitation number, then energy. ``backend``: its ``svd`` (the dark subspace) and ``eigh``.
     """
+    bk = check_backend(backend, "dark_states")
     _single(system, "dark_states")
     check_tol(tol)
-    pt = Point(system, ())
+    pt = Point(system, (), bk=bk)
     out = []
     for n in range(pt.N + 1):
         K, _ = pt.dark(n, tol)
@@ -361,17 +362,19 @@ def system_dark_states(system, tol: float = 1e-10) -> np.ndarray:
     return np.concatenate(out)
 
 
-def system_conserved_quantities(system, tol: float = DEFAULT_TOL) -> np.ndarray:
+def system_conserved_quantities(system, tol: float = DEFAULT_TOL, *, backend="numpy") -> np.ndarray:
     """Hermitian operators C_k with d/dt tr(C_k ρ) = 0 for a single System: (n_stationary, 2ᴺ, 2ᴺ).
 
     They span the left null space of 𝓛 (the identity among their combinations): the row space of the kernel
     projector of each sector (as the two-qubit :func:`magbell.conserved_quantities`); a sector q ≠ 0 gives
-    the Hermitian pairs C + C†, i(C − C†) of its complex functionals. Every sector dense: N ≤ 6.
+    the Hermitian pairs C + C†, i(C − C†) of its complex functionals. Every sector dense: N ≤ 6. ``backend``: its
+    ``kernel_projector`` and ``svd``.
     """
     what = "conserved_quantities"
+    bk = check_backend(backend, what)
     _single(system, what)
     check_tol(tol)
-    pt = Point(system, ())
+    pt = Point(system, (), bk=bk)
     check_point(pt, what, "")
     N = pt.N
     dims, projs, _ = kernel_dims(pt, float(tol) * pt.s_D, what, "", full=True)
@@ -379,7 +382,7 @@ def system_conserved_quantities(system, tol: float = DEFAULT_TOL) -> np.ndarray:
     for q, (bq, off, Pq, _) in projs.items():
         if not dims[q]:
             continue
-        Vh = np.linalg.svd(Pq)[2][: dims[q]]  # the row space of a rank-k projector
+        Vh = bk.svd(Pq)[2][: dims[q]]  # the row space of a rank-k projector
         cand = []
         for f in Vh:
             F = np.zeros((2**N, 2**N), dtype=complex)
@@ -390,7 +393,7 @@ def system_conserved_quantities(system, tol: float = DEFAULT_TOL) -> np.ndarray:
             cand += [(C + C.conj().T) / 2, (C - C.conj().T) / 2j]
         A = np.array(cand).reshape(len(cand), -1)
         r = dims[q] if q == 0 else 2 * dims[q]
-        V2 = np.linalg.svd(np.concatenate([A.real, A.imag], axis=1))[2][:r]
+        V2 = bk.svd(np.concatenate([A.real, A.imag], axis=1))[2][:r]
         ops.append((V2[:, : 4**N] + 1j * V2[:, 4**N:]).reshape(r, 2**N, 2**N))
     return np.concatenate(ops) if ops else np.zeros((0, 2**N, 2**N), dtype=complex)
 
