@@ -202,6 +202,12 @@ def test_spectrum_semisimple_degeneracy_is_not_an_ep():
     assert sp.leak_rate[1] == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(InvalidParameterError, match="excitations"):
         system_postselect_spectrum(s, excitations=[5])
+    # the public function passes excitations= on (a Model given with it is its System)
+    pub = postselect_spectrum(s, excitations=[1, 2])
+    assert pub.sectors == (1, 2) and np.array_equal(pub.eigenvalues[1], sp.eigenvalues[1])
+    m = Model(a=1.0, A=0.5, delta=0.3)
+    assert np.array_equal(postselect_spectrum(m, excitations=1).eigenvalues[1],
+                          system_postselect_spectrum(m.system(), excitations=1).eigenvalues[1])
 
 
 def test_rounding_floor_is_refused():

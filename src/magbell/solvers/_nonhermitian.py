@@ -206,7 +206,8 @@ class NonHermitianSpectrum(Result):
               "max_concurrence": ("1", "sup_t C(t) from |ud> (PT-exact phase)")}
 
 
-def postselect_spectrum(model: Model, *, rtol: float = 1e-12, backend: str = "numpy") -> NonHermitianSpectrum:
+def postselect_spectrum(model: Model, *, rtol: float = 1e-12, backend: str = "numpy",
+                        excitations=None) -> NonHermitianSpectrum:
     """Eigenvalues, eigenkets (Eq. 14) and the PT phase of ``H_eff`` in the σz = 0 subspace, batched.
 
     Closed forms of the 2×2 block ``E_c·1 + T`` (T traceless, T² = ω²·1): ``E_{s,a} = E_c ∓ ω``. The
@@ -224,12 +225,15 @@ def postselect_spectrum(model: Model, *, rtol: float = 1e-12, backend: str = "nu
 
     ``backend`` (:func:`magbell.backend.get_backend`): validated and recorded in ``result.backend``; the
     two-qubit spectrum is closed forms, elementwise (an N-site System's sectors go through its ``eig``/``svd``).
+    ``excitations`` (N sites: a :class:`magbell.System`, or a Model given with it): the excitation sectors, an int
+    or a list (default all).
     """
     bk = get_backend(backend)
-    if not isinstance(model, Model):  # an N-site System: solvers/_system_conditional.py
+    if not isinstance(model, Model) or excitations is not None:  # N sites: solvers/_system_conditional.py
         from ._system_conditional import system_postselect_spectrum
 
-        return system_postselect_spectrum(model, rtol=rtol, backend=bk)
+        return system_postselect_spectrum(model.system() if isinstance(model, Model) else model,
+                                          excitations=excitations, rtol=rtol, backend=bk)
     _check_model(model)
     if isinstance(rtol, (bool, np.bool_)) or not (isinstance(rtol, (int, float, np.integer, np.floating))
                                                    and rtol >= 0 and np.isfinite(rtol)):
