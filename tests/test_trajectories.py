@@ -138,6 +138,14 @@ def test_bad_input():
         tr.average("jumps")
     with pytest.raises(InvalidParameterError, match="unknown jump channel"):
         tr.average("no-J8")
+    # a bool is not a channel index (True counted channel 1, "J2", before the parsers were merged)
+    from magbell.solvers._trajectories import JumpRecord, no_jumps
+    rec = JumpRecord(np.array([[0.1, np.nan]]), np.array([[1, -1]]))
+    for bad in (True, [np.True_], "h_plus"):
+        with pytest.raises(InvalidParameterError, match="unknown jump channel"):
+            rec.count(bad)
+        with pytest.raises(InvalidParameterError, match="unknown jump channel"):
+            no_jumps(bad)
     with pytest.raises(InvalidParameterError, match="max_events"):
         trajectories(Model(a=50.0, A=10.0), "ud", [0.0, 10.0], n=100, seed=0, max_events=50)
 

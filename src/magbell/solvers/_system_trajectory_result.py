@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import InvalidParameterError
 from ..results import Result
 from ._trajectories import TrajectoryCommon
+from ._trajectories import _channel_indices as _trajectory_channels
 
 __all__ = ["SystemTrajectoryResult", "SystemJumpRecord", "SystemEnsembleAverage", "BLOCKS",
            "DENSE_AVERAGE_MAX_SITES"]
@@ -46,21 +47,8 @@ class SystemJumpRecord(NamedTuple):
 
 
 def _channel_indices(channels, names) -> list:
-    if isinstance(channels, (str, int, np.integer)):
-        channels = [channels]
-    out = []
-    for c in channels:
-        if isinstance(c, str) and c in names:
-            out.append(names.index(c))
-        elif isinstance(c, str) and c in BLOCKS:
-            out += [i for i, nm in enumerate(names) if nm.split(":")[0] == c]
-        elif isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= int(c) < len(names):
-            out.append(int(c))
-        else:
-            raise InvalidParameterError(
-                f"unknown jump channel {c!r}; known: {', '.join(BLOCKS)} (whole blocks) or {', '.join(names) or 'none'}"
-            )
-    return out
+    """The N-site channels: names ``"h_plus:k"``, whole blocks, or indices (the one parser of _trajectories)."""
+    return _trajectory_channels(channels, names, BLOCKS)
 
 
 def _as_predicate(select, names):

@@ -119,17 +119,23 @@ class JumpRecord(NamedTuple):
         return np.sum(np.isin(self.channels, idx), axis=1)
 
 
-def _channel_indices(channels) -> list:
+def _channel_indices(channels, names=JUMP_NAMES, blocks=()) -> list:
+    """Indices into ``names`` of ``channels`` (a name, an index, or a list of them; ``blocks``: group names that
+    stand for every channel ``"<block>:k"``, the N-site h_plus/h_minus/h_z). One parser for the two-site and the
+    N-site records; anything else (an unknown name, an index out of range, a bool) is one-line refused."""
     if isinstance(channels, (str, int, np.integer)):
         channels = [channels]
     out = []
     for c in channels:
-        if isinstance(c, str) and c in JUMP_NAMES:
-            out.append(JUMP_NAMES.index(c))
-        elif isinstance(c, (int, np.integer)) and 0 <= int(c) < len(JUMP_NAMES):
+        if isinstance(c, str) and c in names:
+            out.append(list(names).index(c))
+        elif isinstance(c, str) and c in blocks:
+            out += [i for i, nm in enumerate(names) if nm.split(":")[0] == c]
+        elif isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_)) and 0 <= int(c) < len(names):
             out.append(int(c))
         else:
-            raise InvalidParameterError(f"unknown jump channel {c!r}; known: {', '.join(JUMP_NAMES)}")
+            known = (f"{', '.join(blocks)} (whole blocks) or " if blocks else "") + (", ".join(names) or "none")
+            raise InvalidParameterError(f"unknown jump channel {c!r}; known: {known}")
     return out
 
 
