@@ -23,7 +23,7 @@ import re
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ._nsite_setup import _TIME, _TIME_UNITS, _initial, _measures, system_from_args, times_from_args
+from ._nsite_setup import _TIME, _initial, _measures, parse_time, system_from_args, times_from_args
 from ._output import write_csv
 from ._postselect import MAX_TRAJECTORY_STATES  # the two-site command's guard: most stored states n × points
 
@@ -43,8 +43,7 @@ def _tau(text: str, a: float) -> float:
     s = str(text).strip()
     if s.lower() in ("inf", "+inf", "infinity"):
         return math.inf
-    m = _TIME.match(s)
-    if not m:
+    if not _TIME.match(s):
         try:
             bare = float(s)
         except ValueError:
@@ -53,13 +52,7 @@ def _tau(text: str, a: float) -> float:
             raise InvalidParameterError(f"--tau-m must be > 0 (a finite time, or inf), got {text!r}")
         raise InvalidParameterError(f"--tau-m: cannot read {text!r} as a time; write e.g. 50ns, 1e-7s, 0.05/a or inf"
                                     + (" (a unit is needed)" if math.isfinite(bare) else ""))
-    v = float(m.group(1))
-    if m.group(2) == "/a":
-        if not a > 0:
-            raise InvalidParameterError(f"--tau-m = {text!r} is in units of 1/a, but a = 0 here (no relaxation)")
-        tau = v / a
-    else:
-        tau = v * _TIME_UNITS[m.group(2)]
+    tau = parse_time(s, "--tau-m", a, "50ns, 1e-7s, 0.05/a or inf")
     if not (math.isfinite(tau) and tau > 0):
         raise InvalidParameterError(f"--tau-m must be > 0 (a finite time, or inf), got {text!r}")
     return tau

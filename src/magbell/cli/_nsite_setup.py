@@ -245,21 +245,26 @@ def _film_system(args, how: str, T: float):
     return _FilmPlacement(s, x), desc
 
 
+def parse_time(text, flag: str, a: float, examples: str) -> float:
+    """A time option in seconds: a number with a unit of _TIME_UNITS (s, ms, us, ns, ps), or ``X/a`` in units
+    of 1/a (refused in one line when a = 0). The one time reader of the nsite commands (--t-min, --t-max,
+    --tau-m); the caller checks the range."""
+    m = _TIME.match(str(text).strip())
+    if not m:
+        raise InvalidParameterError(f"{flag}: cannot read {text!r} as a time; write e.g. {examples}")
+    v = float(m.group(1))
+    if m.group(2) == "/a":
+        if not a > 0:
+            raise InvalidParameterError(f"{flag} = {text!r} is in units of 1/a, but a = 0 here (no relaxation)")
+        return v / a
+    return v * _TIME_UNITS[m.group(2)]
+
+
 def times_from_args(args, a: float) -> np.ndarray:
     """The time grid of --t-min/--t-max/--points in seconds (``/a``: units of 1/a)."""
 
     def one(text, flag):
-        m = _TIME.match(str(text))
-        if not m:
-            raise InvalidParameterError(
-                f"{flag}: cannot read {text!r} as a time; write e.g. 20us, 5ns, 1e-3s or 20/a (units of 1/a)")
-        v = float(m.group(1))
-        if m.group(2) == "/a":
-            if not a > 0:
-                raise InvalidParameterError(f"{flag} = {text!r} is in units of 1/a, but a = 0 here (no relaxation)")
-            t = v / a
-        else:
-            t = v * _TIME_UNITS[m.group(2)]
+        t = parse_time(text, flag, a, "20us, 5ns, 1e-3s or 20/a (units of 1/a)")
         if not math.isfinite(t) or t < 0:
             raise InvalidParameterError(f"{flag} must be finite and >= 0, got {text!r}")
         return t
