@@ -80,6 +80,19 @@ def best(fn, repeat: int):
     return out, min(ts)
 
 
+def _restricted(system, initial: str, keep=None):
+    """H, the jump operators and the index of the u/d basis state ``initial``, restricted to the basis states
+    ``keep`` (None: the whole 2^N space), for the peers' runs."""
+    H, J = sparse_operators(system)
+    idx = int(initial.replace("u", "0").replace("d", "1"), 2)
+    if keep is not None:
+        keep = np.asarray(keep)
+        H = H[keep][:, keep]
+        J = [j[keep][:, keep] for j in J]
+        idx = int(np.flatnonzero(keep == idx)[0])
+    return H, J, idx
+
+
 def sparse_operators(system):
     """H and the collapse operators √2·J_k as sparse 2ᴺ × 2ᴺ matrices, from Pauli matrices and the System
     contract (independent of the excitation blocks; System.hamiltonian() is dense and limited to N <= 8)."""
@@ -113,14 +126,9 @@ def qutip_states(system, initial: str, times, keep=None):
     list of basis indices (an invariant subspace)."""
     import qutip
 
-    H, J = sparse_operators(system)
+    H, J, idx = _restricted(system, initial, keep)
     N = system.N
-    idx = int(initial.replace("u", "0").replace("d", "1"), 2)
     if keep is not None:
-        keep = np.asarray(keep)
-        H = H[keep][:, keep]
-        J = [j[keep][:, keep] for j in J]
-        idx = int(np.flatnonzero(keep == idx)[0])
         dims = [[len(keep)], [len(keep)]]
     else:
         dims = [[2] * N, [2] * N]
@@ -157,13 +165,7 @@ def dynamiqs_states(system, initial: str, times, keep=None, layout: str = DQ_LAY
 
     dq.set_precision("double")
     dq.set_progress_meter(False)
-    H, J = sparse_operators(system)
-    idx = int(initial.replace("u", "0").replace("d", "1"), 2)
-    if keep is not None:
-        keep = np.asarray(keep)
-        H = H[keep][:, keep]
-        J = [j[keep][:, keep] for j in J]
-        idx = int(np.flatnonzero(keep == idx)[0])
+    H, J, idx = _restricted(system, initial, keep)
     n = H.shape[0]
     rho0 = np.zeros((n, n), dtype=complex)
     rho0[idx, idx] = 1
