@@ -183,6 +183,7 @@ def steady_state(
             + describe_bad_points(badmask, {"n_stationary": n_stat.reshape(model.shape)})
         )
     S = r0.shape[0]
+    rb[0] = _refine_outer_populations(c, rb[0])
     r = np.zeros((P, S, 16))
     for q, x in rb.items():
         r[..., sb.blocks[q]] = x
@@ -214,6 +215,38 @@ def steady_state(
         initial=None if rho0 is None else (rho0 if several else rho0[0]),
         info=info,
     ), bk)
+
+
+def _refine_outer_populations(c: np.ndarray, x0: np.ndarray) -> np.ndarray:
+    """Populations p_↑↑ and p_↓↓ of stationary |q|=0 coordinates ``x0`` (P, S, 6) to relative accuracy.
+
+    A kernel solve leaves every coordinate with an *absolute* error ~eps; p_↓↓ ~ (ã/a)² at low temperature
+    (1e-12 at 10 mK for an NV, 1e-120 at ã/a = 1e-60) then has no correct digit, can come out negative, and
+    the concurrence's sqrt(p_↑↑ p_↓↓) (Suppl. S52) turns ~1e-17 into an error ~1e-8 (C = 0.5 − 9.8e-9 for
+    the dark singlet at ã/a = 1e-60, exactly 0.5). The rows of p_↑↑ and p_↓↓ in the |q|=0 block hold no
+    Hamiltonian term (|↑↑>, |↓↓> are eigenstates of H and are only reached by jumps), so for any kernel
+    vector ``p_i = Σ_{j≠i} L_ij x_j / (−L_ii)``: inflow over outflow, whose error is the inflow rates'
+    (~ã for p_↓↓) times the other coordinates' errors — relative accuracy for a small population. Applied
+    where the outflow −L_ii > 0 and the population is below 1e-3 of the trace (a large one is already
+    accurate); a rank-one kernel vector stays one (this is its own equation). A negative inflow is the
+    rounding of a cancellation and gives 0. Coordinates: magbell's
+    sector basis, populations first (docs/conventions.md).
+    """
+    L0 = generator_block(c, 0)  # (P, 6, 6), correctly rounded entries
+    x = np.array(x0, dtype=float, copy=True)
+    tr = np.abs(x[..., :4].sum(axis=-1))  # (P, S)
+    for i in (0, 3):
+        out = -L0[:, i, i]  # (P,)
+        others = [j for j in range(L0.shape[-1]) if j != i]
+        inflow = np.einsum("pj,psj->ps", L0[:, i, others], x[..., others])
+        small = np.abs(x[..., i]) < 1e-3 * tr
+        use = small & (out[:, None] > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = inflow / out[:, None]
+        # the inflow Σ_k <i|J_k ρ J_k†|i> of a state is ≥ 0: a negative value is rounding of a cancellation
+        # (the dark singlet's ρ11 + ρ22 + 2 Re ρ12 ≈ 0), not a population
+        x[..., i] = np.where(use, np.maximum(new, 0.0), x[..., i])
+    return x
 
 
 #: largest estimated error of a stationary state accepted from the rotated eigenframe
