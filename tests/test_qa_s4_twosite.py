@@ -7,6 +7,8 @@ derivation written out in the docstring).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -43,3 +45,28 @@ def test_thermal_ground_population_relative_accuracy(r):
     exact = r * r / (1 + r) ** 2
     assert abs(s.rho[3, 3].real - exact) <= 1e-3 * exact
     assert abs(s.rho[0, 0].real - 1 / (1 + r) ** 2) <= 1e-15
+
+
+# ---------------------------------------------------------------------------------------------
+# measures: hostile input gives one MagbellError line, no TypeError/ValueError/RuntimeWarning
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: magbell.concurrence(np.eye(4) / 4, method="foo"), "method"),  # was a plain ValueError
+        (lambda: magbell.concurrence(np.full((4, 4), 1e308)), "magnitude"),  # overflow RuntimeWarning
+        (lambda: magbell.negativity(np.full((4, 4), 1e300)), "magnitude"),  # returned 4.2e284
+        (lambda: magbell.log_negativity(np.full((4, 4), 1e308)), "magnitude"),  # overflow warning
+        (lambda: magbell.purity(np.full((4, 4), 1e200)), "magnitude"),  # overflow warning
+        (lambda: magbell.concurrence(np.array([["a"] * 4] * 4, dtype=object)), "numeric"),  # TypeError
+        (lambda: magbell.bell_fidelity(np.eye(4) / 4, "foo"), "which="),  # said "unknown initial state"
+    ],
+)
+def test_measures_hostile_input_one_line(call, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(magbell.MagbellError, match=match) as e:
+            call()
+    assert "\n" not in str(e.value)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InvalidStateError
+from ..errors import InvalidParameterError, InvalidStateError
 from ..system._two_site_states import BELL_STATES, ket
 
 _YY = np.array([[0, 0, 0, -1], [0, 0, 1, 0], [0, 1, 0, 0], [-1, 0, 0, 0]], dtype=float)
@@ -23,12 +23,25 @@ _OFF_X = ((0, 1), (0, 2), (1, 3), (2, 3), (1, 0), (2, 0), (3, 1), (3, 2))
 X_STATE_ATOL = 1e-14
 
 
+#: largest |ρ_ij| accepted (a density matrix has |ρ_ij| ≤ 1; products of entries must not overflow)
+ENTRY_MAX = 1e150
+
+
 def _check(rho) -> np.ndarray:
     rho = np.asarray(rho)
     if rho.shape[-2:] != (4, 4):
         raise InvalidStateError(f"rho must have shape (..., 4, 4), but has shape {rho.shape}")
+    if rho.dtype.kind not in "biufc":  # object/str arrays: one line, not a TypeError from np.isfinite
+        try:
+            rho = rho.astype(complex)
+        except (TypeError, ValueError):
+            raise InvalidStateError(f"rho must be a numeric (..., 4, 4) array, got dtype {rho.dtype}") from None
     if not np.all(np.isfinite(rho)):
         raise InvalidStateError("rho contains NaN or inf")
+    if rho.size and np.max(np.abs(rho)) > ENTRY_MAX:  # 1e308 entries overflowed with a RuntimeWarning
+        raise InvalidStateError(
+            f"rho has an entry of magnitude {np.max(np.abs(rho)):.3g} > {ENTRY_MAX:.0e} (a density matrix has |ρ_ij| ≤ 1)"
+        )
     return rho
 
 
@@ -94,7 +107,7 @@ def concurrence(rho, *, method: str = "auto") -> np.ndarray:
     if method == "wootters":
         return _wootters(rho.reshape(-1, 4, 4)).reshape(rho.shape[:-2])
     if method != "auto":
-        raise ValueError(f"method must be 'auto', 'wootters' or 'x', got {method!r}")
+        raise InvalidParameterError(f"method must be 'auto', 'wootters' or 'x', got {method!r}")
     flat = rho.reshape(-1, 4, 4)
     out = x_state_concurrence(flat)
     general = ~is_x_state(flat)
@@ -147,7 +160,10 @@ def log_negativity(rho) -> np.ndarray:
 def bell_fidelity(rho, which: str) -> np.ndarray:
     """``<B|ρ|B>`` for the Bell state ``which`` in ``phi+ phi- psi+ psi-`` (also ``singlet``, ``triplet0``)."""
     rho = _check(rho)
-    k = ket(which)
+    try:
+        k = ket(which)
+    except InvalidStateError as e:  # it said "unknown initial state": name this argument
+        raise InvalidStateError(f"bell_fidelity: which={which!r} is not a state name ({e})") from None
     return np.real(np.einsum("i,...ij,j->...", k.conj(), rho, k))
 
 
