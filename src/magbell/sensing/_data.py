@@ -32,6 +32,12 @@ TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "ps": 1
 _REQUIRED = ("time", "initial", "observable", "value")
 _KNOWN = _REQUIRED + ("stderr", "shots", "readout_up", "readout_down")
 _SUM_TOL = 1e-6
+#: smallest Gaussian standard error: a value in [-1, 1] has float64 spacing ≤ 2.2e-16, and 1/stderr² of a
+#: smaller one overflowed the residuals (stderr = 1e-300: RuntimeWarning, deviance inf)
+_STDERR_MIN = 1e-15
+#: largest number of shots: whole numbers are exact in float64 up to 2**53 (numpy's multinomial and the
+#: counts k = value·shots need it); 1e300 shots overflowed the simulation
+SHOTS_MAX = 2**53
 
 
 class DataError(MagbellError):
@@ -181,6 +187,8 @@ def _blank(v) -> bool:
 
 
 def _num(v, where, col) -> float:
+    if isinstance(v, (bool, np.bool_)):  # float(True) is 1: a boolean column is a mistake, not a number
+        raise DataError(f"{where}, column {col}: not a number: {v!r}")
     try:
         x = float(v)
     except (TypeError, ValueError):
@@ -249,10 +257,13 @@ def load_data(data, time_unit: str = "s") -> Data:
             se[i] = _num(cols["stderr"][i], w, "stderr")
             if not se[i] > 0:
                 raise DataError(f"{w}, column stderr: must be > 0, got {se[i]:g}")
+            if se[i] < _STDERR_MIN:
+                raise DataError(f"{w}, column stderr: must be >= {_STDERR_MIN:g} (values in [-1, 1] are not resolved "
+                                f"finer in float64), got {se[i]:g}")
         else:
             k = _num(cols["shots"][i], w, "shots")
-            if k < 1 or k != int(k):
-                raise DataError(f"{w}, column shots: must be a whole number >= 1, got {cols['shots'][i]}")
+            if k < 1 or k != int(k) or k > SHOTS_MAX:
+                raise DataError(f"{w}, column shots: must be a whole number in [1, 2**53], got {cols['shots'][i]}")
             shots[i] = k
         if has_ro:
             for col, arr in (("readout_up", fu), ("readout_down", fd)):

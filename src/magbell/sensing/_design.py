@@ -22,11 +22,15 @@ from scipy.stats import norm
 
 from ..errors import InvalidParameterError
 from ..system._two_site_states import STATE_NAMES
-from ._data import OBSERVABLES, POPULATIONS, Data, load_data, time_scale
+from ._data import OBSERVABLES, POPULATIONS, SHOTS_MAX, Data, load_data, time_scale
 from ._fit import Problem, optimise, resolve
 from ._params import (PARAMETERS, RATE_PARAMETERS, READOUT, Space, check_physical, parse_assignments, parse_names,
                       to_scaled)
 from ._uncertainty import covariance, expected_information, identifiability, scales, standardised_rows
+
+#: smallest |truth − best A = 0 model| of an outcome probability that shots_to_detect trusts: the forward
+#: model's populations are exact to ~1e-13 absolute (docs/numerics.md); 1e-10 keeps λ to ~1e-3 relative
+_RESOLVED_GAP = 1e-10
 
 __all__ = ["Protocol", "simulate", "cramer_rao", "design", "shots_to_detect", "DesignResult", "truth_from_couplings"]
 
@@ -69,9 +73,16 @@ class Protocol:
                 raise InvalidParameterError(
                     f"observables: unknown {o!r}; use populations, {', '.join(OBSERVABLES[4:])}")
         object.__setattr__(self, "observables", tuple(obs))
-        n = np.broadcast_to(np.asarray(self.shots, dtype=float), (len(ini), len(t)))
-        if np.any(n < 0) or np.any(n != np.round(n)) or not np.all(np.isfinite(n)):
-            raise InvalidParameterError("shots must be whole numbers >= 0")
+        raw = np.asarray(self.shots)
+        if raw.dtype.kind not in "iuf":  # a bool (True is 1) or text is a mistake, not a count
+            raise InvalidParameterError(f"shots must be whole numbers >= 0, got {self.shots!r}")
+        try:
+            n = np.broadcast_to(raw.astype(float), (len(ini), len(t)))
+        except ValueError:
+            raise InvalidParameterError(f"shots must be a number or an array of shape (n_initials, n_times) = "
+                                        f"({len(ini)}, {len(t)}), got shape {raw.shape}") from None
+        if not np.all(np.isfinite(n)) or np.any(n < 0) or np.any(n != np.round(n)) or np.any(n > SHOTS_MAX):
+            raise InvalidParameterError("shots must be whole numbers in [0, 2**53]")
         if not np.any(n > 0):
             raise InvalidParameterError("shots: the protocol measures nothing (all shots are 0)")
         object.__setattr__(self, "_shots", n.copy())
@@ -151,6 +162,9 @@ def simulate(truth, protocol: Protocol, seed=None, *, expected: bool = False) ->
     ``expected=True`` returns the noise-free expectation (values = probabilities; shots as planned).
     """
     truth_si = _truth(truth)
+    if seed is not None and not isinstance(seed, (np.random.Generator, np.random.SeedSequence)) and not (
+            isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)) and seed >= 0):
+        raise InvalidParameterError(f"seed must be None or an integer >= 0, got {seed!r}")
     q, _ = _joint(truth_si, protocol)
     rng = np.random.default_rng(seed)
     sc = time_scale(protocol.time_unit)
@@ -272,6 +286,20 @@ def _per_setting_information(truth_si, fit, initials, times, time_unit, observab
     return Fs, settings, space, problem, sc
 
 
+def _readout_pair(readout) -> tuple:
+    """``readout``: one fidelity for both outcomes (as ``--readout F``) or (P(↑|↑), P(↓|↓)). A 1-tuple used to
+    leave P(↓|↓) = 1 and a 3-tuple ran into ``Protocol``'s positional arguments."""
+    r = np.atleast_1d(np.asarray(readout, dtype=object))
+    if r.ndim != 1 or r.size not in (1, 2) or any(isinstance(x, (bool, np.bool_, str)) for x in r):
+        raise InvalidParameterError(f"readout must be F or (F_UP, F_DOWN), got {readout!r}")
+    try:
+        up, down = float(r[0]), float(r[-1])
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"readout must be F or (F_UP, F_DOWN), got {readout!r}") from None
+    check_physical({"readout_up": up, "readout_down": down}, "readout")
+    return up, down
+
+
 def design(truth, fit="a,A", *, initials="ud,dd", times, total_shots: int, target: str = "A", time_unit: str = "s",
            observables="populations", readout=(1.0, 1.0), min_fraction: float = 1e-3) -> DesignResult:
     """Allocate ``total_shots`` over the candidate settings (initials × times) to minimise var(target)."""
@@ -279,8 +307,18 @@ def design(truth, fit="a,A", *, initials="ud,dd", times, total_shots: int, targe
     names = parse_names(fit)
     if target not in names:
         raise InvalidParameterError(f"target {target!r} must be one of the fitted parameters {', '.join(names)}")
-    if not total_shots >= 1:
-        raise InvalidParameterError(f"total_shots must be >= 1, got {total_shots}")
+    n_obs = len(Protocol("ud", [0.0], 1, time_unit, observables).observables)
+    if isinstance(total_shots, (bool, np.bool_)) or not isinstance(total_shots, (int, float, np.integer, np.floating)) \
+            or not 1 <= total_shots <= SHOTS_MAX or total_shots != int(total_shots):
+        raise InvalidParameterError(f"total_shots must be a whole number in [1, 2**53], got {total_shots!r}")
+    if int(total_shots) % n_obs:
+        raise InvalidParameterError(
+            f"total_shots = {int(total_shots)} is not a multiple of the {n_obs} observables: every setting's shots are "
+            f"taken once per observable; give a multiple of {n_obs}")
+    if isinstance(min_fraction, (bool, np.bool_)) or not isinstance(min_fraction, (int, float, np.integer, np.floating)) \
+            or not 0 <= min_fraction < 1:
+        raise InvalidParameterError(f"min_fraction must be a number in [0, 1), got {min_fraction!r}")
+    readout = _readout_pair(readout)
     Fs, settings, space, problem, sc = _per_setting_information(truth_si, fit, initials, times, time_unit,
                                                                 observables, readout)
     m = len(settings)
@@ -306,10 +344,9 @@ def design(truth, fit="a,A", *, initials="ud,dd", times, total_shots: int, targe
                    constraints=[{"type": "eq", "fun": lambda w: np.sum(w) - 1, "jac": lambda w: np.ones(m)}],
                    options={"maxiter": 500, "ftol": 1e-12})
     w = np.clip(res.x, 0, None)
-    w[w < min_fraction] = 0.0
+    w[(w < min_fraction) & (w < w.max())] = 0.0  # the largest weight stays, whatever min_fraction
     w /= w.sum()
-    n_obs = len(Protocol("ud", [0.0], 1, time_unit, observables).observables)
-    per_obs = total_shots / n_obs
+    per_obs = int(total_shots) // n_obs
     raw = w * per_obs
     shots = np.floor(raw)
     rest = int(round(per_obs - shots.sum()))
@@ -374,7 +411,16 @@ def shots_to_detect(truth, protocol: Protocol, fit="a,A", *, alpha: float = 0.05
                 "noncentrality_per_protocol": float("inf"), "alpha": alpha, "power": power,
                 "test": "the best A = 0 model forbids outcomes that the truth produces (idealised: perfect readout, "
                         "a_tilde = 0): a single such outcome rejects it; shots for probability 'power' to see one"}
-    lam = 2 * (problem.lik.sat - ll0)  # exemplary data: the true model is saturated
+    # exemplary data: the true model is saturated, and λ is the null fit's deviance Σ r², summed directly
+    # (2(ℓ_sat − ℓ₀) cancels to ~1e-12 and stalled there for small |A|)
+    q0 = problem.q(space0, np.asarray(x0)[None])[0]
+    lam = float(np.sum(problem.lik.residuals(q0)[0] ** 2))
+    gap = float(np.max(np.abs(problem.lik.mean(q0)[0] - problem.data.value)))
+    if gap < _RESOLVED_GAP:
+        raise InvalidParameterError(
+            f"truth: A = {truth_si['A']:g} changes the predicted outcomes of this protocol by at most {gap:.2g} "
+            f"from the best A = 0 model, below the {_RESOLVED_GAP:g} the forward model resolves (its populations "
+            "are exact to ~1e-13): the shots needed (more than ~1/gap²) cannot be computed reliably")
     need = (norm.isf(alpha) + norm.isf(1 - power)) ** 2
     scale = need / lam if lam > 0 else np.inf
     return {"total_shots": float(protocol.total_shots * scale), "scale": float(scale),

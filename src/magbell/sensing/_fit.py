@@ -57,6 +57,11 @@ class Problem:
         x0 = np.clip(np.asarray(x0, dtype=float), space.lower, space.upper)
         if space.k == 0:
             return x0, float(self.loglik(space, x0[None])[0]), None
+        pinned = ~(space.lower < space.upper)
+        if np.any(pinned):
+            # a coordinate whose range collapsed to a point (|A| ∈ [0, a] while a profile holds a = 0):
+            # least_squares refuses equal bounds, so optimise the others with it held there
+            return self._minimise_pinned(space, x0, pinned, max_nfev, guard, ftol)
         cache: dict = {}
         rates = np.array([p in RATE_PARAMETERS and p not in RATIO for p in space.free])
 
@@ -81,6 +86,23 @@ class Problem:
             return x0, -np.inf, None
         x = res.x
         return x, float(self.lik.sat - 0.5 * np.sum(res.fun**2)), res
+
+
+    def _minimise_pinned(self, space: Space, x0, pinned, max_nfev, guard, ftol):
+        x0 = np.where(pinned, space.lower, x0)
+        free = tuple(p for p, pin in zip(space.free, pinned) if not pin)
+        fixed = dict(space.fixed)
+        nat = space.natural(x0[None])
+        for p, pin in zip(space.free, pinned):
+            if pin:
+                fixed[p] = float(nat[p][0])
+                if p in RATIO:  # held in natural units; the ratio coordinate would need its partner
+                    fixed.pop(RATIO[p], None)
+        sub = Space(free, fixed, space.tau, ratio=space.ratio, rate_max=space.rate_max, limit=space.limit)
+        xs, ll, res = self.minimise(sub, x0[~pinned], max_nfev=max_nfev, guard=guard, ftol=ftol)
+        x = x0.copy()
+        x[~pinned] = xs
+        return x, ll, res
 
 
 class _Astray(Exception):
@@ -212,6 +234,7 @@ def fit(data, fit="a,A", fix=None, *, time_unit: str = "s", start=None, profile:
     from ._result import build_result  # noqa: PLC0415 - avoids an import cycle
 
     t0 = _time.perf_counter()
+    _check_options(level, seed, n_starts)
     data = load_data(data, time_unit)
     free, fixed_si = resolve(fit, fix, data)
     if data.independent <= len(free):
@@ -229,8 +252,6 @@ def fit(data, fit="a,A", fix=None, *, time_unit: str = "s", start=None, profile:
             raise InvalidParameterError(f"start: {', '.join(unknown)} not fitted")
         check_physical({**fixed_si, **st}, "start")
         start_nat = _default_start(space, to_scaled(st, tau))
-    if not (isinstance(n_starts, (int, np.integer)) and n_starts >= 1):
-        raise InvalidParameterError(f"n_starts must be an integer >= 1, got {n_starts!r}")
     x, ll, res, nfev = optimise(problem, space, start_nat, seed=seed, n_starts=int(n_starts))
     dof = data.independent - len(free)
     if chi2.sf(2 * (problem.lik.sat - ll), dof) < 1e-4:
@@ -242,6 +263,23 @@ def fit(data, fit="a,A", fix=None, *, time_unit: str = "s", start=None, profile:
     t_fit = _time.perf_counter() - t0
     return build_result(problem, space, x, ll, res, nfev, t_fit, fixed_si, profile=profile, compare=compare,
                         seed=seed, level=level, time_unit=time_unit)
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _check_options(level, seed, n_starts) -> None:
+    """The scalar options of :func:`fit`, each refused in one line naming it (they reached scipy/numpy as
+    tracebacks: level=1.5 'Initial guess is outside of provided bounds', seed=-1 'expected non-negative
+    integer')."""
+    if isinstance(level, (bool, np.bool_)) or not isinstance(level, (int, float, np.integer, np.floating)) \
+            or not 0 < float(level) < 1:
+        raise InvalidParameterError(f"level must be a number in (0, 1), got {level!r}")
+    if not (_is_int(seed) and seed >= 0):
+        raise InvalidParameterError(f"seed must be an integer >= 0, got {seed!r}")
+    if not (_is_int(n_starts) and n_starts >= 1):
+        raise InvalidParameterError(f"n_starts must be an integer >= 1, got {n_starts!r}")
 
 
 def _default_start(space: Space, given: dict) -> dict:

@@ -44,6 +44,8 @@ def parse_names(names) -> tuple:
     """``"a,A"`` or a sequence → tuple of known parameter names (error names the unknown one)."""
     if isinstance(names, str):
         names = [s.strip() for s in names.split(",") if s.strip()]
+    elif not isinstance(names, (list, tuple, np.ndarray)):
+        raise InvalidParameterError(f"fit parameters must be a string such as 'a,A' or a list of names, got {names!r}")
     out = []
     for n in names:
         if n not in PARAMETERS:

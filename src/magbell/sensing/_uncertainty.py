@@ -23,7 +23,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.stats import chi2
 
-from ._params import PHASES, RATIO, READOUT, Space, scale_of
+from ._params import PHASES, RATE_PARAMETERS, RATIO, READOUT, Space, scale_of
 
 __all__ = ["NonIdentifiable", "information", "expected_information", "identifiability", "covariance", "profile_interval", "lr_test"]
 
@@ -232,6 +232,7 @@ def profile_interval(problem, space: Space, name: str, nat_free: dict, ll_hat: f
         best[0] = max(best[0], ll)
         return 2 * (ll_hat - ll) - crit
 
+    runaway = ratio_of is None and name in RATE_PARAMETERS and name not in RATIO
     step0 = se if (se is not None and np.isfinite(se) and se > 0) else 0.1 * max(abs(centre), 1.0)
     zc = np.sqrt(crit)
     ends = []
@@ -243,6 +244,10 @@ def profile_interval(problem, space: Space, name: str, nat_free: dict, ll_hat: f
         d, inside, value, clipped = zc * step0, 0.0, None, False
         for _ in range(30):
             v = centre + sign * d
+            if runaway and abs(v) > space.rate_max and abs(v) > abs(centre):
+                # beyond 100/(shortest wait) every measured point is relaxed: the profile is flat out there and
+                # stepping on would only reach rates the propagator refuses; the end is not bounded by the data
+                break
             at_bound = (sign < 0 and v <= bound) or (sign > 0 and v >= bound)
             if at_bound:
                 if not np.isfinite(bound):
@@ -267,10 +272,12 @@ def profile_interval(problem, space: Space, name: str, nat_free: dict, ll_hat: f
             d = d * min(max(zc / z, 1.05), 4.0) if z > 0 else 4 * d
         ends.append((value, clipped))
     (lo, clo), (hi, chi_) = ends
-    if lo is None and not np.isfinite(lo_b):
-        lo = -np.inf
-    if hi is None and not np.isfinite(hi_b):
-        hi = np.inf
+    # an end the search did not reach: the data do not bound it there, so the interval runs on to the
+    # physical bound (conservative; clipped) or to ±inf — never past a physical bound (a < 0 was reported)
+    if lo is None:
+        lo, clo = (lo_b, True) if np.isfinite(lo_b) else (-np.inf, False)
+    if hi is None:
+        hi, chi_ = (hi_b, True) if np.isfinite(hi_b) else (np.inf, False)
     return lo, hi, clo, chi_, best[0] > ll_hat + 1e-6
 
 

@@ -1,0 +1,146 @@
+"""QA session 4 (brief HB): regressions for wrong numbers and broken one-line-error promises found in
+magbell.sensing (fit, design, data validation, likelihood) and magbell.sweep.
+
+Each test is a reproducer that failed before its fix (the failure is named in the docstring)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy.stats import binom, multinomial
+
+from magbell.errors import MagbellError
+
+sensing = pytest.importorskip("magbell.sensing")
+
+T_US = np.linspace(0, 200, 9)
+TRUTH = {"a": 1e4, "A": 5e3, "a_tilde": 1e3}
+P_UD = dict(time=[0, 10, 20, 30, 40], initial=["ud"] * 5, observable=["p_ud"] * 5, value=[1, 0.9, 0.8, 0.75, 0.7],
+            shots=[100] * 5)
+
+
+# ---------------------------------------------------------------------------------------------- likelihood
+def test_deviance_is_accurate_when_data_and_model_nearly_agree():
+    """The binomial/multinomial deviance was y ln(y/p) − y + p summed in O(1) terms: below |y − p| ~ 1e-8 its
+    value (y − p)²/2p drowned in rounding. Reference: mpmath at 50 digits."""
+    mpmath = pytest.importorskip("mpmath")
+    from magbell.sensing._likelihood import _g_rel
+
+    mpmath.mp.dps = 50
+    p = 0.3
+    for eps in (1e-3, 1e-7, 1e-10, 1e-13, -1e-12, 0.2, -0.29):
+        y = p + eps
+        ref = mpmath.mpf(y) * mpmath.log(mpmath.mpf(y) / mpmath.mpf(p)) - mpmath.mpf(y) + mpmath.mpf(p)
+        got = p * _g_rel(np.array([y]), np.array([p]))[0]
+        assert got == pytest.approx(float(ref), rel=1e-10, abs=0), eps
+    # y = 0 (an outcome never seen): the term is p
+    assert p * _g_rel(np.array([0.0]), np.array([p]))[0] == pytest.approx(p, rel=1e-15)
+
+
+def test_loglik_still_equals_scipy_stats():
+    """The stable deviance must leave the log-likelihood equal to scipy.stats (binomial and multinomial)."""
+    from magbell.sensing._likelihood import Likelihood
+
+    d = sensing.load_data(dict(time=[1.0] * 5, initial=["ud"] * 5, observable=["p_uu", "p_ud", "p_du", "p_dd", "z1"],
+                               value=[0.1, 0.5, 0.3, 0.1, 0.2], shots=[10, 10, 10, 10, 20]))
+    lik = Likelihood(d, 1.0)
+    q = np.array([[[0.12, 0.48, 0.3, 0.1]] * 5])
+    ref = multinomial.logpmf([1, 5, 3, 1], 10, [0.12, 0.48, 0.3, 0.1]) + binom.logpmf(12, 20, 0.6)
+    assert lik.loglik(q)[0] == pytest.approx(ref, rel=1e-12)
+
+
+def test_shots_to_detect_scales_like_A4_for_small_A():
+    """Populations after ud/dd depend on |A|² only, so the non-centrality goes like |A|⁴: it stalled at ~7e-13
+    for A ≤ 2 /s (a = 1e4) — 2(ℓ_sat − ℓ₀) cancellation — and the shots reported for A = 0.2 were 1e4× too few.
+    Below what the forward model resolves it is now refused."""
+    P = sensing.Protocol("ud,dd", T_US, 1000, "us", readout_up=0.95, readout_down=0.9)
+    lam = [sensing.shots_to_detect({"a": 1e4, "A": A, "a_tilde": 1e3}, P, "a,A,a_tilde")["noncentrality_per_protocol"]
+           for A in (20.0, 2.0)]
+    assert lam[0] / lam[1] == pytest.approx(1e4, rel=1e-3)
+    with pytest.raises(MagbellError, match="below the 1e-10 the forward model resolves"):
+        sensing.shots_to_detect({"a": 1e4, "A": 1e-3, "a_tilde": 1e3}, P, "a,A,a_tilde")
+
+
+# ---------------------------------------------------------------------------------------------- fit
+@pytest.mark.parametrize("values", [[0.0] * 5, [1.0] * 5], ids=["never", "always"])
+def test_fit_on_degenerate_counts_answers(values):
+    """p_ud = 0 at every wait (and 1 at every wait) crashed with scipy's 'Each lower bound must be strictly less
+    than each upper bound' (a profile holding a = 0 left |A| ∈ [0, 0]); then the profile of a stepped on to
+    a = 1e16 and evolve refused. Now: a result; intervals never past a physical bound."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = sensing.fit({**P_UD, "value": values}, "a,A", time_unit="us")
+    lo, hi = r.interval95["a"]
+    assert lo >= 0 and hi >= r.estimates["a"] >= lo
+    if values[0] == 1.0:  # nothing ever decays: a = 0, bounded above by the data
+        assert r.estimates["a"] == 0 and math.isfinite(hi)
+    else:  # the t = 0 point is impossible: the data say nothing finite about a from above
+        assert r.diagnostics["warnings"]
+
+
+@pytest.mark.parametrize("kw, msg", [
+    (dict(level=1.5), "level must be a number in"), (dict(level=float("nan")), "level must be a number in"),
+    (dict(seed=-1), "seed must be an integer >= 0"), (dict(seed=1.5), "seed must be an integer >= 0"),
+    (dict(n_starts=True), "n_starts must be an integer"), (dict(fit=True), "fit parameters must be a string"),
+])
+def test_fit_options_one_line_errors(kw, msg):
+    """level=1.5 gave scipy's 'Initial guess is outside of provided bounds', seed=-1 numpy's 'expected
+    non-negative integer', fit=True a TypeError; n_starts=True was taken as 1."""
+    kw = {"fit": "a,A", **kw}
+    with pytest.raises(MagbellError, match=msg):
+        sensing.fit(P_UD, kw.pop("fit"), time_unit="us", **kw)
+
+
+@pytest.mark.parametrize("col, value, msg", [
+    ("shots", True, "column shots: not a number"), ("shots", 1e300, "whole number in \\[1, 2\\*\\*53\\]"),
+    ("stderr", 1e-300, "column stderr: must be >= 1e-15"),
+])
+def test_data_columns_refused(col, value, msg):
+    """shots = True was read as 1 (and crashed the fit), stderr = 1e-300 overflowed the residuals
+    (RuntimeWarning, deviance inf), 1e300 shots overflowed numpy's multinomial in simulate."""
+    d = {k: v for k, v in P_UD.items() if k != "shots"}
+    d[col] = [value] * 5
+    with pytest.raises(sensing.DataError, match=msg):
+        sensing.load_data(d)
+
+
+# ---------------------------------------------------------------------------------------------- design
+@pytest.mark.parametrize("kw, msg", [
+    (dict(total_shots=1001.5), "whole number"), (dict(total_shots=True), "whole number"),
+    (dict(total_shots=1e300), "whole number"),
+    (dict(total_shots=1001, observables="populations,z1"), "not a multiple of the 2 observables"),
+    (dict(min_fraction=1.0), "min_fraction must be"), (dict(readout=(0.9, 0.9, 0.9)), "readout must be"),
+])
+def test_design_refusals(kw, msg):
+    """total_shots 1001.5 was silently rounded to 1002; 1001 over two observables gave a 1000-shot protocol;
+    min_fraction = 1 divided 0/0 (RuntimeWarning, NaN weights); a 3-tuple readout raised a TypeError."""
+    kw = {"total_shots": 1000, **kw}
+    with pytest.raises(MagbellError, match=msg):
+        sensing.design(TRUTH, "a,A", times=T_US, time_unit="us", **kw)
+
+
+def test_design_single_readout_means_both():
+    """readout=(0.9,) left P(↓|↓) = 1 while the CLI's --readout 0.9 means both fidelities."""
+    r = sensing.design(TRUTH, "a,A", times=T_US, time_unit="us", total_shots=1000, readout=(0.9,))
+    assert (r.protocol.readout_up, r.protocol.readout_down) == (0.9, 0.9)
+
+
+@pytest.mark.parametrize("kw, msg", [
+    (dict(shots=True), "shots must be whole numbers"), (dict(shots=1e300), "2\\*\\*53"),
+    (dict(shots=np.ones((3, 3))), "shape"),
+])
+def test_protocol_shots_refused(kw, msg):
+    """Protocol(shots=True) counted 1 shot; shots=1e300 crashed simulate with OverflowError; a wrongly shaped
+    table raised numpy's broadcast ValueError."""
+    with pytest.raises(MagbellError, match=msg):
+        sensing.Protocol("ud", T_US, time_unit="us", **kw)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "x", True])
+def test_simulate_seed_refused(seed):
+    """simulate(seed=-1 / 1.5 / 'x') raised numpy's ValueError/TypeError."""
+    with pytest.raises(MagbellError, match="seed must be None or an integer"):
+        sensing.simulate(TRUTH, sensing.Protocol("ud", T_US, 10, "us"), seed=seed)
