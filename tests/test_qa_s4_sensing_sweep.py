@@ -144,3 +144,24 @@ def test_simulate_seed_refused(seed):
     """simulate(seed=-1 / 1.5 / 'x') raised numpy's ValueError/TypeError."""
     with pytest.raises(MagbellError, match="seed must be None or an integer"):
         sensing.simulate(TRUTH, sensing.Protocol("ud", T_US, 10, "us"), seed=seed)
+
+
+# ---------------------------------------------------------------------------------------------- sweep
+def test_a_chunk_larger_than_memory_is_refused_before_the_store_is_made(tmp_path, monkeypatch):
+    """With a store only the whole-result check was made: one evolve point with 3e8 times (31 GiB) was
+    attempted ('out of memory', exit 1, a store left behind; without a ulimit, the OOM killer). Now refused
+    with the chunk's size, nothing written. (Memory faked at 64 MiB so the test stays small.)"""
+    pytest.importorskip("zarr")
+    from magbell import sweep
+    from magbell.sweep import _run
+
+    monkeypatch.setattr(_run, "_memory_bytes", lambda: 64 * 2**20)
+    path = tmp_path / "big.zarr"
+    with pytest.raises(MagbellError, match=r"one chunk of this sweep \(1 point\(s\): delta\[1\]\) would take"):
+        sweep.run("evolve", sweep.Grid(delta=[0.0, 1.0]), fixed={"a": 1.0}, times=np.linspace(0, 1, 2_000_000),
+                  initial="ud", store=str(path))
+    assert not path.exists() and not list(tmp_path.iterdir())
+    # a sweep that fits is not affected
+    ds = sweep.run("evolve", sweep.Grid(delta=[0.0, 1.0]), fixed={"a": 1.0}, times=np.linspace(0, 1, 5),
+                   initial="ud", store=str(path))
+    assert int(ds.attrs["magbell_complete"]) == 1

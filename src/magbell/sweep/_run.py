@@ -120,6 +120,28 @@ def check_memory(spec: Spec, kernel: Kernel) -> None:
         )
 
 
+def check_chunk_memory(spec: Spec, kernel: Kernel, layout) -> None:
+    """With a store one chunk at a time is held in memory (per worker): refuse a chunk larger than half this
+    machine's memory before anything is made — one evolve point with 10⁸ times is 10 GB, and the default
+    chunking cannot go below one point (it was attempted: out of memory, or the OOM killer)."""
+    sizes = dict(zip(spec.grid.dims, spec.grid.shape))
+    sizes.update(spec.trailing_sizes())
+    sizes.update(dict(zip(layout.dims, layout.chunks)))
+    outs = {o.name: o for o in spec.task.outputs()}
+    out_bytes = sum(math.prod(sizes[d] for d in dims) * np.dtype(outs[name].dtype).itemsize
+                    for name, dims in kernel.final.items())
+    points = math.prod(layout.chunks)
+    need = max(2 * out_bytes, points * spec.task.bytes_per_point())
+    have = _memory_bytes()
+    if have and need > have // 2:
+        shape = " x ".join(f"{d}[{c:,}]" for d, c in zip(layout.dims, layout.chunks))
+        raise InvalidParameterError(
+            f"one chunk of this sweep ({points:,} point(s): {shape or 'one point'}) would take {need / 2**30:,.1f} GiB "
+            f"in memory, more than half of this machine's {have / 2**30:,.1f} GiB: use fewer times/initial states"
+            + (" or a smaller chunk_points" if points > 1 else "")
+        )
+
+
 def _store_for(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_points, before_create=None):
     """(store, layout, table, lock, existed): the sweep's store, locked for writing. An existing store is
     locked before its manifest is read; a new one is locked before it appears at ``path``.
@@ -135,9 +157,15 @@ def _store_for(spec: Spec, path: str, resume: bool, overwrite: bool, chunk_point
                 lock.release()
                 raise
             if existing is not None:
+                try:
+                    check_chunk_memory(spec, Kernel.from_spec(spec, ()), existing[1])
+                except BaseException:
+                    lock.release()
+                    raise
                 return (*existing, lock, True)
             lock.release()  # overwritten: the store is gone, make it again
         layout = spec.layout(chunk_points)
+        check_chunk_memory(spec, Kernel.from_spec(spec, ()), layout)
         table, _ = spec.reason_table(layout)  # every point checked before anything runs
         kernel = Kernel.from_spec(spec, table)
         if before_create is not None:
