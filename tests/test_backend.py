@@ -154,3 +154,16 @@ def test_system_solvers_accept_a_registered_backend(counting):
             with pytest.raises(magbell.InvalidParameterError, match="backend") as e:
                 call()
             assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-150, 1e-300, 1e150, 1e300])
+def test_eig_left_is_scale_invariant(scale):
+    # scipy.linalg.eig(left=True) (SciPy 1.17) returned −3.4e-139j, −1.0e-138j for this matrix ·1e-150 (true:
+    # −0.5e-150j, −1.5e-150j) and 7e-13 of the true values at ·1e150; the NumPy backend scales by a power of two
+    A = np.array([[-1j, -0.5j], [-0.5j, -1j]]) * scale
+    w, vl, vr = NumpyBackend.eig(A, left=True)
+    order = np.argsort(w.imag)
+    np.testing.assert_allclose(w[order] / scale, [-1.5j, -0.5j], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(A @ vr, vr * w, rtol=0, atol=1e-15 * scale)
+    np.testing.assert_allclose(vl.conj().T @ A, w[:, None] * vl.conj().T, rtol=0, atol=1e-15 * scale)
+    assert np.all(np.isfinite(w)) and NumpyBackend.eig(np.zeros((2, 2)), left=True)[0].tolist() == [0, 0]

@@ -52,9 +52,7 @@ class NumpyBackend:
     @staticmethod
     def eig(A, left=False):
         if left:
-            import scipy.linalg as sla
-
-            return sla.eig(A, left=True, right=True)
+            return _eig_left_right(A)
         return np.linalg.eig(A)
 
     @staticmethod
@@ -72,3 +70,20 @@ class NumpyBackend:
     @staticmethod
     def svd(A, full_matrices=True, compute_uv=True):
         return np.linalg.svd(A, full_matrices=full_matrices, compute_uv=compute_uv)
+
+
+def _eig_left_right(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``scipy.linalg.eig(A, left=True, right=True)`` for one matrix, computed on A scaled by an exact power of two
+    to max|A_ij| in [1/2, 1): SciPy 1.17's eig (LAPACK geev with its own norm scaling) returns wrong eigenvalues
+    for max|A_ij| below ~1e-139 or above ~1e149 (measured: [[-1j, -.5j], [-.5j, -1j]]·1e-150 gave
+    −3.4e-139j and −1.0e-138j for −0.5e-150j and −1.5e-150j; ·1e150 gave 7e-13 of the true values) while
+    ``numpy.linalg.eigvals`` is right. The eigenvectors of 2^-k·A are those of A; the eigenvalues are scaled back
+    exactly (ldexp)."""
+    import scipy.linalg as sla
+
+    A = np.asarray(A)
+    m = float(np.max(np.abs(A))) if A.size else 0.0
+    k = int(np.frexp(m)[1]) if np.isfinite(m) and m > 0 else 0
+    w, vl, vr = sla.eig(np.ldexp(A.real, -k) + 1j * np.ldexp(A.imag, -k) if np.iscomplexobj(A) else np.ldexp(A, -k),
+                        left=True, right=True)
+    return np.ldexp(w.real, k) + 1j * np.ldexp(w.imag, k), vl, vr
