@@ -113,6 +113,36 @@ def test_nsite_postselect_spectrum_is_scale_invariant(s):
     np.testing.assert_allclose(np.asarray(sp.leak_rate[1]) / s, 1.0, rtol=1e-14)
 
 
+def test_nsite_postselect_spectrum_against_dense_heff():
+    """Every term (h₊, h₋, h_z complex, J⊥, J_z, D, unequal Δ_i): the sector eigenvalues are the eigenvalues of the
+    dense H_eff = H − iK (Pauli matrices, tests/systems.py) restricted to n excitations (basis states with n ↓)."""
+    rng = np.random.default_rng(3)
+    N = 3
+
+    def psd(scale):
+        X = rng.normal(size=(N, N)) + 1j * rng.normal(size=(N, N))
+        return scale * X @ X.conj().T / N
+
+    def upper(scale):
+        return np.triu(rng.normal(size=(N, N)), 1) * scale
+
+    s = magbell.System(Delta=[1.0, 1.4, 0.7], h_plus=psd(1.0), h_minus=psd(0.3), h_z=psd(0.2), J_perp=upper(0.4),
+                       J_z=upper(0.3), D=upper(0.2))
+    H, K = S.system_h_k(s)
+    Hd = H - 1j * K
+    sp = postselect_spectrum(s)
+    exc = np.array([bin(i).count("1") for i in range(2**N)])  # index bit 1 = ↓ = one excitation
+    scale = np.abs(Hd).sum(axis=0).max()
+    for n in range(N + 1):
+        idx = np.flatnonzero(exc == n)
+        ref = np.linalg.eigvals(Hd[np.ix_(idx, idx)])
+        got = np.asarray(sp.eigenvalues[n])
+        # as sets: match each computed eigenvalue to its nearest reference (nondegenerate for this draw)
+        d = np.abs(got[:, None] - ref[None, :])
+        assert np.all(np.sort(d.argmin(axis=1)) == np.arange(ref.size))
+        assert d.min(axis=1).max() <= 1e-13 * scale
+
+
 # ============================================================================ conditional_evolve
 def test_conditional_evolve_forbid_all_against_dense_heff_at_the_ep():
     """forbid="all" runs the 16×16 coherence-order generator path, not the ket path: compare it with
@@ -146,24 +176,30 @@ def _pi0_super():
     return S.sandwich(P0, P0)
 
 
-def test_periodic_monitor_at_finite_temperature_against_dense_expm():
-    """Projections Π0·Π0 at every multiple of τ_m, dense expm(L τ_m) in between, L from Pauli matrices; readout at
-    each reported time (a multiple of τ_m). Finite temperature: weight returns from |↑↑> (the case where the
-    finite rate matters)."""
+@pytest.mark.parametrize("kind, readout", [("periodic", True), ("continuous", True), ("continuous", False)])
+def test_monitor_at_finite_temperature_against_dense_expm(kind, readout):
+    """Periodic: projections Π0·Π0 at every multiple of τ_m, dense expm(L τ_m) in between. Continuous: one
+    projection at t = 0, then expm((L − (1 − Π0⊗Π0)/τ_m) t). L from Pauli matrices; with readout a last projection
+    at the reported time (a multiple of τ_m, where the periodic scheme measures anyway: so without readout only the
+    continuous kind is compared). Finite temperature: weight returns from |↑↑> (where the finite rate matters)."""
     p = dict(a=1.0, A=0.7, a_tilde=0.4, A_tilde=0.2, d=0.1, delta=0.3, Jperp=0.2)
     tau = 0.25
     t = np.array([0.0, 0.5, 1.0, 2.5])
-    r = magbell.monitor(magbell.Model(**p), "psi+", t, tau, kind="periodic", readout=True, store_states=True)
+    r = magbell.monitor(magbell.Model(**p), "psi+", t, tau, kind=kind, readout=readout, store_states=True)
     L = S.reference_liouvillian(**p)
-    E = expm(L * tau)
     Pi = _pi0_super()
-    v = Pi @ S.rho_of("psi+").reshape(16)
-    out = {0: v}
-    for k in range(1, int(round(t.max() / tau)) + 1):
-        v = Pi @ (E @ v)
-        out[k] = v
-    for j, tj in enumerate(t):
-        rho = out[int(round(tj / tau))].reshape(4, 4)
+    v0 = Pi @ S.rho_of("psi+").reshape(16)
+    if kind == "periodic":
+        E = expm(L * tau)
+        vs = [v0]
+        for _ in range(int(round(t.max() / tau))):
+            vs.append(Pi @ (E @ vs[-1]))
+        states = [vs[int(round(tj / tau))] for tj in t]
+    else:
+        G = L - (np.eye(16) - Pi) / tau
+        states = [expm(G * tj) @ v0 for tj in t]
+    for j, v in enumerate(states):
+        rho = (Pi @ v if readout else v).reshape(4, 4)
         P = np.trace(rho).real
         assert abs(r.log_success_probability[j] - np.log(P)) <= 1e-12
         assert np.max(np.abs(r.states[j] - rho / P)) <= 1e-12
