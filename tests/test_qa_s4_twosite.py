@@ -92,3 +92,36 @@ def test_robustness_exponent_is_that_of_the_added_infidelity():
         assert ex[g] == pytest.approx(2.0, abs=0.1), (g, ex)
     assert np.isnan(ex["xxz"])
     assert 1 - r.info["base_fidelity"] == pytest.approx((1 - np.tanh(4.0)) / 2, rel=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# units: SI prefixes m/M and p/P are never matched case-blind
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, kind", [("5mHz", "frequency"), ("2MK", "temperature"), ("1MeV", "frequency"),
+                                        ("3Mm", "length"), ("3PM", "length")])
+def test_case_blind_unit_does_not_flip_an_si_prefix(text, kind):
+    """'5mHz' was read as 5 MHz, '2MK' as 2 mK, '1MeV' as 1 meV (factors 1e9 with exit 0): the case-blind
+    fallback now refuses where it would change the prefix; harmless case slips still read."""
+    from magbell.medium.units import parse_quantity
+
+    with pytest.raises(magbell.InvalidParameterError, match="case-sensitive"):
+        parse_quantity(text, kind, "--x")
+    assert parse_quantity("2KHz", "frequency") == 2e3 and parse_quantity("40mt", "field") == pytest.approx(0.04)
+    assert parse_quantity("2.87ghz", "frequency") == 2.87e9 and parse_quantity("5MHz", "frequency") == 5e6
+
+
+def test_cli_medium_refuses_a_flipped_prefix_in_one_line():
+    import contextlib
+    import io
+
+    from magbell.cli import main
+
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        rc = main(["medium", "--model", "film2d", "--thickness", "20nm", "--field", "40mT", "--separation",
+                   "50nm:1um:3", "--temperature", "4MK"])
+    assert rc == 2 and out.getvalue() == ""
+    lines = err.getvalue().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("magbell: error: --temperature") and "case-sensitive" in lines[0]

@@ -97,16 +97,27 @@ def _normalise_unit(u: str) -> str:
     return u
 
 
-def _lookup(kind: str, unit: str):
+#: SI prefixes whose case is their meaning (m milli / M mega, p pico / P peta): never matched case-blind
+_CASE_PREFIXES = "mp"
+
+
+def _lookup(kind: str, unit: str, name: str = ""):
     table = UNITS[kind]
     if unit in table:
         return table[unit]
     low = {}
-    for k, v in table.items():
-        low.setdefault(k.lower(), []).append(v)
+    for k in table:
+        low.setdefault(k.lower(), []).append(k)
     hits = low.get(unit.lower())
     if hits and len(hits) == 1:
-        return hits[0]
+        key = hits[0]
+        if key[0] != unit[0] and key[0].lower() in _CASE_PREFIXES:
+            # "5mHz" was read as 5 MHz, "2MK" as 2 mK, "1MeV" as 1 meV: a factor 1e9 with exit 0
+            raise InvalidParameterError(
+                f"{name}: unit {unit!r} is not {key!r}: SI prefixes are case-sensitive (m = milli, M = mega, "
+                f"p = pico, P = peta); write {key!r} if that is what you mean"
+            )
+        return table[key]
     return None
 
 
@@ -133,7 +144,9 @@ def parse_quantity(text, kind: str, option: str | None = None, *, kinds: tuple |
     for k in try_kinds:
         if k not in UNITS:
             raise InvalidParameterError(f"unknown quantity kind {k!r}")
-        f = _lookup(k, unit)
+    exact = [k for k in try_kinds if unit in UNITS[k]]  # an exact spelling in any kind wins over a case-blind one
+    for k in exact or try_kinds:
+        f = _lookup(k, unit, name)
         if f is not None:
             si = value * f  # Python floats: inf on overflow, no exception
             if not math.isfinite(si) or (si != 0 and abs(si) < _TINY) or (value != 0 and si == 0):
