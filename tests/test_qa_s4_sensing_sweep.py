@@ -165,3 +165,50 @@ def test_a_chunk_larger_than_memory_is_refused_before_the_store_is_made(tmp_path
     ds = sweep.run("evolve", sweep.Grid(delta=[0.0, 1.0]), fixed={"a": 1.0}, times=np.linspace(0, 1, 5),
                    initial="ud", store=str(path))
     assert int(ds.attrs["magbell_complete"]) == 1
+
+
+def test_cov_rows_where_the_product_is_deterministic_do_not_wreck_the_deviance():
+    """After psi+ at t = 0, z1z2 = −1 always while z1, z2 are random: the sample covariance −1 + z̄1z̄2 scatters
+    by ~1/n, but the first-order variance used was 0 (floored at 1e-30): one row gave residual 1.5e5, the
+    correct fit reported deviance 2.2e10 and 'the fit does not describe the data'. Reference: the deviance
+    of a correct model is about its dof."""
+    P = sensing.Protocol("ud,psi+", np.linspace(0, 400, 9), shots=5000, time_unit="us",
+                         observables="z1,z2,z1z2,cov")
+    truth = {"a": 1e4, "A": 6e3, "a_tilde": 2e3}
+    r = sensing.fit(sensing.simulate(truth, P, seed=8), "a,A,a_tilde", time_unit="us", profile=False,
+                    compare=False)
+    assert np.max(np.abs(r.residuals())) < 5
+    assert r.diagnostics["deviance"] < 2 * r.dof and not r.diagnostics["warnings"]
+    for p in ("a", "A", "a_tilde"):
+        assert r.interval95[p][0] < truth[p] < r.interval95[p][1]
+
+
+def test_the_sign_symmetry_of_real_preparations_is_exact():
+    """Premise of the mirror handling: (δ, Jz, J⊥, arg A, arg Ã) → −(…), D_dm and dephasing unchanged, leaves
+    every outcome probability of real preparations unchanged (complex conjugation of the Lindblad equation);
+    flipping D_dm too does not."""
+    P = sensing.Protocol("ud,psi+,dd,phi-,singlet", np.linspace(0, 200, 5), 1000, "us", readout_up=0.9,
+                         readout_down=0.95)
+    t = {"a": 1e4, "A": 3e3, "arg_A": 0.7, "a_tilde": 2e3, "A_tilde": 1e3, "delta": 4e4, "Jperp": 2e4, "Jz": -1e4,
+         "D_dm": 5e3, "d": 3e3, "D_deph": 1e3}
+    m = dict(t, arg_A=-0.7, delta=-4e4, Jperp=-2e4, Jz=1e4)
+    v = sensing.simulate(t, P, expected=True).value
+    assert np.max(np.abs(v - sensing.simulate(m, P, expected=True).value)) < 1e-13
+    assert np.max(np.abs(v - sensing.simulate(dict(m, D_dm=-5e3), P, expected=True).value)) > 1e-3
+
+
+def test_phase_interval_spans_both_mirror_images():
+    """arg_A = 0.7 from ud, psi+ at δ = 0: the data are the same at arg_A = −0.7; the fit reported
+    (0.69, 0.77) as if the sign were measured (a 95 % interval excluding an equally likely truth)."""
+    P = sensing.Protocol("ud,psi+", np.linspace(0, 200, 9), 5000, "us")
+    r = sensing.fit(sensing.simulate({"a": 1e4, "A": 5e3, "arg_A": 0.7}, P, seed=0), "a,A,arg_A", profile=False,
+                    compare=False)
+    lo, hi = r.interval95["arg_A"]
+    assert lo < -0.7 < -0.6 < 0.6 < 0.7 < hi and hi - lo < 2
+    assert r.mirror_image == {"arg_A": pytest.approx(-r.estimates["arg_A"])}
+    assert any("sign" in w for w in r.diagnostics["warnings"]) and "sign not determined" in r.summary()
+    # a fixed detuning breaks the symmetry: then the phase's sign is measured
+    P2 = sensing.Protocol("ud,psi+", np.linspace(0, 200, 9), 5000, "us")
+    d2 = sensing.simulate({"a": 1e4, "A": 5e3, "arg_A": 0.7, "delta": 2e4}, P2, seed=0)
+    r2 = sensing.fit(d2, "a,A,arg_A", fix={"delta": 2e4}, profile=False, compare=False)
+    assert r2.mirror_image is None and 0.5 < r2.interval95["arg_A"][0] < 0.7 < r2.interval95["arg_A"][1] < 0.9

@@ -54,12 +54,15 @@ def _times(text: str) -> np.ndarray:
     try:
         if ":" in text:
             parts = [float(x) for x in text.split(":")]
-            if len(parts) != 3 or parts[2] != int(parts[2]) or parts[2] < 1:
+            # a non-finite START/STOP made linspace produce NaN (a RuntimeWarning reported as 'numerical
+            # failure', exit 1); N is bounded so that linspace never allocates an absurd array
+            if len(parts) != 3 or not all(np.isfinite(parts)) or parts[2] != int(parts[2]) or not 1 <= parts[2] <= 10**7:
                 raise ValueError
             return np.linspace(parts[0], parts[1], int(parts[2]))
         return np.array([float(x) for x in text.split(",") if x.strip()])
     except ValueError:
-        raise InvalidParameterError(f"--times: expected START:STOP:N or a comma-separated list, got {text!r}") from None
+        raise InvalidParameterError(f"--times: expected START:STOP:N (finite START, STOP; whole N in [1, 1e7]) or a "
+                                    f"comma-separated list, got {text!r}") from None
 
 
 def _readout(text):

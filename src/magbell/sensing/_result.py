@@ -74,6 +74,9 @@ class FitResult:
     diagnostics: dict
     level: float = 0.95
     time_unit: str = "s"
+    #: the equally good mirror image of the estimate when the data cannot tell the joint sign of (δ, Jz, J⊥,
+    #: arg A, arg Ã) (see :func:`_mirror`); the intervals of those parameters then span both images
+    mirror_image: dict | None = None
     _problem: object = field(default=None, repr=False)
     _space: object = field(default=None, repr=False)
     _x: object = field(default=None, repr=False)
@@ -108,6 +111,7 @@ class FitResult:
             "not_identifiable": [n.to_dict() for n in self.not_identifiable],
             "on_boundary": list(self.on_boundary),
             "comparison": None if self.comparison is None else self.comparison.to_dict(),
+            "mirror_image": self.mirror_image,
             "fixed": self.fixed,
             "diagnostics": self.diagnostics,
         }
@@ -128,6 +132,10 @@ class FitResult:
             lines.append(f"not identifiable: {n.message}")
         for b in self.on_boundary:
             lines.append(f"on boundary: {b}")
+        if self.mirror_image:
+            images = ", ".join(f"{p} -> {v:.6g}" for p, v in self.mirror_image.items())
+            lines.append(f"sign not determined: the mirror image ({images}) fits equally well (real preparations); "
+                         "the intervals span both")
         c = self.comparison
         if c is not None:
             verdict = "show" if c.dissipative_coupling else "do not show"
@@ -280,6 +288,9 @@ def build_result(problem, space: Space, x, ll, res, nfev, t_fit, fixed_si, *, pr
             f"{', '.join(fast)} reached the search limit 100/(shortest wait) = {space.rate_max / tau:.4g} (SI): "
             "beyond it every measured point is relaxed or dephased, so such a value is only a bound; add shorter "
             "waits (or fix the parameter if it is not determined)")
+    mirror = _mirror(space, problem.data, est_si, interval)
+    if mirror is not None:
+        diag["warnings"].append(mirror.pop("message"))
     if forbidden.size:
         rows = ", ".join(problem.data.where[i] for i in forbidden[:3])
         diag["warnings"].append(
@@ -290,7 +301,7 @@ def build_result(problem, space: Space, x, ll, res, nfev, t_fit, fixed_si, *, pr
         parameters=tuple(space.free), estimates=est_si, stderr=stderr, interval95=interval, clipped=clipped,
         correlation=corr, covariance=C_si, loglik=float(ll), n_points=problem.data.n, dof=n - k, aic=2 * k - 2 * ll,
         bic=k * np.log(n) - 2 * ll, not_identifiable=nonid, on_boundary=on_boundary, comparison=comparison,
-        fixed=dict(fixed_si), diagnostics=diag, level=level, time_unit=time_unit,
+        fixed=dict(fixed_si), diagnostics=diag, level=level, time_unit=time_unit, mirror_image=mirror,
         _problem=problem, _space=space, _x=np.asarray(x),
     )
 
@@ -372,3 +383,60 @@ def _compare(problem, space, nat_free, ll, nonid, n, k, level, seed, optimise) -
                       significance_sigma=_sigma(p),
                       aic_full=2 * k - 2 * ll, aic_null=2 * k0 - 2 * ll0, bic_full=k * np.log(n) - 2 * ll,
                       bic_null=k0 * np.log(n) - 2 * ll0, level=level)
+
+
+#: preparations whose state vectors are real (all of magbell's named two-qubit states)
+_REAL_STATES = frozenset(("uu", "ud", "du", "dd", "singlet", "triplet0", "phi+", "phi-", "psi+", "psi-"))
+_ODD = ("delta", "Jz", "Jperp")
+_ODD_PHASES = ("arg_A", "arg_A_tilde")
+
+
+def _mirror(space: Space, data, est_si: dict, interval: dict):
+    """The exact sign symmetry of relaxometry with real preparations, and the intervals it forces.
+
+    Complex conjugation of the Lindblad equation maps ρ(t) to the solution with Hamiltonian −H* and jump
+    operators J*: δ, Jz, J⊥ change sign (the DM term D(σxσy − σyσx) is imaginary, so D_dm does not), A and Ã
+    become their conjugates, and dephasing is unchanged. A real ρ(0) is its own conjugate and the
+    populations of ρ* are those of ρ, so every observable here takes the same value at θ and at its mirror
+    (δ, Jz, J⊥, arg A, arg Ã) → −(…). Unless a fixed value breaks it (a fixed δ ≠ 0, a fixed phase other than
+    0, π), the data cannot tell the two apart: the profile-likelihood set is the union of an interval and its
+    mirror, and the fit reported only the one it happened to land in (a 95 % interval that excluded the truth
+    in half the data sets). The interval of each odd parameter becomes the hull of both; the result says so.
+    Returns {parameter: mirror value, "message": ...} or None.
+    """
+    if not set(data.initial.tolist()) <= _REAL_STATES:
+        return None
+    for p in _ODD:
+        if p not in space.free and float(space.fixed.get(p, 0.0)) != 0.0:
+            return None
+    for p in _ODD_PHASES:
+        if p not in space.free and p in space.fixed and abs(np.sin(float(space.fixed[p]))) > 1e-12:
+            return None
+    odd = [p for p in space.free if p in _ODD or p in _ODD_PHASES]
+    moved = [p for p in odd if (abs(np.sin(est_si[p])) > 1e-12 if p in PHASES else est_si[p] != 0)]
+    if not moved:
+        return None
+    out = {}
+    for p in odd:
+        v = est_si[p]
+        iv = interval.get(p)
+        if p in PHASES:
+            m = float(np.angle(np.exp(-1j * v)))
+            out[p] = m
+            if iv is None:
+                continue
+            k = np.round((v - (-v)) / (2 * np.pi))  # the turn of the mirror nearest to the estimate
+            lo_m, hi_m = -iv[1] + 2 * np.pi * k, -iv[0] + 2 * np.pi * k
+            lo, hi = min(iv[0], lo_m), max(iv[1], hi_m)
+            interval[p] = (-np.pi, np.pi) if hi - lo >= 2 * np.pi else (lo, hi)
+        else:
+            out[p] = -v
+            if iv is not None:
+                interval[p] = (min(iv[0], -iv[1]), max(iv[1], -iv[0]))
+    images = ", ".join(f"{p} = {est_si[p]:.6g} or {out[p]:.6g}" for p in moved)
+    out["message"] = (
+        f"the joint sign of {', '.join(odd)} is not determined by these data: with real preparations the "
+        "measured populations are the same at (δ, Jz, J⊥, arg A, arg Ã) and at −(δ, Jz, J⊥, arg A, arg Ã) "
+        f"(complex conjugation of the Lindblad equation), so {images} fit equally well; their intervals span "
+        "both images. Fix one sign (e.g. a known δ) to resolve it")
+    return out
