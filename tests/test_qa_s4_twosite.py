@@ -125,3 +125,28 @@ def test_cli_medium_refuses_a_flipped_prefix_in_one_line():
     assert rc == 2 and out.getvalue() == ""
     lines = err.getvalue().strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("magbell: error: --temperature") and "case-sensitive" in lines[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# result labels
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("unit", ["s", "us", "µs", "ms"])
+def test_to_xarray_refuses_a_time_as_the_rate_unit(unit):
+    """to_xarray(unit='s') labelled rates 's' and times '1/s' (the unit names the rates)."""
+    pytest.importorskip("xarray")
+    r = magbell.evolve(magbell.Model(a=1e3, A=999.0), "ud", [0.0, 1e-4])
+    with pytest.raises(magbell.InvalidParameterError, match="is a time"):
+        r.to_xarray(unit=unit)
+    assert r.to_xarray(unit="1/" + unit).attrs["time_unit"] == unit
+    assert r.to_xarray(unit="rad/s")["t"].attrs["units"] == "s"
+
+
+def test_steady_state_to_xarray_labels_the_initial_states():
+    """steady_state with several initial states had an unlabelled 'initial' axis (evolve, postselect and
+    monitor label it with the names given)."""
+    pytest.importorskip("xarray")
+    x = magbell.steady_state(magbell.Model(a=1e3, A=1e3), ["ud", "phi+", np.eye(4) / 4]).to_xarray()
+    assert list(x.coords["initial"].values) == ["ud", "phi+", "custom"]
+    assert x["concurrence"].sel(initial="ud").item() == pytest.approx(0.5, abs=1e-15)

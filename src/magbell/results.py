@@ -61,6 +61,8 @@ ENERGY_PARAMS = frozenset({"Delta", "delta", "Jz", "Jperp", "D_dm"})
 ENERGY_VARIABLES = frozenset({"exceptional_point_delta"})
 #: units meaning SI (a physical medium: decay rates in 1/s, energies in rad/s with ħ = 1, times in s)
 SI_UNITS = ("rad/s", "1/s")
+#: names of times, refused as the (rate) ``unit`` of the labels
+TIME_UNITS = frozenset({"s", "ms", "us", "ns", "ps", "fs", "min", "h"})
 TIME_LONG_NAME = "time t"
 INITIAL_LONG_NAME = "initial state (basis |uu>, |ud>, |du>, |dd>; singlet = psi- = (|ud> - |du>)/sqrt2)"
 
@@ -82,6 +84,11 @@ def unit_labels(unit: str | None = None) -> dict:
     if not isinstance(unit, str) or not unit.strip():
         raise InvalidParameterError(f"unit must be a non-empty string such as 'MHz' or 'rad/s', got {unit!r}")
     unit = unit.strip()
+    if unit.replace("µ", "u").replace("μ", "u") in TIME_UNITS:  # "s" labelled rates "s" and times "1/s"
+        raise InvalidParameterError(
+            f"unit is the unit of the model's rates and energies, and {unit!r} is a time: give '1/{unit}' for rates "
+            f"in 1/{unit} (times in {unit}), or 'rad/s' for a model from a physical medium"
+        )
     if unit in SI_UNITS:
         return {"rate": "1/s", "energy": "rad/s", "time": "s", "name": unit,
                 "note": "hbar = 1; SI units: decay rates (a, A and the other dissipative terms) in 1/s, energies "

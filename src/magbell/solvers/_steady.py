@@ -205,6 +205,9 @@ def steady_state(
         "tol": tol,
         "blocks": tuple(q for q in rb if q == 0 or np.any(r0[:, sb.blocks[q]] != 0)),
     }
+    if several:  # the to_xarray 'initial' coordinate, as evolve/postselect/monitor label it (it had none)
+        info["initial_labels"] = ([s if isinstance(s, str) else "custom" for s in initial]
+                                  if isinstance(initial, (list, tuple)) else ["custom"] * S)
     return record_backend(SteadyStateResult(
         rho=_shape(rho),
         unique=unique.reshape(shape),
