@@ -60,11 +60,18 @@ def _pade(A: np.ndarray, m: int) -> np.ndarray:
         U = A @ (A6 @ (b[13] * A6 + b[11] * A4 + b[9] * A2) + b[7] * A6 + b[5] * A4 + b[3] * A2 + b[1] * eye)
         V = A6 @ (b[12] * A6 + b[10] * A4 + b[8] * A2) + b[6] * A6 + b[4] * A4 + b[2] * A2 + b[0] * eye
     else:
-        powers = [eye, A2]
-        while len(powers) < (m + 1) // 2:
+        powers = [A2]
+        while len(powers) < (m - 1) // 2:
             powers.append(powers[-1] @ A2)
-        U = A @ sum(b[2 * k + 1] * powers[k] for k in range(len(powers)))
-        V = sum(b[2 * k] * powers[k] for k in range(len(powers)))
+        # Σ_k b_k A^(2k) in the order ((b_0 I + b_2 A²) + b_4 A⁴) + ..., in place (addition commutes exactly)
+        U = b[3] * A2
+        U += b[1] * eye
+        V = b[2] * A2
+        V += b[0] * eye
+        for k in range(2, len(powers) + 1):
+            U += b[2 * k + 1] * powers[k - 1]
+            V += b[2 * k] * powers[k - 1]
+        U = A @ U
     if m <= 7 and n <= _DOMINANT_MAX_N:
         return _dominant_solve(V - U, V + U)
     return np.linalg.solve(V - U, V + U)
@@ -87,19 +94,18 @@ def _dominant_solve(Q: np.ndarray, R: np.ndarray) -> np.ndarray:
     Thm. 9.9): the same factorisation LAPACK's ``gesv`` computes, up to the order of its roundings.
     """
     n = Q.shape[-1]
-    q = np.ascontiguousarray(np.moveaxis(Q, 0, -1))  # (n, n, P)
-    r = np.array(np.moveaxis(R, 0, -1), dtype=np.result_type(Q, R), order="C")
+    q = np.ascontiguousarray(Q.transpose(1, 2, 0))  # (n, n, P)
+    r = np.ascontiguousarray(R.transpose(1, 2, 0), dtype=np.result_type(Q, R))
     for k in range(n - 1):
-        inv = 1.0 / q[k, k]
-        for i in range(k + 1, n):
-            f = q[i, k] * inv
-            q[i, k + 1:] -= f * q[k, k + 1:]
-            r[i] -= f * r[k]
+        # rows k+1.. at once: the same products and differences, entry by entry, as one row at a time
+        f = q[k + 1 :, k] * (1.0 / q[k, k])
+        q[k + 1 :, k + 1 :] -= f[:, None] * q[k, k + 1 :]
+        r[k + 1 :] -= f[:, None] * r[k]
     for k in range(n - 1, -1, -1):
         for j in range(k + 1, n):
             r[k] -= q[k, j] * r[j]
         r[k] /= q[k, k]
-    return np.moveaxis(r, -1, 0)
+    return r.transpose(2, 0, 1)
 
 
 def squarings(A: np.ndarray) -> int:

@@ -103,12 +103,33 @@ def reachable(L: np.ndarray) -> np.ndarray:
     identically; rounding in a dense algorithm (the LU solve of a Padé approximant, an SVD) leaves
     ~1e-17 there, which the square roots of the concurrence would amplify to ~1e-9. Multiplying by the
     pattern restores the exact zeros.
+
+    A large stack (..., n, n) is closed once per distinct coupling graph (a parameter grid has a handful):
+    the transitive closure by ⌈log2 n⌉ boolean squarings of the few distinct patterns, then indexed back.
     """
+    L = np.asarray(L)
     n = L.shape[-1]
-    R = ((L != 0) | np.eye(n, dtype=bool)).astype(float)
+    nz = L != 0
+    lead = nz.shape[:-2]
+    flat = nz.reshape(-1, n, n)
+    inv = shared = None
+    if flat.shape[0] >= 32 and n * n <= 62:
+        # each graph as the integer with bit i·n + j set for an edge
+        keys = flat.reshape(-1, n * n).view(np.uint8) @ (np.int64(1) << np.arange(n * n, dtype=np.int64))
+        if keys.min() == keys.max():  # one graph for the whole stack: a read-only broadcast view
+            shared, flat = flat.shape[0], flat[:1]
+        else:
+            _, first, inv = np.unique(keys, return_index=True, return_inverse=True)
+            flat, inv = flat[first], inv.reshape(-1)
+    R = (flat | np.eye(n, dtype=bool)).astype(float)
     for _ in range(int(np.ceil(np.log2(max(n, 2))))):
         R = np.minimum(R @ R, 1.0)
-    return R > 0
+    R = R > 0
+    if shared is not None:
+        R = np.broadcast_to(R, (shared, n, n))
+    elif inv is not None:
+        R = R[inv]
+    return R.reshape(lead + (n, n))
 
 
 def _two_sum(a, b):

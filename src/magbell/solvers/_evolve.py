@@ -208,6 +208,7 @@ def evolve(
         inv[order] = np.arange(T)
     stats: dict = {"dd_points": 0}
     names_fast = tuple(measures)
+    fast_c = x_only and 0 in used and "concurrence" in names_fast
     for start in range(0, P, chunk_points):
         stop = min(P, start + chunk_points)
         c = coeff[start:stop]
@@ -221,10 +222,10 @@ def evolve(
             # the measures read (issue 10 §6: the 6×6 |q|=0 block from |ud> at T = 0 is 5 reachable and
             # 3 read coordinates for the concurrence)
             keep = _reachable_coordinates(L, r0q)
-            want = _wanted_rows(q, names_fast, x_only, 2 in used, n_q) if not store_states else None
+            want = _wanted_rows(q, names_fast, x_only, 2 in used, keep) if not store_states else None
             out_rows = keep if want is None else np.array([k for k in keep if k in want], dtype=int)
             full_keep = len(keep) == n_q
-            Lk = L if full_keep else L[:, keep][:, :, keep]
+            Lk = L if full_keep else L[:, keep[:, None], keep]
             rows = None if len(out_rows) == len(keep) else np.searchsorted(keep, out_rows)
             if q == 0:
                 ell = _TRACE0[keep]
@@ -249,8 +250,15 @@ def evolve(
         rho = None
         if store_states:  # written once, straight into the result (a 512 MB stack for W2 with states)
             rho = _states_into(rb, sb, states_out[start:stop])
-        values = _chunk_measures(rb, sb, measures, x_only, need_rho=False, rho=rho)
+        into = None
+        if fast_c:  # the X-state concurrence is written straight into the result
+            if "concurrence" not in out:
+                out["concurrence"] = np.empty((P, S, T))
+            into = {"concurrence": out["concurrence"][start:stop]}
+        values = _chunk_measures(rb, sb, measures, x_only, need_rho=False, rho=rho, into=into)
         for name, v in values.items():  # (p, S, T, ...)
+            if into is not None and v is into.get(name):
+                continue
             if name not in out:
                 out[name] = np.empty((P,) + v.shape[1:], dtype=v.dtype)
             out[name][start:stop] = v
@@ -291,25 +299,34 @@ def _reachable_coordinates(L: np.ndarray, r0: np.ndarray) -> np.ndarray:
     ``L`` (P, n, n) (union over the points): exp(L t) r0 is exactly zero elsewhere, and on them it is
     exp(L_RR t) r0_R (nothing flows out of a reachable set)."""
     n = L.shape[-1]
-    edge = np.any(L != 0, axis=0)  # edge[j, m]: m feeds j
-    R = np.any(r0 != 0, axis=0)
-    while True:
-        new = R | np.any(edge[:, R], axis=1)
-        if np.array_equal(new, R):
-            break
-        R = new
-    return np.flatnonzero(R) if R.any() else np.arange(n)
+    edge = (L != 0).any(axis=0)  # edge[j, m]: m feeds j
+    feeds = [np.flatnonzero(edge[:, m]).tolist() for m in range(n)]
+    todo = np.flatnonzero((r0 != 0).any(axis=0)).tolist()
+    seen = set(todo)
+    while todo:  # breadth-first over at most n coordinates
+        for j in feeds[todo.pop()]:
+            if j not in seen:
+                seen.add(j)
+                todo.append(j)
+    return np.array(sorted(seen), dtype=np.intp) if seen else np.arange(n)
 
 
-def _wanted_rows(q: int, names, x_only: bool, has2: bool, n_q: int):
-    """Block-local coordinates that the fast measure paths read, or None (all: the general path builds ρ)."""
+def _wanted_rows(q: int, names, x_only: bool, has2: bool, keep: np.ndarray):
+    """Block-local coordinates that the fast measure paths read, or None (all: the general path builds ρ).
+
+    The concurrence's √(ρ_aa ρ_bb) terms read a pair of populations only when both are reachable (``keep``):
+    with one an exact zero the term is an exact zero (from |ud> at T = 0, ρ_dd is, so ρ_uu is not read)."""
     if q != 0 or not x_only or not set(names) <= {"concurrence", "populations"}:
         return None
     want = set()
     if "populations" in names:
         want |= {0, 1, 2, 3}
     if "concurrence" in names:
-        want |= {0, 3, 4, 5} | ({1, 2} if has2 else set())
+        want |= {4, 5}
+        reach = set(int(k) for k in keep)
+        for pair in ((0, 3),) + (((1, 2),) if has2 else ()):
+            if set(pair) <= reach:
+                want |= set(pair)
     return want
 
 
@@ -384,8 +401,12 @@ def _states_into(rb: dict, sb, dest: np.ndarray) -> np.ndarray:
     return dest
 
 
-def _chunk_measures(rb: dict, sb, names, x_only: bool, need_rho: bool, rho: np.ndarray | None = None) -> dict:
+def _chunk_measures(rb: dict, sb, names, x_only: bool, need_rho: bool, rho: np.ndarray | None = None,
+                    into: dict | None = None) -> dict:
     """Measures (p, S, T, ...) from the real block coordinates ``rb[q]`` of shape (p, S, n_q, T).
+
+    ``into``: optional destination arrays by measure name; the X-state concurrence is then written there
+    (and the destination returned).
 
     Block-local coordinates for two qubits: |q|=0 → (ρ00, ρ11, ρ22, ρ33, Re ρ12, Im ρ12),
     |q|=2 → (Re ρ03, Im ρ03); |q|=1 holds the remaining coherences. X-state fast paths avoid building ρ.
@@ -401,7 +422,7 @@ def _chunk_measures(rb: dict, sb, names, x_only: bool, need_rho: bool, rho: np.n
                     pops[..., k] = v
             values[name] = pops
         elif name == "concurrence" and x_only and b0 is not None:
-            values[name] = _x_concurrence(b0, rb.get(2))
+            values[name] = _x_concurrence(b0, rb.get(2), None if into is None else into.get(name))
         else:
             if rho is None:
                 x = next(iter(rb.values())).x
@@ -412,37 +433,44 @@ def _chunk_measures(rb: dict, sb, names, x_only: bool, need_rho: bool, rho: np.n
     return values
 
 
-def _coherence_minus_sqrt(re, im, pa, pb):
-    """|ρ_ij| − √(ρ_aa ρ_bb) from coordinates (None: exact zero), in place where possible."""
+def _coherence_minus_sqrt(re, im, pa, pb, out=None):
+    """|ρ_ij| − √(ρ_aa ρ_bb) from coordinates (None: exact zero), in place (or in ``out``) where possible.
+
+    Returns ``(value, signed)``: ``signed`` is False where no square root was subtracted, so that the value,
+    a modulus, is ≥ 0 (or NaN) and clipping it at 0 would change nothing."""
     if re is None and im is None:
         c = None
     elif im is None or re is None:
-        c = np.abs(re if im is None else im)
+        c = np.abs(re if im is None else im, out=out)
     else:
         # |ρ_ij| ≤ 1, so sqrt(x² + y²) cannot overflow; it is 3x faster than np.hypot
-        c = np.multiply(re, re)
-        c += im * im
+        c = np.multiply(re, re, out=out)
+        c += np.multiply(im, im)
         np.sqrt(c, out=c)
     if pa is not None and pb is not None:
         g = np.multiply(pa, pb)
         np.maximum(g, 0.0, out=g)
         np.sqrt(g, out=g)
         if c is None:
-            return -g
+            return np.negative(g, out=g), True
         c -= g
-    return c
+        return c, True
+    return c, False
 
 
-def _x_concurrence(b0, b2):
+def _x_concurrence(b0, b2, out=None):
     """Wootters' concurrence of X states (Suppl. S52) from the block coordinates:
-    C = 2 max(0, |ρ12| − √(ρ00ρ33), |ρ03| − √(ρ11ρ22)); unreachable coordinates are exact zeros."""
-    c = _coherence_minus_sqrt(b0.row(4), b0.row(5), b0.row(0), b0.row(3))
+    C = 2 max(0, |ρ12| − √(ρ00ρ33), |ρ03| − √(ρ11ρ22)); unreachable coordinates are exact zeros.
+    ``out``: optional destination (p, S, T), written and returned."""
+    c, signed = _coherence_minus_sqrt(b0.row(4), b0.row(5), b0.row(0), b0.row(3), out=out)
     if b2 is not None:
-        c2 = _coherence_minus_sqrt(b2.row(0), b2.row(1), b0.row(1), b0.row(2))
+        c2, signed2 = _coherence_minus_sqrt(b2.row(0), b2.row(1), b0.row(1), b0.row(2))
         if c2 is not None:
-            c = c2 if c is None else np.maximum(c, c2, out=c)
+            c, signed = (c2, signed2) if c is None else (np.maximum(c, c2, out=c), signed and signed2)
     if c is None:
-        return np.zeros(b0.x.shape[:2] + b0.x.shape[3:])
-    np.maximum(c, 0.0, out=c)
-    c *= 2
-    return c
+        c = np.zeros(b0.x.shape[:2] + b0.x.shape[3:])
+        if out is None:
+            return c
+    if signed:  # max(0, ·): a no-op on a modulus (and NaN stays NaN either way)
+        np.maximum(c, 0.0, out=c)
+    return np.multiply(c, 2, out=c if out is None else out)
