@@ -355,3 +355,24 @@ def test_krylov_evolve_is_scale_invariant():
         return magbell.evolve(system, "dduuuu", np.array([0.0, 0.7, 3.0]) / s).site_populations[-1]
 
     assert np.max(np.abs(run(1e-20) - run(1.0))) <= 1e-10
+
+
+# ============================================================================ magnon medium closed forms at large k·r
+@pytest.mark.xfail(strict=True, reason="s4_findings HD-8: the phase k·r is a rounded float product (error eps·k·r, no refusal)")
+@pytest.mark.parametrize("r", [1e8, 1e12])
+def test_magnon_medium_phase_at_large_separation_right_or_refused(r):
+    """1D, Ω = D_s = 1, Δ = 3: A/a = cos(√2·r) on shell (α = 0) for the float r given; mpmath reference. It was
+    off by 6e-9 at r = 1e8 and 1.6e-4 at 1e12 (4e-2 at 1e15), silently: the right number or one line."""
+    import mpmath
+
+    from magbell.medium import MagnonMedium
+
+    try:
+        c = MagnonMedium(dim=1, gap=1.0, stiffness=1.0).couplings(r, 3.0)
+    except InvalidParameterError as e:
+        assert "\n" not in str(e)
+        return
+    with mpmath.workdps(60):
+        exact = float(mpmath.cos(mpmath.sqrt(2) * mpmath.mpf(r)))
+    got = complex(np.ravel(c.A)[0]) / float(np.ravel(c.a)[0])
+    assert abs(got - exact) <= 1e-12
