@@ -170,3 +170,33 @@ def test_trajectory_no_jump_states_keep_the_exact_mean_phase():
     ps = magbell.postselect(m, np.outer(psi, psi), t, scheme="no-jump", store_states=True)
     assert np.all(nj.count > 0)
     assert np.max(np.abs(nj.rho - ps.states)) < 1e-14
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI: JSON records and values
+# ---------------------------------------------------------------------------------------------
+
+
+def _cli_json(argv):
+    import contextlib
+    import io
+    import json
+
+    from magbell.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = main(argv)
+    assert rc == 0 and err.getvalue() == "", err.getvalue()
+    return json.loads(out.getvalue())
+
+
+def test_cli_trajectories_params_record_the_model_options():
+    """`magbell trajectories --ratio 0.1 ...` lost detailed_balance and A_phase from its JSON params (the
+    --max-jumps dict overwrote the model's extras and was listed among the model parameters)."""
+    common = ["--a", "1", "--A", "1", "--ratio", "0.1", "--A-phase", "0.5", "--points", "2", "--json"]
+    tr = _cli_json(["trajectories", *common, "--n", "10", "--seed", "1", "--max-jumps", "100"])["params"]
+    ps = _cli_json(["postselect", *common])["params"]
+    assert tr["detailed_balance"] == ps["detailed_balance"] == {"ratio": 0.1, "temperature_K": None, "Delta_GHz": None}
+    assert tr["A_phase"] == ps["A_phase"] == 0.5 and tr["A"] == ps["A"]
+    assert tr["max_jumps_per_trajectory"] == 100

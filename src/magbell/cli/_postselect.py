@@ -179,8 +179,10 @@ def cmd_trajectories(args) -> int:
         )
     if args.seed is not None and args.seed < 0:
         raise InvalidParameterError(f"seed (--seed) must be >= 0, got {args.seed}")
-    extra = {} if args.max_jumps is None else {"max_jumps_per_trajectory": args.max_jumps}
-    tr = trajectories(model, initial, times, n=args.n, seed=args.seed, **extra)
+    # (this dict was called ``extra`` and replaced the model's: the JSON params and the header lost A_phase and
+    # detailed_balance — ratio/temperature — and listed max_jumps_per_trajectory among the model parameters)
+    limits = {} if args.max_jumps is None else {"max_jumps_per_trajectory": args.max_jumps}
+    tr = trajectories(model, initial, times, n=args.n, seed=args.seed, **limits)
     sel = tr.average(args.select)
     full = tr.average()
     bell = postselect_spectrum(model).bell_state
@@ -190,7 +192,8 @@ def cmd_trajectories(args) -> int:
             logp = np.log(sel.fraction)
     counts = tr.jump_counts()
     params = _cli.model_params(model, extra)
-    params.update(t_min=float(args.t_min), t_max=float(args.t_max), points=int(args.points), initial=initial)
+    params.update(t_min=float(args.t_min), t_max=float(args.t_max), points=int(args.points), initial=initial,
+                  **limits)
     if args.json:
         _cli._dump_json({
             "times": tr.times,
