@@ -212,3 +212,48 @@ def test_phase_interval_spans_both_mirror_images():
     d2 = sensing.simulate({"a": 1e4, "A": 5e3, "arg_A": 0.7, "delta": 2e4}, P2, seed=0)
     r2 = sensing.fit(d2, "a,A,arg_A", fix={"delta": 2e4}, profile=False, compare=False)
     assert r2.mirror_image is None and 0.5 < r2.interval95["arg_A"][0] < 0.7 < r2.interval95["arg_A"][1] < 0.9
+
+
+@pytest.mark.parametrize("ini, fix, ref", [
+    ("ud,dd,psi+", None, "(½χ²₁ + ½χ²₂)"), ("ud,dd,psi+", {"delta": 2e4}, "χ²₂"), ("ud,dd", None, "(½χ²₀ + ½χ²₁)"),
+])
+def test_a_zero_test_reference_with_a_fitted_phase(ini, fix, ref):
+    """With arg_A fitted the reference was χ²₂ or ½χ²₀ + ½χ²₁ depending on whether the phase happened to be
+    identifiable at the estimate; at δ = 0 with psi+ the LR follows ½χ²₁ + ½χ²₂ (only Re A acts to first
+    order), and the test rejected at 20 % in 30 % of 240 A = 0 data sets. Now the reference follows from the
+    first-order rank in (Re A, Im A) at the null fit, the same for every data set of a protocol."""
+    truth = {"a": 1e4, "A": 0.0, "a_tilde": 500, **(fix or {})}
+    P = sensing.Protocol(ini, np.linspace(0, 200, 9), 3000, "us", readout_up=0.97, readout_down=0.95)
+    refs = {sensing.fit(sensing.simulate(truth, P, seed=s), "a,A,arg_A,a_tilde", fix=fix, profile=False)
+            .comparison.reference for s in (1,)}
+    assert refs == {ref}
+
+
+@pytest.mark.slow
+def test_a_zero_test_size_with_a_fitted_phase():
+    """Calibration (slow): A = 0, ud/dd/psi+ at δ = 0, phase fitted: rejections at 20 % within binomial noise."""
+    truth = {"a": 1e4, "A": 0.0, "a_tilde": 500}
+    P = sensing.Protocol("ud,dd,psi+", np.linspace(0, 200, 9), 3000, "us", readout_up=0.97, readout_down=0.95)
+    p = np.array([sensing.fit(sensing.simulate(truth, P, seed=3000 + s), "a,A,arg_A,a_tilde", profile=False)
+                  .comparison.p_value for s in range(200)])
+    assert abs(np.mean(p < 0.2) - 0.2) < 3 * np.sqrt(0.2 * 0.8 / 200)
+    assert np.mean(p < 0.05) < 0.05 + 3 * np.sqrt(0.05 * 0.95 / 200)
+
+
+def test_a_phase_axis_with_a_complex_fixed_A():
+    """fixed A = 0.5+0.2j with an A_phase axis computed A·e^{iφ} (arg A = φ + 0.38) while the coordinate's
+    long_name says A = |A| e^{iφ}: at A_phase = 0 the dataset held the values of arg A = 0.38. Now refused;
+    a negative magnitude on an axis is an invalid point with its reason; a magnitude gives exactly the model."""
+    pytest.importorskip("xarray")
+    import magbell
+    from magbell import sweep
+
+    with pytest.raises(MagbellError, match="has a phase of its own, but A_phase sets the phase"):
+        sweep.run("evolve", sweep.Grid(A_phase=[0.0, 1.0]), fixed={"a": 1.0, "A": 0.5 + 0.2j}, times=[0.0, 1.0])
+    ds = sweep.run("evolve", sweep.Grid(A=[-0.5, 0.5], A_phase=[1.0]), fixed={"a": 1.0, "delta": 0.3},
+                   times=[0.0, 1.0, 3.0], initial="psi+", measures=("concurrence",))
+    assert ds.status.values.tolist() == [[2], [1]]
+    assert "magnitude |A| and must be >= 0" in sweep.reasons(ds).values[0, 0]
+    ref = magbell.evolve(magbell.Model(a=1.0, A=0.5 * np.exp(1j), delta=0.3), "psi+", [0.0, 1.0, 3.0],
+                         measures=("concurrence",)).measures["concurrence"]
+    np.testing.assert_allclose(ds.concurrence.values[1, 0], np.ravel(ref), rtol=1e-14, atol=1e-15)

@@ -10,7 +10,8 @@ import numpy as np
 from scipy.stats import chi2, norm
 
 from ._params import PAIRS, PHASES, RATE_PARAMETERS, RATIO, UNITS, Space, to_si
-from ._uncertainty import covariance, identifiability, information, lr_test, natural_bounds, profile_interval
+from ._uncertainty import (component_label, coupling_component, covariance, identifiability, information, lr_test,
+                           natural_bounds, profile_interval)
 
 __all__ = ["FitResult", "Comparison", "build_result"]
 
@@ -373,11 +374,16 @@ def _compare(problem, space, nat_free, ll, nonid, n, k, level, seed, optimise) -
     else:
         x0 = np.zeros(0)
         ll0 = float(problem.loglik(sub, x0[None])[0])
+    for i, m in enumerate(drop):
+        if phases[m] in space.free:  # a fitted phase: the reference follows from the data's first-order sensitivity
+            comp = coupling_component(problem, sub, x0, m, phases[m])
+            if comp is not None:
+                components[i] = comp
     lr, p = lr_test(ll, ll0, components)
     if np.any(problem.lik.forbidden(problem.q(sub, np.asarray(x0)[None])[0])):
         # the null model gives probability 0 to outcomes that were observed: its likelihood is 0
         ll0, lr, p = -np.inf, np.inf, 0.0
-    ref = " * ".join("(½χ²₀ + ½χ²₁)" if 1 in c else "χ²₂" for c in components)
+    ref = " * ".join(component_label(c) for c in components)
     k0 = len(free0)
     return Comparison(null=null, loglik_null=ll0, loglik_full=ll, lr=lr, p_value=p, reference=ref,
                       significance_sigma=_sigma(p),

@@ -109,6 +109,15 @@ class Spec:
                 f"temperature) and describe()), got {type(self.medium).__name__}"
             )
         check_names(set(model_names) | set(fixed), self.medium)
+        if "A_phase" in model_names or "A_phase" in fixed:
+            for name in ("A", "A_tilde"):
+                v = fixed.get(name)
+                if v is not None and (isinstance(v, complex) or v < 0):
+                    # it was multiplied by e^{i A_phase}: the coordinate said arg A = A_phase, the model had
+                    # arg A = A_phase + arg(value)
+                    raise InvalidParameterError(
+                        f"fixed parameter {name} = {v!r} has a phase of its own, but A_phase sets the phase "
+                        f"({name} = |{name}| e^(i A_phase)): give {name} as a magnitude >= 0")
         if self.unit is not None:
             unit = str(self.unit)
         elif self.medium is not None:

@@ -200,6 +200,10 @@ def prepare_block(params: dict, shape: tuple, medium=None) -> tuple:
         kw["A"] = p["A_over_a"] * p["a"]
     if "A_phase" in p:
         phase = np.exp(1j * p["A_phase"])
+        for name in ("A", "A_tilde"):  # an axis of magnitudes (fixed values are checked in Spec)
+            if name in kw and np.isrealobj(kw[name]) and np.any(np.asarray(kw[name]) < 0):
+                marks.note(np.broadcast_to(np.asarray(kw[name]) < 0, shape),
+                           f"with A_phase, {name} is the magnitude |{name}| and must be >= 0")
         kw["A"] = kw.get("A", 0.0) * phase
         if "A_tilde" in kw:
             kw["A_tilde"] = kw["A_tilde"] * phase
