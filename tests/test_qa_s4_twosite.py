@@ -200,3 +200,37 @@ def test_cli_trajectories_params_record_the_model_options():
     assert tr["detailed_balance"] == ps["detailed_balance"] == {"ratio": 0.1, "temperature_K": None, "Delta_GHz": None}
     assert tr["A_phase"] == ps["A_phase"] == 0.5 and tr["A"] == ps["A"]
     assert tr["max_jumps_per_trajectory"] == 100
+
+
+# ---------------------------------------------------------------------------------------------
+# hostile keyword values: one MagbellError line (they raised TypeError/OverflowError)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: magbell.steady_state(magbell.Model(a=1.0, A=0.5), "ud", tol=2**70),
+        lambda: magbell.spectrum(magbell.Model(a=1.0, A=0.5), tol=2**70),
+        lambda: magbell.dark_states(magbell.Model(a=1.0, A=0.5), tol=2**70),
+        lambda: magbell.conserved_quantities(magbell.Model(a=1.0, A=0.5), tol=2**70),
+        lambda: magbell.postselect_spectrum(magbell.Model(a=1.0, A=0.5), rtol=10**400),
+        lambda: magbell.steady_state(magbell.Model(a=1.0, A=0.5), "ud", measures=None),
+        lambda: magbell.steady_state(magbell.Model(a=1.0, A=0.5), "ud", measures=3),
+        lambda: magbell.steady_state(magbell.Model(a=1.0, A=0.5), "ud", measures=[["concurrence"]]),
+    ],
+)
+def test_hostile_keywords_one_line(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(magbell.MagbellError) as e:
+            call()
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("groups", [None, 3, [["delta"]]])
+def test_robustness_groups_not_a_list_one_line(groups):
+    from magbell.conditional import robustness
+
+    with pytest.raises(magbell.InvalidParameterError, match="groups|kind"):
+        robustness(magbell.Model(a=1.0, A=1.0), groups=groups, n_samples=2, strengths=[0.1])

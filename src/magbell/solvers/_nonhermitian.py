@@ -17,6 +17,9 @@ from ._march import _DELTA
 
 
 # ============================================================================== the non-Hermitian Hamiltonian
+_FLOAT_MAX = float(np.finfo(float).max)  # a Python float: compares with any int (np.float64 overflowed on 10**400)
+
+
 def _check_model(model) -> None:
     if not isinstance(model, Model):
         raise InvalidParameterError(f"model must be a magbell.Model, got {type(model).__name__}")
@@ -236,7 +239,7 @@ def postselect_spectrum(model: Model, *, rtol: float = 1e-12, backend: str = "nu
                                           excitations=excitations, rtol=rtol, backend=bk)
     _check_model(model)
     if isinstance(rtol, (bool, np.bool_)) or not (isinstance(rtol, (int, float, np.integer, np.floating))
-                                                   and rtol >= 0 and np.isfinite(rtol)):
+                                                   and 0 <= rtol <= _FLOAT_MAX and rtol == rtol):
         raise InvalidParameterError(f"rtol must be a finite number >= 0, got {rtol!r}")
     return record_backend(_spectrum_core(non_hermitian_hamiltonian(model), np.abs(model.A + model.A_tilde), rtol), bk)
 

@@ -126,10 +126,14 @@ class RobustnessResult(Result):
 def _check_groups(groups) -> tuple:
     if isinstance(groups, str):
         groups = (groups,)
-    groups = tuple(groups)
+    try:  # groups=None / 3 raised a TypeError
+        groups = tuple(groups)
+    except TypeError:
+        raise InvalidParameterError(f"groups must be a kind or a list of kinds ({', '.join(KINDS)}, all), "
+                                    f"got {groups!r}") from None
     if not groups:
         raise InvalidParameterError("groups must name at least one perturbation kind")
-    bad = [g for g in groups if g not in KINDS + ("all",)]
+    bad = [g for g in groups if not isinstance(g, str) or g not in KINDS + ("all",)]
     if bad:
         raise InvalidParameterError(f"unknown perturbation kind(s) {bad}; known: {', '.join(KINDS)}, all")
     return groups

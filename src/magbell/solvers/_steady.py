@@ -140,7 +140,11 @@ def steady_state(
     bk = get_backend(backend)
     if isinstance(measures, str):
         measures = (measures,)
-    unknown = [m for m in measures if m not in _measures.MEASURES]
+    try:  # measures=None / 3 / [["concurrence"]] raised TypeErrors
+        measures = tuple(measures)
+        unknown = [m for m in measures if not isinstance(m, str) or m not in _measures.MEASURES]
+    except TypeError:
+        raise InvalidParameterError(f"measures must be a name or a list of names, got {measures!r}") from None
     if unknown:
         raise InvalidParameterError(f"unknown measure(s) {unknown}; known: {', '.join(_measures.MEASURES)}")
     if model.size == 0:
@@ -395,7 +399,7 @@ def dark_states(model: Model, tol: float = 1e-10, *, backend: str = "numpy") -> 
 
 def _check_tol(tol) -> None:
     ok = isinstance(tol, float | int | np.floating | np.integer) and not isinstance(tol, bool | np.bool_)
-    if not (ok and np.isfinite(tol) and 0 < tol < 1):
+    if not (ok and 0 < tol < 1):  # (np.isfinite(2**70) raised a TypeError; 0 < tol < 1 also refuses nan, inf)
         raise InvalidParameterError(f"tol must be a number with 0 < tol < 1, got {tol!r}")
 
 
