@@ -6,10 +6,11 @@ the dense H_eff = H − iK and the 16×16 generator built from Pauli matrices (E
 eigenvalues and ``scipy.linalg.expm``; the paper's closed form of the no-jump probability from |↑↓> (docs/postselection.md
 §3: P = e^{−2(a+ã)t}(1 + 2Γ²S²), S = sinh(κt)/κ); Wootters' concurrence in mpmath (``systems.wootters_mp``).
 
-Rows covered here: postselect_spectrum (two sites), conditional_evolve, monitor (two sites, finite temperature),
-trajectories (two sites), robustness, concurrence near rank deficiency. The strict xfails are wrong numbers found
-while writing the table (uniformly tiny rates, see /work/notes/s4_findings.md): they pass once fixed, and must then
-lose their marker.
+Rows covered here: postselect_spectrum (two sites and N sites), conditional_evolve, monitor (two sites, both kinds,
+finite temperature), trajectories (two sites), robustness, concurrence near rank deficiency. The strict xfails are
+wrong numbers found while writing the table (s4_findings HD-1…3, 5, 6, 8: uniformly tiny rates, a grid point changed
+by its neighbours, the Krylov estimate at rates ≪ 1, the magnon phase k·r at large separations): they pass once
+fixed, and must then lose their marker (the docs/numerics.md note names them too).
 """
 
 from __future__ import annotations
