@@ -376,7 +376,8 @@ def _compare(problem, space, nat_free, ll, nonid, n, k, level, seed, optimise) -
         ll0 = float(problem.loglik(sub, x0[None])[0])
     for i, m in enumerate(drop):
         if phases[m] in space.free:  # a fitted phase: the reference follows from the data's first-order sensitivity
-            comp = coupling_component(problem, sub, x0, m, phases[m])
+            shared = m == "A" and "arg_A_tilde" not in space.free and "arg_A_tilde" not in space.fixed
+            comp = coupling_component(problem, sub, x0, m, phases[m], shared=shared)
             if comp is not None:
                 components[i] = comp
     lr, p = lr_test(ll, ll0, components)

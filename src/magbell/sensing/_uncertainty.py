@@ -314,7 +314,7 @@ def component_label(comp: dict) -> str:
     return "(" + " + ".join(f"½χ²{sub[d]}" for d in sorted(comp)) + ")"
 
 
-def coupling_component(problem, sub: Space, x0, mag: str, phase: str):
+def coupling_component(problem, sub: Space, x0, mag: str, phase: str, shared: bool = False):
     """Null distribution of the LR for "coupling ``mag`` = 0" when its phase is fitted too, or None.
 
     At the null the complex coupling (Re, Im) is an interior point of the disk |A| ≤ a. The predictions move
@@ -322,16 +322,16 @@ def coupling_component(problem, sub: Space, x0, mag: str, phase: str):
     others, only through |A|² ≥ 0, a boundary parameter. So the LR is asymptotically χ²_r plus, for r < 2, an
     independent ½χ²₀ + ½χ²₁ (Self & Liang, JASA 82, 605 (1987)): r = 2 → χ²₂; r = 1 → ½χ²₁ + ½χ²₂ (real
     preparations at δ = Jz = J⊥ = 0: the data are even in Im A, see ``_result._mirror``); r = 0 → ½χ²₀ + ½χ²₁
-    (σz preparations: populations depend on |A|² only). r is the rank of the standardised 2-column Jacobian in
+    (σz preparations: populations depend on |A|² only). ``shared``: arg Ã is tied to arg A in the fitted
+    model (then a nonzero Ã keeps the phase meaningful at A = 0: None, the caller's default). r is the rank of the standardised 2-column Jacobian in
     (Re, Im), from central differences at ±1e-4·a. Before, the reference was χ²₂ or ½χ²₀ + ½χ²₁ by whether
     the phase was identifiable at the estimate: 240 data sets with A = 0 (ud, dd, psi+) rejected at 20 % in
     30 % of them, their LR following ½χ²₁ + ½χ²₂.
     """
     nat = {p: float(v[0]) for p, v in sub.natural(np.asarray(x0)[None]).items()}
-    loc, other = {"A": ("a", "A_tilde"), "A_tilde": ("a_tilde", "A")}[mag]
-    if not nat[loc] > 0 or (mag == "A" and "arg_A_tilde" not in sub.fixed and nat["A_tilde"] != 0):
-        return None  # no room for the coupling, or its phase is shared with a nonzero Ã
-    del other
+    loc = {"A": "a", "A_tilde": "a_tilde"}[mag]
+    if not nat[loc] > 0 or (shared and nat["A_tilde"] != 0):
+        return None  # no room for the coupling, or its phase also turns a nonzero Ã (``shared``)
     h = 1e-4 * nat[loc]
     fixed = {p: v for p, v in nat.items() if p != mag}
     qp, qm = [], []
