@@ -132,6 +132,9 @@ def propagate_scaled(G: np.ndarray, x0: np.ndarray, steps: np.ndarray, which: np
     uniform = T >= 3 and len(steps) == 2 and which[0] == 0 and np.all(which[1:] == 1)
     if uniform and gnorm * (steps[0] + (T - 1) * steps[1]) <= MAX_STEP_NORM:
         return _march_anchors(G, x0, steps[0], steps[1], T, split=split)
+    keys = _scale_keys(G)
+    if p > 1 and np.any(keys != keys[0]):  # substeps per octave of ‖G‖₁: a point never depends on its neighbours
+        return _march_octaves(G, x0, steps, which, keys, split)
     span = gnorm * float(np.sum(steps[which]))
     if not np.isfinite(span) or span > MAX_EXPONENT_NORM:
         raise InvalidParameterError(
@@ -191,6 +194,38 @@ def _power_sequence(m: int, top: int) -> list:
     if q > MAX_SUBSTEPS:  # refused by the caller; do not build a huge list
         return range(q)
     return [top] * q + [i for i in range(top) if (r >> i) & 1]
+
+
+def _scale_keys(G: np.ndarray) -> np.ndarray:
+    """Octave of each point's ‖G‖₁ (ceil log2; a zero generator gets its own key): the substep length of
+    :func:`propagate_scaled` is set per octave, so a point is marched as if alone, to within a factor 2 of its
+    own substep count."""
+    gn = np.abs(G).sum(axis=-2).max(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.ceil(np.log2(gn))
+    return np.where(np.isfinite(k), k, -(2.0**31))
+
+
+def _march_octaves(G, x0, steps, which, keys, split):
+    """:func:`propagate_scaled` of a batch whose ‖G‖₁ spans more than one octave, one octave at a time.
+
+    With one substep count for the whole batch (set by its fastest point) a slow point was cut into substeps
+    whose propagator I + O(‖G‖h) kept only a few digits of G·h: next to a point 1e12 times faster, an O(1)
+    point's concurrence came out 8.6e-7 off (log P 2.6e-5) with exit 0 (s4_findings HD-5)."""
+    p, n, _ = G.shape
+    S, k = x0.shape[-3], x0.shape[-1]
+    T = len(which)
+    X = LS = None
+    for key in np.unique(keys):
+        idx = np.flatnonzero(keys == key)
+        Xb, Lb = propagate_scaled(G[idx], x0[idx] if x0.shape[0] == p else x0, steps, which)
+        if X is None:
+            X = np.empty((p, S, n, k, T), dtype=np.result_type(Xb, x0))
+            LS = np.zeros((p, S, T), dtype=np.int64)
+        X[idx] = Xb
+        if Lb is not None:
+            LS[idx] = Lb
+    return ((X.real, X.imag) if split else X), LS
 
 
 def _components(G: np.ndarray) -> list:
