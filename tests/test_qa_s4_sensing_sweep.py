@@ -257,3 +257,17 @@ def test_a_phase_axis_with_a_complex_fixed_A():
     ref = magbell.evolve(magbell.Model(a=1.0, A=0.5 * np.exp(1j), delta=0.3), "psi+", [0.0, 1.0, 3.0],
                          measures=("concurrence",)).measures["concurrence"]
     np.testing.assert_allclose(ds.concurrence.values[1, 0], np.ravel(ref), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("initials, times", [("ud,dd,psi+", [50.0, 50.0, 100.0, 150.0]),
+                                             ("ud,ud,dd,psi+", [50.0, 100.0, 150.0]),
+                                             ("ud,dd,psi+,triplet0", [50.0, 100.0, 150.0])])
+def test_design_counts_a_repeated_candidate_once(initials, times):
+    """A repeated candidate time or preparation (triplet0 is psi+) counted its per-shot information twice:
+    predicted σ(A) = 166 /s where the Cramér–Rao bound of the recommended protocol is 219 /s. Reference:
+    cramer_rao of the returned protocol, and the design without repetitions."""
+    ref = sensing.design(TRUTH, "a,A,a_tilde", initials="ud,dd,psi+", times=[50.0, 100.0, 150.0], total_shots=10000,
+                         time_unit="us")
+    r = sensing.design(TRUTH, "a,A,a_tilde", initials=initials, times=times, total_shots=10000, time_unit="us")
+    assert r.stderr == pytest.approx(ref.stderr, rel=1e-9)
+    assert r.stderr == pytest.approx(sensing.cramer_rao(TRUTH, r.protocol, "a,A,a_tilde")["stderr"]["A"], rel=1e-6)
