@@ -94,17 +94,19 @@ def _dominant_solve(Q: np.ndarray, R: np.ndarray) -> np.ndarray:
     Thm. 9.9): the same factorisation LAPACK's ``gesv`` computes, up to the order of its roundings.
     """
     n = Q.shape[-1]
-    q = np.ascontiguousarray(Q.transpose(1, 2, 0))  # (n, n, P)
-    r = np.ascontiguousarray(R.transpose(1, 2, 0), dtype=np.result_type(Q, R))
+    # [Q | R] entry-major, (n, 2n, P): one elimination step updates a row's Q and R parts in one operation
+    a = np.empty((n, 2 * n) + Q.shape[:1], dtype=np.result_type(Q, R))
+    a[:, :n] = Q.transpose(1, 2, 0)
+    a[:, n:] = R.transpose(1, 2, 0)
     for k in range(n - 1):
         # rows k+1.. at once: the same products and differences, entry by entry, as one row at a time
-        f = q[k + 1 :, k] * (1.0 / q[k, k])
-        q[k + 1 :, k + 1 :] -= f[:, None] * q[k, k + 1 :]
-        r[k + 1 :] -= f[:, None] * r[k]
+        f = a[k + 1 :, k] * (1.0 / a[k, k])
+        a[k + 1 :, k + 1 :] -= f[:, None] * a[k, k + 1 :]
+    r = a[:, n:]
     for k in range(n - 1, -1, -1):
         for j in range(k + 1, n):
-            r[k] -= q[k, j] * r[j]
-        r[k] /= q[k, k]
+            r[k] -= a[k, j] * r[j]
+        r[k] /= a[k, k]
     return r.transpose(2, 0, 1)
 
 
