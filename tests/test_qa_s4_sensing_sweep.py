@@ -271,3 +271,12 @@ def test_design_counts_a_repeated_candidate_once(initials, times):
     r = sensing.design(TRUTH, "a,A,a_tilde", initials=initials, times=times, total_shots=10000, time_unit="us")
     assert r.stderr == pytest.approx(ref.stderr, rel=1e-9)
     assert r.stderr == pytest.approx(sensing.cramer_rao(TRUTH, r.protocol, "a,A,a_tilde")["stderr"]["A"], rel=1e-6)
+
+
+def test_summary_names_the_interval_level_and_kind():
+    """summary() printed int(level·100): level 0.58 as '57%', 0.999 as '99%'; and 'profile interval' for Wald
+    intervals (profile=False)."""
+    d = sensing.simulate(TRUTH, sensing.Protocol("ud,dd", T_US, 2000, "us"), seed=3)
+    s = sensing.fit(d, "a,A", profile=False, compare=False, level=0.58).summary()
+    assert "58% Wald interval" in s
+    assert "99.9% Wald interval" in sensing.fit(d, "a,A", profile=False, compare=False, level=0.999).summary()

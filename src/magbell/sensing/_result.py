@@ -120,7 +120,8 @@ class FitResult:
     def summary(self) -> str:
         lines = [f"magbell.sensing fit: {self.n_points} points, {len(self.parameters)} parameters, "
                  f"log L = {self.loglik:.6g}, deviance {self.diagnostics['deviance']:.4g} on {self.dof} dof"]
-        lines.append(f"{'parameter':>14} {'estimate':>13} {'stderr':>11}   {int(self.level * 100)}% profile interval")
+        kind = "Wald" if self.diagnostics.get("intervals") == "wald" else "profile"
+        lines.append(f"{'parameter':>14} {'estimate':>13} {'stderr':>11}   {_pct(self.level)} {kind} interval")
         for p in list(self.parameters) + [k for k in self.interval95 if k not in self.parameters]:
             est = self.estimates.get(p)
             se = self.stderr.get(p)
@@ -141,7 +142,7 @@ class FitResult:
         if c is not None:
             verdict = "show" if c.dissipative_coupling else "do not show"
             lines.append(f"A = 0 test: LR = {c.lr:.4g}, p = {c.p_value:.3g} ({c.reference}); the data {verdict} "
-                         f"dissipative coupling at {int(self.level * 100)}%; ΔAIC = {c.aic_null - c.aic_full:.3g}, "
+                         f"dissipative coupling at {_pct(self.level)}; ΔAIC = {c.aic_null - c.aic_full:.3g}, "
                          f"ΔBIC = {c.bic_null - c.bic_full:.3g}")
         return "\n".join(lines)
 
@@ -153,6 +154,11 @@ class FitResult:
         from ._plot import plot_fit
 
         return plot_fit(self, ax=ax)
+
+
+def _pct(level: float) -> str:
+    """0.95 → '95%', 0.999 → '99.9%' (int() printed 99%, and 0.9 as 90% only by luck of rounding)."""
+    return f"{round(level * 100, 10):g}%"
 
 
 def _num(x):
@@ -267,6 +273,7 @@ def build_result(problem, space: Space, x, ll, res, nfev, t_fit, fixed_si, *, pr
         "forward_model_calls": int(problem.n_evals),
         "deviance": dev,
         "goodness_of_fit_p": float(chi2.sf(dev, n - k)) if n > k else None,
+        "intervals": "profile" if profile else "wald",
         "fit_seconds": t_fit,
         "uncertainty_seconds": t_all,
         "tau_seconds": tau,
