@@ -85,3 +85,127 @@ def test_reduced_block_is_exact_at_long_times():
     times = np.array([0.0, 3.0, 40.0, 100.0, 200.0])
     r = magbell.evolve(magbell.Model(a=1, A=0.999, delta=0.01, Delta=2.5), "ud", times, store_states=True)
     assert np.max(np.abs(r.states - cf.zero_temperature_rho(times, 1, 0.999, 0.01))) < 1e-13
+
+
+# ------------------------------------------------------------------ issue 10 §6, second pass (the W2 engine)
+def test_feeding_coordinates_drop_only_what_cannot_reach_the_rows_read():
+    """From |ud> at T = 0 the concurrence reads Re, Im ρ12 (ρ00 is not read: ρ33 is unreachable), which are fed by
+    ρ11, ρ22, Re, Im ρ12 only: the propagated block is 4×4. The result equals the full path's on a grid that
+    includes the critical line δ = |A| (the exceptional point), |A| = 0 and complex A with the XXZ+DM couplings."""
+    from magbell._domain import block_without_mean_phase
+    from magbell.solvers._evolve import _feeding_coordinates, _wanted_rows
+
+    m = magbell.Model(a=1.0, A=np.array([0.0, 0.3, 0.6j, 0.8 * np.exp(0.7j)])[None, :],
+                      delta=np.array([0.0, 0.3, 0.6, 0.8])[:, None], Jz=0.2, Jperp=0.1, D_dm=0.15)
+    L, _ = block_without_mean_phase(m.coefficients().reshape(-1, 17), 0)
+    r0 = np.array([[0.0, 1.0, 0.0, 0.0, 0.0, 0.0]])
+    keep = _reachable_coordinates(L, r0)
+    rows = np.array(sorted(_wanted_rows(0, ("concurrence",), True, False, keep) & set(keep.tolist())))
+    assert keep.tolist() == [0, 1, 2, 4, 5] and rows.tolist() == [4, 5]
+    assert _feeding_coordinates(L, keep, rows).tolist() == [1, 2, 4, 5]
+    t = np.linspace(0, 5, 200)
+    fast = magbell.evolve(m, "ud", t, measures=("concurrence",))
+    full = magbell.evolve(m, "ud", t, store_states=True)
+    np.testing.assert_allclose(fast.concurrence, full.concurrence, rtol=0, atol=1e-14)
+    # at long times (no reduction beyond reachability: the deflation needs the trace-carrying ρ00) still exact
+    from magbell.paper import closed_forms as cf
+
+    times = np.array([0.0, 40.0, 2000.0])
+    r = magbell.evolve(magbell.Model(a=1, A=0.999, delta=0.01), "ud", times, measures=("concurrence",))
+    rho = cf.zero_temperature_rho(times, 1, 0.999, 0.01)
+    np.testing.assert_allclose(r.concurrence, 2 * np.abs(rho[:, 1, 2]), rtol=0, atol=1e-13)
+
+
+def test_default_chunks_do_not_change_the_fast_concurrence():
+    """The fast path's chunks (sized for the rows it holds) vs one point per chunk: the same numbers to rounding
+    (the Padé order follows a chunk's largest norm; 2.5e-14 in ρ here, as before the change of chunk size)."""
+    m = magbell.Model(a=1.0, A=np.linspace(0, 1, 9)[None, :], delta=np.linspace(0, 2, 7)[:, None], a_tilde=0.1)
+    t = np.linspace(0, 5, 60)
+    ref = magbell.evolve(m, ["ud", "psi+"], t, measures=("concurrence", "populations"), chunk_points=1)
+    got = magbell.evolve(m, ["ud", "psi+"], t, measures=("concurrence", "populations"))
+    np.testing.assert_allclose(got.concurrence, ref.concurrence, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(got.populations, ref.populations, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("T", [2, 3, 4, 5, 7, 9, 16, 17, 33, 200])
+def test_uniform_path_layout_and_values(T):
+    """The √T-anchor path writes each component's (P, S, T) block contiguously (rows outermost), the full big steps
+    in place and the last partial one from a two-step product; every grid length agrees with exp(L t_k) per time,
+    for all rows, one row and two rows, one and two initial vectors, t0 = 0 and t0 > 0."""
+    rng = np.random.default_rng(T)
+    m = magbell.Model(a=rng.uniform(0.5, 1.5, 6), A=0.4 * np.exp(1j * rng.uniform(0, 6, 6)), delta=0.3, a_tilde=0.2,
+                      Jz=0.3)
+    L = np.asarray(m.liouvillian_blocks()[0])
+    r0 = rng.normal(size=(2, 6))
+    bk = get_backend()
+    for t in (np.linspace(0, 3, T), np.linspace(0.7, 3, T)):
+        ref = bk.propagate(L, r0, t, uniform=False)  # exp(L t_k) per time
+        for rows in (None, np.array([4]), np.array([0, 5])):
+            for S in (1, 2):
+                x = bk.propagate(L, r0[:S], t, uniform=True, **({} if rows is None else {"rows": rows}))
+                want = ref[:, :S] if rows is None else ref[:, :S][:, :, rows]
+                assert x.shape == want.shape
+                np.testing.assert_allclose(x, want, rtol=0, atol=1e-13)
+                assert all(x[:, :, k].flags.c_contiguous for k in range(x.shape[2]))
+
+
+def test_reachable_groups_graphs_exactly():
+    """reachable(): one closure per distinct coupling graph of a large stack (and a read-only broadcast when all
+    share one) equals the closure of every matrix on its own (powers of I + |L| > 0), for mixed, shared, complex
+    and small stacks of n = 1 … 8."""
+    from magbell.liouvillian._kernel import reachable
+
+    def brute(L):
+        n = L.shape[-1]
+        R = ((L != 0) | np.eye(n, dtype=bool)).astype(float)
+        return np.linalg.matrix_power(R, max(n, 1)) > 0
+
+    rng = np.random.default_rng(7)
+    for n in range(1, 9):
+        for P in (1, 5, 40, 200):
+            base = rng.random((n, n)) < 0.35
+            L = rng.normal(size=(P, n, n)) * base
+            mixed = L.copy()
+            mixed[: P // 3] *= rng.random((P // 3, n, n)) < 0.5
+            for X in (L, mixed, mixed * (1 + 1j)):
+                R = reachable(X)
+                assert R.dtype == bool and R.shape == X.shape
+                np.testing.assert_array_equal(R, brute(X))
+            if P >= 32 and n * n <= 62:
+                assert not reachable(L).flags.writeable  # shared graph: one closure, broadcast
+    np.testing.assert_array_equal(reachable(np.zeros((3, 4, 2, 2))), np.broadcast_to(np.eye(2, dtype=bool), (3, 4, 2, 2)))
+
+
+def test_dominant_solve_is_the_row_by_row_elimination():
+    """The no-pivoting solve of the Padé denominators eliminates all rows below a pivot at once on [Q | R]: the
+    same operations, entry by entry, as the textbook one-row-at-a-time elimination (bit-identical), and within
+    rounding of LAPACK's pivoted solve."""
+    from magbell.backend._expm import _dominant_solve
+
+    def textbook(Q, R):
+        n = Q.shape[-1]
+        q = np.ascontiguousarray(np.moveaxis(Q, 0, -1))
+        r = np.array(np.moveaxis(R, 0, -1), order="C")
+        for k in range(n - 1):
+            inv = 1.0 / q[k, k]
+            for i in range(k + 1, n):
+                f = q[i, k] * inv
+                q[i, k + 1 :] -= f * q[k, k + 1 :]
+                r[i] -= f * r[k]
+        for k in range(n - 1, -1, -1):
+            for j in range(k + 1, n):
+                r[k] -= q[k, j] * r[j]
+            r[k] /= q[k, k]
+        return np.moveaxis(r, -1, 0)
+
+    rng = np.random.default_rng(11)
+    for n in range(1, 9):
+        for dtype in (float, complex):
+            Q = rng.normal(size=(50, n, n)).astype(dtype)
+            if dtype is complex:
+                Q = Q + 1j * rng.normal(size=(50, n, n))
+            Q[:, np.arange(n), np.arange(n)] = np.abs(Q).sum(axis=-2) + 1.0  # strictly column dominant
+            R = rng.normal(size=(50, n, n)).astype(dtype)
+            got = _dominant_solve(Q, R)
+            np.testing.assert_array_equal(got, textbook(Q, R))
+            np.testing.assert_allclose(got, np.linalg.solve(Q, R), rtol=0, atol=1e-14)
