@@ -280,3 +280,20 @@ def test_summary_names_the_interval_level_and_kind():
     s = sensing.fit(d, "a,A", profile=False, compare=False, level=0.58).summary()
     assert "58% Wald interval" in s
     assert "99.9% Wald interval" in sensing.fit(d, "a,A", profile=False, compare=False, level=0.999).summary()
+
+
+def test_sweep_output_in_a_missing_directory_is_refused_before_the_sweep(tmp_path, capsys, monkeypatch):
+    """--output in a directory that does not exist was found only after the whole sweep (work lost without a
+    store) and reported as h5py's 'FileNotFoundError: ... Unable to synchronously create file'."""
+    pytest.importorskip("xarray")
+    from magbell.cli import main
+    from magbell.sweep import _run
+
+    calls = []
+    monkeypatch.setattr(_run, "check_size", lambda *a: calls.append(a))  # the sweep must not even start
+    cfg = tmp_path / "s.toml"
+    cfg.write_text('[sweep]\nfunction = "steady_state"\n[run]\ninitial = "ud"\n[fixed]\na = 1.0\n[grid]\nA = [0.5]\n')
+    rc = main(["sweep", str(cfg), "--no-progress", "--output", str(tmp_path / "no" / "x.nc")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "does not exist" in err[0] and err[0].startswith("magbell: error:")
+    assert calls == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 
@@ -114,6 +115,18 @@ def _cmd_verify(args) -> int:
     return 0
 
 
+def _check_writable(output: str) -> None:
+    """Before the sweep runs: the output is written only after it, so an unwritable place lost the whole
+    computation (without a store) and answered with h5py's raw 'Unable to synchronously create file'."""
+    parent = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(parent):
+        raise InvalidParameterError(f"--output: cannot write {output!r}: the directory {parent!r} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InvalidParameterError(f"--output: cannot write {output!r}: the directory {parent!r} is not writable")
+    if os.path.isdir(output) and output.endswith(".nc"):
+        raise InvalidParameterError(f"--output: {output!r} is a directory")
+
+
 def _cmd_run(args) -> int:
     from .. import sweep
     from ..sweep._run import StoreDamageWarning, SweepIncompleteWarning
@@ -123,6 +136,8 @@ def _cmd_run(args) -> int:
     output = args.output if args.output is not None else cfg.output
     if output is not None and not output.endswith((".nc", ".zarr")):
         raise InvalidParameterError(f"--output must end in .nc (netCDF) or .zarr, got {output!r}")
+    if output is not None:
+        _check_writable(output)
     scheduler = args.scheduler if args.scheduler is not None else cfg.scheduler
     if args.resume and store is None:
         raise InvalidParameterError("--resume needs a store: set [sweep] store = \"...\" or pass --store PATH")
