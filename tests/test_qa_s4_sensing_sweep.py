@@ -297,3 +297,15 @@ def test_sweep_output_in_a_missing_directory_is_refused_before_the_sweep(tmp_pat
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and "does not exist" in err[0] and err[0].startswith("magbell: error:")
     assert calls == []
+
+
+def test_fit_plot_into_a_missing_directory(tmp_path, capsys):
+    """magbell fit --plot /missing/x.png fitted, then failed with 'internal error: FileNotFoundError ... (please
+    report)', exit 1; now one line, exit 2, before the fit."""
+    from magbell.cli import main
+
+    data = tmp_path / "d.csv"
+    sensing.simulate(TRUTH, sensing.Protocol("ud,dd", T_US, 500, "us"), seed=1).to_csv(data, "us")
+    rc = main(["fit", str(data), "--fit", "a,A", "--time-unit", "us", "--plot", str(tmp_path / "no" / "x.png")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and err[0].startswith("magbell: error: --plot: cannot write")

@@ -8,6 +8,7 @@ object on stdout; bad input exits with status 2 and one line ``magbell: error: <
 
 from __future__ import annotations
 
+import os
 import sys
 
 import numpy as np
@@ -82,12 +83,20 @@ def cmd_fit(args) -> int:
 
     if not 0 < args.level < 1:
         raise InvalidParameterError(f"--level must lie in (0, 1), got {args.level:g}")
+    if args.plot:  # checked before the fit: it was 'internal error: FileNotFoundError' (exit 1) after it
+        parent = os.path.dirname(os.path.abspath(args.plot))
+        if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+            raise InvalidParameterError(f"--plot: cannot write {args.plot!r}: the directory {parent!r} does not exist "
+                                        "or is not writable")
     r = sensing.fit(args.data, args.fit, args.fix, time_unit=args.time_unit, start=args.start,
                     profile=not args.no_profile, compare=not args.no_compare, seed=args.seed, level=args.level,
                     n_starts=args.n_starts)
     if args.plot:
         fig = r.plot()
-        fig.savefig(args.plot)
+        try:
+            fig.savefig(args.plot)
+        except OSError as e:
+            raise InvalidParameterError(f"--plot: cannot write {args.plot!r}: {e.strerror or e}") from None
     if args.json:
         _cli._dump_json(r.to_dict())
     elif args.csv:  # one row per parameter, SI units named in a column (they differ by row)
