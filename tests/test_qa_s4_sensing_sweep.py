@@ -280,6 +280,9 @@ def test_summary_names_the_interval_level_and_kind():
     s = sensing.fit(d, "a,A", profile=False, compare=False, level=0.58).summary()
     assert "58% Wald interval" in s
     assert "99.9% Wald interval" in sensing.fit(d, "a,A", profile=False, compare=False, level=0.999).summary()
+    # the JSON object records the unit the times were read in (the CSV itself does not carry it)
+    assert sensing.fit(d.to_columns("us"), "a,A", time_unit="us", profile=False, compare=False).to_dict()[
+        "time_unit"] == "us"
 
 
 def test_sweep_output_in_a_missing_directory_is_refused_before_the_sweep(tmp_path, capsys, monkeypatch):

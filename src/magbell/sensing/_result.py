@@ -102,6 +102,7 @@ class FitResult:
             "stderr": {p: _num(v) for p, v in self.stderr.items()},
             "interval95": iv,
             "interval_level": self.level,
+            "time_unit": self.time_unit,  # the unit the data's times were read in (rates are 1/s regardless)
             "clipped_at_bound": {p: list(v) for p, v in self.clipped.items()},
             "correlation": [[_num(x) for x in row] for row in self.correlation],
             "loglik": self.loglik,
