@@ -234,3 +234,34 @@ def test_robustness_groups_not_a_list_one_line(groups):
 
     with pytest.raises(magbell.InvalidParameterError, match="groups|kind"):
         robustness(magbell.Model(a=1.0, A=1.0), groups=groups, n_samples=2, strengths=[0.1])
+
+
+# ---------------------------------------------------------------------------------------------
+# spectrum at and near the exceptional point δ = |A|
+# ---------------------------------------------------------------------------------------------
+
+
+def test_slowest_rate_at_the_exceptional_point_is_exact():
+    """δ = |A| (a = 1e3 /s, |A| = 800, arg A = 0.4, Δ = 1.8e10): the |q|=1 Jordan pair at rate a was split by the
+    eigensolver and slowest_rate was a(1 − 1.6e-8); the exact rate is a (the |↑↑>-coherences decay at a)."""
+    m = magbell.Model(a=1e3, A=800 * np.exp(0.4j), delta=800.0, Delta=1.8e10)
+    sp = magbell.spectrum(m)
+    assert float(sp.slowest_rate) == pytest.approx(1e3, rel=1e-13)
+    assert float(sp.entanglement_rate) == pytest.approx(2e3, rel=1e-13) and sp.regime == "critical"
+
+
+@pytest.mark.parametrize("eps", [1e-6, 1e-7, 1e-8, 0.0, -1e-8, -1e-12])
+def test_entanglement_rate_next_to_the_exceptional_point(eps):
+    """δ = |A|(1 − ε), a = 1e3, |A| = 800: the |q|=0 rates are 2a ∓ 2√(|A|² − δ²) and 2a twice (mpmath of the
+    block in this session), so entanglement_rate = 2a − 2√(|A|² − δ²) (2a on the PT-exact side). The mean of the
+    coalescing cluster was reported wherever its eigenvectors were within 1e-2 of parallel: 1.1e-3 relative
+    off at ε = 1e-6, 1.1e-4 at 1e-8."""
+    import mpmath
+
+    a, A = 1e3, 800.0
+    delta = A * (1 - eps)
+    d2 = mpmath.mpf(A) ** 2 - mpmath.mpf(delta) ** 2
+    exact = float(2 * a - 2 * mpmath.sqrt(d2)) if d2 > 0 else 2 * a
+    sp = magbell.spectrum(magbell.Model(a=a, A=A, delta=delta))
+    assert float(sp.entanglement_rate) == pytest.approx(exact, rel=1e-9)
+    assert float(sp.slowest_rate) == pytest.approx(a - float(mpmath.sqrt(d2)) if d2 > 0 else a, rel=1e-9)

@@ -45,6 +45,7 @@ from ..liouvillian._frame import DELTA_COLUMN, frame_sectors, generator_block
 from ..backend import get_backend, record_backend
 from ..liouvillian._stationary import rotated_frame_error, tolerance_scales
 from ..system._basis import COEFFICIENT_NAMES, basis_blocks
+from ._steady_rates import REGIME_RTOL, _defective, _refine_outer_populations, _slowest_decay
 from ..system._model import Model
 from ..results import Result
 from ..system._two_site_states import as_density_matrices
@@ -58,9 +59,6 @@ if TYPE_CHECKING:  # annotations only (PEP 563 strings): nothing imported at run
 __all__ = ["steady_state", "SteadyStateResult", "spectrum", "Spectrum", "dark_states", "conserved_quantities"]
 
 DEFAULT_TOL = 1e-9
-#: modes of the |q|=0 block within this (relative to their scale) coalesce for ``regime`` (a defective
-#: pair at δ = |A| splits by ~sqrt(eps)); sqrt of spectrum's former default tol 1e-7
-REGIME_RTOL = float(np.sqrt(1e-7))
 
 
 def _blocks(model: Model) -> list:
@@ -222,38 +220,6 @@ def steady_state(
         initial=None if rho0 is None else (rho0 if several else rho0[0]),
         info=info,
     ), bk)
-
-
-def _refine_outer_populations(c: np.ndarray, x0: np.ndarray) -> np.ndarray:
-    """Populations p_↑↑ and p_↓↓ of stationary |q|=0 coordinates ``x0`` (P, S, 6) to relative accuracy.
-
-    A kernel solve leaves every coordinate with an *absolute* error ~eps; p_↓↓ ~ (ã/a)² at low temperature
-    (1e-12 at 10 mK for an NV, 1e-120 at ã/a = 1e-60) then has no correct digit, can come out negative, and
-    the concurrence's sqrt(p_↑↑ p_↓↓) (Suppl. S52) turns ~1e-17 into an error ~1e-8 (C = 0.5 − 9.8e-9 for
-    the dark singlet at ã/a = 1e-60, exactly 0.5). The rows of p_↑↑ and p_↓↓ in the |q|=0 block hold no
-    Hamiltonian term (|↑↑>, |↓↓> are eigenstates of H and are only reached by jumps), so for any kernel
-    vector ``p_i = Σ_{j≠i} L_ij x_j / (−L_ii)``: inflow over outflow, whose error is the inflow rates'
-    (~ã for p_↓↓) times the other coordinates' errors — relative accuracy for a small population. Applied
-    where the outflow −L_ii > 0 and the population is below 1e-3 of the trace (a large one is already
-    accurate); a rank-one kernel vector stays one (this is its own equation). A negative inflow is the
-    rounding of a cancellation and gives 0. Coordinates: magbell's
-    sector basis, populations first (docs/conventions.md).
-    """
-    L0 = generator_block(c, 0)  # (P, 6, 6), correctly rounded entries
-    x = np.array(x0, dtype=float, copy=True)
-    tr = np.abs(x[..., :4].sum(axis=-1))  # (P, S)
-    for i in (0, 3):
-        out = -L0[:, i, i]  # (P,)
-        others = [j for j in range(L0.shape[-1]) if j != i]
-        inflow = np.einsum("pj,psj->ps", L0[:, i, others], x[..., others])
-        small = np.abs(x[..., i]) < 1e-3 * tr
-        use = small & (out[:, None] > 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            new = inflow / out[:, None]
-        # the inflow Σ_k <i|J_k ρ J_k†|i> of a state is ≥ 0: a negative value is rounding of a cancellation
-        # (the dark singlet's ρ11 + ρ22 + 2 Re ρ12 ≈ 0), not a population
-        x[..., i] = np.where(use, np.maximum(new, 0.0), x[..., i])
-    return x
 
 
 #: largest estimated error of a stationary state accepted from the rotated eigenframe
@@ -526,7 +492,7 @@ def spectrum(model: Model, *, tol: float = DEFAULT_TOL, backend: str = "numpy") 
         live.append(~kern[q] & resolved)  # decays; the rest are 0 or undamped oscillations (degenerate points)
     slow = np.full(P, np.inf)
     for q in range(len(nq)):
-        slow = np.minimum(slow, np.where(live[q], rates[q], np.inf).min(axis=1))
+        slow = np.minimum(slow, _slowest_decay(c, q, ev[q], rates[q], live[q], res[q]))
     allev = np.concatenate([ev[0]] + [x for q in range(1, len(nq)) for x in (ev[q], np.conj(ev[q]))], axis=1)
     order = np.argsort(-allev.real, axis=1, kind="stable")
     allev = np.take_along_axis(allev, order, axis=1)
@@ -548,9 +514,11 @@ def spectrum(model: Model, *, tol: float = DEFAULT_TOL, backend: str = "numpy") 
     crit = (n_real >= 2) & ~osc
     if np.any(crit):  # coalescing real modes: critical only if defective (δ = |A|: a Jordan block)
         crit[crit] = _defective(generator_block(c[crit], 0), gmin[crit, 0], n_real[crit])
-    # a defective cluster splits by ~eps^(1/k) and its mean rate is exact; distinct (semisimple) modes
-    # decay apart and the slowest sets the long-time decay
-    ent = np.where(crit | osc, ent, np.where(ent > 0, gmin[:, 0], 0.0))
+    # the value: the slowest decay, or the exact mean of a cluster the eigensolver cannot split (the
+    # exceptional point itself; see _slowest_decay). Before, the mean of every coalescing cluster within
+    # REGIME_RTOL was used: at δ = |A|(1 − 1e-6) the rates 2a ∓ 2√(|A|² − δ²) differ by 1e-3 and the mean was
+    # 7.5e-4 off (1.1e-4 at 1 − 1e-8).
+    ent = np.where(ent > 0, _slowest_decay(c, 0, ev[0], rates[0], live[0], res[0]), 0.0)
     with np.errstate(divide="ignore"):
         life = 1.0 / ent
     regime = np.where(osc, "underdamped", np.where(crit, "critical", "overdamped"))
@@ -563,17 +531,3 @@ def spectrum(model: Model, *, tol: float = DEFAULT_TOL, backend: str = "numpy") 
         regime=regime.reshape(shape),
         info={"tol": tol, "n_stationary": n_stat.reshape(shape)},
     ), bk)
-
-
-def _defective(L0: np.ndarray, rate: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Whether the k eigenvalues of L0 (P, 6, 6) nearest −rate are a defective cluster: their unit
-    eigenvectors are nearly parallel (σ_min < 1e-2; at δ = |A| they are parallel to ~1e-8), where a
-    semisimple pair — e.g. the ↑↓ and ↓↑ populations decaying apart under strong dephasing — has
-    eigenvectors at a finite angle."""
-    out = np.zeros(L0.shape[0], dtype=bool)
-    for p in range(L0.shape[0]):
-        e, V = np.linalg.eig(L0[p])
-        idx = np.argsort(np.abs(e + rate[p]))[: k[p]]
-        Vk = V[:, idx] / np.linalg.norm(V[:, idx], axis=0)
-        out[p] = np.linalg.svd(Vk, compute_uv=False)[-1] < 1e-2
-    return out
