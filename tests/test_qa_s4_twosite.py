@@ -265,3 +265,9 @@ def test_entanglement_rate_next_to_the_exceptional_point(eps):
     sp = magbell.spectrum(magbell.Model(a=a, A=A, delta=delta))
     assert float(sp.entanglement_rate) == pytest.approx(exact, rel=1e-9)
     assert float(sp.slowest_rate) == pytest.approx(a - float(mpmath.sqrt(d2)) if d2 > 0 else a, rel=1e-9)
+
+
+def test_negativity_of_a_separable_state_is_plus_zero():
+    """−Σ min(ev, 0) gave −0.0 (printed "-0.0" in the CLI's JSON and tables) for every separable state."""
+    v = magbell.negativity(np.stack([np.eye(4) / 4, magbell.density_matrix("ud")]))
+    assert np.all(v == 0) and not np.any(np.signbit(v))

@@ -149,7 +149,7 @@ def negativity(rho) -> np.ndarray:
     pt = _partial_transpose(rho)
     pt = (pt + np.conj(np.swapaxes(pt, -1, -2))) / 2
     ev = np.linalg.eigvalsh(pt)
-    return -np.sum(np.minimum(ev, 0.0), axis=-1)
+    return np.sum(np.maximum(-ev, 0.0), axis=-1)  # (−Σ min(ev, 0) printed −0.0 for separable states)
 
 
 def log_negativity(rho) -> np.ndarray:
