@@ -329,7 +329,10 @@ def _propagate_uniform(L, r0, times, exp_lt, rows=None, P0=None):
         # ≥ 2 big steps (a one-row product would go to BLAS gemv, whose rounding order may differ)
         if nb >= 2:
             np.matmul(Q[:, :, :nb], anchors[:, None], out=o[:, :, : nb * J].reshape(r, P, nb, J).transpose(1, 0, 2, 3))
-            if nb * J < T:  # the last, partial big step (from a product over the last two)
+            rem = T - nb * J  # the last, partial big step
+            if rem >= 2 and r >= 2:  # (r × n)·(n × rem) per point
+                o[:, :, nb * J :] = np.matmul(Q[:, :, B - 1], anchors[:, :, :rem]).transpose(1, 0, 2)
+            elif rem:  # a one-row or one-column product would be a gemv: from the product over the last two
                 rest = np.matmul(Q[:, :, B - 2 :], anchors[:, None]).reshape(P, r, 2 * J)
                 o[:, :, nb * J :] = rest[:, :, (nb - B + 2) * J : T - (B - 2) * J].transpose(1, 0, 2)
         else:  # a short grid: one product per point over all rows and big steps

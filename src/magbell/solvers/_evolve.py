@@ -218,6 +218,7 @@ def evolve(
                  for a in range(0, P, chunk_points)]
     names_fast = tuple(measures)
     fast_c = x_only and 0 in used and "concurrence" in names_fast
+    doubled = fast_c and not store_states and set(names_fast) == {"concurrence"}
     for start in range(0, P, chunk_points):
         stop = min(P, start + chunk_points)
         c = coeff[start:stop]
@@ -226,6 +227,8 @@ def evolve(
             # exp(L_q t) = exp(Δ t R_q) exp(L'_q t): Δ never enters a scaling or deflation decision
             L, R = block_without_mean_phase(c, q)
             r0q = r0[:, sb.blocks[q]]
+            if doubled:  # the states of 2ρ0 are exactly 2ρ(t) (a power of two): C = 2(...) without the last pass
+                r0q = 2.0 * r0q
             n_q = L.shape[-1]
             # only the coordinates reachable from ρ0 (exactly zero elsewhere), and of those only the ones
             # the measures read (issue 10 §6: the 6×6 |q|=0 block from |ud> at T = 0 is 5 reachable and
@@ -274,7 +277,7 @@ def evolve(
             if "concurrence" not in out:
                 out["concurrence"] = np.empty((P, S, T))
             into = {"concurrence": out["concurrence"][start:stop]}
-        values = _chunk_measures(rb, sb, measures, x_only, need_rho=False, rho=rho, into=into)
+        values = _chunk_measures(rb, sb, measures, x_only, need_rho=False, rho=rho, into=into, doubled=doubled)
         for name, v in values.items():  # (p, S, T, ...)
             if into is not None and v is into.get(name):
                 continue
@@ -436,11 +439,11 @@ def _states_into(rb: dict, sb, dest: np.ndarray) -> np.ndarray:
 
 
 def _chunk_measures(rb: dict, sb, names, x_only: bool, need_rho: bool, rho: np.ndarray | None = None,
-                    into: dict | None = None) -> dict:
+                    into: dict | None = None, doubled: bool = False) -> dict:
     """Measures (p, S, T, ...) from the real block coordinates ``rb[q]`` of shape (p, S, n_q, T).
 
     ``into``: optional destination arrays by measure name; the X-state concurrence is then written there
-    (and the destination returned).
+    (and the destination returned). ``doubled``: the coordinates are those of 2ρ (concurrence only).
 
     Block-local coordinates for two qubits: |q|=0 → (ρ00, ρ11, ρ22, ρ33, Re ρ12, Im ρ12),
     |q|=2 → (Re ρ03, Im ρ03); |q|=1 holds the remaining coherences. X-state fast paths avoid building ρ.
@@ -456,7 +459,7 @@ def _chunk_measures(rb: dict, sb, names, x_only: bool, need_rho: bool, rho: np.n
                     pops[..., k] = v
             values[name] = pops
         elif name == "concurrence" and x_only and b0 is not None:
-            values[name] = _x_concurrence(b0, rb.get(2), None if into is None else into.get(name))
+            values[name] = _x_concurrence(b0, rb.get(2), None if into is None else into.get(name), doubled)
         else:
             if rho is None:
                 x = next(iter(rb.values())).x
@@ -492,10 +495,11 @@ def _coherence_minus_sqrt(re, im, pa, pb, out=None):
     return c, False
 
 
-def _x_concurrence(b0, b2, out=None):
+def _x_concurrence(b0, b2, out=None, doubled=False):
     """Wootters' concurrence of X states (Suppl. S52) from the block coordinates:
     C = 2 max(0, |ρ12| − √(ρ00ρ33), |ρ03| − √(ρ11ρ22)); unreachable coordinates are exact zeros.
-    ``out``: optional destination (p, S, T), written and returned."""
+    ``out``: optional destination (p, S, T), written and returned. ``doubled``: the coordinates are those of 2ρ,
+    whose max(0, |·| − √(··)) is C itself, exactly (√(4x) = 2√x in binary floating point)."""
     c, signed = _coherence_minus_sqrt(b0.row(4), b0.row(5), b0.row(0), b0.row(3), out=out)
     if b2 is not None:
         c2, signed2 = _coherence_minus_sqrt(b2.row(0), b2.row(1), b0.row(1), b0.row(2))
@@ -507,4 +511,9 @@ def _x_concurrence(b0, b2, out=None):
             return c
     if signed:  # max(0, ·): a no-op on a modulus (and NaN stays NaN either way)
         np.maximum(c, 0.0, out=c)
+    if doubled:
+        if out is not None and c is not out:
+            out[...] = c
+            return out
+        return c
     return np.multiply(c, 2, out=c if out is None else out)
