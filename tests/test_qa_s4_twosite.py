@@ -271,3 +271,18 @@ def test_negativity_of_a_separable_state_is_plus_zero():
     """−Σ min(ev, 0) gave −0.0 (printed "-0.0" in the CLI's JSON and tables) for every separable state."""
     v = magbell.negativity(np.stack([np.eye(4) / 4, magbell.density_matrix("ud")]))
     assert np.all(v == 0) and not np.any(np.signbit(v))
+
+
+def test_robustness_summary_without_a_postselected_state_warns_nothing():
+    """φ+ under scheme='subspace' has P = 0 (no state: NaN fidelities); summary() raised a RuntimeWarning from
+    np.quantile on the NaNs. Now NaN statistics, silently, and NaN exponents."""
+    from magbell.conditional import robustness
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = robustness(magbell.Model(a=1.0, A=1.0), initial="phi+", scheme="subspace", n_samples=3,
+                       strengths=[0.0, 0.1], groups=["delta"])
+        s = r.summary()
+        ex = r.infidelity_exponent()
+    assert np.all(r.success_probability == 0) and np.all(np.isnan(s["delta"]["fidelity"]["q50"]))
+    assert np.isnan(ex["delta"])

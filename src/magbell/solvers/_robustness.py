@@ -53,7 +53,9 @@ class RobustnessResult(Result):
     fidelity: <B0|ρ(t)|B0> with B0 the base model's asymptotic Bell state (``bell_state``);
     own_fidelity: fidelity to each perturbed model's own asymptotic Bell state; bell_fidelity_max: the
     largest fidelity to any (|↑↓> + e^{iφ}|↓↑>)/√2; concurrence; success_probability and
-    log_success_probability; samples: the perturbed parameters (dict of arrays).
+    log_success_probability; samples: the perturbed parameters (dict of arrays). Where P = 0 (an initial
+    state without weight in the postselected subspace, e.g. φ+ under scheme="subspace") there is no state:
+    fidelities and concurrence are NaN there, as in :func:`magbell.postselect`.
     """
 
     groups: tuple
@@ -95,9 +97,13 @@ class RobustnessResult(Result):
             out[name] = {}
             for q in self.QUANTITIES:
                 v = getattr(self, q)[g]
-                d = {"mean": np.mean(v, axis=-1), "std": np.std(v, axis=-1, ddof=1) if v.shape[-1] > 1 else np.zeros(v.shape[0])}
-                for qq in quantiles:
-                    d[f"q{int(round(100 * qq)):02d}"] = np.quantile(v, qq, axis=-1)
+                # NaN samples (no postselected state: P = 0, e.g. φ+ under scheme="subspace") give NaN
+                # statistics; np.quantile warned "invalid value encountered in subtract" on them
+                with np.errstate(invalid="ignore"):
+                    d = {"mean": np.mean(v, axis=-1),
+                         "std": np.std(v, axis=-1, ddof=1) if v.shape[-1] > 1 else np.zeros(v.shape[0])}
+                    for qq in quantiles:
+                        d[f"q{int(round(100 * qq)):02d}"] = np.quantile(v, qq, axis=-1)
                 out[name][q] = d
         return out
 
@@ -233,11 +239,12 @@ def robustness(
     e = eps[None, :, None]
     on = {k: np.array([[[1.0]] if (g == k or g == "all") else [[0.0]] for g in groups]) for k in KINDS}  # (G,1,1)
 
-    # a1·a2 = a·a2_base to rounding (Model accepts a few ulps of slack in a1·a2 ≥ |A|²)
+    # a1·a2 = a·a2_base to rounding (Model accepts a few ulps of slack in a1·a2 ≥ |A|²); the ratio first: the
+    # product a·a2_base underflows at rates below ~1e-154 (a = 1e-170 gave a2 = 0, s4_findings HD-3)
     a1 = base.a * np.exp(on["local_rates"] * e * xi["a"])
-    a2 = (base.a * base.local("a2")) / a1
+    a2 = base.local("a2") * (base.a / a1)
     at1 = base.a_tilde * np.exp(on["local_rates"] * e * xi["at"])
-    at2 = np.where(at1 > 0, (base.a_tilde * base.local("a_tilde2")) / np.where(at1 > 0, at1, 1.0), base.local("a_tilde2"))
+    at2 = np.where(at1 > 0, base.local("a_tilde2") * (base.a_tilde / np.where(at1 > 0, at1, 1.0)), base.local("a_tilde2"))
     d1 = base.d + on["dephasing"] * e * scale * np.abs(xi["d1"])
     d2 = base.local("d2") + on["dephasing"] * e * scale * np.abs(xi["d2"])
     params = dict(
