@@ -297,7 +297,6 @@ def test_robustness_outside_its_domain_is_refused(kw):
     _one_line(e)
 
 
-@pytest.mark.xfail(strict=True, reason="s4_findings HD-3: a·a2/a1 underflows (1e-340 → 0) and Model accepts the non-PSD h")
 def test_robustness_is_scale_invariant_at_tiny_rates():
     out = []
     for s in (1.0, 1e-170):
@@ -307,7 +306,6 @@ def test_robustness_is_scale_invariant_at_tiny_rates():
     assert abs(out[0] - out[1]) <= 1e-12
 
 
-@pytest.mark.xfail(strict=True, reason="s4_findings HD-3: a1·a2 ≥ |A|² underflows to 0 ≥ 0 at 1e-170")
 def test_model_bound_check_at_tiny_rates():
     with pytest.raises(InvalidParameterError):
         magbell.Model(a=1e-170, a2=0.0, A=0.5e-170)

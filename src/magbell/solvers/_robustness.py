@@ -242,7 +242,7 @@ def robustness(
     # a1·a2 = a·a2_base to rounding (Model accepts a few ulps of slack in a1·a2 ≥ |A|²); the ratio first: the
     # product a·a2_base underflows at rates below ~1e-154 (a = 1e-170 gave a2 = 0, s4_findings HD-3)
     a1 = base.a * np.exp(on["local_rates"] * e * xi["a"])
-    a2 = base.local("a2") * (base.a / a1)
+    a2 = np.where(a1 > 0, base.local("a2") * (base.a / np.where(a1 > 0, a1, 1.0)), base.local("a2"))
     at1 = base.a_tilde * np.exp(on["local_rates"] * e * xi["at"])
     at2 = np.where(at1 > 0, base.local("a_tilde2") * (base.a_tilde / np.where(at1 > 0, at1, 1.0)), base.local("a_tilde2"))
     d1 = base.d + on["dephasing"] * e * scale * np.abs(xi["d1"])

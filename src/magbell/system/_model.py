@@ -350,8 +350,10 @@ class Model:
                 msg = f"{cond} violated: the {why} requires h to be positive semidefinite"
                 vals = {loc1: x1, f"|{cross}|": c}
             else:
+                # |A| vs sqrt(a1)·sqrt(a2), not |A|² vs a1·a2: the squares underflow below ~1.5e-154 (a = 1e-170,
+                # a2 = 0, A = 0.5e-170 passed as 0 >= 0: a dissipator that is not PSD; s4_findings HD-3)
                 with np.errstate(over="ignore", invalid="ignore"):
-                    bad = c * c > x1 * x2 * (1 + 2 * _BOUND_RTOL)
+                    bad = c > np.sqrt(x1) * np.sqrt(x2) * (1 + _BOUND_RTOL)
                 msg = (
                     f"{loc1}*{loc2} >= |{cross}|^2 violated: the {why}, generalised to unequal local rates, "
                     "requires h to be positive semidefinite"
