@@ -97,7 +97,6 @@ def test_postselect_spectrum_rates_beyond_the_model_limit_are_refused():
     _one_line(e)
 
 
-@pytest.mark.xfail(strict=True, reason="s4_findings HD-1: ω² = δ² − Γ² underflows below ~1.5e-154 (phase 'exceptional-point')")
 def test_postselect_spectrum_is_scale_invariant_at_tiny_rates():
     s = 1e-170
     sp = postselect_spectrum(magbell.Model(a=s, A=s))
@@ -253,7 +252,6 @@ def test_trajectories_beyond_the_time_domain_are_refused():
     _one_line(e)
 
 
-@pytest.mark.xfail(strict=True, reason="s4_findings HD-2: the closed-form no-jump propagator's ω² underflows at rates ~1e-170")
 def test_trajectories_are_scale_invariant_at_tiny_rates():
     """a = |A| = s, δ = 0 from |↑↓>: P(1/s) = e^{−2}(1 + 2 sinh²1) = e^{−2} cosh 2 (closed form, any s)."""
     s, n = 1e-170, 1000

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..system._model import Model
 from ._march import _mean_phase
-from ._nonhermitian import _heff_without_mean, omega_squared
+from ._nonhermitian import _heff_without_mean, scaled_omega_squared
 from ..errors import InvalidParameterError
 
 def _single(model) -> None:
@@ -51,10 +51,12 @@ class _Propagator:
         b = Hn[1:3, 1:3]
         self.Ec = (b[0, 0] + b[1, 1]) / 2
         self.T = b - self.Ec * np.eye(2)
-        w2 = omega_squared(self.T[0, 0], self.T[0, 1], self.T[1, 0])  # Im ω² exact where it vanishes
+        # Im ω² exact where it vanishes; ω² = 4^k·w2 (no underflow at rates ~1e-170, s4_findings HD-2)
+        w2, k = scaled_omega_squared(self.T[0, 0], self.T[0, 1], self.T[1, 0])
         w = np.sqrt(complex(w2))
         if w.imag < 0:
             w = -w
+        w = w * float(np.ldexp(1.0, int(k)))
         self.w = w
         self.E_a = self.Ec + w
         self.E_s = self.Ec - w

@@ -87,8 +87,22 @@ def _block_parts(Hn: np.ndarray) -> dict:
     T00 = (b[..., 0, 0] - b[..., 1, 1]) / 2
     T01 = b[..., 0, 1]
     T10 = b[..., 1, 0]
-    w2 = omega_squared(T00, T01, T10)
-    return {"H": Hn, "Ec": Ec, "T00": T00, "T01": T01, "T10": T10, "w2": w2}
+    w2, k = scaled_omega_squared(T00, T01, T10)
+    return {"H": Hn, "Ec": Ec, "T00": T00, "T01": T01, "T10": T10, "w2": w2, "k": k}
+
+
+def scaled_omega_squared(T00, T01, T10):
+    """``(w2, k)`` with ω² = 4^k·w2: :func:`omega_squared` of the block divided by the exact power of two 2^k that
+    brings its largest entry to [1/2, 1), so neither ω² nor the tolerance scale |T00|² + |T01 T10| under- or
+    overflows (at rates 1e-170, ω² = −1e-340 was 0 and the PT-broken point was called an exceptional point;
+    at 1e-160 ω came out 5.6e-6 off, subnormal; s4_findings HD-1, HD-2). ω = 2^k·sqrt(w2); at ordinary scales
+    the result is bit-identical to the unscaled one (scaling by 2^-k is exact)."""
+    T00, T01, T10 = np.asarray(T00), np.asarray(T01), np.asarray(T10)
+    mag = np.maximum.reduce([np.abs(T00.real), np.abs(T00.imag), np.abs(T01.real), np.abs(T01.imag),
+                             np.abs(T10.real), np.abs(T10.imag)])
+    k = np.where(np.isfinite(mag) & (mag > 0), np.frexp(mag)[1], 0)
+    f = np.ldexp(1.0, -k)
+    return omega_squared(T00 * f, T01 * f, T10 * f), k
 
 
 def omega_squared(T00, T01, T10):
@@ -251,16 +265,17 @@ def _classify(d: dict, rtol: float):
     declares an EP, ω = 0 exactly; in the PT-exact phase ω = +sqrt(Re ω²) > 0 (Eq. 14: ω = sqrt(δ² − Γ²)),
     whatever the sign of a tolerated Im ω². One rule for the spectrum and for the target Bell state.
     """
-    Ec, T00, T01, T10, w2 = d["Ec"], d["T00"], d["T01"], d["T10"], d["w2"]
+    Ec, T00, T01, T10, w2 = d["Ec"], d["T00"], d["T01"], d["T10"], d["w2"]  # ω² = 4^k·w2 (_block_parts)
+    f = np.ldexp(1.0, d["k"])
     w = np.sqrt(w2 + 0j)
     w = np.where(w.imag < 0, -w, w)
-    scale2 = np.abs(T00) ** 2 + np.abs(T01 * T10)
+    scale2 = np.abs(T00 / f) ** 2 + np.abs((T01 / f) * (T10 / f))
     tnorm = np.abs(T00) + np.abs(T01) + np.abs(T10)
     ref = np.abs(Ec) + tnorm
     degenerate = tnorm <= 8 * np.finfo(float).eps * np.where(ref > 0, ref, 1.0)
     ep = (~degenerate) & (np.abs(w2) <= rtol * scale2)
     exact = (~degenerate) & (~ep) & (w2.real > 0) & (np.abs(w2.imag) <= rtol * scale2)
-    w = np.where(ep, 0.0, np.where(exact, np.sqrt(np.maximum(w2.real, 0.0)) + 0j, w))
+    w = np.where(ep, 0.0, np.where(exact, np.sqrt(np.maximum(w2.real, 0.0)) + 0j, w)) * f
     return w, degenerate, ep, exact
 
 
