@@ -286,3 +286,11 @@ def test_robustness_summary_without_a_postselected_state_warns_nothing():
         ex = r.infidelity_exponent()
     assert np.all(r.success_probability == 0) and np.all(np.isnan(s["delta"]["fidelity"]["q50"]))
     assert np.isnan(ex["delta"])
+
+
+@pytest.mark.parametrize("rho", [-np.eye(4), np.triu(np.ones((4, 4))), np.diag([1.5, -0.5, 0, 0]), np.zeros((4, 4)) - 1e-3])
+def test_measures_refuse_what_is_not_a_state(rho):
+    """concurrence(−I), of an upper-triangular matrix, of diag(1.5, −0.5, 0, 0) returned 0 with exit 0."""
+    for f in (magbell.concurrence, magbell.negativity, magbell.purity, magbell.bell_fidelities):
+        with pytest.raises(magbell.InvalidStateError, match="not a density matrix"):
+            f(rho)

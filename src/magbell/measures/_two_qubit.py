@@ -23,6 +23,8 @@ _OFF_X = ((0, 1), (0, 2), (1, 3), (2, 3), (1, 0), (2, 0), (3, 1), (3, 2))
 X_STATE_ATOL = 1e-14
 
 
+#: Hermiticity and non-negative populations are required to this fraction of a state's largest entry
+STATE_RTOL = 1e-8
 #: largest |ρ_ij| accepted (a density matrix has |ρ_ij| ≤ 1; products of entries must not overflow)
 ENTRY_MAX = 1e150
 
@@ -42,6 +44,15 @@ def _check(rho) -> np.ndarray:
         raise InvalidStateError(
             f"rho has an entry of magnitude {np.max(np.abs(rho)):.3g} > {ENTRY_MAX:.0e} (a density matrix has |ρ_ij| ≤ 1)"
         )
+    if rho.size:  # cheap necessary conditions of a state (concurrence(-I) and of a triangular matrix were 0)
+        big = np.max(np.abs(rho), axis=(-2, -1))
+        tol = STATE_RTOL * big
+        herm = np.max(np.abs(rho - np.conj(np.swapaxes(rho, -1, -2))), axis=(-2, -1)) <= tol
+        diag = np.real(np.diagonal(rho, axis1=-2, axis2=-1))
+        pos = np.all(diag >= -tol[..., None], axis=-1) & ((diag.sum(axis=-1) > 0) | (big == 0))
+        if not (np.all(herm) and np.all(pos)):
+            what = "is not Hermitian" if not np.all(herm) else "has a negative population or trace ≤ 0"
+            raise InvalidStateError(f"rho {what} (to {STATE_RTOL:g} of its largest entry): not a density matrix")
     return rho
 
 
