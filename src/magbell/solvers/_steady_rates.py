@@ -106,9 +106,15 @@ def _defective(L0: np.ndarray, rate: np.ndarray, k: np.ndarray) -> np.ndarray:
     (σ_min < 1e-2; at δ = |A| they are parallel to ~1e-8), where a semisimple pair — e.g. the ↑↓ and ↓↑
     populations decaying apart under strong dephasing — has eigenvectors at a finite angle."""
     out = np.zeros(L0.shape[0], dtype=bool)
-    for p in range(L0.shape[0]):
-        e, V = np.linalg.eig(L0[p])
-        idx = np.argsort(np.abs(e + rate[p]))[: k[p]]
-        Vk = V[:, idx] / np.linalg.norm(V[:, idx], axis=0)
-        out[p] = np.linalg.svd(Vk, compute_uv=False)[-1] < 1e-2
+    if not L0.shape[0]:
+        return out
+    e, V = np.linalg.eig(L0)  # batched (a Python loop per point took 1.5 s on a 100 × 100 grid)
+    order = np.argsort(np.abs(e + np.asarray(rate)[:, None]), axis=1, kind="stable")
+    k = np.asarray(k)
+    for kk in np.unique(k):
+        sel = np.flatnonzero(k == kk)
+        idx = order[sel, :kk]  # (m, kk)
+        Vk = np.take_along_axis(V[sel], idx[:, None, :], axis=2)
+        Vk = Vk / np.linalg.norm(Vk, axis=1, keepdims=True)
+        out[sel] = np.linalg.svd(Vk, compute_uv=False)[:, -1] < 1e-2
     return out
