@@ -321,3 +321,24 @@ def test_design_prediction_equals_the_cramer_rao_bound_of_its_protocol(obs):
     r = sensing.design(TRUTH, "a,A,a_tilde", initials="ud,dd,psi+", times=np.linspace(0, 200, 9), total_shots=300000,
                        time_unit="us", observables=obs)
     assert r.stderr == pytest.approx(sensing.cramer_rao(TRUTH, r.protocol, "a,A,a_tilde")["stderr"]["A"], rel=1e-4)
+
+
+@pytest.mark.parametrize("kw, msg", [
+    (dict(chunk_points=True), "chunk_points must be an integer"), (dict(chunk_points=1.5), "chunk_points must be"),
+    (dict(store=5), "store must be a path"),
+])
+def test_sweep_run_options_refused(kw, msg):
+    """sweep.run(chunk_points=True / 1.5) ran with one-point chunks; store=5 raised a TypeError."""
+    pytest.importorskip("xarray")
+    from magbell import sweep
+
+    with pytest.raises(MagbellError, match=msg):
+        sweep.run("steady_state", sweep.Grid(A=[0.1, 0.2]), fixed={"a": 1.0}, **kw)
+
+
+def test_sweep_grid_refuses_booleans():
+    """Grid(A=[True]) swept A = 1.0 (the TOML reader refuses a boolean axis value)."""
+    from magbell import sweep
+
+    with pytest.raises(MagbellError, match="must be a 1-D list of real numbers"):
+        sweep.Grid(A=[True, False])

@@ -40,7 +40,7 @@ def _values(axis: str, name: str, values) -> np.ndarray:
             raise InvalidParameterError(
                 f"grid axis {axis!r}: {name} must be real; sweep |A| and A_phase for a complex coupling"
             )
-        if arr.dtype == object or arr.dtype.kind not in "biuf":
+        if arr.dtype == object or arr.dtype.kind not in "iuf":  # a bool is no parameter value (the TOML refuses it)
             raise InvalidParameterError(f"grid axis {axis!r}: {name} must be a 1-D list of real numbers, got {values!r:.200}")
         arr = np.atleast_1d(arr.astype(float))
         if arr.ndim != 1:

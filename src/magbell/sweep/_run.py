@@ -251,6 +251,12 @@ def run(
     _require_xarray()
     task = task_from(func, **options)
     check_size(grid, max_points)
+    # the TOML reader checks these; from Python, chunk_points=True or 1.5 ran (as 1) and store=5 was a TypeError
+    if chunk_points is not None and (isinstance(chunk_points, (bool, np.bool_))
+                                     or not isinstance(chunk_points, (int, np.integer)) or chunk_points < 1):
+        raise InvalidParameterError(f"chunk_points must be an integer >= 1, got {chunk_points!r}")
+    if store is not None and not isinstance(store, (str, os.PathLike)):
+        raise InvalidParameterError(f"store must be a path (str or os.PathLike), got {type(store).__name__}")
     spec = Spec(task, grid, fixed, unit, medium)
     if store is None and resume:
         raise InvalidParameterError("resume=True needs a store to resume from")
