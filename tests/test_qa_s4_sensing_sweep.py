@@ -325,15 +325,16 @@ def test_design_prediction_equals_the_cramer_rao_bound_of_its_protocol(obs):
 
 @pytest.mark.parametrize("kw, msg", [
     (dict(chunk_points=True), "chunk_points must be an integer"), (dict(chunk_points=1.5), "chunk_points must be"),
-    (dict(store=5), "store must be a path"),
+    (dict(store=5), "store must be a path"), (dict(fixed={"a": True}), "fixed parameter a must be one finite number"),
 ])
 def test_sweep_run_options_refused(kw, msg):
-    """sweep.run(chunk_points=True / 1.5) ran with one-point chunks; store=5 raised a TypeError."""
+    """sweep.run(chunk_points=True / 1.5) ran with one-point chunks; store=5 raised a TypeError; fixed a=True
+    was a = 1."""
     pytest.importorskip("xarray")
     from magbell import sweep
 
     with pytest.raises(MagbellError, match=msg):
-        sweep.run("steady_state", sweep.Grid(A=[0.1, 0.2]), fixed={"a": 1.0}, **kw)
+        sweep.run("steady_state", sweep.Grid(A=[0.1, 0.2]), **{"fixed": {"a": 1.0}, **kw})
 
 
 def test_sweep_grid_refuses_booleans():

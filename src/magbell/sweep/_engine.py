@@ -45,7 +45,7 @@ MIN_CHUNK_POINTS = 1024
 
 def _scalar(name: str, value):
     v = np.asarray(value)
-    if v.ndim != 0 or v.dtype.kind not in "biufc" or not np.isfinite(v):
+    if v.ndim != 0 or v.dtype.kind not in "iufc" or not np.isfinite(v):  # a bool is no value (True was a = 1)
         raise InvalidParameterError(f"fixed parameter {name} must be one finite number, got {value!r}")
     if v.dtype.kind == "c":
         if name not in ("A", "A_tilde", "D_deph"):
