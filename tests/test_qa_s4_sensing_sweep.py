@@ -85,10 +85,11 @@ def test_fit_on_degenerate_counts_answers(values):
     (dict(level=1.5), "level must be a number in"), (dict(level=float("nan")), "level must be a number in"),
     (dict(seed=-1), "seed must be an integer >= 0"), (dict(seed=1.5), "seed must be an integer >= 0"),
     (dict(n_starts=True), "n_starts must be an integer"), (dict(fit=True), "fit parameters must be a string"),
+    (dict(fix={"delta": True}), "fix: delta must be a number"),
 ])
 def test_fit_options_one_line_errors(kw, msg):
     """level=1.5 gave scipy's 'Initial guess is outside of provided bounds', seed=-1 numpy's 'expected
-    non-negative integer', fit=True a TypeError; n_starts=True was taken as 1."""
+    non-negative integer', fit=True a TypeError; n_starts=True was taken as 1, fix={"delta": True} as δ = 1."""
     kw = {"fit": "a,A", **kw}
     with pytest.raises(MagbellError, match=msg):
         sensing.fit(P_UD, kw.pop("fit"), time_unit="us", **kw)

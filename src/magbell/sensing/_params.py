@@ -78,6 +78,8 @@ def parse_assignments(text, what: str = "fix") -> dict:
         if k not in PARAMETERS:
             raise InvalidParameterError(f"{what}: unknown parameter {k!r}; known: {', '.join(PARAMETERS)}")
         try:
+            if isinstance(v, (bool, np.bool_)):  # float(True) is 1: not a parameter value
+                raise TypeError
             x = float(v)
         except (TypeError, ValueError):
             raise InvalidParameterError(f"{what}: {k} must be a number, got {v!r}") from None
