@@ -45,9 +45,12 @@ import magbell  # noqa: E402
 from magbell.solvers._postselect import postselect  # noqa: E402
 from magbell.solvers._trajectories import trajectories  # noqa: E402
 
-#: flops of W2's algorithm for the whole grid (benchmarks/README.md, run E: Padé-5 exp(L dt) and its solve,
-#: squarings, √T anchors and big steps, the last (39×5)·(5×16) product, the concurrence)
-ALGO_FLOPS = 1.3e8
+#: flops of W2's algorithm for the whole grid, per point (T = 200: J = 16 anchors, B = 13 big steps): from |ud> at T = 0
+#: the concurrence needs 2 rows fed by 4 coordinates (solvers/_evolve.py, _feeding_coordinates), so Padé exp(L dt) of
+#: a 4×4 block and its solve ≈ 0.6k, 4 squarings ≈ 0.5k, 13 two-row big steps ≈ 0.8k, 16 anchors ≈ 0.5k, the last
+#: (26×4)·(4×16) product ≈ 3.3k, the concurrence ≈ 1.2k: ≈ 7k per point (it was 1.3e8 for the grid with the 5×5
+#: block and 3 rows, run E)
+ALGO_FLOPS = 7e7
 #: the issue's own arithmetic-limit figure for W2 (2e8 flops at 12-50 GFlop/s)
 ISSUE_LIMIT_S = (0.004, 0.016)
 
