@@ -344,3 +344,18 @@ def test_sweep_grid_refuses_booleans():
 
     with pytest.raises(MagbellError, match="must be a 1-D list of real numbers"):
         sweep.Grid(A=[True, False])
+
+
+def test_shots_to_detect_uses_the_reference_of_the_test_fit_applies():
+    """With arg_A fitted, fit's A = 0 test is χ²₂ (psi+, δ fixed) or ½χ²₁ + ½χ²₂ (δ = 0), but shots_to_detect
+    sized the protocol for the one-sided ½χ²₀ + ½χ²₁ test: λ = 6.18 instead of 9.63 (χ²₂), 36 % too few shots
+    (measured: see the QA report). Reference: the non-central χ² (scipy.stats.ncx2)."""
+    from scipy.stats import chi2, ncx2
+
+    P = sensing.Protocol("ud,dd,psi+", np.linspace(0, 200, 9), 100, "us", readout_up=0.97, readout_down=0.95)
+    truth = {"a": 1e4, "A": 1.5e3, "arg_A": 0.5, "a_tilde": 500, "delta": 2e4}
+    r = sensing.shots_to_detect(truth, P, "a,A,arg_A")
+    lam = r["noncentrality_per_protocol"] * r["scale"]
+    assert "χ²₂" in r["test"] and ncx2.sf(chi2.isf(0.05, 2), 2, lam) == pytest.approx(0.8, abs=1e-6)
+    r1 = sensing.shots_to_detect(truth, P, "a,A")  # phase not fitted: the one-sided test, as before
+    assert r1["noncentrality_per_protocol"] * r1["scale"] == pytest.approx(6.1826, rel=1e-4)
