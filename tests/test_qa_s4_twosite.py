@@ -294,3 +294,14 @@ def test_measures_refuse_what_is_not_a_state(rho):
     for f in (magbell.concurrence, magbell.negativity, magbell.purity, magbell.bell_fidelities):
         with pytest.raises(magbell.InvalidStateError, match="not a density matrix"):
             f(rho)
+
+
+def test_cli_medium_in_gap_table_does_not_print_an_undefined_ratio_as_zero(capsys):
+    """In the gap at α = 0 (NV at 1.19 GHz below Ω = 1.68 GHz, 60 mT) a = A = 0: the table printed A/a = 0 and
+    k·r = 0 (no on-shell k) as numbers."""
+    from magbell.cli import main
+
+    rc = main(["medium", "--model", "film2d", "--thickness", "20nm", "--field", "60mT", "--damping", "0",
+               "--separation", "50nm,300nm"])
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.strip()[:1].isdigit()]
+    assert rc == 0 and len(rows) == 2 and all(r[1] == "n/a" and r[2] == "n/a" and float(r[3]) == 0 for r in rows)

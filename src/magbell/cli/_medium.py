@@ -227,7 +227,8 @@ def _print_table(setup, c, sep, T, rep, scalar, dim_unit, unit_rate) -> None:
         rows = [
             ("separation", f"{float(sep[0]) * 1e9:.6g} nm" if sep[0] < 1 else f"{float(sep[0]):.6g} m"),
             ("a", f"{float(c.a[0]):.6g} 1/s"),
-            ("A", f"{float(c.A[0].real):.6g} 1/s   (A/a = {float(c.A[0].real) / float(c.a[0]) if c.a[0] > 0 else 0:.6g})"),
+            ("A", f"{float(c.A[0].real):.6g} 1/s   (A/a = "
+                  + (f"{float(c.A[0].real) / float(c.a[0]):.6g})" if c.a[0] > 0 else "undefined: a = 0)")),
             ("a_tilde", f"{float(c.a_tilde[0]):.6g} 1/s"),
             ("A_tilde", f"{float(c.A_tilde[0].real):.6g} 1/s"),
             ("Jperp", f"{float(c.Jperp[0]):.6g} rad/s"),
@@ -245,9 +246,13 @@ def _print_table(setup, c, sep, T, rep, scalar, dim_unit, unit_rate) -> None:
     w = 14
     print("".join(f"{h:>{w}}" for h in cols))
     for i, r in enumerate(sep):
-        ratio = float(c.A[i].real) / float(c.a[i]) if c.a[i] > 0 else 0.0
-        vals = [r * 1e9, k * r, ratio, c.a[i], c.A[i].real, c.a_tilde[i], c.A_tilde[i].real, c.Jperp[i]]
-        print("".join(f"{float(v):>{w}.6g}" for v in vals) + f"{'ok' if rep.ok[i] else 'NO':>{w}}")
+        # A/a is undefined (0/0) where a = 0 (in the gap at α = 0), and k·r has no on-shell k there: both were
+        # printed as the number 0
+        ratio = float(c.A[i].real) / float(c.a[i]) if c.a[i] > 0 else "n/a"
+        kr = k * r if regime == "above gap" else "n/a"
+        vals = [r * 1e9, kr, ratio, c.a[i], c.A[i].real, c.a_tilde[i], c.A_tilde[i].real, c.Jperp[i]]
+        print("".join(f"{v:>{w}}" if isinstance(v, str) else f"{float(v):>{w}.6g}" for v in vals)
+              + f"{'ok' if rep.ok[i] else 'NO':>{w}}")
 
 
 def register(subparsers, parent=None, formatter=None) -> None:
