@@ -421,10 +421,9 @@ def shots_to_detect(truth, protocol: Protocol, fit="a,A", *, alpha: float = 0.05
     space0 = Space(free0, to_scaled(fixed_si, problem.tau), problem.tau, rate_max=problem.rate_max)
     start = {p: to_scaled(truth_si, problem.tau).get(p, 1.0 if p in ("a", "a_tilde", "d") else 0.0) for p in free0}
     if free0:
-        x0, ll0, _, _ = optimise(problem, space0, start, seed=0, n_starts=64, n_local=2)
+        x0 = optimise(problem, space0, start, seed=0, n_starts=64, n_local=2)[0]
     else:
         x0 = np.zeros(0)
-        ll0 = float(problem.loglik(space0, x0[None])[0])
     forbidden = problem.lik.forbidden(problem.q(space0, np.asarray(x0)[None])[0])[0]
     if np.any(forbidden):
         # the best A = 0 model forbids outcomes that occur with probability π_r under the truth: one such

@@ -323,8 +323,8 @@ def coupling_component(problem, sub: Space, x0, mag: str, phase: str, shared: bo
     independent ½χ²₀ + ½χ²₁ (Self & Liang, JASA 82, 605 (1987)): r = 2 → χ²₂; r = 1 → ½χ²₁ + ½χ²₂ (real
     preparations at δ = Jz = J⊥ = 0: the data are even in Im A, see ``_result._mirror``); r = 0 → ½χ²₀ + ½χ²₁
     (σz preparations: populations depend on |A|² only). ``shared``: arg Ã is tied to arg A in the fitted
-    model (then a nonzero Ã keeps the phase meaningful at A = 0: None, the caller's default). r is the rank of the standardised 2-column Jacobian in
-    (Re, Im), from central differences at ±1e-4·a. Before, the reference was χ²₂ or ½χ²₀ + ½χ²₁ by whether
+    model (then a nonzero Ã keeps the phase meaningful at A = 0: None, the caller's default). r is the rank
+    of the standardised 2-column Jacobian in (Re, Im), from central differences at ±1e-4·a. Before, the reference was χ²₂ or ½χ²₀ + ½χ²₁ by whether
     the phase was identifiable at the estimate: 240 data sets with A = 0 (ud, dd, psi+) rejected at 20 % in
     30 % of them, their LR following ½χ²₁ + ½χ²₂.
     """
