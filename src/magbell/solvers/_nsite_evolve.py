@@ -36,6 +36,21 @@ KRYLOV_M = 40
 MAX_DENSE_SITES = 10
 
 
+def big(x) -> str:
+    """``x`` (an int of any size, or a float) as ``%.3g``: a count above float64's range (C(4096, 2048) ~ 1e1231)
+    is written from its decimal digits instead of raising OverflowError in the refusal that names it."""
+    try:
+        return f"{float(x):.3g}"
+    except OverflowError:
+        d = str(int(x))
+        return f"{d[0]}.{d[1:3]}e+{len(d) - 1}"
+
+
+def gib(nbytes) -> str:
+    """Bytes as GiB, ``%.3g``, for any size (see :func:`big`)."""
+    return big(nbytes / 2**30) if nbytes < 2**1000 else big(int(nbytes) >> 30)
+
+
 def _sites_of(s: str, N: int) -> np.ndarray:
     if not isinstance(s, str) or len(s) != N or set(s) - {"u", "d"}:
         raise InvalidStateError(f"a product state is a string of {N} letters u/d (one per site), got {s!r}")
@@ -46,8 +61,8 @@ def _check_size(N: int, n: int, what: str) -> None:
     M = sector_size(N, n)
     if M * 16 > MAX_WORK_BYTES:
         raise InvalidStateError(
-            f"initial state {what}: N = {N} sites with {n} excitations has {M:.3g} configurations "
-            f"({M * 16 / 2**30:.3g} GiB for one vector), beyond the {MAX_WORK_BYTES / 2**30:.0f} GiB limit"
+            f"initial state {what}: N = {N} sites with {n} excitations has {big(M)} configurations "
+            f"({gib(M * 16)} GiB for one vector), beyond the {MAX_WORK_BYTES / 2**30:.0f} GiB limit"
         )
 
 
@@ -153,7 +168,7 @@ def _plan(ex, kind: str, data: dict, N: int) -> tuple:
         if need > MAX_WORK_BYTES:
             raise InvalidParameterError(
                 f"evolve: N = {N} sites, the initial state reaches the sector q = {q} with ket excitation numbers "
-                f"{lo}…{hi}: {D:.4g} density-matrix elements, about {need / 2**30:.3g} GiB to propagate, beyond the "
+                f"{lo}…{hi}: {big(D)} density-matrix elements, about {gib(need)} GiB to propagate, beyond the "
                 f"{MAX_WORK_BYTES / 2**30:.0f} GiB limit; use fewer sites or excitations, or zero temperature (h_minus = 0)"
             )
         chains.append((q, lo, hi, D))
@@ -238,7 +253,7 @@ def check_states_size(N: int, T: int, S: int, P: int) -> None:
     need = P * S * T * 4**N * 16
     if need > MAX_STATES_BYTES:
         raise InvalidParameterError(
-            f"evolve: store_states=True for N = {N} sites needs {need / 2**30:.3g} GiB ({T} times × 2^{N} × 2^{N} complex), "
+            f"evolve: store_states=True for N = {N} sites needs {gib(need)} GiB ({T} times × 2^{N} × 2^{N} complex), "
             f"beyond the {MAX_STATES_BYTES / 2**30:.0f} GiB limit; use measures (site_populations, purity, pair states) instead"
         )
 
@@ -293,7 +308,7 @@ def evolve_excitation(system, initial, t: np.ndarray, *, measures: tuple, store_
         need = max(P, 1) * S * T * len(pairs) * 16 * 16 * (2 if pairs is not None else 1)
         if need > MAX_PAIR_BYTES:
             raise InvalidParameterError(
-                f"evolve: two-site reduced states of {len(pairs)} pairs at {T} times need {need / 2**30:.3g} GiB, "
+                f"evolve: two-site reduced states of {len(pairs)} pairs at {T} times need {gib(need)} GiB, "
                 f"beyond the {MAX_PAIR_BYTES / 2**30:.0f} GiB limit; ask for fewer pairs (magbell.system.pair_states(..., pairs=[...])) or times"
             )
     order = np.argsort(t, kind="stable")

@@ -32,7 +32,7 @@ import numpy as np
 from ..backend import record_backend
 from ..errors import InvalidParameterError, InvalidStateError
 from ..results import Result, TimeSeriesResult
-from ._system_sectors import CHANNELS, MAX_SECTOR, Point, block_vector, check_backend, check_system, closure, \
+from ._system_sectors import CHANNELS, MAX_DENSE_SITES, MAX_SECTOR, Point, block_vector, check_backend, check_system, closure, \
     combine_parts as _combine, factor as _factor, factor_or_zero as _factor_or_zero, measure_fns, mean_phase as _phase, \
     point_index, result_dims, sector_states, sector_weight, where
 
@@ -158,6 +158,8 @@ def _march_density(pt: Point, rho0: np.ndarray, blocks_by_q: dict, allow: set, t
             c, s = _phase(pt.dbar, tt, -q)
             X = X * (c + 1j * s)
         parts.append(((q, bq, off), X, L))
+    if not parts:  # no weight on the blocks (a sector the state does not occupy): P = 0, as the ket march
+        return np.zeros((S, T, 2**N, 2**N), dtype=complex), None, gmin
     comb_, LS = _combine(parts, T, S)
     rho = np.zeros((S, T, 2**N, 2**N), dtype=complex)
     for (q, bq, off), X in comb_:
@@ -452,6 +454,11 @@ def system_postselect_spectrum(system, *, excitations=None, rtol=1e-12, backend=
             ok = False
         if not ok:
             raise InvalidParameterError(f"excitations must be integers 0 <= n <= N = {N}, got {excitations!r}")
+    if N > MAX_DENSE_SITES:  # before the (P, C(N, n), 2ᴺ) eigenket arrays (N = 200 asked for 38 GiB, then 2²⁰⁰)
+        raise InvalidParameterError(
+            f"postselect_spectrum returns eigenkets embedded in 2ᴺ and needs N <= {MAX_DENSE_SITES}, got N = {N} "
+            "(the one-excitation modes of larger N: magbell.system.one_excitation_hamiltonian)"
+        )
     P = system.size
     shape = system.shape
     ev = {n: np.zeros((P, comb(N, n)), dtype=complex) for n in secs}

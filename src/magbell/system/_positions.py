@@ -194,6 +194,50 @@ def _check_block(name: str, h: np.ndarray, tol_scale: float, info: dict) -> np.n
     return (out + out.conj().T) / 2
 
 
+#: largest rounding of a pair coupling, relative to the local rate a, that the phase e^{ikr} may carry
+PHASE_ROUNDING_MAX = 1e-8
+
+
+def _distances(x: np.ndarray, iu: np.ndarray, ju: np.ndarray) -> np.ndarray:
+    """|x_i − x_j| for the pairs (iu, ju), scaled by the largest coordinate difference so that the squares do not
+    overflow (positions 1e300 apart gave a RuntimeWarning and r = inf); a difference beyond float64 is refused."""
+    if iu.size == 0:
+        return np.zeros(0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        diff = x[iu] - x[ju]
+    m = np.max(np.abs(diff), axis=1)
+    if not np.all(np.isfinite(m)):
+        p = int(np.argmax(~np.isfinite(m)))
+        raise InvalidParameterError(
+            f"positions: the separation of qubits {iu[p] + 1} and {ju[p] + 1} overflows float64; use positions in a "
+            "physical range"
+        )
+    safe = np.where(m > 0, m, 1.0)
+    return m * np.sqrt(np.sum((diff / safe[:, None]) ** 2, axis=1))
+
+
+def _check_phase_resolution(medium, Dbar: float, r: np.ndarray, iu: np.ndarray, ju: np.ndarray) -> None:
+    """Refuse pairs whose coupling float64 cannot resolve: r and k carry a relative rounding ~eps, so the phase k·r
+    is off by ~eps·k·r rad, and the coupling A/a, J⊥/a by that times its envelope (kr)^{−(d−1)/2} e^{−κr} (1D: cos kr,
+    2D: J₀(kr), 3D: sin(kr)/kr; docs/nqubits.md §2). Beyond PHASE_ROUNDING_MAX the coupling would be rounding noise
+    (a 1D chain at spacing 1e300 returned cos(k·r) of an undetermined phase, exit 0)."""
+    if r.size == 0:
+        return
+    q = complex(np.asarray(medium.wavenumber(Dbar)).ravel()[0])
+    k, kappa = abs(q.real), abs(q.imag)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        kr = k * r
+        err = 4 * _EPS * kr * np.exp(-kappa * r) * np.maximum(kr, 1.0) ** (-(medium.dim - 1) / 2)
+    bad = err > PHASE_ROUNDING_MAX
+    if np.any(bad):
+        p = int(np.argmax(bad))
+        raise InvalidParameterError(
+            f"positions: qubits {iu[p] + 1} and {ju[p] + 1} are k·r = {kr[p]:.3g} rad apart on the magnon wavelength "
+            f"(r = {r[p]:.3g}, k = {k:.3g}); float64 resolves their coupling only to {err[p]:.2g} of a "
+            f"(> {PHASE_ROUNDING_MAX:g}: the phase e^(ikr) is rounding noise there); use separations in a physical range"
+        )
+
+
 def couplings_at_positions(medium, positions, Delta, kT=0.0, *, lamb_shift_cutoff=None, thermal: str = "mean") -> PositionCouplings:
     """Every pair's couplings for qubits at ``positions`` ((N,) or (N, d), d ≤ medium.dim, in the medium's
     length unit) with splittings ``Delta`` (a number or (N,), > 0, the medium's energy unit) at temperature
@@ -222,7 +266,8 @@ def couplings_at_positions(medium, positions, Delta, kT=0.0, *, lamb_shift_cutof
     Dbar = float(np.mean(d))
 
     iu, ju = np.triu_indices(N, 1)
-    r = np.sqrt(np.sum((x[iu] - x[ju]) ** 2, axis=1)) if N > 1 else np.zeros(0)
+    r = _distances(x, iu, ju)
+    _check_phase_resolution(medium, Dbar, r, iu, ju)
     if medium.dim in (2, 3) and np.any(r == 0):
         p = int(np.argmax(r == 0))
         raise InvalidParameterError(

@@ -263,6 +263,8 @@ def _check_psd(name: str, h: np.ndarray, N: int) -> None:
             f"{float(asym[bad].max()):.3g}{where}"
         )
     hs = (h + np.conj(np.swapaxes(h, -1, -2))) / 2
+    if _psd_fast(hs, N):
+        return
     lam = np.linalg.eigvalsh(hs)
     top = np.max(np.abs(lam), axis=-1)
     low = lam[..., 0]
@@ -272,6 +274,27 @@ def _check_psd(name: str, h: np.ndarray, N: int) -> None:
             f"{name} must be positive semidefinite (thermodynamic stability, Suppl. S42–S47), but its smallest "
             f"eigenvalue is {float(low[bad].min()):.6g}{_where(bad)}"
         )
+
+
+def _psd_fast(hs: np.ndarray, N: int) -> bool:
+    """True when ``hs`` (Hermitian, batched) is certainly within the PSD tolerance without an eigendecomposition:
+    a diagonal block (its eigenvalues are the diagonal), or a Cholesky factorisation of hs + tol·max|h_ii|·1 that
+    succeeds (max|h_ii| ≤ the largest |eigenvalue|, so the shift is within the tolerance of the eigenvalue test).
+    False means "decide by eigvalsh" (also for the error message's smallest eigenvalue). A System of N = 4096
+    independent sites took 285 s of eigvalsh on the loaded 2-core machine."""
+    diag = np.real(np.diagonal(hs, axis1=-2, axis2=-1))
+    off = hs.copy()
+    idx = np.arange(N)
+    off[..., idx, idx] = 0
+    if not np.any(off):
+        top = np.max(np.abs(diag), axis=-1)
+        return bool(np.all(diag.min(axis=-1) >= -_PSD_RTOL * N * top))
+    shift = _PSD_RTOL * N * np.max(np.abs(diag), axis=-1)
+    try:
+        np.linalg.cholesky(hs + shift[..., None, None] * np.eye(N))
+    except np.linalg.LinAlgError:
+        return False
+    return True
 
 
 def _dense_guard(N: int, what: str) -> None:

@@ -1,0 +1,117 @@
+"""QA session 4 (N sites and the film): reproducers of wrong numbers and broken one-line promises, as regressions.
+
+Each test names the defect it pins: what the call returned before the fix and what it must give now.
+References: the dense 4ᴺ generator of tests/systems.py (Pauli matrices, no magbell code).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import magbell
+from magbell.errors import InvalidParameterError, MagbellError
+from magbell.medium import MagnonMedium
+from magbell.system import System, chain_positions, from_positions
+
+
+def _one_line(exc: BaseException) -> str:
+    msg = str(exc)
+    assert "\n" not in msg and msg
+    return msg
+
+
+# ----------------------------------------------------------------------------- huge N refusals
+def test_evolve_huge_n_refusal_is_one_line_not_overflowerror():
+    """N = 600 (and up to 4096) at finite temperature: the memory refusal formatted C(2N, N) ~ 1e359 counts with '%.4g' and raised
+    OverflowError (int too large to convert to float) instead of the one-line InvalidParameterError."""
+    N = 600
+    s = System(Delta=np.ones(N), h_plus=np.eye(N), h_minus=0.1 * np.eye(N))
+    with pytest.raises(InvalidParameterError) as e:
+        magbell.evolve(s, "d" + "u" * (N - 1), [0.0, 1.0])
+    msg = _one_line(e.value)
+    assert "GiB" in msg and "e+" in msg
+
+
+def test_big_count_formatter():
+    from magbell.solvers._nsite_evolve import big, gib
+
+    assert big(3 * 10**1231) == "3.00e+1231"
+    assert big(1.5e8) == "1.5e+08"
+    assert gib(3 * 2**30) == "3"
+    assert gib(10**1300).endswith("e+1290")
+
+
+@pytest.mark.parametrize("N", [9, 200])
+def test_postselect_spectrum_refuses_large_n_before_allocating(N):
+    """N = 200: ValueError 'Maximum allowed dimension exceeded' (all sectors: MemoryError, 37.8 GiB) from the
+    (P, C(N, n), 2ᴺ) eigenket arrays allocated before the N <= 8 check."""
+    s = System(Delta=np.ones(N), h_plus=np.eye(N), h_minus=0.1 * np.eye(N))
+    for exc in (1, None):
+        with pytest.raises(InvalidParameterError, match="N <= 8"):
+            magbell.postselect_spectrum(s, excitations=exc)
+
+
+def test_system_psd_check_fast_paths_agree_with_eigenvalues():
+    """System's PSD check: a diagonal block and a block whose shifted Cholesky succeeds skip eigvalsh (N = 4096
+    independent sites took 285 s of eigvalsh on the loaded machine); the refusals and their smallest eigenvalue are
+    unchanged (a diagonal entry −1e-3, an indefinite 2×2, a rank-one block minus a tiny multiple of 1)."""
+    from magbell.system.core import _psd_fast
+
+    rng = np.random.default_rng(4)
+    for N in (1, 3, 7):
+        g = rng.normal(size=(N, 2)) + 1j * rng.normal(size=(N, 2))
+        h = g @ g.conj().T
+        assert _psd_fast(h, N)
+        assert not _psd_fast(h - 1e-6 * np.abs(h).max() * np.eye(N), N) or N < 3
+    assert _psd_fast(np.diag([1.0, 0.0, 2.0]), 3)
+    assert not _psd_fast(np.diag([1.0, -1e-3, 2.0]), 3)
+    with pytest.raises(InvalidParameterError, match="smallest eigenvalue is -0.001"):
+        System(h_plus=np.diag([1.0, -1e-3, 1.0]))
+    with pytest.raises(InvalidParameterError, match="smallest eigenvalue is -1$"):
+        System(h_plus=np.array([[1.0, 2.0], [2.0, 1.0]]))
+    v = rng.normal(size=5) + 1j * rng.normal(size=5)
+    with pytest.raises(InvalidParameterError, match="positive semidefinite"):
+        System(h_plus=np.outer(v, v.conj()) - 1e-6 * np.eye(5))
+    s = System(h_plus=np.outer(v, v.conj()))  # rank one (exactly PSD up to rounding) is accepted
+    assert s.N == 5
+
+
+# ----------------------------------------------------------------------------- postselection on an empty sector
+@pytest.mark.parametrize("hz", [0.0, 0.1])
+def test_subspace_postselection_of_an_unoccupied_sector_is_p_zero(hz):
+    """postselect(scheme='subspace', excitations=1) from |uuu> (no weight in the sector): with σᶻ dephasing it raised
+    IndexError (list index out of range, combine_parts of no parts); now, as without dephasing and as the two-qubit
+    scheme (docs/postselection.md): P = 0, log P = −inf. A batch with an occupied state keeps its exact numbers."""
+    s = System(Delta=[1.0, 1.1, 0.9], h_plus=np.eye(3), h_z=hz * np.eye(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = magbell.postselect(s, ["uuu", "duu"], [0.0, 1.0], scheme="subspace", excitations=1)
+    assert np.all(r.success_probability[0] == 0) and np.all(r.log_success_probability[0] == -np.inf)
+    # |duu> under independent decay a = 1 (and σᶻ dephasing, which keeps the sector): P = e^{−2t}
+    np.testing.assert_allclose(r.log_success_probability[1], [0.0, -2.0], atol=1e-13)
+
+
+# ----------------------------------------------------------------------------- positions
+def test_positions_far_apart_no_overflow_warning_and_no_noise_phase():
+    """A 1D chain at spacing 1e300: RuntimeWarning (overflow in square) and then h_plus[0, 1] = cos(k·r) of a phase
+    float64 cannot resolve (−0.575, exit 0). Now one line naming the pair; the 3D medium, whose coupling decays as
+    1/(kr), keeps computing (its rounding is ~eps of a); damping that extinguishes the pair keeps computing."""
+    m1 = MagnonMedium(dim=1, gap=1.0, stiffness=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for sp in (1e300, 1e10):
+            with pytest.raises(InvalidParameterError, match="qubits 1 and 2 .*rounding noise") as e:
+                from_positions(m1, chain_positions(3, sp), Delta=2.0)
+            _one_line(e.value)
+        with pytest.raises(InvalidParameterError, match="overflows float64"):
+            from_positions(m1, np.array([-1e308, 1e308]), Delta=2.0)
+        s = from_positions(m1, chain_positions(3, 1e5), Delta=2.0)  # kr = 1e5: rounding 2e-11 of a
+        np.testing.assert_allclose(s.h_plus[0, 1].real, np.cos(1e5) * s.h_plus[0, 0].real, rtol=0, atol=1e-10)
+        m3 = MagnonMedium(dim=3, gap=1.0, stiffness=1.0)
+        s3 = from_positions(m3, chain_positions(2, 1e300), Delta=2.0)
+        assert abs(s3.h_plus[0, 1]) < 1e-299
+        md = MagnonMedium(dim=1, gap=1.0, stiffness=1.0, damping=0.01)
+        assert from_positions(md, chain_positions(2, 1e300), Delta=2.0).h_plus[0, 1] == 0
