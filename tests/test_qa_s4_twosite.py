@@ -305,3 +305,9 @@ def test_cli_medium_in_gap_table_does_not_print_an_undefined_ratio_as_zero(capsy
                "--separation", "50nm,300nm"])
     rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.strip()[:1].isdigit()]
     assert rc == 0 and len(rows) == 2 and all(r[1] == "n/a" and r[2] == "n/a" and float(r[3]) == 0 for r in rows)
+
+
+def test_spectrum_repr_names_the_grid_shape():
+    """Spectrum and NonHermitianSpectrum keep no model: their repr said shape=None."""
+    assert "shape=(2,)" in repr(magbell.spectrum(magbell.Model(a=1.0, A=[0.1, 0.5])))
+    assert "shape=(2, 3)" in repr(magbell.postselect_spectrum(magbell.Model(a=1.0, A=[[0.1], [0.5]], delta=[0, 1, 2])))

@@ -224,6 +224,10 @@ class Result(MeasureAccess):
             m = self.__dict__.get(owner)
             if m is not None and hasattr(m, "shape"):
                 return tuple(m.shape)
+        for name in self._ARRAYS:  # results that keep no model (Spectrum, NonHermitianSpectrum): their
+            v = self.__dict__.get(name)  # per-model arrays have the grid's shape (the repr said shape=None)
+            if v is not None:
+                return tuple(np.shape(v))
         return None
 
     def __repr__(self) -> str:
