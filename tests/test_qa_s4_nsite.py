@@ -140,3 +140,67 @@ def test_krylov_chain_keeps_the_trace_at_long_times():
     ground = np.zeros((2**N, 2**N))
     ground[0, 0] = 1.0
     assert np.abs(r.states[1:] - ground).max() < 1e-13
+
+
+# ----------------------------------------------------------------------------- the film's System
+def _fake_film_couplings(N, freqs, positions=None):
+    from types import SimpleNamespace
+
+    A = np.eye(N, dtype=complex) * 10.0
+    info = {} if positions is None else {"positions": np.asarray(positions, dtype=float), "qubits": (None,) * N}
+    return SimpleNamespace(A=A, A_tilde=0.1 * A, J=np.zeros((N, N), dtype=complex), D_deph=0.01 * A,
+                           Jz=np.zeros((N, N)), frequency=np.asarray(freqs, dtype=float), info=info)
+
+
+def test_film_system_identical_nv_centres_have_zero_detuning_exactly():
+    """FilmCouplings.system(): Δ_i = ω_i − mean ω left ±1 ulp of ω ~ 1.4e10 rad/s (the CLI's film spectrum reported
+    mean_Delta = 1.9e-6 rad/s for three identical NV centres); detunings are now formed from the first qubit's
+    frequency (exact by Sterbenz), so identical qubits give exactly 0 and two qubits exactly ±(ω1 − ω2)/2."""
+    from magbell.medium.film_system import couplings_system
+
+    w = 2 * np.pi * 2.2533032594992895e9
+    s = couplings_system(_fake_film_couplings(3, [w, w, w]))
+    assert np.all(s.Delta == 0)
+    w2 = w * (1 + 3e-9)
+    s2 = couplings_system(_fake_film_couplings(2, [w, w2]))
+    assert s2.Delta[0] == (w - w2) / 2 and s2.Delta[1] == -(w - w2) / 2
+
+
+def test_film_system_bad_arguments_are_one_line():
+    """scale=True was accepted as 1; lamb_shifts with a NaN said 'got shape (2,)'; include_vacuum_dipolar with two NV
+    centres at one point said 'displacement must be a finite non-zero 3-vector' (no argument named)."""
+    from magbell.medium.film_system import couplings_system
+
+    w = 1.4e10
+    c = _fake_film_couplings(2, [w, w], positions=[[0, 0, 1e-7], [0, 0, 1e-7]])
+    with pytest.raises(InvalidParameterError, match="scale .*True/False"):
+        couplings_system(c, scale=True)
+    with pytest.raises(InvalidParameterError, match="lamb_shifts .*no NaN"):
+        couplings_system(c, lamb_shifts=[np.nan, 0.0])
+    with pytest.raises(InvalidParameterError, match="lamb_shifts"):
+        couplings_system(c, lamb_shifts="ab")
+    with pytest.raises(InvalidParameterError, match="qubits 1 and 2 are at the same position") as e:
+        couplings_system(c, include_vacuum_dipolar=True)
+    _one_line(e.value)
+
+
+def test_film_positions_refuse_booleans():
+    """FilmSetup.couplings_at([[True, False], [0, 1e-7]]) read True as 1 m (then refused the 1 m separation for the
+    quadrature, a misleading message; a True beside a small number was a silent 1 m). Booleans are refused as bad
+    positions, before any quadrature."""
+    from magbell.medium import FilmSetup
+
+    fs = FilmSetup.from_units(thickness="20nm", field="22mT", field_angle="54.7356deg", height="109nm")
+    for p in ([[True, False], [0, 1e-7]], np.array([[True, False], [False, True]]), [[0, 0], [0, 1e-7j]]):
+        with pytest.raises(InvalidParameterError, match="positions must be an"):
+            fs.couplings_at(p)
+
+
+def test_no_jump_postselection_refuses_excitations():
+    """postselect(system, ..., scheme='no-jump', excitations=1) ignored excitations silently (P of no jump at all);
+    it only means something for scheme='subspace'."""
+    s = System(Delta=[1.0, 1.0, 1.0], h_plus=np.ones((3, 3)))
+    with pytest.raises(InvalidParameterError, match="excitations applies to scheme='subspace'"):
+        magbell.postselect(s, "duu", [0.0, 1.0], scheme="no-jump", excitations=1)
+    r = magbell.postselect(s, "duu", [0.0, 1.0], scheme="subspace", excitations=1)
+    assert r.excitations == 1

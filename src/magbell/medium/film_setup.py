@@ -265,7 +265,14 @@ class FilmSetup:
         ``chemical_potential`` [Hz]: the setup's where not given."""
         from .stray import film_noise
 
-        pos = np.asarray(positions, dtype=float) if not isinstance(positions, str) else None
+        try:
+            raw = None if isinstance(positions, (str, bytes)) else np.asarray(positions)
+            bad_kind = raw is None or raw.dtype.kind not in "iuf"  # bools (True = 1 m), strings, objects, complex
+            if not bad_kind and not isinstance(positions, np.ndarray):  # a True among floats in a list: 1.0 m
+                bad_kind = any(isinstance(v, (bool, np.bool_)) for v in np.asarray(positions, dtype=object).ravel())
+            pos = None if bad_kind else raw.astype(float)
+        except (TypeError, ValueError):
+            pos = None
         if pos is None or pos.ndim != 2 or pos.shape[0] < 1 or pos.shape[1] not in (2, 3):
             raise InvalidParameterError("positions must be an (N, 2) array of lateral positions or an (N, 3) array, in m")
         if not np.all(np.isfinite(pos)):

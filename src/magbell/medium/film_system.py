@@ -64,17 +64,30 @@ def couplings_system(c, *, scale=None, include_vacuum_dipolar: bool = False, lam
     from .._params import flush_subnormal
     from ..system import System
 
-    s = 1.0 if scale is None else float(scale)
+    if isinstance(scale, (bool, np.bool_)):
+        raise InvalidParameterError(f"scale must be a number > 0 (True/False is not a number here), got {scale!r}")
+    try:
+        s = 1.0 if scale is None else float(scale)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"scale must be a finite number > 0, got {scale!r}") from None
     if not (math.isfinite(s) and s > 0):
         raise InvalidParameterError(f"scale must be finite and > 0, got {scale!r}")
     N = int(np.asarray(c.A).shape[0])
     freqs = np.asarray(c.frequency, dtype=float).copy()
     if lamb_shifts is not None:
-        ls = np.asarray(lamb_shifts, dtype=float)
-        if ls.shape != (N,) or not np.all(np.isfinite(ls)):
+        try:
+            ls = np.asarray(lamb_shifts, dtype=float)
+        except (TypeError, ValueError):
+            raise InvalidParameterError(f"lamb_shifts must be {N} finite numbers in rad/s, got {lamb_shifts!r}") from None
+        if ls.shape != (N,):
             raise InvalidParameterError(f"lamb_shifts must be {N} finite numbers in rad/s, got shape {ls.shape}")
+        if not np.all(np.isfinite(ls)):
+            raise InvalidParameterError(f"lamb_shifts must be {N} finite numbers in rad/s (no NaN or inf)")
         freqs = freqs + ls
-    Delta = freqs - freqs.mean()
+    # detunings from the first qubit first (exact where the frequencies are close, Sterbenz), then their mean:
+    # identical NV centres get Δ_i = 0 exactly (freqs − freqs.mean() left ±1 ulp of 1.4e10 rad/s = ±1.9e-6 rad/s)
+    dev = freqs - freqs[0]
+    Delta = dev - dev.mean()
     Jc = np.asarray(c.J, dtype=complex)
     Jp = np.triu(Jc.T.real, 1)  # J_perp[i, j] = Re J[j, i], i < j
     Dm = np.triu(Jc.T.imag, 1)
@@ -91,6 +104,11 @@ def couplings_system(c, *, scale=None, include_vacuum_dipolar: bool = False, lam
         pos = np.asarray(pos, dtype=float)
         for i in range(N):
             for j in range(i + 1, N):
+                if np.all(pos[j] == pos[i]):
+                    raise InvalidParameterError(
+                        f"include_vacuum_dipolar: qubits {i + 1} and {j + 1} are at the same position (the dipolar "
+                        "coupling diverges at contact); place them apart or leave include_vacuum_dipolar=False"
+                    )
                 v = vacuum_dipolar(qubits[i], qubits[j], pos[j] - pos[i])
                 Jp[i, j] += v["Jperp"]
                 Dm[i, j] += v["D_dm"]

@@ -294,6 +294,11 @@ def system_postselect(system, initial, times, *, scheme="no-jump", excitations=N
             "use model.system() for another excitation number" if excitations is not None else
             "postselect: this is the N-site path; a two-qubit Model goes through magbell.postselect"
         )
+    if scheme == "no-jump" and excitations is not None:  # was ignored silently: P is that of no jump at all
+        raise InvalidParameterError(
+            f"excitations applies to scheme='subspace' (the excitation number postselected); scheme='no-jump' "
+            f"postselects on no jump at all, got excitations={excitations!r}"
+        )
     state = {}
 
     def point(pt, rho0, tt, steps, which):
