@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..liouvillian._frame import DELTA_COLUMN, generator_block
+from ..liouvillian._frame import DELTA_COLUMN, _exact_sum, generator_block
+from ..system._basis import basis_blocks
 from ..liouvillian._graded import RESOLUTION_FACTOR
 from ..liouvillian._superop import complex_block
 
@@ -33,20 +34,26 @@ def _refine_outer_populations(c: np.ndarray, x0: np.ndarray) -> np.ndarray:
     rounding of a cancellation and gives 0. Coordinates: magbell's
     sector basis, populations first (docs/conventions.md).
     """
-    L0 = generator_block(c, 0)  # (P, 6, 6), correctly rounded entries
     x = np.array(x0, dtype=float, copy=True)
     tr = np.abs(x[..., :4].sum(axis=-1))  # (P, S)
-    for i in (0, 3):
-        out = -L0[:, i, i]  # (P,)
-        others = [j for j in range(L0.shape[-1]) if j != i]
-        inflow = np.einsum("pj,psj->ps", L0[:, i, others], x[..., others])
-        small = np.abs(x[..., i]) < 1e-3 * tr
-        use = small & (out[:, None] > 0)
+    small = np.abs(x[..., [0, 3]]) < 1e-3 * tr[..., None]  # (P, S, 2)
+    pts = np.flatnonzero(np.any(small, axis=(1, 2)))
+    if not pts.size:
+        return x
+    # only the two rows, only where a population is small: the compensated sums cost ~28 ms per 10⁴ full blocks
+    rows = _exact_sum(np.asarray(c[pts], dtype=float), basis_blocks()[0][:, [0, 3], :])  # (P', 2, 6), correctly rounded
+    xs = x[pts]
+    for r, i in enumerate((0, 3)):
+        out = -rows[:, r, i]  # (P',)
+        others = [j for j in range(rows.shape[-1]) if j != i]
+        inflow = np.einsum("pj,psj->ps", rows[:, r, others], xs[..., others])
+        use = small[pts, :, r] & (out[:, None] > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             new = inflow / out[:, None]
         # the inflow Σ_k <i|J_k ρ J_k†|i> of a state is ≥ 0: a negative value is rounding of a cancellation
         # (the dark singlet's ρ11 + ρ22 + 2 Re ρ12 ≈ 0), not a population
-        x[..., i] = np.where(use, np.maximum(new, 0.0), x[..., i])
+        xs[..., i] = np.where(use, np.maximum(new, 0.0), xs[..., i])
+    x[pts] = xs
     return x
 
 
