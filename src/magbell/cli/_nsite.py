@@ -35,9 +35,9 @@ examples:
                        --field 40mT --damping 0 --initial duuu
   magbell nsite spectrum --ring 6 --spacing 50nm --model film2d --thickness 20nm --field 40mT
   magbell nsite postselect --positions "0,0;80nm,0;0,80nm" --field 40mT --initial W --t-max 2us
-  magbell nsite trajectories --chain 4 --k-spacing 3.14159265358979 --model chain1d --cross-section 2500nm^2 \
+  magbell nsite trajectories --chain 4 --k-spacing 3.14159265358979 --model chain1d --cross-section 2500nm^2 \\
                        --field 40mT --damping 0 --t-max 20/a --points 3 --n 2000 --seed 1 --select all
-  magbell nsite monitor --chain 3 --spacing 100nm --field 40mT --temperature 1mK --initial duu \
+  magbell nsite monitor --chain 3 --spacing 100nm --field 40mT --temperature 1mK --initial duu \\
                        --tau-m 0.05/a --kind continuous --t-max 5/a --points 6
   magbell nsite evolve --film --chain 3 --spacing 200nm --thickness 20nm --field 22mT --field-angle 54.7deg \\
                        --height 109nm --t-max 5/a --points 3

@@ -46,7 +46,7 @@ _MONITOR_EPILOG = """\
 examples:
   magbell monitor --a 2 --A 1.5 --at 0.5 --At 0.3 --tau-m 0.01 --t-max 3 --json
   magbell monitor --a 2 --A 1.5 --at 0.5 --At 0.3 --tau-m 0.5 --kind continuous
-  magbell monitor --a 2 --A 1.5 --tau-m 1e9 --no-readout     # no monitoring: the Lindblad evolution
+  magbell monitor --a 2 --A 1.5 --tau-m inf --no-readout     # no monitoring after t = 0: the Lindblad evolution
 
 Projective measurements of |sigma1z + sigma2z| every tau_m (or, --kind continuous, monitoring at rate
 1/tau_m) with postselection on 0, Lindblad evolution in between; a measurement at t = 0 and (unless
