@@ -27,6 +27,8 @@ X_STATE_ATOL = 1e-14
 STATE_RTOL = 1e-8
 #: largest |ρ_ij| accepted (a density matrix has |ρ_ij| ≤ 1; products of entries must not overflow)
 ENTRY_MAX = 1e150
+#: the index pairs (i < j) above the diagonal of a 4×4 matrix
+_UPPER = np.triu_indices(4, 1)
 
 
 def _check(rho) -> np.ndarray:
@@ -40,19 +42,34 @@ def _check(rho) -> np.ndarray:
             raise InvalidStateError(f"rho must be a numeric (..., 4, 4) array, got dtype {rho.dtype}") from None
     if not np.all(np.isfinite(rho)):
         raise InvalidStateError("rho contains NaN or inf")
-    if rho.size and np.max(np.abs(rho)) > ENTRY_MAX:  # 1e308 entries overflowed with a RuntimeWarning
-        raise InvalidStateError(
-            f"rho has an entry of magnitude {np.max(np.abs(rho)):.3g} > {ENTRY_MAX:.0e} (a density matrix has |ρ_ij| ≤ 1)"
-        )
-    if rho.size:  # cheap necessary conditions of a state (concurrence(-I) and of a triangular matrix were 0)
-        big = np.max(np.abs(rho), axis=(-2, -1))
-        tol = STATE_RTOL * big
-        herm = np.max(np.abs(rho - np.conj(np.swapaxes(rho, -1, -2))), axis=(-2, -1)) <= tol
-        diag = np.real(np.diagonal(rho, axis1=-2, axis2=-1))
-        pos = np.all(diag >= -tol[..., None], axis=-1) & ((diag.sum(axis=-1) > 0) | (big == 0))
-        if not (np.all(herm) and np.all(pos)):
-            what = "is not Hermitian" if not np.all(herm) else "has a negative population or trace ≤ 0"
-            raise InvalidStateError(f"rho {what} (to {STATE_RTOL:g} of its largest entry): not a density matrix")
+    if not rho.size:
+        return rho
+    # one pass over the entries: m = max(|Re|, |Im|) per state (|ρ_ij| ≤ √2·m), then only the 6 pairs above
+    # the diagonal and the diagonal itself (the full-array |ρ| and ρ − ρ† cost ~7 ms per 10⁴ states, paid by
+    # every measure a solver forms)
+    parts = (rho.real, rho.imag) if np.iscomplexobj(rho) else (rho,)
+    big = np.abs(parts[0]).max(axis=(-2, -1))
+    for part in parts[1:]:
+        big = np.maximum(big, np.abs(part).max(axis=(-2, -1)))
+    if np.max(big) > ENTRY_MAX / 2:  # 1e308 entries overflowed with a RuntimeWarning
+        top = float(np.max(np.abs(rho)))
+        if top > ENTRY_MAX:
+            raise InvalidStateError(
+                f"rho has an entry of magnitude {top:.3g} > {ENTRY_MAX:.0e} (a density matrix has |ρ_ij| ≤ 1)"
+            )
+    # cheap necessary conditions of a state (concurrence(-I) and of a triangular matrix were 0)
+    tol = STATE_RTOL * big
+    d = rho[..., _UPPER[0], _UPPER[1]] - np.conj(rho[..., _UPPER[1], _UPPER[0]])
+    dev = np.abs(d.real).max(axis=-1)
+    diag = np.diagonal(rho, axis1=-2, axis2=-1)
+    if np.iscomplexobj(rho):
+        dev = np.maximum(dev, np.maximum(np.abs(d.imag).max(axis=-1), np.abs(diag.imag).max(axis=-1)))
+    diag = np.real(diag)
+    herm = dev <= tol
+    pos = np.all(diag >= -tol[..., None], axis=-1) & ((diag.sum(axis=-1) > 0) | (big == 0))
+    if not (np.all(herm) and np.all(pos)):
+        what = "is not Hermitian" if not np.all(herm) else "has a negative population or trace ≤ 0"
+        raise InvalidStateError(f"rho {what} (to {STATE_RTOL:g} of its largest entry): not a density matrix")
     return rho
 
 
