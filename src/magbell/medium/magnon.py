@@ -31,7 +31,8 @@ pairs (``a0 = a/(1+n)``)::
 and with damping ``q = k + iκ``, ``κ ≈ αΔ/(2 D_s k)``, which is the envelope e^{−κr} (exact in 3D and 1D).
 Inside the gap (Δ < Ω, α = 0) ``q = i p``, ``p = √((Ω − Δ)/D_s)``: a = A = 0 and the coherent coupling is
 evanescent, ``J⊥ = −Γ0 e^{−pr}/(4πr)`` (3D), ``−Γ0 K0(pr)/(2π)`` (2D), ``−Γ0 e^{−pr}/(2p)`` (1D).
-Derivations: ``docs/medium.md``.
+The phase k·r is formed exactly from the float inputs at any separation (:mod:`._phase`; refused in one line
+where the remaining error could exceed 1e-15 of a). Derivations: ``docs/medium.md``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError, describe_bad_points
+from . import _phase
+from ._phase import exact_product
 from .greens import (
     BOUND_RTOL,
     InvalidMediumError,
@@ -94,26 +97,41 @@ def helmholtz_green(dim: int, q, r) -> np.ndarray:
 
     3D ``e^{iqr}/(4πr)``, 2D ``K0(−iqr)/(2π) = (i/4)H0^(1)(qr)``, 1D ``i e^{iqr}/(2q)``. At ``r = 0`` the real
     part diverges in 2D and 3D (``inf`` is returned there); use :func:`helmholtz_green_imag0` for the finite
-    imaginary part.
+    imaginary part. The phase ``Re(q)·r`` is the exact product of the floats given, at any size
+    (:mod:`magbell.medium._phase`; docs/medium.md §6 "Large separations").
     """
-    dim = _check_dim(dim)
-    q = np.asarray(q, dtype=complex)
-    r = np.asarray(r, dtype=float)
-    q, r = np.broadcast_arrays(q, r)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if dim == 3:
-            rs = np.where(r == 0, 1.0, r)
-            g = np.exp(1j * q * rs) / (4 * np.pi * rs)
-            return np.where(r == 0, np.inf + 0j, g)
+    return _green(_check_dim(dim), q, r, 0.0)
+
+
+def _green(dim: int, q, r, re_lo) -> np.ndarray:
+    """:func:`helmholtz_green` with ``Re q = q.real + re_lo`` (a double-double wave number)."""
+    q, r, re_lo = np.broadcast_arrays(
+        np.asarray(q, dtype=complex), np.asarray(r, dtype=float), np.asarray(re_lo, dtype=float)
+    )
+    P, eps = _phase.phase(q.real, re_lo, r)  # Re(q)·r = P + eps exactly (to ~4u² of q)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         if dim == 2:
             from scipy import special  # lazily (import cost at CLI start-up)
 
             w = -1j * q * r
             real_w = w.real
+            big = (np.abs(w) >= _phase.HANKEL_MIN) & (q.real != 0)  # Hankel's expansion with the exact phase
+            small = np.where(big, 1.0, w)
             # exactly real argument (q purely imaginary: the evanescent case): real K0, no rounding in Im
-            g = np.where(w.imag == 0, special.k0(np.where(real_w > 0, real_w, 1.0)) + 0j, special.kv(0, w))
+            g = np.where(w.imag == 0, special.k0(np.where(real_w > 0, real_w, 1.0)) + 0j, special.kv(0, small))
+            if np.any((np.abs(w) > 1) & ~big & (w.imag != 0)):  # K0(w + δ) = K0(w) − K1(w) δ: the exact product
+                d = exact_product(q.imag, r)[1] - 1j * eps
+                g = np.where(big | (w.imag == 0), g, g - special.kv(1, small) * d)
+            if np.any(big):
+                h = _phase.hankel0(np.where(big, q * r, _phase.HANKEL_MIN), P, eps, _phase.envelope(q.imag, r))
+                g = np.where(big, 0.5j * np.pi * h, g)
             return np.where(r == 0, np.inf + 0j, g / (2 * np.pi))
-        return 1j * np.exp(1j * q * r) / (2 * q)
+        c, s = _phase.expi(P, eps)
+        eiqr = _phase.envelope(q.imag, r) * (c + 1j * s)  # e^{iqr}
+        if dim == 3:
+            rs = np.where(r == 0, 1.0, r)
+            return np.where(r == 0, np.inf + 0j, eiqr / (4 * np.pi * rs))
+        return 1j * eiqr / (2 * q)
 
 
 def helmholtz_green_imag0(dim: int, q) -> np.ndarray:
@@ -128,10 +146,10 @@ def helmholtz_green_imag0(dim: int, q) -> np.ndarray:
         return (1 / q).real / 2
 
 
-def _imag_green(dim, q, r) -> np.ndarray:
-    q, r = np.broadcast_arrays(np.asarray(q, dtype=complex), np.asarray(r, dtype=float))
+def _imag_green(dim, q, r, re_lo=0.0) -> np.ndarray:
+    q, r, re_lo = np.broadcast_arrays(np.asarray(q, dtype=complex), np.asarray(r, dtype=float), re_lo)
     local = helmholtz_green_imag0(dim, q)
-    g = helmholtz_green(dim, q, np.where(r == 0, 1.0, r))
+    g = _green(dim, q, np.where(r == 0, 1.0, r), re_lo)
     return np.where(r == 0, local, g.imag)
 
 
@@ -150,8 +168,10 @@ def on_shell_profiles(dim: int, x) -> tuple[np.ndarray, np.ndarray]:
         elif dim == 2:
             from scipy import special  # lazily (import cost at CLI start-up)
 
-            diss = special.j0(x)
-            coh = -special.y0(x)
+            big = x >= _phase.HANKEL_MIN  # SciPy's J0/Y0 lose eps·x in the phase (2e-14 at x = 1e6)
+            h = _phase.hankel0(np.where(big, x, _phase.HANKEL_MIN) + 0j, np.where(big, x, 0.0), 0.0, 1.0)
+            diss = np.where(big, h.real, special.j0(x))
+            coh = np.where(big, -h.imag, -special.y0(x))
         else:
             diss = np.cos(x)
             coh = -np.sin(x)
@@ -253,17 +273,33 @@ class MagnonMedium:
         """Complex q(ω) (``Im q ≥ 0``); ``Re q`` is the on-shell wave number, ``Im q`` the damping envelope κ."""
         return wavenumber(omega, self.gap, self.stiffness, self.damping)
 
+    def _wave(self, omega, r, check=False):
+        """(q, re_lo): the wave number with ``Re q = q.real + re_lo`` to ~4u² (:mod:`._phase`) where some
+        ``|Re q|·r`` exceeds 1 (the plain float q elsewhere: its phase error there is below 2.3e-16 rad)."""
+        q = self.wavenumber(omega)
+        with np.errstate(over="ignore", invalid="ignore"):
+            need = np.abs(q.real) * np.asarray(r, dtype=float) > 1
+        if not np.any(need):
+            return q, np.zeros(q.shape)
+        q, lo = _phase.refined_wavenumber(np.broadcast_to(omega, q.shape), self.gap, self.stiffness, self.damping)
+        if check:
+            _phase.check_resolved(self.dim, q, r, {"r": r, "omega": omega})
+        return q, lo
+
     def propagator(self, r, omega) -> np.ndarray:
         """Retarded magnon propagator ``G^R_ψ(r, ω) = −G0(r; q)/D_s`` (r > 0; r = 0 allowed in 1D)."""
-        return -helmholtz_green(self.dim, self.wavenumber(omega), r) / self.stiffness
+        q, lo = self._wave(omega, r, check=True)
+        return -_green(self.dim, q, r, lo) / self.stiffness
 
     def spectral(self, r, omega) -> np.ndarray:
         """Spin spectral function ``A_{S1+S2−}(r, ω) = 2s·(2/D_s)·Im G0(r; q)`` (finite for r >= 0)."""
-        return 4 * self.spin_density / self.stiffness * _imag_green(self.dim, self.wavenumber(omega), r)
+        q, lo = self._wave(omega, r, check=True)
+        return 4 * self.spin_density / self.stiffness * _imag_green(self.dim, q, r, lo)
 
     def reactive(self, r, omega) -> np.ndarray:
         """Reactive part ``ℜG^R_{S1+S2−}(r, ω) = −(2s/D_s)·Re G0(r; q)`` (r > 0; r = 0 allowed in 1D)."""
-        return -2 * self.spin_density / self.stiffness * helmholtz_green(self.dim, self.wavenumber(omega), r).real
+        q, lo = self._wave(omega, r, check=True)
+        return -2 * self.spin_density / self.stiffness * _green(self.dim, q, r, lo).real
 
     def correlations(self, r: float) -> SpinCorrelations:
         """The medium's :class:`SpinCorrelations` between sites a distance ``r`` apart (for the general
@@ -329,14 +365,17 @@ class MagnonMedium:
                 f"Delta is exactly at the band edge Omega with zero damping: the {self.dim}D density of states is "
                 "singular there; use damping > 0 or move Delta off the band edge; at " + describe_bad_points(q == 0, where)
             )
+        q, lo = self._wave(D, r)
+        _phase.check_resolved(self.dim, q, r, where)
         plus, boltz = _thermal(D, kT)
         G0 = self.rate_scale
         im0 = helmholtz_green_imag0(self.dim, q)
-        imr = _imag_green(self.dim, q, r)
+        imr = _imag_green(self.dim, q, r, lo)
+        Gr = _green(self.dim, q, r, lo)
         with np.errstate(over="ignore", invalid="ignore"):
             a = plus * G0 * 2 * im0
             A = plus * G0 * 2 * imr
-            Jr = helmholtz_green(self.dim, q, r).real * G0
+            Jr = Gr.real * G0
         # outside float64 (J⊥ ∝ 1/r at r -> 0, rates at extreme Delta or kT, an undefined phase k r at
         # astronomical r without damping): refuse, naming the inputs, instead of returning inf/NaN
         bad = ~(np.isfinite(a) & np.isfinite(A) & (np.isfinite(Jr) | ((r == 0) & (self.dim == 1))))
@@ -353,10 +392,6 @@ class MagnonMedium:
         if np.any(bad):  # pragma: no cover - would be a bug in the closed forms
             raise InvalidMediumError("closed forms violate |A| <= a at " + describe_bad_points(bad, {**where, "a": a, "A": A}))
         A = np.clip(A, -a, a)
-        if self.dim == 1:
-            Gr = helmholtz_green(1, q, r)
-        else:
-            Gr = helmholtz_green(self.dim, q, r)
         Jperp = -G0 * Gr.real
         zeros = np.zeros(shape)
         info = {
