@@ -3,7 +3,9 @@
 ``parse_quantity("200nm", "length") == 2e-7`` (SI), ``parse_quantity("2.87GHz", "frequency") == 2.87e9``
 (ordinary frequency f in Hz; the angular frequency is 2πf), ``"4K"``, ``"50mT"``, ``"140kA/m"``,
 ``"3.7pJ/m"``. Every error is an :class:`magbell.InvalidParameterError` naming the option and listing
-the accepted units. Internally magbell.medium works in SI with energies as angular frequencies (rad/s,
+the accepted units. The prefix letters m/M (milli/mega) and p/P (pico/peta) are case-sensitive: ``"5mHz"``,
+``"2MK"``, ``"1MeV"``, ``"3PJ/m"`` are refused in one line naming the unit meant (``"5mHz"`` was read as 5 MHz);
+the rest of a unit is read case-blind (``"2.87ghz"``, ``"200NM"``). Internally magbell.medium works in SI with energies as angular frequencies (rad/s,
 ħ = 1), so that rates come out in 1/s and coherent couplings in rad/s.
 """
 
