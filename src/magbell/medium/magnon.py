@@ -370,8 +370,8 @@ class MagnonMedium:
         plus, boltz = _thermal(D, kT)
         G0 = self.rate_scale
         im0 = helmholtz_green_imag0(self.dim, q)
-        imr = _imag_green(self.dim, q, r, lo)
         Gr = _green(self.dim, q, r, lo)
+        imr = np.where(r == 0, im0, Gr.imag)  # r = 0 only in 1D (2D/3D refused above): Im G0(0) = local
         with np.errstate(over="ignore", invalid="ignore"):
             a = plus * G0 * 2 * im0
             A = plus * G0 * 2 * imr
