@@ -213,3 +213,20 @@ def test_readme_nsite_steady_line_keeps_one_minus_one_over_n(workdir, monkeypatc
     p = [float(line.split(":")[1]) for line in out.splitlines() if line.startswith("P_")]
     assert len(p) == 8 and abs(sum(p) - 0.875) < 1e-9
     assert "0.875" in text[m.end():m.end() + 80]
+
+
+def test_install_instructions_cover_the_examples_extras():
+    """A new user who ran only `python3 dev.py reproduce` (the plot extra) and then the tutorial hit
+    `to_xarray needs xarray` in §3 and the sweep in §8.3; README's sweep and to_qutip likewise. The install
+    paragraphs now say to activate .venv and install the `all` extra, which must hold what the examples use."""
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    names = {re.split(r"[<>=\[ ]", r)[0] for r in extras["all"]}
+    assert {"matplotlib", "xarray", "zarr", "dask", "qutip"} <= names
+    tutorial = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+    install = tutorial[tutorial.index("## 0. Install"):tutorial.index("## 1. Reproduce")]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme[readme.index("## Quick start"):readme.index("## Use from Python")]
+    for where, text in (("docs/tutorial.md §0", install), ("README Quick start", quick)):
+        assert "source .venv/bin/activate" in text and 'pip install -e ".[all]"' in text, where
