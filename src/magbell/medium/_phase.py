@@ -135,7 +135,7 @@ def envelope(q_im, r):
     """``e^{−Im(q)·r}`` from the exact product (relative error ~u, not ~u·κr)."""
     P, e = exact_product(q_im, r)
     with np.errstate(all="ignore"):
-        return np.exp(-P) * np.exp(-e)
+        return np.where(P > 800, 0.0, np.exp(-P) * np.exp(-e))  # (e^{−P} = 0 there; e^{−e} may be inf)
 
 
 def expi(P, eps):
@@ -161,7 +161,8 @@ def hankel0(w, P, eps, env):
         for ak in _HANKEL_A[-2::-1]:  # Horner in i/w
             total = ak + total * inv
         rot = (c + 1j * s) * (1 - 1j) / np.sqrt(2.0)  # e^{i(Re w − π/4)}
-        return np.sqrt(2.0 / np.pi) / np.sqrt(w) * env * rot * total  # (no overflow of π·w at |w| ~ 1e308)
+        h = np.sqrt(2.0 / np.pi) / np.sqrt(w) * env * rot * total  # (no overflow of π·w at |w| ~ 1e308)
+        return np.where(env == 0, 0j, h)  # extinguished: exactly 0 whatever the (maybe overflowed) phase
 
 
 def check_resolved(dim, q, r, where) -> None:

@@ -127,7 +127,8 @@ def _green(dim: int, q, r, re_lo) -> np.ndarray:
                 g = np.where(big, 0.5j * np.pi * h, g)
             return np.where(r == 0, np.inf + 0j, g / (2 * np.pi))
         c, s = _phase.expi(P, eps)
-        eiqr = _phase.envelope(q.imag, r) * (c + 1j * s)  # e^{iqr}
+        env = _phase.envelope(q.imag, r)
+        eiqr = np.where(env == 0, 0j, env * (c + 1j * s))  # e^{iqr}; exactly 0 where extinguished (any phase)
         if dim == 3:
             rs = np.where(r == 0, 1.0, r)
             return np.where(r == 0, np.inf + 0j, eiqr / (4 * np.pi * rs))
