@@ -209,3 +209,71 @@ def test_dominant_solve_is_the_row_by_row_elimination():
             got = _dominant_solve(Q, R)
             np.testing.assert_array_equal(got, textbook(Q, R))
             np.testing.assert_allclose(got, np.linalg.solve(Q, R), rtol=0, atol=1e-14)
+
+
+def _states_reference(rb, sb):
+    """ρ from the block coordinates the slow obvious way: the full 16 real coordinates, then vec(ρ) =
+    from_real @ r entry by entry (the writer under test copies each coordinate into its float slots)."""
+    from magbell.solvers._evolve import _blocks_to_coords, _coords_to_rho
+
+    return _coords_to_rho(_blocks_to_coords(rb, sb), sb)
+
+
+@pytest.mark.parametrize("block_bytes", [256, 4096, 2**19])
+def test_states_writer_blocks_and_structural_zeros(monkeypatch, block_bytes):
+    """store_states (issue 10 §6, STATES): each computed coordinate is copied into its slots of the output block
+    by block (points, and times where one point's states exceed the block), the structural zeros left from
+    np.zeros (zeroed=True) or written per block (zeroed=False, over garbage): every block size and both modes
+    give the reference ρ exactly, for X states (|q| = 0, 2), all three blocks and several initial states."""
+    from magbell.liouvillian._superop import sector_basis
+    from magbell.solvers import _evolve as E
+
+    monkeypatch.setattr(E, "_STATES_BLOCK_BYTES", block_bytes)
+    sb = sector_basis(2)
+    rng = np.random.default_rng(5)
+    p, S, T = 7, 2, 37
+    cases = [{0: E._Rows(rng.normal(size=(p, S, 5, T)), [0, 1, 2, 4, 5], 6)},  # |ud> at T = 0: ρ33 unreachable
+             {0: E._Rows(rng.normal(size=(p, S, 6, T)), np.arange(6), 6),
+              2: E._Rows(rng.normal(size=(p, S, 2, T)), [0, 1], 2)},
+             {q: E._Rows(rng.normal(size=(p, S, len(b), T)), np.arange(len(b)), len(b))
+              for q, b in enumerate(sb.blocks)}]
+    # the propagator's layouts: each row's (p, S, T) block contiguous (a strided (p, S, n, T) view), and the
+    # direct path's (p, S, T, n) transposed, whose |q| = 1 rows have a 64-byte stride (8 coordinates): NumPy 2.4's
+    # np.negative(x, out=strided) reads such an input with the wrong stride (AVX-512 loop), so the writer must not
+    # use it there
+    cases.append({0: E._Rows(np.moveaxis(rng.normal(size=(5, p, S, T)), 0, 2), [0, 1, 2, 4, 5], 6)})
+    cases.append({q: E._Rows(np.moveaxis(rng.normal(size=(p, S, T, len(b))), 3, 2), np.arange(len(b)), len(b))
+                  for q, b in enumerate(sb.blocks)})
+    for rb in cases:
+        want = _states_reference(rb, sb)
+        got = E._states_into(rb, sb, np.zeros((p, S, T, 4, 4), dtype=complex), zeroed=True)
+        np.testing.assert_array_equal(got, want)
+        junk = np.full((p, S, T, 4, 4), np.nan + 1j * np.nan)
+        np.testing.assert_array_equal(E._states_into(rb, sb, junk), want)
+
+
+def test_store_states_is_a_plain_array_equal_to_a_dense_reference(monkeypatch):
+    """r.states is a real C-contiguous complex128 ndarray of shape (..., n_times, 4, 4) holding exact zeros where
+    ρ has structural zeros, equal (bit for bit) to the measures' path and within 1e-13 of a dense 16×16 expm,
+    with small write blocks (long grids split over times) as with the default."""
+    from magbell.solvers import _evolve as E
+
+    m = magbell.Model(a=1.0, A=np.array([[0.0, 0.5j, 1.0]]), delta=np.array([[0.2], [1.0]]), Delta=1.5)
+    t = np.linspace(0, 5, 101)
+    ref = magbell.evolve(m, ["ud", "psi+"], t, measures=("concurrence", "populations", "purity"), store_states=True)
+    monkeypatch.setattr(E, "_STATES_BLOCK_BYTES", 1000)  # 3 states per block: the time axis is split
+    r = magbell.evolve(m, ["ud", "psi+"], t, measures=("concurrence", "populations", "purity"), store_states=True)
+    assert type(r.states) is np.ndarray and r.states.dtype == np.complex128 and r.states.flags.c_contiguous
+    assert r.states.shape == (2, 3, 2, 101, 4, 4)
+    np.testing.assert_array_equal(r.states.view(float), ref.states.view(float))
+    for k in ("concurrence", "populations", "purity"):
+        np.testing.assert_array_equal(r.measures[k], ref.measures[k])
+    assert np.all(r.states[..., 0, :, 3, 3] == 0) and np.all(r.states[..., 0, :, 0, 3] == 0)  # |ud>: ρ_dd, ρ_uu,dd
+    purity = magbell.evolve(m, ["ud", "psi+"], t, measures=("purity",))  # ρ built per chunk over np.empty
+    np.testing.assert_array_equal(purity.measures["purity"], ref.measures["purity"])
+    for i, j, s in ((0, 2, 0), (1, 1, 1)):
+        mm = magbell.Model(a=1.0, A=m.A[0, j], delta=m.delta[i, 0], Delta=1.5)
+        rho0 = magbell.density_matrix(["ud", "psi+"][s])
+        for k in (0, 37, 100):
+            rho = (expm(mm.liouvillian() * t[k]) @ rho0.reshape(16)).reshape(4, 4)
+            np.testing.assert_allclose(r.states[i, j, s, k], rho, rtol=0, atol=1e-13)

@@ -34,6 +34,8 @@ __all__ = ["evolve", "EvolveResult", "validate_times"]
 DEFAULT_MEASURES = ("concurrence", "populations")
 # Size (bytes) of the real state coordinates held at once per chunk of parameter points.
 _CHUNK_BYTES = 12 * 2**20
+# Size (bytes) of the block of an output state stack written at once (kept in L2 while its slots are filled).
+_STATES_BLOCK_BYTES = 2**19
 
 
 def validate_times(times) -> np.ndarray:
@@ -205,7 +207,9 @@ def evolve(
     chunk_points = int(max(1, min(chunk_points, P)))
 
     out: dict = {}
-    states_out = np.empty((P, S, T, 4, 4), dtype=complex) if store_states else None
+    # zeros: calloc'd pages, zeroed by the kernel on first touch; _states_into then writes only the slots that
+    # are not structural zeros (from |ud> at T = 0, 7 of the 32 floats of a state)
+    states_out = np.zeros((P, S, T, 4, 4), dtype=complex) if store_states else None
     inv = None
     if order is not None:
         inv = np.empty_like(order)
@@ -271,7 +275,7 @@ def evolve(
             rb[q] = _Rows(x if inv is None else x[..., inv], out_rows, n_q)
         rho = None
         if store_states:  # written once, straight into the result (a 512 MB stack for W2 with states)
-            rho = _states_into(rb, sb, states_out[start:stop])
+            rho = _states_into(rb, sb, states_out[start:stop], zeroed=True)
         into = None
         if fast_c:  # the X-state concurrence is written straight into the result
             if "concurrence" not in out:
@@ -414,27 +418,42 @@ def _blocks_to_coords(rb: dict, sb) -> np.ndarray:
     return r
 
 
-def _states_into(rb: dict, sb, dest: np.ndarray) -> np.ndarray:
+def _states_into(rb: dict, sb, dest: np.ndarray, zeroed: bool = False) -> np.ndarray:
     """Density matrices from the block coordinates, written into ``dest`` (p, S, T, 4, 4) complex (contiguous).
 
     Every entry of ρ is ± one real block coordinate in its real or imaginary part (``sb.from_real`` holds
-    1 and ±i only), so the float view of ``dest`` is one transposing copy of a (p, S, 32, T) stack whose rows
-    are the coordinates: two passes over memory instead of one += pass per coordinate."""
+    1 and ±i only), so each computed coordinate is copied (or negated) straight into its slots of the float
+    view of ``dest``, block by block so that a block of ``dest`` stays in L2 while its slots are written;
+    the other slots are exact zeros: already there when ``zeroed`` (a fresh ``np.zeros``, whose pages the
+    kernel zeroes on first touch), else written first, one memset per block. One pass over ``dest``."""
     p, S, T = dest.shape[:3]
-    src = np.zeros((p, S, 2 * sb.n * sb.n, T))
+    m = 2 * sb.n * sb.n
+    plan = []  # (float slot of dest, coordinate (p, S, T), sign)
     for q, b in rb.items():
         for i, k in enumerate(b.rows):
             col = sb.from_real[:, sb.blocks[q][k]]
             for kv in np.flatnonzero(col):
                 w = col[kv]
                 slot, sign = (2 * kv, w.real) if w.imag == 0 else (2 * kv + 1, w.imag)
+                plan.append((int(slot), b.x[:, :, i], float(sign)))
+    plan.sort(key=lambda e: e[0])  # in memory order: the cache lines of a block's states are filled one after another
+    f = dest.view(float).reshape(p, S, T, m)
+    per_point = S * T * m * 8
+    bp = max(1, _STATES_BLOCK_BYTES // per_point)  # points per block, and times per block where one point is big
+    bt = T if bp > 1 or per_point <= _STATES_BLOCK_BYTES else max(1, _STATES_BLOCK_BYTES // (S * m * 8))
+    for a in range(0, p, bp):
+        for t0 in range(0, T, bt):
+            blk = f[a : a + bp, :, t0 : t0 + bt]
+            if not zeroed:
+                blk[...] = 0.0
+            for slot, x, sign in plan:
+                src = x[a : a + bp, :, t0 : t0 + bt]
                 if sign == 1:
-                    src[:, :, slot] = b.x[:, :, i]
-                elif sign == -1:
-                    np.negative(b.x[:, :, i], out=src[:, :, slot])
-                else:  # pragma: no cover - the two-site basis has unit coefficients only
-                    np.multiply(b.x[:, :, i], sign, out=src[:, :, slot])
-    dest.view(float).reshape(p, S, T, 2 * sb.n * sb.n)[...] = np.swapaxes(src, 2, 3)
+                    blk[..., slot] = src
+                else:  # -1 (×-1 is exact, sign of zero included; not np.negative: NumPy 2.4.6's AVX-512 loop
+                    # reads an input of 64-byte stride, e.g. the direct path's |q| = 1 rows, with the wrong
+                    # stride when the output is strided)
+                    np.multiply(src, sign, out=blk[..., slot])
     return dest
 
 
