@@ -235,3 +235,23 @@ def test_extinguished_and_non_finite_cases_stay_quiet():
             g = helmholtz_green(dim, np.array([np.nan, 1 + 0j, np.inf, 1 + 1j]), np.array([1.0, np.inf, 1.0, 1e308]))
             assert np.isnan(g[0]) and g[3] == 0
             on_shell_profiles(dim, np.array([np.nan, np.inf, 0.0, 1e308]))
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3])
+def test_rates_and_couplings_to_relative_accuracy_in_and_near_the_gap(dim):
+    """a, A, J⊥ against mpmath to 1e-14 *relative* over α = 1e-4, 1e-13, 0.3 and Δ/Ω = 0.5, 0.999, 1.001, 3 at
+    r = 0.3 and 3. The 2D local rate (1 − 2 arg q/π)/4 cancelled near the imaginary axis: in the gap with
+    α = 1e-13 (Δ = Ω/2) a was 2.5e-3 off (1.1e-8 at α = 1e-8), so A/a and |A| <= a were wrong there (exit 0)."""
+    rs = (0.3, 3.0)
+    for alpha in (1e-4, 1e-13, 0.3):
+        m = MagnonMedium(dim=dim, gap=1.0, stiffness=1.0, damping=alpha)
+        for D in (0.5, 0.999, 1.001, 3.0):
+            c = m.couplings(np.array(rs), D)
+            with mpmath.workdps(DPS):
+                q = _mp_q(D, 1.0, 1.0, alpha)
+                a = 2 * _mp_imag0(dim, q) * m.rate_scale
+                assert abs(c.a[0] - a) <= 1e-14 * abs(a), (alpha, D)
+                for i, r in enumerate(rs):
+                    g = _mp_green(dim, q, r)
+                    A, J = 2 * g.imag * m.rate_scale, -g.real * m.rate_scale
+                    assert abs(c.A[i].real - A) <= 1e-14 * abs(A) and abs(c.Jperp[i] - J) <= 1e-14 * abs(J), (alpha, D, r)
