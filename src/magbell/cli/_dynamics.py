@@ -224,8 +224,10 @@ def register(sub, parent, formatter) -> None:
                        help="time evolution: concurrence and populations on a time grid",
                        description="Exact time evolution rho(t) = exp(L t) rho(0) (paper Eq. 2) on a uniform time grid.",
                        epilog=_EVOLVE_EPILOG)
-    p.add_argument("--t-min", dest="t_min", type=real, default=0.0, metavar="T", help="first time (default 0)")
-    p.add_argument("--t-max", dest="t_max", type=real, default=5.0, metavar="T", help="last time (default 5)")
+    p.add_argument("--t-min", dest="t_min", type=real, default=0.0, metavar="T",
+                   help="first time, in 1/(the unit of the rates) (default 0)")
+    p.add_argument("--t-max", dest="t_max", type=real, default=5.0, metavar="T",
+                   help="last time, in 1/(the unit of the rates) (default 5)")
     p.add_argument("--points", type=int, default=101, metavar="N", help="number of times (default 101)")
     p.add_argument("--initial", default="ud", metavar="STATE", help=f"initial state: {states} (default ud)")
     _add_measures(p)

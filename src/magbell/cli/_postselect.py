@@ -77,8 +77,10 @@ def _times(args) -> np.ndarray:
 
 
 def _add_time_options(p, points: int) -> None:
-    p.add_argument("--t-min", dest="t_min", type=_cli.real, default=0.0, metavar="T", help="first time (default 0)")
-    p.add_argument("--t-max", dest="t_max", type=_cli.real, default=5.0, metavar="T", help="last time (default 5)")
+    p.add_argument("--t-min", dest="t_min", type=_cli.real, default=0.0, metavar="T",
+                   help="first time, in 1/(the unit of the rates) (default 0)")
+    p.add_argument("--t-max", dest="t_max", type=_cli.real, default=5.0, metavar="T",
+                   help="last time, in 1/(the unit of the rates) (default 5)")
     p.add_argument("--points", type=int, default=points, metavar="N", help=f"number of times (default {points})")
     p.add_argument("--initial", default="ud", metavar="STATE",
                    help=f"initial state: {', '.join(STATE_NAMES)} (default ud)")
@@ -265,7 +267,8 @@ def register(subparsers, parent, formatter) -> None:
         epilog=_MONITOR_EPILOG)
     _add_time_options(p, 101)
     p.add_argument("--tau-m", dest="tau_m", type=_cli.real, required=True, metavar="TAU",
-                   help="measurement period (periodic) or inverse monitoring rate (continuous), > 0 (required)")
+                   help="measurement period (periodic) or inverse monitoring rate (continuous), > 0, in the "
+                        "unit of the times; inf: no measurement after t = 0 (required)")
     p.add_argument("--kind", choices=KINDS, default="periodic", help="monitoring model (default periodic)")
     p.add_argument("--no-readout", dest="no_readout", action="store_true",
                    help="do not measure at the reported times (state between measurements)")
