@@ -230,3 +230,47 @@ def test_install_instructions_cover_the_examples_extras():
     quick = readme[readme.index("## Quick start"):readme.index("## Use from Python")]
     for where, text in (("docs/tutorial.md §0", install), ("README Quick start", quick)):
         assert "source .venv/bin/activate" in text and 'pip install -e ".[all]"' in text, where
+
+
+def _documented_json_keys(epilog: str) -> set:
+    """The key names an epilog's 'JSON keys:' paragraph lists (parenthesised remarks dropped)."""
+    text = epilog[epilog.index("JSON keys:") + len("JSON keys:"):]
+    text = re.split(r"\n\s*\n|\nCSV", text)[0]
+    prev = None
+    while prev != text:
+        prev, text = text, re.sub(r"\([^()]*\)|\{[^{}]*\}|\[[^\[\]]*\]", "", text)
+    text = re.split(r"\.(?:\s|$)", text)[0]
+    keys = set()
+    for part in re.split(r"[,;]", text):
+        m = re.fullmatch(r"\s*(?:with --\S+:\s*)?([A-Za-z_][A-Za-z0-9_]*)\s*", part)
+        if m:
+            keys.add(m.group(1))
+    return keys
+
+
+_JSON_COMMANDS = {
+    "evolve": "evolve --a 1 --points 3",
+    "steady": "steady --a 1",
+    "spectrum": "spectrum --a 1",
+    "postselect": "postselect --a 2 --A 2 --points 3",
+    "monitor": "monitor --a 2 --A 2 --tau-m 0.01 --points 3",
+    "trajectories": "trajectories --a 2 --A 2 --n 50 --seed 1 --points 3",
+    "medium": "medium --field 40mT --separation 200nm,300nm",
+    "medium film": "medium film --thickness 20nm --field 22mT --field-angle 54.7deg --height 109nm "
+                   "--temperature 4K --separation 100nm,300nm",
+}
+
+
+@pytest.mark.parametrize("name", list(_JSON_COMMANDS))
+def test_epilog_json_keys_are_the_printed_keys(name, workdir, monkeypatch):
+    """Each '--help' lists the JSON keys; they must be the keys printed (trajectories printed `kept`, medium
+    film `dephasing_d` and `units`, none of them listed)."""
+    import json
+
+    epilog = _epilogs()[tuple(name.split())]
+    documented = _documented_json_keys(epilog)
+    status, out, err = _run(shlex.split(_JSON_COMMANDS[name]) + ["--json"], workdir, monkeypatch)
+    assert status == 0, err
+    printed = set(json.loads(out))
+    assert printed == documented, (f"magbell {name} --help: listed but not printed {sorted(documented - printed)}, "
+                                   f"printed but not listed {sorted(printed - documented)}")

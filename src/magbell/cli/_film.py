@@ -33,8 +33,9 @@ the polar angle of B from the normal, --field-azimuth its azimuth (default: the 
 polar 54.74 deg), 1-1-1, -11-1 (azimuth +-90 deg, polar 125.26 deg), or a vector "x,y,z".
 
 JSON keys: gamma (the single-NV relaxation rate of the transition, Rustagi et al. PRB 102, 220403(R)
-(2020) Fig. 2b: (emission + absorption)/2 = a + a_tilde, 1/s), a, a_tilde (1/s), qubit_frequency,
-band_bottom, kittel (Hz), regime, markov_ok, magnetisation_polar_deg, params; with --separation:
+(2020) Fig. 2b: (emission + absorption)/2 = a + a_tilde, 1/s), a, a_tilde, dephasing_d (the NV's pure
+dephasing d, 1/s), qubit_frequency, band_bottom, kittel (Hz), regime, markov_ok, magnetisation_polar_deg,
+units (the unit of each key), params; with --separation:
 separation (m), direction_deg, A, A_tilde ({"re": [...], "im": [...]}, 1/s), J_perp, D_dm (rad/s),
 A_over_a. See docs/medium.md section 11.
 

@@ -65,8 +65,8 @@ Monte Carlo wave-function unravelling of Eq. (11) (exact jump times, seeded). Th
 sub-ensemble selected by --select (default no-jump: Eq. 13; 'all': the whole ensemble, i.e. Eq. 2;
 'no-J3' or 'no-J3,J4': no jump in those channels), with statistical standard errors.
 JSON keys: times, concurrence, success_probability (selected fraction), success_probability_stderr,
-log_success_probability, bell_fidelity, ensemble_concurrence (whole ensemble), jump_counts, mean_jumps,
-n, seed, select, params.
+log_success_probability, bell_fidelity, ensemble_concurrence (whole ensemble), kept (trajectories in the
+sub-ensemble per time), jump_counts, mean_jumps, n, seed, select, params.
 CSV columns (--csv): t [1/Gamma0], concurrence, success_probability, success_probability_stderr,
 log_success_probability, bell_fidelity, ensemble_concurrence, kept (nan where no trajectory is kept).
 """
