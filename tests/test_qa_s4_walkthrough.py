@@ -228,7 +228,9 @@ def test_install_instructions_cover_the_examples_extras():
     install = tutorial[tutorial.index("## 0. Install"):tutorial.index("## 1. Reproduce")]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     quick = readme[readme.index("## Quick start"):readme.index("## Use from Python")]
-    for where, text in (("docs/tutorial.md §0", install), ("README Quick start", quick)):
+    index = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    home = index[index.index("## Install and first steps"):index.index("## Guides")]
+    for where, text in (("docs/tutorial.md §0", install), ("README Quick start", quick), ("docs/index.md", home)):
         assert "source .venv/bin/activate" in text and 'pip install -e ".[all]"' in text, where
 
 
