@@ -237,3 +237,15 @@ def test_import_magbell_is_lazy_and_the_public_surface_resolves():
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.strip() == "", f"import magbell loaded: {p.stdout.strip()}"
     assert {"System", "Model", "Result", "TimeSeriesResult", "postselect", "evolve"} <= set(magbell.__all__)
+
+
+def test_no_numpy_ufunc_with_a_defective_strided_out():
+    """NumPy 2.4.6 (x86-64 wheels) writes wrong values into a strided ``out=`` for np.negative (input stride 64
+    bytes), np.isfinite and np.signbit (docs/system.md): the library passes none of them an ``out=`` at all."""
+    import re
+
+    src = pathlib.Path(magbell.__file__).parent
+    pat = re.compile(r"np\.(negative|isfinite|signbit)\([^()]*(\([^()]*\)[^()]*)*out=")
+    hits = [f"{p.relative_to(src)}:{i}" for p in src.rglob("*.py")
+            for i, line in enumerate(p.read_text().splitlines(), 1) if pat.search(line)]
+    assert not hits, hits

@@ -508,7 +508,7 @@ def _coherence_minus_sqrt(re, im, pa, pb, out=None):
         np.maximum(g, 0.0, out=g)
         np.sqrt(g, out=g)
         if c is None:
-            return np.negative(g, out=g), True
+            return np.multiply(g, -1.0, out=g), True  # not negative() into out: docs/system.md
         c -= g
         return c, True
     return c, False
