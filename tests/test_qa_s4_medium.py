@@ -288,3 +288,30 @@ def test_tabulated_hilbert_far_outside_the_grid(lo, hi, n):
     for xi, g in zip(x, got):
         ex = _mp_hilbert(nodes, y, xi)
         assert abs(g - ex) <= 1e-14 * abs(ex), (xi, g, ex)
+
+
+def test_general_couplings_refuse_hostile_coupling_constants_in_one_line():
+    """magbell.medium.couplings (the general machinery): lam = nan/inf/1e200 gave a RuntimeWarning and NaN/inf
+    rates, lam = 1e-200 silently 0 rates (λ² underflows), lam = 'abc' a bare ValueError, lam = [1, 2] a TypeError,
+    lam = True / '2', Delta = True / '3', kT = '1' were read as numbers; Delta = 3j a TypeError."""
+    import warnings
+
+    from magbell.medium import SpinCorrelations, couplings, lamb_shift
+
+    corr = SpinCorrelations.homogeneous_medium(lambda w: 1.0 / (1 + (w - 3) ** 2), lambda w: 0.5 / (1 + (w - 3) ** 2))
+    bad = [dict(lam=np.nan), dict(lam=np.inf), dict(lam=1e200), dict(lam=1e-200), dict(lam="abc"), dict(lam=[1, 2]),
+           dict(lam=True), dict(lam="2"), dict(lam_z=np.nan), dict(kT="1"), dict(kT=True), dict(Delta=True),
+           dict(Delta="3"), dict(Delta=3j), dict(Delta=None)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for kw in bad:
+            kw = {"Delta": 3.0, **kw}
+            with pytest.raises(InvalidParameterError) as e:
+                couplings(corr, kw.pop("Delta"), **kw)
+            _one_line(e.value)
+        for kw in (dict(lam=np.nan), dict(Delta=-1.0), dict(Delta="3")):
+            kw = {"Delta": 3.0, **kw}
+            with pytest.raises(InvalidParameterError):
+                lamb_shift(corr, kw.pop("Delta"), **kw)
+        c = couplings(corr, np.array([3.0]), lam=np.float32(2.0), kT=0)
+        assert abs(float(c.a[0]) - 2.0) < 1e-15 and abs(complex(c.A[0]) - 1.0) < 1e-15

@@ -78,8 +78,39 @@ class IntegrationAccuracyWarning(UserWarning):
 
 
 # ----------------------------------------------------------------------------- thermal factors
+def _real_array(name: str, value) -> np.ndarray:
+    """A float array from real numbers; bools, strings, complex and other objects refused in one line."""
+    try:
+        arr = np.asarray(value)
+        ok = arr.dtype.kind in "iuf"
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise InvalidParameterError(f"{name} must be a real number or an array of real numbers, got {value!r}")
+    return arr.astype(float)
+
+
+def _coupling_constant(name: str, value) -> float:
+    """λ or λ_z: a finite real number whose square is representable (0 allowed)."""
+    lam = _real_array(name, value)
+    if lam.ndim != 0:
+        raise InvalidParameterError(f"{name} must be a single real number, got shape {lam.shape}")
+    lam = float(lam)
+    if not math.isfinite(lam) or not math.isfinite(lam * lam) or (lam != 0 and lam * lam < np.finfo(float).tiny):
+        raise InvalidParameterError(f"{name} must be finite with {name}^2 in the float64 range (2.2e-308 to 1.8e308), got {value!r}")
+    return lam
+
+
+def _check_Delta(Delta) -> np.ndarray:
+    D = _real_array("Delta", Delta)
+    if not np.all(np.isfinite(D)) or np.any(D <= 0):
+        bad = ~(np.isfinite(D) & (D > 0))
+        raise InvalidParameterError("Delta (the mean qubit frequency) must be finite and > 0, violated at " + describe_bad_points(bad, {"Delta": D}))
+    return D
+
+
 def _check_kT(kT) -> np.ndarray:
-    kT = np.asarray(kT, dtype=float)
+    kT = _real_array("kT", kT)
     if not np.all(np.isfinite(kT)):
         raise InvalidParameterError("kT (the temperature in energy units) must be finite")
     if np.any(kT < 0):
@@ -673,13 +704,10 @@ def couplings(
     """
     if not isinstance(correlations, SpinCorrelations):
         raise InvalidParameterError(f"correlations must be a SpinCorrelations, got {type(correlations).__name__}")
-    D = np.asarray(Delta, dtype=float)
+    D = _check_Delta(Delta)
     kT = _check_kT(kT)
-    if not np.all(np.isfinite(D)) or np.any(D <= 0):
-        bad = ~(np.isfinite(D) & (D > 0))
-        raise InvalidParameterError("Delta (the mean qubit frequency) must be finite and > 0, violated at " + describe_bad_points(bad, {"Delta": D}))
-    lam = float(lam)
-    lam_z = lam if lam_z is None else float(lam_z)
+    lam = _coupling_constant("lam", lam)
+    lam_z = lam if lam_z is None else _coupling_constant("lam_z", lam_z)
     shape = np.broadcast_shapes(D.shape, kT.shape)
     D = np.broadcast_to(D, shape)
     kT = np.broadcast_to(kT, shape)
@@ -751,6 +779,14 @@ def couplings(
             l2[idx] = l1[idx] if correlations.homogeneous else lamb_shift_value(correlations, D[idx], kT[idx], lam, site=1)
         ls = (l1, l2)
 
+    with np.errstate(invalid="ignore"):
+        fin = np.isfinite(a1) & np.isfinite(a2) & np.isfinite(A) & np.isfinite(Jperp) & np.isfinite(D_dm)
+        fin &= np.isfinite(d1) & np.isfinite(d2) & np.isfinite(D_deph) & np.isfinite(Jz)
+    if not np.all(fin):  # λ² times a huge spectral value: refuse rather than hand inf/NaN to a Model
+        raise InvalidParameterError(
+            "the couplings are not representable in float64 (lam^2 times the spectral functions overflows) at "
+            + describe_bad_points(~fin, where)
+        )
     same = correlations.homogeneous
     return MediumCouplings(
         a=a1,
@@ -803,8 +839,11 @@ def lamb_shift_value(correlations: SpinCorrelations, Delta: float, kT: float, la
 
 def lamb_shift(correlations: SpinCorrelations, Delta, *, kT=0.0, lam=1.0) -> tuple:
     """Lamb shifts ``(δΔ1, δΔ2)`` (S9, S31) at the qubit frequency ``Delta`` (broadcasts with ``kT``)."""
-    D = np.asarray(Delta, dtype=float)
+    if not isinstance(correlations, SpinCorrelations):
+        raise InvalidParameterError(f"correlations must be a SpinCorrelations, got {type(correlations).__name__}")
+    D = _check_Delta(Delta)
     kT = _check_kT(kT)
+    lam = _coupling_constant("lam", lam)
     shape = np.broadcast_shapes(D.shape, kT.shape)
     D = np.broadcast_to(D, shape)
     kT = np.broadcast_to(kT, shape)
