@@ -124,8 +124,8 @@ def _runnable():
     marks = []
     for argv in EXAMPLES:
         line = " ".join(argv)
-        if any(x in line for x in _NEEDS_USER_FILES):
-            continue
+        if any(x in line for x in _NEEDS_USER_FILES) or line == "reproduce --out results":
+            continue  # the full reproduce run (~90 s) is tests/test_reproduce.py's
         slow = any(x in line for x in _SLOW)
         marks.append(pytest.param(argv, id=line[:80], marks=[pytest.mark.slow] if slow else []))
     return marks
