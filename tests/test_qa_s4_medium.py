@@ -315,3 +315,30 @@ def test_general_couplings_refuse_hostile_coupling_constants_in_one_line():
                 lamb_shift(corr, kw.pop("Delta"), **kw)
         c = couplings(corr, np.array([3.0]), lam=np.float32(2.0), kT=0)
         assert abs(float(c.a[0]) - 2.0) < 1e-15 and abs(complex(c.A[0]) - 1.0) < 1e-15
+
+
+def test_general_machinery_building_blocks_refuse_in_one_line():
+    """MediumCouplings.model(scale=nan/0) warned and gave NaN/inf, scale=-1 flipped every sign (then 'a must be
+    >= 0'), scale=True was 1, scale='a' a bare ValueError; scaled('1', 5) took a string rate and a non-string unit;
+    Tabulated with complex/str frequencies raised TypeError/ValueError, a grid spanning ±1e308 warned (overflow);
+    kramers_kronig(f, nan) returned NaN, principal_value of a NaN function (nan, nan)."""
+    import warnings
+
+    from magbell.medium import Tabulated, kramers_kronig, principal_value
+
+    c = MagnonMedium(dim=3, gap=1.0, stiffness=1.0, damping=0.01).couplings(np.array([1.0, 2.0]), 3.0)
+    calls = [lambda: c.model(scale=np.nan), lambda: c.model(scale=0), lambda: c.model(scale=-1),
+             lambda: c.model(scale=True), lambda: c.model(scale="a"), lambda: c.model(delta="0.3"),
+             lambda: c.scaled("1", "x"), lambda: c.scaled(2.0, 5), lambda: Tabulated([1j, 2j], [1, 2]),
+             lambda: Tabulated(["a", "b"], [1, 2]), lambda: Tabulated([1, 2], ["a", "b"]),
+             lambda: Tabulated([-1e308, 1e308], [1, 2]), lambda: kramers_kronig(lambda w: 1 / (1 + w * w), np.nan),
+             lambda: kramers_kronig(lambda w: 1 / (1 + w * w), "a"), lambda: principal_value(lambda w: np.nan, 1.0)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for f in calls:
+            with pytest.raises(InvalidParameterError) as e:
+                f()
+            _one_line(e.value)
+        m = c.model(scale=c.a[0], delta=0.1)
+        assert np.allclose(m.a, 1.0, rtol=1e-15, atol=0)
+        assert abs(complex(Tabulated([-1e307, 1e307], [1, 2]).hilbert(0.0)) + 1 / (2 * np.pi)) < 1e-16

@@ -184,7 +184,11 @@ def principal_value(
     quadrature (infinite limits allowed; ``f`` must then decay faster than 1/|ω|^0 so the integral exists).
     """
     lo, hi = float(band[0]), float(band[1])
-    x0 = float(x0)
+    x0 = float(_real_array("x0", x0))
+    if not math.isfinite(x0) or math.isnan(lo) or math.isnan(hi) or not lo < hi:
+        raise InvalidParameterError(
+            f"principal_value: x0 must be finite and band = (lo, hi) with lo < hi, got x0={x0!r}, band={band!r}"
+        )
     pts = sorted({float(p) for p in points if lo < p < hi})
     if scale is None:
         finite = [abs(p) for p in pts] + [abs(x0)] + [abs(b) for b in (lo, hi) if math.isfinite(b)]
@@ -223,6 +227,11 @@ def principal_value(
                 v, e = _quad(g, c_lo, c_hi, epsabs=epsabs, epsrel=epsrel, limit=limit)
                 total += unit * v
                 err += e
+    if not (math.isfinite(total.real) and math.isfinite(total.imag) and math.isfinite(err)):
+        raise InvalidMediumError(
+            f"principal value at x0={x0:.6g} is not finite (the function returned NaN/inf in the band {band!r}, "
+            "or it does not decay fast enough for the integral to exist)"
+        )
     return total, err
 
 
@@ -237,12 +246,16 @@ class Tabulated:
     """
 
     def __init__(self, omega, values):
-        w = np.asarray(omega, dtype=float)
+        w = _real_array("Tabulated: omega", omega)
         v = np.asarray(values)
+        if v.dtype.kind not in "iufc":
+            raise InvalidParameterError(f"Tabulated: values must be numbers (real or complex), got dtype {v.dtype}")
         if w.ndim != 1 or w.size < 2:
             raise InvalidParameterError("Tabulated: omega must be a 1-D grid of at least 2 frequencies")
-        if not np.all(np.isfinite(w)) or np.any(np.diff(w) <= 0):
+        if not np.all(np.isfinite(w)) or np.any(w[1:] <= w[:-1]):
             raise InvalidParameterError("Tabulated: omega must be finite and strictly increasing")
+        if not math.isfinite(float(w[-1]) - float(w[0])):
+            raise InvalidParameterError("Tabulated: the grid's span omega[-1] - omega[0] overflows float64")
         if v.shape[0] != w.size or v.ndim not in (1, 3) or (v.ndim == 3 and v.shape[1:] != (2, 2)):
             raise InvalidParameterError(
                 f"Tabulated: values must have shape ({w.size},) or ({w.size}, 2, 2), got {v.shape}"
@@ -321,7 +334,10 @@ def kramers_kronig(spectral: Callable, omega, *, band=(-math.inf, math.inf), poi
     returns complex values (real for a real ``A``). Raises :class:`IntegrationAccuracyWarning` (a warning)
     when the quadrature's error estimate exceeds 1e-6 of the result's scale.
     """
-    w = np.asarray(omega, dtype=float)
+    w = _real_array("omega", omega)
+    if not np.all(np.isfinite(w)):
+        bad = ~np.isfinite(w)
+        raise InvalidParameterError("omega must be finite, violated at " + describe_bad_points(bad, {"omega": w}))
     if isinstance(spectral, Tabulated):
         return spectral.hilbert(w)
     out = np.empty(w.shape, dtype=complex)
@@ -600,9 +616,11 @@ class MediumCouplings:
     def scaled(self, rate, unit: str) -> MediumCouplings:
         """All rates, couplings, Δ, kT and Lamb shifts divided by ``rate`` (a number in the current unit),
         labelled ``unit`` — e.g. ``c.scaled(c.a, "a")`` gives the paper's units (a = 1)."""
-        rate = np.asarray(rate, dtype=float)
+        rate = _real_array("scaled(): the unit rate", rate)
         if np.any(~np.isfinite(rate)) or np.any(rate <= 0):
             raise InvalidParameterError("scaled(): the unit rate must be finite and > 0")
+        if not isinstance(unit, str) or not unit.strip():
+            raise InvalidParameterError(f"scaled(): unit must be a non-empty string (the unit's name), got {unit!r}")
         kw = {k: getattr(self, k) / rate for k in _FIELDS + ("Delta", "kT")}
         for k in ("a2", "a_tilde2", "d2"):
             v = getattr(self, k)
@@ -617,9 +635,13 @@ class MediumCouplings:
         Δ only adds phases to coherences) unless ``include_Delta``. With ``include_lamb_shift`` the Lamb
         shifts renormalise Δ1, Δ2 (their mean shifts Δ, their half-difference adds to δ).
         """
-        s = 1.0 if scale is None else np.asarray(scale, dtype=float)
+        s = 1.0 if scale is None else _real_array("scale", scale)
+        if np.any(~np.isfinite(s)) or np.any(s <= 0):  # (nan/0 warned and gave NaN/inf; −1 flipped every sign)
+            raise InvalidParameterError(
+                f"scale (the unit rate the couplings are divided by) must be finite and > 0, got {scale!r}"
+            )
         Delta = self.Delta if include_Delta else 0.0
-        delta = np.asarray(delta, dtype=float)
+        delta = _real_array("delta", delta)
         if include_lamb_shift:
             if self.lamb_shift is None:
                 raise InvalidParameterError("include_lamb_shift=True needs couplings(..., lamb_shift=True)")
