@@ -1,6 +1,7 @@
 """Physical constants and a small parser for quantities written the way people write them.
 
-``parse_quantity("200nm", "length") == 2e-7`` (SI), ``parse_quantity("2.87GHz", "frequency") == 2.87e9``
+``parse_quantity("200nm", "length")`` is 2e-7 m (SI; the number times the unit's factor, one rounding: 200 × 1e-9
+= 2.0000000000000002e-07, one ulp above the literal 2e-7), ``parse_quantity("2.87GHz", "frequency") == 2.87e9``
 (ordinary frequency f in Hz; the angular frequency is 2πf), ``"4K"``, ``"50mT"``, ``"140kA/m"``,
 ``"3.7pJ/m"``. Every error is an :class:`magbell.InvalidParameterError` naming the option and listing
 the accepted units. The prefix letters m/M (milli/mega) and p/P (pico/peta) are case-sensitive: ``"5mHz"``,
