@@ -359,3 +359,15 @@ def test_shots_to_detect_uses_the_reference_of_the_test_fit_applies():
     assert "χ²₂" in r["test"] and ncx2.sf(chi2.isf(0.05, 2), 2, lam) == pytest.approx(0.8, abs=1e-6)
     r1 = sensing.shots_to_detect(truth, P, "a,A")  # phase not fitted: the one-sided test, as before
     assert r1["noncentrality_per_protocol"] * r1["scale"] == pytest.approx(6.1826, rel=1e-4)
+
+
+def test_summary_prints_the_poor_fit_warning():
+    """The text summary (and `magbell fit` without --json) showed estimates and intervals of a fit with
+    p = 3e-132 without any warning: only the JSON diagnostics had it (found by HQ)."""
+    P = sensing.Protocol("ud,dd", np.linspace(0, 100, 11), 3000, "us", readout_up=0.95, readout_down=0.9)
+    data = sensing.simulate({"a": 1e4, "A": 5e3, "a_tilde": 1e3}, P, seed=1)
+    r = sensing.fit(data, "a,A", time_unit="us")  # a_tilde left at 0: the model lacks a parameter
+    assert any(w.startswith("the fit does not describe the data") for w in r.diagnostics["warnings"])
+    assert "WARNING: the fit does not describe the data" in r.summary()
+    good = sensing.fit(data, "a,A,a_tilde", time_unit="us")
+    assert "WARNING" not in good.summary()

@@ -139,6 +139,12 @@ class FitResult:
             images = ", ".join(f"{p} -> {v:.6g}" for p, v in self.mirror_image.items())
             lines.append(f"sign not determined: the mirror image ({images}) fits equally well (real preparations); "
                          "the intervals span both")
+        # every diagnostic warning (a poor fit, the evaluation limit, the search limit, zero-probability data):
+        # the text output printed none of them, so a fit with p = 3e-132 showed its estimates and intervals as if
+        # it described the data (the mirror image has its own line above)
+        for w in self.diagnostics.get("warnings", []):
+            if not (self.mirror_image and w.startswith("the joint sign of")):
+                lines.append(f"WARNING: {w}")
         c = self.comparison
         if c is not None:
             verdict = "show" if c.dissipative_coupling else "do not show"
