@@ -311,3 +311,21 @@ def test_spectrum_repr_names_the_grid_shape():
     """Spectrum and NonHermitianSpectrum keep no model: their repr said shape=None."""
     assert "shape=(2,)" in repr(magbell.spectrum(magbell.Model(a=1.0, A=[0.1, 0.5])))
     assert "shape=(2, 3)" in repr(magbell.postselect_spectrum(magbell.Model(a=1.0, A=[[0.1], [0.5]], delta=[0, 1, 2])))
+
+
+def test_monitor_period_longer_than_the_run_is_the_unmonitored_run():
+    """tau_m > t_max measures only at t = 0: it is the tau_m = inf run. tau_m = 1e6 was refused ('tau_m too long
+    for the rates': the period map's substeps were counted though no period completes), and once allowed,
+    tau_m = 1e300 returned the initial state at every time (t < 1e-9·tau_m snapped to t = 0; found by HQ/lead)."""
+    from magbell.conditional import monitor
+
+    m = magbell.Model(a=2.0, A=1.5)
+    t = np.linspace(0, 5, 101)
+    ref = monitor(m, "ud", t, tau_m=np.inf)
+    for tau in (5.5, 1e6, 1e12, 1e300):
+        r = monitor(m, "ud", t, tau_m=tau)
+        np.testing.assert_allclose(r.concurrence, ref.concurrence, rtol=0, atol=1e-13)
+        np.testing.assert_allclose(r.log_success_probability, ref.log_success_probability, rtol=0, atol=1e-12)
+    # a measurement exactly at t_max (up to rounding) is still taken there
+    r = monitor(m, "ud", t, tau_m=5.0)
+    assert r.success_probability[-1] <= ref.success_probability[-1] + 1e-15

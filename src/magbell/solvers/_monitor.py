@@ -241,12 +241,14 @@ def _long_period_map(L0: np.ndarray, tau: float, bk):
     return Q, np.where(zero | (L == _NONE), 0, L + e).astype(np.int64)
 
 
-def _check_periodic_work(L0: np.ndarray, tau: float, rem: np.ndarray) -> None:
+def _check_periodic_work(L0: np.ndarray, tau: float, rem: np.ndarray, periods: bool = True) -> None:
     """Refuse, before any work, a periodic run whose substeps (the period map's, plus those of each reported
-    time's remainder after its last measurement) exceed MAX_MONITOR_SUBSTEPS: one line with the estimate and the limit."""
+    time's remainder after its last measurement) exceed MAX_MONITOR_SUBSTEPS: one line with the estimate and the limit.
+    ``periods``: whether any reported time completes a period (else the period map is never built: τ_m > t_max
+    was refused as 'too long for the rates' though it is the τ_m = ∞ run)."""
     with np.errstate(over="ignore"):
         gnorm = float(np.abs(L0).sum(axis=-2).max())
-        per = gnorm * tau if np.isfinite(tau) else 0.0
+        per = gnorm * tau if (periods and np.isfinite(tau)) else 0.0
         need = float(np.ceil(per / MAX_STEP_NORM)) if per > MAX_STEP_NORM else 0.0
         need += float(np.sum(np.where(rem > 0, np.maximum(1.0, np.ceil(gnorm * rem / MAX_STEP_NORM)), 0.0)))
     if not need <= MAX_MONITOR_SUBSTEPS:
@@ -261,7 +263,10 @@ def _periods_and_remainders(tt: np.ndarray, tau: float):
         return np.zeros(len(tt), dtype=np.int64), tt.copy()
     q = tt / tau
     n = np.floor(q)
-    close = np.abs(q - np.round(q)) <= 1e-9 * np.maximum(1.0, q)
+    # a time within 1e-9 (relative) of a measurement k·τ (k ≥ 1) is taken at it (after the projection); before the
+    # first measurement nothing is snapped — the old absolute tolerance 1e-9 periods put every t < 1e-9·τ at t = 0
+    # (τ_m = 1e300 returned the initial state at t = 5: C = 0, log P = 0)
+    close = (np.round(q) >= 1) & (np.abs(q - np.round(q)) <= 1e-9 * q)
     n = np.where(close, np.round(q), n).astype(np.int64)
     r = np.where(close, 0.0, tt - n * tau)
     return n, np.maximum(r, 0.0)
@@ -412,7 +417,7 @@ def monitor(
                 f"too many measurement periods (t_max/tau_m = {ratio:.3g} > {MAX_PERIODS:.0e}); increase tau_m"
             )
         n_per, rem = _periods_and_remainders(tt, tau)
-        _check_periodic_work(L0, tau, rem)
+        _check_periodic_work(L0, tau, rem, periods=bool(np.any(n_per > 0)))
         x, lx = xs0, ls0
         done = 0
         cache: dict = {}
