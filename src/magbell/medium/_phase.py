@@ -88,8 +88,8 @@ def _compensated_sum(*terms):
 
 
 def refined_wavenumber(omega, gap, stiffness, damping):
-    """``(q, re_lo)``: q ≈ √((ω(1 + iα) − Ω)/D_s) (Im q ≥ 0, Re q ≥ 0 if real) as a float complex and
-    ``re_lo`` with ``q.real + re_lo = Re q`` to ~4u² relative (module docstring). Non-finite q: re_lo = 0."""
+    """``(q, lo)``: q ≈ √((ω(1 + iα) − Ω)/D_s) (Im q ≥ 0, Re q ≥ 0 if real) as a float complex and the complex
+    ``lo`` with ``q + lo`` = the exact root to ~4u²|q| in each part (module docstring). Non-finite q: lo = 0."""
     w = np.asarray(omega, dtype=float)
     with np.errstate(all="ignore"):
         xs, xe = _two_sum(w, -float(gap))  # ω − Ω exactly (finite for the inputs couplings() accepts)
@@ -117,23 +117,24 @@ def refined_wavenumber(omega, gap, stiffness, damping):
         safe = np.where(q0 == 0, 1.0, q0)
         delta = np.where(q0 == 0, 0.0, (rho_r + 1j * rho_i) / (2 * safe))
         hi_r, lo_r = _two_sum(a, delta.real)
-        im = b + delta.imag
-        q = np.ldexp(hi_r, half) + 1j * np.ldexp(im, half)
-        re_lo = np.ldexp(lo_r, half)
-    ok = np.isfinite(q) & np.isfinite(re_lo)
-    return np.where(ok, q, np.nan), np.where(ok, re_lo, 0.0)
+        hi_i, lo_i = _two_sum(b, delta.imag)
+        q = np.ldexp(hi_r, half) + 1j * np.ldexp(hi_i, half)
+        lo = np.ldexp(lo_r, half) + 1j * np.ldexp(lo_i, half)
+    ok = np.isfinite(q) & np.isfinite(lo)
+    return np.where(ok, q, np.nan), np.where(ok, lo, 0j)
 
 
 def phase(q_re, re_lo, r):
-    """``(P, ε)`` with ``(q_re + re_lo)·r = P + ε`` (P = fl(q_re·r), ε its exact error plus re_lo·r)."""
+    """``(P, ε)`` with ``(q_re + re_lo)·r = P + ε`` (P = fl(q_re·r), ε its exact error plus re_lo·r); the same
+    for the imaginary parts (the exponent κ·r of the envelope)."""
     P, e = exact_product(q_re, r)
     with np.errstate(all="ignore"):
         return P, e + re_lo * np.asarray(r, dtype=float)
 
 
-def envelope(q_im, r):
-    """``e^{−Im(q)·r}`` from the exact product (relative error ~u, not ~u·κr)."""
-    P, e = exact_product(q_im, r)
+def envelope(q_im, im_lo, r):
+    """``e^{−(q_im + im_lo)·r}`` from the exact product (relative error ~u, not ~u·κr)."""
+    P, e = phase(q_im, im_lo, r)
     with np.errstate(all="ignore"):
         return np.where(P > 800, 0.0, np.exp(-P) * np.exp(-e))  # (e^{−P} = 0 there; e^{−e} may be inf)
 

@@ -45,7 +45,6 @@ import numpy as np
 
 from ..errors import InvalidParameterError, describe_bad_points
 from . import _phase
-from ._phase import exact_product
 from .greens import (
     BOUND_RTOL,
     InvalidMediumError,
@@ -100,15 +99,17 @@ def helmholtz_green(dim: int, q, r) -> np.ndarray:
     imaginary part. The phase ``Re(q)·r`` is the exact product of the floats given, at any size
     (:mod:`magbell.medium._phase`; docs/medium.md §6 "Large separations").
     """
-    return _green(_check_dim(dim), q, r, 0.0)
+    return _green(_check_dim(dim), q, r, 0j)
 
 
-def _green(dim: int, q, r, re_lo) -> np.ndarray:
-    """:func:`helmholtz_green` with ``Re q = q.real + re_lo`` (a double-double wave number)."""
-    q, r, re_lo = np.broadcast_arrays(
-        np.asarray(q, dtype=complex), np.asarray(r, dtype=float), np.asarray(re_lo, dtype=float)
+def _green(dim: int, q, r, lo) -> np.ndarray:
+    """:func:`helmholtz_green` at the double-double wave number ``q + lo`` (lo complex, ~u·q)."""
+    q, r, lo = np.broadcast_arrays(
+        np.asarray(q, dtype=complex), np.asarray(r, dtype=float), np.asarray(lo, dtype=complex)
     )
-    P, eps = _phase.phase(q.real, re_lo, r)  # Re(q)·r = P + eps exactly (to ~4u² of q)
+    P, eps = _phase.phase(q.real, lo.real, r)  # Re(q)·r = P + eps exactly (to ~4u² of q)
+    Pi, epsi = _phase.phase(q.imag, lo.imag, r)  # Im(q)·r likewise
+    env = _phase.envelope(q.imag, lo.imag, r)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         if dim == 2:
             from scipy import special  # lazily (import cost at CLI start-up)
@@ -119,15 +120,14 @@ def _green(dim: int, q, r, re_lo) -> np.ndarray:
             small = np.where(big, 1.0, w)
             # exactly real argument (q purely imaginary: the evanescent case): real K0, no rounding in Im
             g = np.where(w.imag == 0, special.k0(np.where(real_w > 0, real_w, 1.0)) + 0j, special.kv(0, small))
-            if np.any((np.abs(w) > 1) & ~big & (w.imag != 0)):  # K0(w + δ) = K0(w) − K1(w) δ: the exact product
-                d = exact_product(q.imag, r)[1] - 1j * eps
-                g = np.where(big | (w.imag == 0), g, g - special.kv(1, small) * d)
+            if np.any((np.abs(w) > 1) & ~big):  # K0(w + δ) = K0(w) − K1(w) δ, δ = w_exact − fl(w) (exact products)
+                d = epsi - 1j * eps
+                g = np.where(big, g, g - special.kv(1, small) * d)
             if np.any(big):
-                h = _phase.hankel0(np.where(big, q * r, _phase.HANKEL_MIN), P, eps, _phase.envelope(q.imag, r))
+                h = _phase.hankel0(np.where(big, q * r, _phase.HANKEL_MIN), P, eps, env)
                 g = np.where(big, 0.5j * np.pi * h, g)
             return np.where(r == 0, np.inf + 0j, g / (2 * np.pi))
         c, s = _phase.expi(P, eps)
-        env = _phase.envelope(q.imag, r)
         eiqr = np.where(env == 0, 0j, env * (c + 1j * s))  # e^{iqr}; exactly 0 where extinguished (any phase)
         if dim == 3:
             rs = np.where(r == 0, 1.0, r)
@@ -148,10 +148,10 @@ def helmholtz_green_imag0(dim: int, q) -> np.ndarray:
         return (1 / q).real / 2
 
 
-def _imag_green(dim, q, r, re_lo=0.0) -> np.ndarray:
-    q, r, re_lo = np.broadcast_arrays(np.asarray(q, dtype=complex), np.asarray(r, dtype=float), re_lo)
+def _imag_green(dim, q, r, lo=0j) -> np.ndarray:
+    q, r, lo = np.broadcast_arrays(np.asarray(q, dtype=complex), np.asarray(r, dtype=float), lo)
     local = helmholtz_green_imag0(dim, q)
-    g = _green(dim, q, np.where(r == 0, 1.0, r), re_lo)
+    g = _green(dim, q, np.where(r == 0, 1.0, r), lo)
     return np.where(r == 0, local, g.imag)
 
 
@@ -276,13 +276,13 @@ class MagnonMedium:
         return wavenumber(omega, self.gap, self.stiffness, self.damping)
 
     def _wave(self, omega, r, check=False):
-        """(q, re_lo): the wave number with ``Re q = q.real + re_lo`` to ~4u² (:mod:`._phase`) where some
-        ``|Re q|·r`` exceeds 1 (the plain float q elsewhere: its phase error there is below 2.3e-16 rad)."""
+        """(q, lo): the wave number ``q + lo`` to ~4u² (:mod:`._phase`) where some ``|q|·r`` exceeds 1 (the plain
+        float q elsewhere: its error in the phase and in the exponent κr is below 2.3e-16 there)."""
         q = self.wavenumber(omega)
         with np.errstate(over="ignore", invalid="ignore"):
-            need = np.abs(q.real) * np.asarray(r, dtype=float) > 1
+            need = np.abs(q) * np.asarray(r, dtype=float) > 1
         if not np.any(need):
-            return q, np.zeros(q.shape)
+            return q, np.zeros(q.shape, dtype=complex)
         q, lo = _phase.refined_wavenumber(np.broadcast_to(omega, q.shape), self.gap, self.stiffness, self.damping)
         if check:
             _phase.check_resolved(self.dim, q, r, {"r": r, "omega": omega})
