@@ -8,6 +8,8 @@
   ``q ← q0 + (z − q0²)/(2 q0)`` (``z − q0²`` from exact products and a compensated sum) refines the
   float64 square root ``q0`` — relative error ~4 u² (u = 2⁻⁵³), so ~5e-32 · k·r rad in the phase. All of it on
   power-of-two-scaled mantissas, so no intermediate overflows or underflows at any input magnitude.
+* ``Im q`` likewise (``q + lo`` with a complex ``lo``), and ``e^{−κr}`` from the exact product, so that evanescent
+  and damped tails keep their relative accuracy (the float κ gave κr·eps).
 * ``k·r = (hi + lo)·r`` is ``P + ε`` with ``P = fl(hi·r)`` and ``ε`` its exact rounding error (Dekker) plus
   ``lo·r``, and ``e^{i(P + ε)} = e^{iP}·e^{iε}`` by the angle-addition formula; ``cos P``, ``sin P`` come from
   the C library's argument reduction, exact for every float P (as in :func:`magbell._domain.apply_mean_phase`).
