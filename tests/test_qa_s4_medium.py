@@ -361,3 +361,15 @@ def test_deep_tails_to_relative_accuracy(dim):
                     ex = complex(-_mp_green(dim, _mp_q(w, 1.0, 1.0, alpha), r))
                 for g, e in ((got.real, ex.real), (got.imag, ex.imag)):
                     assert abs(g - e) <= 4e-15 * abs(e), (alpha, w, r, got, ex)
+
+
+def test_si_prefixes_are_correctly_rounded_from_the_typed_digits():
+    """"200nm" was 200 × 1e-9 = 2.0000000000000002e-07 (one ulp high); a power-of-ten prefix is now applied to
+    the typed decimal digits, so the value is the correctly rounded decimal (2π·Hz factors still multiply)."""
+    from magbell.medium.units import parse_quantity
+
+    assert parse_quantity("200nm", "length") == 2e-7
+    assert parse_quantity("3.3um", "length") == 3.3e-6
+    assert parse_quantity("2e2nm", "length") == 2e-7
+    assert parse_quantity("109nm", "length") == 1.09e-7
+    assert parse_quantity("5mK", "temperature") == 0.005

@@ -1,7 +1,8 @@
 """Physical constants and a small parser for quantities written the way people write them.
 
-``parse_quantity("200nm", "length")`` is 2e-7 m (SI; the number times the unit's factor, one rounding: 200 × 1e-9
-= 2.0000000000000002e-07, one ulp above the literal 2e-7), ``parse_quantity("2.87GHz", "frequency") == 2.87e9``
+``parse_quantity("200nm", "length") == 2e-7`` m (SI; a power-of-ten prefix is applied to the typed decimal digits,
+so the value is the correctly rounded decimal — 200 × 1e-9 would be one ulp above), ``parse_quantity("2.87GHz",
+"frequency") == 2.87e9``
 (ordinary frequency f in Hz; the angular frequency is 2πf), ``"4K"``, ``"50mT"``, ``"140kA/m"``,
 ``"3.7pJ/m"``. Every error is an :class:`magbell.InvalidParameterError` naming the option and listing
 the accepted units. The prefix letters m/M (milli/mega) and p/P (pico/peta) are case-sensitive: ``"5mHz"``,
@@ -12,6 +13,7 @@ the rest of a unit is read case-blind (``"2.87ghz"``, ``"200NM"``). Internally m
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 
@@ -124,6 +126,18 @@ def _lookup(kind: str, unit: str, name: str = ""):
     return None
 
 
+def _scaled(digits: str, value: float, f: float) -> float:
+    """value·f, correctly rounded from the typed decimal digits where f is a power of ten (an SI prefix):
+    "200nm" is 2e-07 exactly (200 × 1e-9 is one ulp above); other factors (2π for Hz) multiply the float."""
+    k = round(math.log10(f)) if f > 0 else 0
+    if f > 0 and float(f"1e{k}") == f:
+        try:
+            return float(decimal.Decimal(digits).scaleb(k))
+        except (decimal.InvalidOperation, ValueError, OverflowError):
+            pass
+    return value * f
+
+
 def parse_quantity(text, kind: str, option: str | None = None, *, kinds: tuple | None = None):
     """Parse ``"<number><unit>"`` as a quantity of ``kind`` and return its SI value (a float).
 
@@ -151,7 +165,7 @@ def parse_quantity(text, kind: str, option: str | None = None, *, kinds: tuple |
     for k in exact or try_kinds:
         f = _lookup(k, unit, name)
         if f is not None:
-            si = value * f  # Python floats: inf on overflow, no exception
+            si = _scaled(m.group(1), value, f)  # Python floats: inf on overflow, no exception
             if not math.isfinite(si) or (si != 0 and abs(si) < _TINY) or (value != 0 and si == 0):
                 raise InvalidParameterError(
                     f"{name}: {s!r} is outside the range of float64 numbers in SI units "
