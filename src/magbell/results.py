@@ -248,7 +248,9 @@ class Result(MeasureAccess):
 
         ``unit``: what the model's numbers are in, for the labels only (see :func:`unit_labels`): ``None`` —
         the model's own unit Γ₀ (times in 1/Γ₀); ``"rad/s"`` for a model from a physical medium (rates 1/s,
-        energies rad/s, times s); or a name such as ``"MHz"`` — as ``sweep.run(..., unit=...)``."""
+        energies rad/s, times s); or a name such as ``"MHz"`` — as ``sweep.run(..., unit=...)``. It names the unit
+        of the *rates*: a time unit (``"s"``, ``"us"``, …) is refused in one line (it labelled rates "s" and times
+        "1/s")."""
         import json
 
         from ._optional import require
