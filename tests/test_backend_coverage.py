@@ -170,7 +170,9 @@ def test_evolve_n_site_krylov(fake, ratio):
     r = magbell.evolve(s, "duuuuu", t, store_states=True, backend="fake")
     assert fake.calls["expm"] >= 1 and r.backend == "fake" and ref.backend == "numpy"
     _same(r.states, ref.states)
-    fake.perturb["expm"] = lambda E: E * (1 + 1e-3)
+    # a column-dependent error: a uniform factor (1 + 1e-3) is undone since the q = 0 chains are divided by their
+    # computed trace at every output time (6444559), so it no longer shows that the kernel is used
+    fake.perturb["expm"] = lambda E: E * (1 + 1e-3 * np.arange(E.shape[-1]))
     bad = magbell.evolve(s, "duuuuu", t, backend="fake")
     assert not np.allclose(bad.site_populations, ref.site_populations, rtol=0, atol=1e-6)
 
