@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend._expm import two_prod as _two_prod
+from ..backend._expm import two_sum as _two_sum
 from ..errors import describe_bad_points
 from .greens import InvalidMediumError
 
@@ -40,27 +42,6 @@ _HANKEL_TERMS = 18
 _HANKEL_A = tuple(
     float(np.prod([-((2 * j - 1) ** 2) / (8.0 * j) for j in range(1, k + 1)])) for k in range(_HANKEL_TERMS)
 )
-_SPLITTER = 134217729.0  # 2**27 + 1
-
-
-def _two_sum(a, b):
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _split(a):
-    t = _SPLITTER * a
-    hi = t - (t - a)
-    return hi, a - hi
-
-
-def _two_prod(a, b):
-    """a·b = p + e exactly for mantissa-sized a, b (|a|, |b| ≲ 4; e exact unless it underflows)."""
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
 def exact_product(x, y):
