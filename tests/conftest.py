@@ -34,6 +34,7 @@ SHARED_CACHE_GROUPS = {"test_reproduce.py": "reproduce", "test_report.py": "repr
 UNGROUPED = {"test_sensing.py"}
 #: tests that take seconds (measured with ``pytest --durations``): collected first under xdist
 HEAVY_FIRST = (
+    "test_qa_s4_sensing_sweep.py::test_a_zero_test_size_with_a_fitted_phase",
     "test_sensing.py::test_a_zero_test_has_its_size",
     "test_sensing.py::test_simulation_based_calibration",
     "test_medium_film.py::test_lamb_shift_against_the_general_machinery",
