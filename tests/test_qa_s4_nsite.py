@@ -204,3 +204,15 @@ def test_no_jump_postselection_refuses_excitations():
         magbell.postselect(s, "duu", [0.0, 1.0], scheme="no-jump", excitations=1)
     r = magbell.postselect(s, "duu", [0.0, 1.0], scheme="subspace", excitations=1)
     assert r.excitations == 1
+
+
+def test_nsite_steady_state_outer_populations_at_low_temperature():
+    """The N-site path (a Model's System) at ã/a = r: the dark singlet keeps 1/2, the triplet thermalises to
+    (1, r, r²)/Z, so C = (1 − r)²/(2(1 + r + r²)) (Fig. S1(a)). It was 1.1e-8 low at r = 1e-9 and p_↓↓ came out
+    −1.4e-16 at r = 1e-60 (s4_findings HC-1): the one-dimensional sectors' populations are inflow over outflow."""
+    for r in (1e-9, 1e-60, 0.1):
+        m = magbell.Model(a=1.0, A=1.0, a_tilde=r, A_tilde=r)
+        s = magbell.steady_state(m.system(), "ud")
+        assert abs(float(s.concurrence) - (1 - r) ** 2 / (2 * (1 + r + r * r))) <= 1e-15
+        assert s.rho[3, 3].real >= 0 and s.rho[0, 0].real >= 0
+        np.testing.assert_allclose(s.rho, magbell.steady_state(m, "ud").rho, rtol=0, atol=1e-15)
